@@ -1,1 +1,46 @@
-fn main(){}
+//! `pluto`: the command-line driver. Parses arguments and dispatches to the commands;
+//! each command module owns one subcommand.
+
+mod check;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The Pluto compiler: one program, a whole distributed backend.
+#[derive(Parser)]
+#[command(name = "pluto", version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check programs for errors without building them.
+    ///
+    /// Each PATH is a `.pluto` file or a directory searched recursively for them. The
+    /// programs that contain those files are checked whole: a file given alone is
+    /// checked together with the sibling file that imports it, so a change to a stage's
+    /// `pub fn` reports the errors it causes in its callers.
+    ///
+    /// Exit status: 0 when there are no errors (warnings allowed), 1 when there are
+    /// errors, 2 when the command line is wrong or a PATH cannot be read.
+    Check(check::CheckArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when standard error is a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(args),
+    }
+}

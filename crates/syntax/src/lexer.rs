@@ -3,7 +3,7 @@
 //! expressions inside `"{...}"` come out as ordinary tokens between `INTERP_START` and
 //! `INTERP_END`. The lexer never fails; problems are reported beside the tokens.
 
-use crate::{SyntaxError, SyntaxKind, SyntaxKind::*, TextRange, TextSize};
+use crate::{SyntaxError, SyntaxErrorKind, SyntaxKind, SyntaxKind::*, TextRange, TextSize};
 
 /// The tokens of one text, as parallel arrays of kinds and start offsets.
 #[derive(Debug, Default)]
@@ -42,7 +42,8 @@ enum Mode {
 
 pub fn lex(text: &str) -> Lexed {
     assert!(text.len() < u32::MAX as usize, "source files are limited to 4 GiB");
-    let mut lexer = Lexer { bytes: text.as_bytes(), text, pos: 0, out: Lexed::default(), modes: vec![Mode::Code { depth: 0 }] };
+    let mut lexer =
+        Lexer { bytes: text.as_bytes(), text, pos: 0, out: Lexed::default(), modes: vec![Mode::Code { depth: 0 }] };
     lexer.out.kinds.reserve(text.len() / 3);
     lexer.out.starts.reserve(text.len() / 3 + 1);
     while lexer.pos < lexer.bytes.len() {
@@ -70,9 +71,9 @@ impl Lexer<'_> {
         self.out.starts.push(start as u32);
     }
 
-    fn error(&mut self, message: impl Into<String>, start: usize, end: usize) {
+    fn error(&mut self, kind: SyntaxErrorKind, message: impl Into<String>, start: usize, end: usize) {
         let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
-        self.out.errors.push(SyntaxError::new(message, range));
+        self.out.errors.push(SyntaxError::with_kind(kind, message, range));
     }
 
     fn peek(&self, n: usize) -> u8 {
@@ -87,7 +88,7 @@ impl Lexer<'_> {
 
     fn unterminated(&mut self, start: u32) {
         let end = self.text[start as usize..].find('\n').map_or(self.text.len(), |i| start as usize + i);
-        self.error("unterminated string literal", start as usize, end);
+        self.error(SyntaxErrorKind::UnterminatedString, "unterminated string literal", start as usize, end);
     }
 
     fn step(&mut self) {
@@ -137,12 +138,17 @@ impl Lexer<'_> {
         self.pos += 1;
         match self.peek(0) {
             b'n' | b't' | b'r' | b'0' | b'\\' | b'"' | b'{' | b'}' => self.pos += 1,
-            b'\n' | 0 => self.error("unfinished escape sequence", start, self.pos),
+            b'\n' | 0 => self.error(SyntaxErrorKind::InvalidEscape, "unfinished escape sequence", start, self.pos),
             _ => {
                 let len = self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
                 self.pos += len;
                 let escape = &self.text[start..self.pos];
-                self.error(format!("unknown escape sequence `{escape}`"), start, self.pos);
+                self.error(
+                    SyntaxErrorKind::InvalidEscape,
+                    format!("unknown escape sequence `{escape}`"),
+                    start,
+                    self.pos,
+                );
             }
         }
     }
@@ -203,7 +209,12 @@ impl Lexer<'_> {
                     self.ident_or_keyword()
                 } else {
                     self.pos += c.len_utf8();
-                    self.error(format!("unexpected character `{c}`"), start, self.pos);
+                    self.error(
+                        SyntaxErrorKind::UnexpectedCharacter,
+                        format!("unexpected character `{c}`"),
+                        start,
+                        self.pos,
+                    );
                     ERROR_TOKEN
                 }
             }
@@ -252,7 +263,12 @@ impl Lexer<'_> {
             (c, _, _) => {
                 self.pos += 1;
                 let shown = if c.is_ascii_graphic() { format!("`{}`", c as char) } else { format!("byte 0x{c:02x}") };
-                self.error(format!("unexpected character {shown}"), self.pos - 1, self.pos);
+                self.error(
+                    SyntaxErrorKind::UnexpectedCharacter,
+                    format!("unexpected character {shown}"),
+                    self.pos - 1,
+                    self.pos,
+                );
                 return ERROR_TOKEN;
             }
         };
@@ -304,7 +320,12 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
             if !self.bytes[digits_start..self.pos].iter().any(|b| *b != b'_') {
-                self.error("number literal has no digits after its prefix", start, self.pos);
+                self.error(
+                    SyntaxErrorKind::InvalidNumber,
+                    "number literal has no digits after its prefix",
+                    start,
+                    self.pos,
+                );
             }
         } else {
             self.digits();
@@ -329,7 +350,7 @@ impl Lexer<'_> {
         }
         if self.pos > suffix_start {
             let text = &self.text[start..self.pos];
-            self.error(format!("invalid number literal `{text}`"), start, self.pos);
+            self.error(SyntaxErrorKind::InvalidNumber, format!("invalid number literal `{text}`"), start, self.pos);
         }
         kind
     }

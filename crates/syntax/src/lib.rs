@@ -12,16 +12,34 @@ pub use syntax_kind::{PlutoLanguage, SyntaxElement, SyntaxKind, SyntaxNode, Synt
 
 pub use lexer::{Lexed, lex};
 
+/// What kind of mistake a `SyntaxError` reports; each kind has its own diagnostic code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SyntaxErrorKind {
+    /// The tokens do not form the expected construct.
+    Parse,
+    UnterminatedString,
+    InvalidEscape,
+    InvalidNumber,
+    UnexpectedCharacter,
+    /// Expressions, types or blocks nested beyond the parser's limit.
+    TooDeep,
+}
+
 /// A problem found while lexing or parsing, located in the source text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
     pub message: String,
     pub range: TextRange,
 }
 
 impl SyntaxError {
     pub fn new(message: impl Into<String>, range: TextRange) -> Self {
-        SyntaxError { message: message.into(), range }
+        Self::with_kind(SyntaxErrorKind::Parse, message, range)
+    }
+
+    pub fn with_kind(kind: SyntaxErrorKind, message: impl Into<String>, range: TextRange) -> Self {
+        SyntaxError { kind, message: message.into(), range }
     }
 }
 

@@ -193,7 +193,11 @@ fn expr_bp(p: &mut Parser<'_>, min_bp: u8) -> bool {
         }
         let node = if matches!(kind, DOT2 | DOT2EQ) { RANGE_EXPR } else { BINARY_EXPR };
         p.start_node_at(cp, node);
-        if n == 1 { p.bump() } else { p.bump_joined(kind, n) }
+        if n == 1 {
+            p.bump()
+        } else {
+            p.bump_joined(kind, n)
+        }
         if !expr_bp(p, r_bp) {
             p.error_expected("an expression");
         }
@@ -460,14 +464,21 @@ fn brace_literal(p: &mut Parser<'_>, kind: SyntaxKind) {
         SET_LIT => delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "an element", at_expr_start, |p| {
             expr(p);
         }),
-        _ => delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "a field (`name: value`)", |p| p.at(IDENT), |p| {
-            p.start_node(FIELD_INIT);
-            items::name_ref(p);
-            if p.eat(COLON) && !expr(p) {
-                p.error_expected("a value");
-            }
-            p.finish_node();
-        }),
+        _ => delimited(
+            p,
+            (L_BRACE, R_BRACE),
+            Sep::Comma,
+            "a field (`name: value`)",
+            |p| p.at(IDENT),
+            |p| {
+                p.start_node(FIELD_INIT);
+                items::name_ref(p);
+                if p.eat(COLON) && !expr(p) {
+                    p.error_expected("a value");
+                }
+                p.finish_node();
+            },
+        ),
     }
     p.finish_node();
 }
@@ -551,15 +562,22 @@ fn match_expr(p: &mut Parser<'_>) {
     p.bump(); // match
     condition(p);
     p.start_node(MATCH_ARM_LIST);
-    delimited(p, (L_BRACE, R_BRACE), Sep::CommaOrNewline, "a match arm (`pattern => value`)", patterns::at_pattern_start, |p| {
-        p.start_node(MATCH_ARM);
-        patterns::pattern(p);
-        p.expect(FAT_ARROW);
-        if !expr(p) {
-            p.error_expected("an expression");
-        }
-        p.finish_node();
-    });
+    delimited(
+        p,
+        (L_BRACE, R_BRACE),
+        Sep::CommaOrNewline,
+        "a match arm (`pattern => value`)",
+        patterns::at_pattern_start,
+        |p| {
+            p.start_node(MATCH_ARM);
+            patterns::pattern(p);
+            p.expect(FAT_ARROW);
+            if !expr(p) {
+                p.error_expected("an expression");
+            }
+            p.finish_node();
+        },
+    );
     p.finish_node();
     p.finish_node();
 }

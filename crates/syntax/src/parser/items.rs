@@ -190,7 +190,14 @@ fn function(p: &mut Parser<'_>) {
 
 pub(super) fn param_list(p: &mut Parser<'_>) {
     p.start_node(PARAM_LIST);
-    delimited(p, (L_PAREN, R_PAREN), Sep::Comma, "a parameter", |p| matches!(p.current(), IDENT | SELF_KW | MUT_KW), param);
+    delimited(
+        p,
+        (L_PAREN, R_PAREN),
+        Sep::Comma,
+        "a parameter",
+        |p| matches!(p.current(), IDENT | SELF_KW | MUT_KW),
+        param,
+    );
     p.finish_node();
 }
 
@@ -215,26 +222,40 @@ fn param(p: &mut Parser<'_>) {
 
 pub(super) fn generic_params(p: &mut Parser<'_>) {
     p.start_node(GENERIC_PARAM_LIST);
-    delimited(p, (LT, GT), Sep::Comma, "a type parameter", |p| p.at(IDENT), |p| {
-        p.start_node(GENERIC_PARAM);
-        name(p);
-        if p.eat(COLON) {
-            types::ty(p);
-        }
-        p.finish_node();
-    });
+    delimited(
+        p,
+        (LT, GT),
+        Sep::Comma,
+        "a type parameter",
+        |p| p.at(IDENT),
+        |p| {
+            p.start_node(GENERIC_PARAM);
+            name(p);
+            if p.eat(COLON) {
+                types::ty(p);
+            }
+            p.finish_node();
+        },
+    );
     p.finish_node();
 }
 
 fn dep_list(p: &mut Parser<'_>) {
     p.start_node(DEP_LIST);
-    delimited(p, (L_BRACK, R_BRACK), Sep::Comma, "a dependency (`name: Type`)", |p| p.at(IDENT), |p| {
-        p.start_node(DEP);
-        name(p);
-        p.expect(COLON);
-        types::ty(p);
-        p.finish_node();
-    });
+    delimited(
+        p,
+        (L_BRACK, R_BRACK),
+        Sep::Comma,
+        "a dependency (`name: Type`)",
+        |p| p.at(IDENT),
+        |p| {
+            p.start_node(DEP);
+            name(p);
+            p.expect(COLON);
+            types::ty(p);
+            p.finish_node();
+        },
+    );
     p.finish_node();
 }
 

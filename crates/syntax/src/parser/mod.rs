@@ -14,7 +14,7 @@ mod types;
 use rowan::{Checkpoint, GreenNode, GreenNodeBuilder};
 
 use crate::lexer::Lexed;
-use crate::{SyntaxError, SyntaxKind, SyntaxKind::*, TextRange, TextSize};
+use crate::{SyntaxError, SyntaxErrorKind, SyntaxKind, SyntaxKind::*, TextRange, TextSize};
 
 /// How deep expressions, types, patterns and blocks may nest before the parser stops
 /// descending (so that adversarial input cannot overflow the stack).
@@ -237,11 +237,8 @@ impl<'t> Parser<'t> {
     /// file has ended), the error points just past the previous token instead, which is
     /// where the missing piece belongs.
     pub(crate) fn error(&mut self, message: impl Into<String>) {
-        let range = if self.at_newline() || self.at_eof() {
-            TextRange::empty(self.prev_end())
-        } else {
-            self.current_range()
-        };
+        let range =
+            if self.at_newline() || self.at_eof() { TextRange::empty(self.prev_end()) } else { self.current_range() };
         self.push_error(SyntaxError::new(message, range));
     }
 
@@ -311,7 +308,8 @@ impl<'t> Parser<'t> {
     /// the input nests too deeply.
     pub(crate) fn enter(&mut self) -> bool {
         if self.depth >= MAX_DEPTH {
-            self.error("nesting is too deep");
+            let range = self.current_range();
+            self.push_error(SyntaxError::with_kind(SyntaxErrorKind::TooDeep, "nesting is too deep", range));
             self.start_node(ERROR);
             self.bump();
             while !self.at_eof() && !self.at_newline() {
@@ -397,7 +395,18 @@ pub(crate) fn delimited(
 fn is_list_recovery(kind: SyntaxKind) -> bool {
     matches!(
         kind,
-        R_BRACE | R_PAREN | R_BRACK | FN_KW | CLASS_KW | STAGE_KW | ENUM_KW | TRAIT_KW | IMPORT_KW | INTERP_END | LET_KW
-            | WHILE_KW | FOR_KW
+        R_BRACE
+            | R_PAREN
+            | R_BRACK
+            | FN_KW
+            | CLASS_KW
+            | STAGE_KW
+            | ENUM_KW
+            | TRAIT_KW
+            | IMPORT_KW
+            | INTERP_END
+            | LET_KW
+            | WHILE_KW
+            | FOR_KW
     )
 }

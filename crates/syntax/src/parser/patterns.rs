@@ -7,7 +7,17 @@ use crate::SyntaxKind::*;
 pub(super) fn at_pattern_start(p: &Parser<'_>) -> bool {
     matches!(
         p.current(),
-        IDENT | MUT_KW | UNDERSCORE | L_PAREN | INT_NUMBER | FLOAT_NUMBER | STRING_START | TRUE_KW | FALSE_KW | NONE_KW | MINUS
+        IDENT
+            | MUT_KW
+            | UNDERSCORE
+            | L_PAREN
+            | INT_NUMBER
+            | FLOAT_NUMBER
+            | STRING_START
+            | TRUE_KW
+            | FALSE_KW
+            | NONE_KW
+            | MINUS
     )
 }
 
@@ -41,14 +51,21 @@ pub(super) fn pattern(p: &mut Parser<'_>) {
             items::path(p);
             if p.at(L_BRACE) && !p.at_newline() {
                 p.start_node(RECORD_PAT_FIELD_LIST);
-                delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "a field", |p| p.at(IDENT), |p| {
-                    p.start_node(RECORD_PAT_FIELD);
-                    items::name_ref(p);
-                    if p.eat(COLON) {
-                        pattern(p);
-                    }
-                    p.finish_node();
-                });
+                delimited(
+                    p,
+                    (L_BRACE, R_BRACE),
+                    Sep::Comma,
+                    "a field",
+                    |p| p.at(IDENT),
+                    |p| {
+                        p.start_node(RECORD_PAT_FIELD);
+                        items::name_ref(p);
+                        if p.eat(COLON) {
+                            pattern(p);
+                        }
+                        p.finish_node();
+                    },
+                );
                 p.finish_node();
             }
             p.finish_node();

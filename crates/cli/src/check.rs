@@ -1,0 +1,146 @@
+//! `pluto check`: finds the programs containing the given paths, runs every check on
+//! them through the database, and prints the diagnostics.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use pluto_db::modules::program_diagnostics;
+use pluto_db::workspace::discover_programs;
+use pluto_db::{Db, Diagnostic, FilePath, RootDatabase, Severity};
+
+use crate::ColorChoice;
+use crate::render;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Files or directories to check
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// How to print diagnostics: `human` (to stderr) or `json` (one object per line, to stdout)
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+
+    /// When to colour human output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Print only diagnostics, not the closing summary line
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let db = RootDatabase::default();
+    let mut programs = Vec::new();
+    for path in &args.paths {
+        match programs_for_path(&db, path) {
+            Ok(found) => programs.extend(found),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut files = BTreeSet::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for program in &programs {
+        for module in &pluto_db::modules::module_graph(&db, *program).modules {
+            files.insert(module.file.path(&db).clone());
+        }
+        for diagnostic in program_diagnostics(&db, *program) {
+            if !diagnostics.contains(diagnostic) {
+                diagnostics.push(diagnostic.clone());
+            }
+        }
+    }
+    diagnostics
+        .sort_by(|a, b| (a.file.path(&db), a.range.start(), a.code).cmp(&(b.file.path(&db), b.range.start(), b.code)));
+
+    match args.message_format {
+        MessageFormat::Human => render::human(&db, &diagnostics, args.color),
+        MessageFormat::Json => render::json(&db, &diagnostics),
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    if args.message_format == MessageFormat::Human && !args.quiet {
+        let user_files = files.iter().filter(|f| !f.is_std()).count();
+        let programs = plural(programs.len(), "program");
+        let summary = match (errors, warnings) {
+            (0, 0) => "no problems".to_string(),
+            _ => format!("{}, {}", plural(errors, "error"), plural(warnings, "warning")),
+        };
+        eprintln!("checked {} in {programs}: {summary}", plural(user_files, "file"));
+    }
+    if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// The programs to check for one command-line path.
+fn programs_for_path(db: &RootDatabase, path: &Path) -> Result<Vec<pluto_db::Program>, String> {
+    let metadata =
+        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+    if metadata.is_dir() {
+        let mut found = Vec::new();
+        collect_pluto_files(path, &mut found)
+            .map_err(|e| format!("cannot read directory `{}`: {}", path.display(), io_reason(&e)))?;
+        let candidates: Vec<FilePath> = found.iter().map(FilePath::disk).collect();
+        return Ok(discover_programs(db, &candidates));
+    }
+    // A single file: it is checked within the programs of its directory that contain it.
+    let target = FilePath::disk(path);
+    let file = db.file(&target);
+    if let pluto_db::FileStatus::Unreadable(reason) = file.status(db) {
+        return Err(format!("cannot read `{}`: {reason}", path.display()));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut candidates = vec![target.clone()];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut siblings: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_pluto_file(p)).collect();
+        siblings.sort();
+        candidates.extend(siblings.iter().map(FilePath::disk).filter(|p| *p != target));
+    }
+    let programs = discover_programs(db, &candidates);
+    Ok(programs.into_iter().filter(|p| pluto_db::modules::module_graph(db, *p).contains(file)).collect())
+}
+
+fn is_pluto_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "pluto") && path.is_file()
+}
+
+/// Every `.pluto` file below `dir`, skipping hidden directories and build outputs.
+fn collect_pluto_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                collect_pluto_files(&path, out)?;
+            }
+        } else if is_pluto_file(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
