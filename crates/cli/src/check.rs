@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use pluto_db::modules::program_diagnostics;
 use pluto_db::workspace::discover_programs;
 use pluto_db::{Db, Diagnostic, FilePath, RootDatabase, Severity};
+use pluto_hir::diagnostics::program_diagnostics;
 
 use crate::ColorChoice;
 use crate::render;
@@ -57,8 +57,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
             files.insert(module.file.path(&db).clone());
         }
         for diagnostic in program_diagnostics(&db, *program) {
-            if !diagnostics.contains(diagnostic) {
-                diagnostics.push(diagnostic.clone());
+            if !diagnostics.contains(&diagnostic) {
+                diagnostics.push(diagnostic);
             }
         }
     }

@@ -35,6 +35,12 @@ pub struct ImportDecl {
     pub range: TextRange,
 }
 
+/// The import paths of a file, without their positions.
+#[salsa::tracked(returns(ref))]
+pub fn import_paths(db: &dyn Db, file: SourceFile) -> Vec<Vec<String>> {
+    file_imports(db, file).iter().map(|i| i.segments.clone()).collect()
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn file_imports(db: &dyn Db, file: SourceFile) -> Vec<ImportDecl> {
     parse(db, file)
@@ -63,18 +69,29 @@ pub struct Module {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ResolvedImport {
     pub importer: SourceFile,
-    pub range: TextRange,
+    /// Which of the importer's imports (in `file_imports` order).
+    pub index: usize,
     pub module: SourceFile,
     /// For `import std.http.HttpServer`, the single item `HttpServer`.
     pub item: Option<String>,
 }
 
+/// An import that resolved to nothing, and the files it looked for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnresolvedImport {
+    pub importer: SourceFile,
+    pub index: usize,
+    pub tried: Vec<FilePath>,
+}
+
+/// The modules of a program. It holds no text offsets, so edits that do not change any
+/// import leave it equal and nothing downstream re-runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ModuleGraph {
     /// The entry first, then modules in the order they were reached, then the prelude.
     pub modules: Vec<Module>,
     pub imports: Vec<ResolvedImport>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub unresolved: Vec<UnresolvedImport>,
 }
 
 impl ModuleGraph {
@@ -93,7 +110,7 @@ pub fn module_graph(db: &dyn Db, program: Program) -> ModuleGraph {
     let mut graph = ModuleGraph {
         modules: vec![Module { file: entry, name: String::new() }],
         imports: Vec::new(),
-        diagnostics: Vec::new(),
+        unresolved: Vec::new(),
     };
     let prelude = db.file(&FilePath::Std(stdlib::PRELUDE.to_string()));
     let mut queue = vec![entry, prelude];
@@ -101,16 +118,16 @@ pub fn module_graph(db: &dyn Db, program: Program) -> ModuleGraph {
     while next < queue.len() {
         let importer = queue[next];
         next += 1;
-        for import in file_imports(db, importer) {
-            match resolve_import(db, &root, &import.segments) {
+        for (index, segments) in import_paths(db, importer).iter().enumerate() {
+            match resolve_import(db, &root, segments) {
                 Ok((module, name, item)) => {
-                    graph.imports.push(ResolvedImport { importer, range: import.range, module, item });
+                    graph.imports.push(ResolvedImport { importer, index, module, item });
                     if !queue.contains(&module) {
                         queue.push(module);
                         graph.modules.push(Module { file: module, name });
                     }
                 }
-                Err(tried) => graph.diagnostics.push(unresolved(db, importer, import, &tried)),
+                Err(tried) => graph.unresolved.push(UnresolvedImport { importer, index, tried }),
             }
         }
     }
@@ -158,6 +175,16 @@ fn resolve_import(
     Err(tried)
 }
 
+/// Diagnostics for the imports of a program that resolved to nothing.
+#[salsa::tracked(returns(ref))]
+pub fn import_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    module_graph(db, program)
+        .unresolved
+        .iter()
+        .map(|u| unresolved(db, u.importer, &file_imports(db, u.importer)[u.index], &u.tried))
+        .collect()
+}
+
 fn unresolved(db: &dyn Db, importer: SourceFile, import: &ImportDecl, tried: &[FilePath]) -> Diagnostic {
     let written = import.segments.join(".");
     let diagnostic =
@@ -190,7 +217,7 @@ pub fn syntax_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
 #[salsa::tracked(returns(ref))]
 pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let graph = module_graph(db, program);
-    let mut all = graph.diagnostics.clone();
+    let mut all = import_diagnostics(db, program).clone();
     for module in &graph.modules {
         all.extend(syntax_diagnostics(db, module.file).iter().cloned());
     }

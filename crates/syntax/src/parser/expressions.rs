@@ -239,7 +239,11 @@ fn postfix(p: &mut Parser<'_>) -> bool {
             DOT => {
                 p.start_node_at(cp, FIELD_EXPR);
                 p.bump();
-                items::name_ref(p);
+                if p.at(SELF_KW) {
+                    items::name_ref(p);
+                } else {
+                    items::field_name(p, NAME_REF);
+                }
                 p.finish_node();
             }
             L_PAREN if !p.at_newline() => {
@@ -464,21 +468,14 @@ fn brace_literal(p: &mut Parser<'_>, kind: SyntaxKind) {
         SET_LIT => delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "an element", at_expr_start, |p| {
             expr(p);
         }),
-        _ => delimited(
-            p,
-            (L_BRACE, R_BRACE),
-            Sep::Comma,
-            "a field (`name: value`)",
-            |p| p.at(IDENT),
-            |p| {
-                p.start_node(FIELD_INIT);
-                items::name_ref(p);
-                if p.eat(COLON) && !expr(p) {
-                    p.error_expected("a value");
-                }
-                p.finish_node();
-            },
-        ),
+        _ => delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "a field (`name: value`)", items::at_field_name, |p| {
+            p.start_node(FIELD_INIT);
+            items::field_name(p, NAME_REF);
+            if p.eat(COLON) && !expr(p) {
+                p.error_expected("a value");
+            }
+            p.finish_node();
+        }),
     }
     p.finish_node();
 }

@@ -2,7 +2,7 @@
 //! instances (`daemon Worker[deps] { ... }`), plus the member lists they share.
 
 use super::{Parser, Sep, delimited, expressions, types};
-use crate::SyntaxKind::*;
+use crate::SyntaxKind::{self, *};
 
 pub(super) fn source_file(p: &mut Parser<'_>) {
     p.start_root(SOURCE_FILE);
@@ -132,6 +132,24 @@ pub(super) fn name(p: &mut Parser<'_>) {
         p.finish_node();
     } else {
         p.error_expected("a name");
+    }
+}
+
+/// Whether the current token names a field: a name, or a keyword followed by `:`
+/// (`NetworkError { stage: string }`).
+pub(super) fn at_field_name(p: &Parser<'_>) -> bool {
+    p.at(IDENT) || (p.current().is_keyword() && p.nth_at(1, COLON))
+}
+
+/// A field name where keywords are allowed (`e.stage`, `{ stage: ... }`); a keyword is
+/// added to the tree as an `IDENT`.
+pub(super) fn field_name(p: &mut Parser<'_>, kind: SyntaxKind) {
+    if p.at(IDENT) || p.current().is_keyword() {
+        p.start_node(kind);
+        p.bump_as(IDENT);
+        p.finish_node();
+    } else {
+        p.error_expected("a field name");
     }
 }
 
@@ -361,13 +379,13 @@ fn enumeration(p: &mut Parser<'_>) {
 /// `{ name: Type, ... }`: the fields of an error or of an enum variant.
 fn field_list(p: &mut Parser<'_>) {
     p.start_node(FIELD_LIST);
-    delimited(p, (L_BRACE, R_BRACE), Sep::CommaOrNewline, "a field (`name: Type`)", |p| p.at(IDENT), field);
+    delimited(p, (L_BRACE, R_BRACE), Sep::CommaOrNewline, "a field (`name: Type`)", at_field_name, field);
     p.finish_node();
 }
 
 fn field(p: &mut Parser<'_>) {
     p.start_node(FIELD);
-    name(p);
+    field_name(p, NAME);
     p.expect(COLON);
     if p.at_newline() {
         p.error_expected("a type");
@@ -389,7 +407,7 @@ fn member_list(p: &mut Parser<'_>) {
         return;
     }
     while !p.at(R_BRACE) && !p.at_eof() {
-        if p.at(IDENT) && p.nth_at(1, COLON) {
+        if (p.at(IDENT) || p.current().is_keyword()) && p.nth_at(1, COLON) {
             field(p);
             if !p.eat(COMMA) {
                 end_of_line(p);

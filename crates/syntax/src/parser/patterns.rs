@@ -51,21 +51,14 @@ pub(super) fn pattern(p: &mut Parser<'_>) {
             items::path(p);
             if p.at(L_BRACE) && !p.at_newline() {
                 p.start_node(RECORD_PAT_FIELD_LIST);
-                delimited(
-                    p,
-                    (L_BRACE, R_BRACE),
-                    Sep::Comma,
-                    "a field",
-                    |p| p.at(IDENT),
-                    |p| {
-                        p.start_node(RECORD_PAT_FIELD);
-                        items::name_ref(p);
-                        if p.eat(COLON) {
-                            pattern(p);
-                        }
-                        p.finish_node();
-                    },
-                );
+                delimited(p, (L_BRACE, R_BRACE), Sep::Comma, "a field", items::at_field_name, |p| {
+                    p.start_node(RECORD_PAT_FIELD);
+                    items::field_name(p, NAME_REF);
+                    if p.eat(COLON) {
+                        pattern(p);
+                    }
+                    p.finish_node();
+                });
                 p.finish_node();
             }
             p.finish_node();

@@ -1,0 +1,2160 @@
+//! Type inference and checking of one function body. The query reads the function's own
+//! green node (which has no offsets) and signatures, never the file's parse, so an edit
+//! elsewhere does not re-run it. Everything it reports is located relative to the
+//! function. Besides diagnostics it records what error-set inference needs: the calls
+//! with how each is handled (`!`, `catch`, or not at all) and the errors raised.
+
+use std::sync::Arc;
+
+use pluto_db::{Db, Program, SourceFile};
+use pluto_syntax::ast::{self, AstNode, HasName};
+use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
+
+use crate::builtins;
+use crate::def_map::{Def, DefMap, ItemLoc, def_map, edit_distance};
+use crate::diag::{Loc, SemDiag, codes};
+use crate::item_tree::{AstId, Decl, ItemKind, TypeRef, decl_green};
+use crate::lower::{AdtData, FnLoc, Signature, TypeScope, adt_data, fn_signature, nested_item};
+use crate::ty::Ty;
+
+/// What a call calls, for error-set inference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Callee {
+    Fn(FnLoc),
+    /// A `pub fn` of another deployment unit: its errors plus `NetworkError` and
+    /// `DeserializationError`.
+    Remote(FnLoc),
+    /// A trait method on a value whose class is not known here: the union of the impls.
+    Trait(ItemLoc, String),
+    /// A built-in operation and the errors it raises.
+    Builtin(Vec<ItemLoc>),
+}
+
+/// How the errors of a call are dealt with where it is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Handling {
+    /// Not at all: a compile error if the callee can fail.
+    None,
+    /// `call()!`.
+    Propagate,
+    /// Inside the expression of `catch` number `n` of this function.
+    Catch(usize),
+    /// `spawn call()`: the errors surface where the task is awaited.
+    Spawn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallSite {
+    pub range: TextRange,
+    pub callee: Callee,
+    pub handling: Handling,
+    /// `!` was written on it (even where it has nothing to propagate).
+    pub bang: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CatchSite {
+    /// The whole `expr catch ...` expression.
+    pub range: TextRange,
+    /// Typed handlers in order: the error and the handler's type range.
+    pub typed: Vec<(ItemLoc, TextRange)>,
+    /// Whether an untyped handler or a default value catches everything left.
+    pub catch_all: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Raise {
+    Error(ItemLoc),
+    /// `raise e` of an untyped catch binding: whatever catch `n` caught.
+    Caught(usize),
+}
+
+/// The result of checking one function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct InferResult {
+    pub diagnostics: Vec<SemDiag>,
+    /// The type of every expression, by range relative to the function.
+    pub expr_types: Vec<(TextRange, Ty)>,
+    pub calls: Vec<CallSite>,
+    pub catches: Vec<CatchSite>,
+    pub raises: Vec<(TextRange, Raise)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
+    let sig = f.sig(db);
+    let Some(green) = decl_green(db, Decl::new(db, f.file(), sig.ast)) else { return InferResult::default() };
+    let root = SyntaxNode::new_root(green.clone());
+    let Some(func) = ast::Fn::cast(root) else { return InferResult::default() };
+    let Some(body) = func.body() else { return InferResult::default() };
+    let map = def_map(db, program);
+    let signature = fn_signature(db, program, f);
+    let mut cx = Infer::new(db, program, map, f, signature);
+    let body_ty = cx.infer_block(&body, Some(&signature.ret.clone()));
+    cx.check_return(&body, &body_ty, &func);
+    cx.finish()
+}
+
+struct Local {
+    name: String,
+    ty: Ty,
+    /// The declared type, where narrowing (`if x != none`) made `ty` more precise.
+    declared: Option<Ty>,
+    mutable: bool,
+    used: bool,
+    range: TextRange,
+    /// Parameters and `_`-prefixed names are never reported unused.
+    report_unused: bool,
+    /// Narrowed copies point at the local they narrow.
+    alias_of: Option<usize>,
+}
+
+struct Infer<'a> {
+    db: &'a dyn Db,
+    program: Program,
+    map: &'a DefMap,
+    file: SourceFile,
+    ast: AstId,
+    /// The stage or class the function belongs to.
+    container: Option<ItemLoc>,
+    /// The unit the function belongs to, if its container is one.
+    unit: Option<ItemLoc>,
+    self_ty: Option<Ty>,
+    self_mut: bool,
+    generics: Vec<String>,
+    /// Bounds of generic parameters in scope.
+    bounds: Vec<(String, Ty)>,
+    vars: Vec<Option<Ty>>,
+    locals: Vec<Local>,
+    scopes: Vec<Vec<usize>>,
+    returns: Vec<Ty>,
+    loop_depth: u32,
+    catch_stack: Vec<usize>,
+    /// Catch bindings that are untyped, by local index → the catch they belong to.
+    untyped_bindings: Vec<(usize, usize)>,
+    result: InferResult,
+}
+
+impl<'a> Infer<'a> {
+    fn new(db: &'a dyn Db, program: Program, map: &'a DefMap, f: FnLoc, sig: &Signature) -> Infer<'a> {
+        let container = f.container();
+        let unit = container.filter(|c| map.is_unit(*c));
+        let mut generics: Vec<String> = Vec::new();
+        let self_ty = container.map(|c| {
+            let params = crate::lower::item_generics(db, c);
+            generics.extend(params.iter().cloned());
+            Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect())
+        });
+        let is_stage =
+            container.is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }));
+        generics.extend(sig.generics.iter().map(|(n, _)| n.clone()));
+        let bounds = sig.generics.iter().filter_map(|(n, b)| b.clone().map(|b| (n.clone(), b))).collect();
+        let mut cx = Infer {
+            db,
+            program,
+            map,
+            file: f.file(),
+            ast: f.sig(db).ast,
+            container,
+            unit,
+            // Inside a stage `self` is implicit; elsewhere a method needs a `self` parameter.
+            self_ty: if sig.self_param.is_some() || is_stage { self_ty } else { None },
+            self_mut: sig.self_param == Some(true),
+            generics,
+            bounds,
+            vars: Vec::new(),
+            locals: Vec::new(),
+            scopes: vec![Vec::new()],
+            returns: vec![sig.ret.clone()],
+            loop_depth: 0,
+            catch_stack: Vec::new(),
+            untyped_bindings: Vec::new(),
+            result: InferResult::default(),
+        };
+        let sig_params = &f.sig(db).params;
+        for (i, (name, ty)) in sig.params.iter().enumerate() {
+            let range = sig_params.get(i).map(|p| p.name_range).unwrap_or_default();
+            cx.declare(name, ty.clone(), false, range, false);
+        }
+        cx
+    }
+
+    fn loc(&self, range: TextRange) -> Loc {
+        Loc { file: self.file, ast: self.ast, range }
+    }
+
+    fn error(&mut self, code: &'static str, range: TextRange, message: impl Into<String>) -> &mut SemDiag {
+        self.result.diagnostics.push(SemDiag::error(code, self.loc(range), message));
+        self.result.diagnostics.last_mut().unwrap()
+    }
+
+    fn show(&self, ty: &Ty) -> String {
+        self.resolve(ty).display(self.db)
+    }
+
+    fn type_scope(&self) -> TypeScope<'a> {
+        TypeScope {
+            db: self.db,
+            map: self.map,
+            file: self.file,
+            generics: self.generics.clone(),
+            container: self.container.map(|c| c.parent().unwrap_or(c)),
+        }
+    }
+
+    fn lower_type(&mut self, ty: Option<ast::Type>) -> Ty {
+        let tref = TypeRef::from_ast(ty, 0.into());
+        let mut diags = Vec::new();
+        let ty = self.type_scope().lower(&tref, self.ast, &mut diags);
+        self.result.diagnostics.extend(diags);
+        ty
+    }
+
+    fn finish(mut self) -> InferResult {
+        while !self.scopes.is_empty() {
+            self.pop_scope();
+        }
+        let types = std::mem::take(&mut self.result.expr_types);
+        self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
+        self.result
+    }
+
+    // ---- type variables -----------------------------------------------------------------
+
+    fn fresh(&mut self) -> Ty {
+        self.vars.push(None);
+        Ty::Var(self.vars.len() as u32 - 1)
+    }
+
+    fn shallow(&self, ty: &Ty) -> Ty {
+        let mut ty = ty.clone();
+        while let Ty::Var(v) = ty {
+            match &self.vars[v as usize] {
+                Some(t) => ty = t.clone(),
+                None => break,
+            }
+        }
+        ty
+    }
+
+    fn resolve(&self, ty: &Ty) -> Ty {
+        ty.map(&mut |t| match t {
+            Ty::Var(_) => {
+                let s = self.shallow(t);
+                if matches!(s, Ty::Var(_)) { Some(s) } else { Some(self.resolve(&s)) }
+            }
+            _ => None,
+        })
+    }
+
+    fn unify(&mut self, a: &Ty, b: &Ty) -> bool {
+        let (a, b) = (self.shallow(a), self.shallow(b));
+        match (&a, &b) {
+            (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+            (Ty::Var(x), Ty::Var(y)) if x == y => true,
+            (Ty::Var(x), other) | (other, Ty::Var(x)) => {
+                let mut occurs = false;
+                self.resolve(other).walk(&mut |t| occurs |= *t == Ty::Var(*x));
+                if occurs {
+                    return false;
+                }
+                self.vars[*x as usize] = Some(other.clone());
+                true
+            }
+            (Ty::Array(x), Ty::Array(y))
+            | (Ty::Set(x), Ty::Set(y))
+            | (Ty::Nullable(x), Ty::Nullable(y))
+            | (Ty::Sender(x), Ty::Sender(y))
+            | (Ty::Receiver(x), Ty::Receiver(y))
+            | (Ty::Task(x), Ty::Task(y)) => self.unify(x, y),
+            (Ty::Map(k1, v1), Ty::Map(k2, v2)) => self.unify(k1, k2) & self.unify(v1, v2),
+            (Ty::Tuple(xs), Ty::Tuple(ys)) => {
+                xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(x, y)| self.unify(x, y))
+            }
+            (Ty::Adt(l1, xs), Ty::Adt(l2, ys)) => {
+                l1 == l2 && xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(x, y)| self.unify(x, y))
+            }
+            (Ty::Fn(p1, r1), Ty::Fn(p2, r2)) => {
+                p1.len() == p2.len() && p1.iter().zip(p2.iter()).all(|(x, y)| self.unify(x, y)) && self.unify(r1, r2)
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Whether a value of type `actual` can be used where `expected` is wanted: equal
+    /// types, `never`, a value for a nullable, a class for a trait it implements.
+    fn coerces(&mut self, actual: &Ty, expected: &Ty) -> bool {
+        let (actual, expected) = (self.shallow(actual), self.shallow(expected));
+        match (&actual, &expected) {
+            (Ty::Never, _) | (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+            (Ty::Nullable(a), Ty::Nullable(e)) => self.unify(a, e),
+            (a, Ty::Nullable(e)) if !matches!(a, Ty::Var(_)) => self.coerces(a, &e.clone()),
+            (Ty::Adt(class, _), Ty::Trait(t)) => self.implements(*class, *t),
+            (Ty::Param(p), Ty::Trait(t)) => self.bound_of(p).is_some_and(|b| b == Ty::Trait(*t)),
+            _ => self.unify(&actual, &expected),
+        }
+    }
+
+    fn implements(&self, class: ItemLoc, tr: ItemLoc) -> bool {
+        adt_data(self.db, self.program, class).impls.iter().any(|t| *t == Ty::Trait(tr))
+    }
+
+    fn bound_of(&self, param: &str) -> Option<Ty> {
+        self.bounds.iter().find(|(n, _)| n == param).map(|(_, b)| b.clone())
+    }
+
+    /// Checks that `actual` fits `expected`, reporting a mismatch at `range`.
+    fn expect_ty(&mut self, actual: &Ty, expected: &Ty, range: TextRange) {
+        if !self.coerces(actual, expected) {
+            let (e, a) = (self.show(expected), self.show(actual));
+            let diag = self.error(codes::TYPE_MISMATCH, range, format!("expected `{e}`, found `{a}`"));
+            diag.label = format!("this is `{a}`");
+            if (a == "int" && e == "float") || (a == "float" && e == "int") {
+                diag.hint = Some(format!("convert it with `as {e}`"));
+            }
+        }
+    }
+
+    // ---- scopes and locals --------------------------------------------------------------
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    fn pop_scope(&mut self) {
+        let Some(scope) = self.scopes.pop() else { return };
+        for index in scope {
+            let local = &self.locals[index];
+            if local.report_unused && !local.used && local.alias_of.is_none() {
+                let diag = SemDiag::warning(
+                    codes::UNUSED_VARIABLE,
+                    self.loc(local.range),
+                    format!("unused variable `{}`", local.name),
+                )
+                .label("never used")
+                .hint(format!("if this is intentional, name it `_{}`", local.name));
+                self.result.diagnostics.push(diag);
+            }
+            let ty = self.resolve(&local.ty);
+            if ty.has_vars() && local.alias_of.is_none() {
+                let name = local.name.clone();
+                let range = local.range;
+                self.error(codes::CANNOT_INFER, range, format!("cannot infer the type of `{name}`")).hint =
+                    Some(format!("write its type: `let {name}: [int] = ...`, for example"));
+            }
+        }
+    }
+
+    fn declare(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
+        self.locals.push(Local {
+            name: name.to_string(),
+            ty,
+            declared: None,
+            mutable,
+            used: false,
+            range,
+            report_unused: report_unused && !name.starts_with('_'),
+            alias_of: None,
+        });
+        let index = self.locals.len() - 1;
+        self.scopes.last_mut().expect("a scope is always open").push(index);
+        index
+    }
+
+    /// Declares a narrowed view of local `of` with type `ty` in the current scope.
+    fn narrow(&mut self, of: usize, ty: Ty) {
+        let original = self.root_local(of);
+        let declared = self.locals[original].ty.clone();
+        let local = &self.locals[of];
+        let (name, mutable, range) = (local.name.clone(), local.mutable, local.range);
+        let index = self.declare(&name, ty, mutable, range, false);
+        self.locals[index].alias_of = Some(original);
+        self.locals[index].declared = Some(declared);
+    }
+
+    fn root_local(&self, mut index: usize) -> usize {
+        while let Some(of) = self.locals[index].alias_of {
+            index = of;
+        }
+        index
+    }
+
+    fn lookup_local(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).copied().find(|&i| self.locals[i].name == name)
+    }
+
+    fn use_local(&mut self, index: usize) -> Ty {
+        let root = self.root_local(index);
+        self.locals[root].used = true;
+        self.locals[index].used = true;
+        self.locals[index].ty.clone()
+    }
+
+    // ---- blocks and statements ----------------------------------------------------------
+
+    /// The type of a block: its tail expression's, `never` if it always leaves early, or
+    /// `void`.
+    fn infer_block(&mut self, block: &ast::Block, expected: Option<&Ty>) -> Ty {
+        self.push_scope();
+        let statements: Vec<ast::Stmt> = block.statements().collect();
+        let mut diverged = false;
+        let mut result = Ty::Void;
+        for (i, stmt) in statements.iter().enumerate() {
+            if diverged {
+                let range = stmt.syntax().text_range();
+                self.result.diagnostics.push(
+                    SemDiag::warning(codes::UNREACHABLE_CODE, self.loc(range), "unreachable code")
+                        .label("this is never executed"),
+                );
+                break;
+            }
+            let is_tail = i + 1 == statements.len();
+            let ty = match stmt {
+                ast::Stmt::ExprStmt(s) if is_tail => match s.expr() {
+                    Some(e) => self.infer_expr(&e, expected),
+                    None => Ty::Void,
+                },
+                _ => self.infer_stmt(stmt),
+            };
+            if matches!(self.shallow(&ty), Ty::Never) {
+                diverged = true;
+            }
+            if is_tail {
+                result = ty;
+            }
+        }
+        self.pop_scope();
+        if diverged { Ty::Never } else { result }
+    }
+
+    fn infer_stmt(&mut self, stmt: &ast::Stmt) -> Ty {
+        match stmt {
+            ast::Stmt::LetStmt(s) => {
+                let annotation = s.ty().map(|t| self.lower_type(Some(t)));
+                let init = s.initializer();
+                let ty = match (&init, &annotation) {
+                    (Some(e), Some(a)) => {
+                        let t = self.infer_expr(e, Some(a));
+                        self.expect_ty(&t, a, e.syntax().text_range());
+                        a.clone()
+                    }
+                    (Some(e), None) => {
+                        let t = self.infer_expr(e, None);
+                        if matches!(self.shallow(&t), Ty::Void) {
+                            self.error(codes::TYPE_MISMATCH, e.syntax().text_range(), "this expression has no value")
+                                .label = "`void`".into();
+                            Ty::Unknown
+                        } else {
+                            t
+                        }
+                    }
+                    (None, Some(a)) => a.clone(),
+                    (None, None) => Ty::Unknown,
+                };
+                let diverges = matches!(self.shallow(&ty), Ty::Never);
+                if let Some(pattern) = s.pattern() {
+                    self.bind_pattern(&pattern, &ty, true);
+                }
+                if diverges { Ty::Never } else { Ty::Void }
+            }
+            ast::Stmt::ExprStmt(s) => {
+                let Some(e) = s.expr() else { return Ty::Void };
+                let ty = self.infer_expr(&e, None);
+                self.narrow_after_if(&e, &ty);
+                if matches!(self.shallow(&ty), Ty::Never) { Ty::Never } else { Ty::Void }
+            }
+            ast::Stmt::AssignStmt(s) => {
+                self.infer_assign(s);
+                Ty::Void
+            }
+            ast::Stmt::WhileStmt(s) => {
+                if let Some(c) = s.condition() {
+                    let t = self.infer_expr(&c, Some(&Ty::Bool));
+                    self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
+                }
+                self.loop_depth += 1;
+                if let Some(b) = s.body() {
+                    self.infer_block(&b, None);
+                }
+                self.loop_depth -= 1;
+                Ty::Void
+            }
+            ast::Stmt::ForStmt(s) => {
+                let element = match s.iterable() {
+                    Some(e) => {
+                        let t = self.infer_expr(&e, None);
+                        self.element_type(&t, e.syntax().text_range())
+                    }
+                    None => Ty::Unknown,
+                };
+                self.push_scope();
+                if let Some(p) = s.pattern() {
+                    self.bind_pattern(&p, &element, true);
+                }
+                self.loop_depth += 1;
+                if let Some(b) = s.body() {
+                    self.infer_block(&b, None);
+                }
+                self.loop_depth -= 1;
+                self.pop_scope();
+                Ty::Void
+            }
+        }
+    }
+
+    /// After `if x == none { return }`, `x` is no longer nullable.
+    fn narrow_after_if(&mut self, e: &ast::Expr, _ty: &Ty) {
+        let ast::Expr::IfExpr(if_expr) = e else { return };
+        if if_expr.else_branch().is_some() {
+            return;
+        }
+        let Some((local, is_none_when_true)) = if_expr.condition().and_then(|c| self.none_test(&c)) else { return };
+        let then_diverges = if_expr
+            .then_branch()
+            .and_then(|b| b.statements().last())
+            .is_some_and(|s| self.stmt_diverges_syntactically(&s));
+        if is_none_when_true
+            && then_diverges
+            && let Ty::Nullable(inner) = self.shallow(&self.locals[local].ty)
+        {
+            self.narrow(local, (*inner).clone());
+        }
+    }
+
+    fn stmt_diverges_syntactically(&self, stmt: &ast::Stmt) -> bool {
+        match stmt {
+            ast::Stmt::ExprStmt(s) => {
+                matches!(
+                    s.expr(),
+                    Some(
+                        ast::Expr::ReturnExpr(_)
+                            | ast::Expr::RaiseExpr(_)
+                            | ast::Expr::BreakExpr(_)
+                            | ast::Expr::ContinueExpr(_)
+                    )
+                )
+            }
+            _ => false,
+        }
+    }
+
+    /// `x == none` → `(x, true)`, `x != none` → `(x, false)`, for a local `x`.
+    fn none_test(&self, cond: &ast::Expr) -> Option<(usize, bool)> {
+        let ast::Expr::BinaryExpr(b) = cond else { return None };
+        let op = b.op()?.kind();
+        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
+        let local_of = |e: &ast::Expr| match e {
+            ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
+            _ => None,
+        };
+        let (lhs, rhs) = (b.lhs()?, b.rhs()?);
+        let local = if is_none(&rhs) {
+            local_of(&lhs)?
+        } else if is_none(&lhs) {
+            local_of(&rhs)?
+        } else {
+            return None;
+        };
+        match op {
+            SyntaxKind::EQ2 => Some((local, true)),
+            SyntaxKind::NEQ => Some((local, false)),
+            _ => None,
+        }
+    }
+
+    fn element_type(&mut self, iterable: &Ty, range: TextRange) -> Ty {
+        match self.shallow(iterable) {
+            Ty::Array(t) | Ty::Set(t) | Ty::Receiver(t) => (*t).clone(),
+            Ty::Map(k, _) => (*k).clone(),
+            Ty::Range => Ty::Int,
+            Ty::Unknown | Ty::Never => Ty::Unknown,
+            other => {
+                let shown = self.show(&other);
+                self.error(codes::NOT_ITERABLE, range, format!("`{shown}` cannot be iterated")).hint = Some(
+                    "`for` works over arrays, ranges (`0..n`), maps (their keys), sets and channel receivers".into(),
+                );
+                Ty::Unknown
+            }
+        }
+    }
+
+    fn infer_assign(&mut self, s: &ast::AssignStmt) {
+        let Some(target) = s.target() else { return };
+        let op = s.op().map(|t| t.kind()).unwrap_or(SyntaxKind::EQ);
+        let target_ty = match &target {
+            ast::Expr::PathExpr(p) => {
+                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+                match self.lookup_local(&name) {
+                    Some(i) => {
+                        let root = self.root_local(i);
+                        if !self.locals[root].mutable {
+                            let range = target.syntax().text_range();
+                            let decl = self.loc(self.locals[root].range);
+                            let diag = self.error(
+                                codes::IMMUTABLE,
+                                range,
+                                format!("cannot assign to `{name}`: it is not `mut`"),
+                            );
+                            diag.label = "assignment to an immutable variable".into();
+                            diag.hint = Some(format!("declare it with `let mut {name}`"));
+                            diag.labels.push((decl, "declared here".into()));
+                        }
+                        // Assignment may widen a narrowed variable back to its declared type.
+                        self.locals[i].declared.clone().unwrap_or_else(|| self.locals[i].ty.clone())
+                    }
+                    None => self.infer_expr(&target, None),
+                }
+            }
+            ast::Expr::FieldExpr(fe) => {
+                if self.is_self_place(fe.receiver()) && !self.self_mut && self.container_is_class() {
+                    let range = target.syntax().text_range();
+                    let diag = self.error(
+                        codes::IMMUTABLE,
+                        range,
+                        "cannot change a field of `self` in a method that takes `self`",
+                    );
+                    diag.hint = Some("take `mut self` to change fields".into());
+                }
+                self.infer_expr(&target, None)
+            }
+            ast::Expr::IndexExpr(_) => self.infer_expr(&target, None),
+            _ => {
+                self.error(codes::MISPLACED, target.syntax().text_range(), "cannot assign to this expression").label =
+                    "not a variable, field or index".into();
+                self.infer_expr(&target, None);
+                Ty::Unknown
+            }
+        };
+        let Some(value) = s.value() else { return };
+        let value_ty = self.infer_expr(&value, Some(&target_ty));
+        if op == SyntaxKind::EQ {
+            self.expect_ty(&value_ty, &target_ty, value.syntax().text_range());
+        } else {
+            let t = self.shallow(&target_ty);
+            let ok = (t.is_numeric() || (t == Ty::Str && op == SyntaxKind::PLUS_EQ)) && self.unify(&t, &value_ty)
+                || t.is_unknown();
+            if !ok && !value_ty.is_unknown() {
+                let (a, b) = (self.show(&target_ty), self.show(&value_ty));
+                let op_text = s.op().map(|t| t.text().to_string()).unwrap_or_default();
+                self.error(
+                    codes::BAD_OPERANDS,
+                    s.syntax().text_range(),
+                    format!("cannot apply `{op_text}` to `{a}` and `{b}`"),
+                );
+            }
+        }
+    }
+
+    fn container_is_class(&self) -> bool {
+        self.container.is_some_and(|c| matches!(c.item(self.db).kind, ItemKind::Class(_)))
+    }
+
+    /// Whether an expression is `self` or a field path starting at `self`.
+    fn is_self_place(&self, e: Option<ast::Expr>) -> bool {
+        match e {
+            Some(ast::Expr::PathExpr(p)) => p.name_ref().is_some_and(|n| n.is_self()),
+            Some(ast::Expr::FieldExpr(f)) => self.is_self_place(f.receiver()),
+            Some(ast::Expr::IndexExpr(i)) => self.is_self_place(i.base()),
+            _ => false,
+        }
+    }
+
+    // ---- patterns -----------------------------------------------------------------------
+
+    fn bind_pattern(&mut self, pattern: &ast::Pattern, ty: &Ty, report_unused: bool) {
+        match pattern {
+            ast::Pattern::IdentPat(p) => {
+                let Some(name) = p.name() else { return };
+                let range = name.syntax().text_range();
+                self.declare(&name.text(), ty.clone(), p.is_mut(), range, report_unused);
+            }
+            ast::Pattern::WildcardPat(_) => {}
+            ast::Pattern::TuplePat(p) => {
+                let elements: Vec<ast::Pattern> = p.elements().collect();
+                let tys = match self.shallow(ty) {
+                    Ty::Tuple(ts) if ts.len() == elements.len() => ts.to_vec(),
+                    Ty::Unknown => vec![Ty::Unknown; elements.len()],
+                    other => {
+                        let shown = self.show(&other);
+                        self.error(
+                            codes::TYPE_MISMATCH,
+                            p.syntax().text_range(),
+                            format!("expected a tuple of {} elements, found `{shown}`", elements.len()),
+                        );
+                        vec![Ty::Unknown; elements.len()]
+                    }
+                };
+                for (e, t) in elements.iter().zip(tys) {
+                    self.bind_pattern(e, &t, report_unused);
+                }
+            }
+            ast::Pattern::LiteralPat(p) => {
+                if let Some(lit) = p.literal() {
+                    let t = self.infer_expr(&lit, Some(ty));
+                    self.expect_ty(&t, ty, p.syntax().text_range());
+                }
+            }
+            ast::Pattern::VariantPat(p) => self.bind_variant_pattern(p, ty, report_unused),
+        }
+    }
+
+    /// The variant `name` of enum type `ty`, with its fields (type arguments applied).
+    fn variant_of(&self, ty: &Ty, name: &str) -> Option<(ItemLoc, Vec<(String, Ty)>)> {
+        let Ty::Adt(loc, args) = self.shallow(ty) else { return None };
+        let data = adt_data(self.db, self.program, loc);
+        let (_, fields) = data.variants.iter().find(|(n, _)| n == name)?;
+        Some((loc, fields.iter().map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args))).collect()))
+    }
+
+    fn bind_variant_pattern(&mut self, p: &ast::VariantPat, ty: &Ty, report_unused: bool) {
+        let segments: Vec<String> = p.path().map(|p| p.segments().map(|s| s.text()).collect()).unwrap_or_default();
+        let Some(variant) = segments.last() else { return };
+        let range = p.syntax().text_range();
+        let Some((_, fields)) = self.variant_of(ty, variant) else {
+            if !self.shallow(ty).is_unknown() {
+                let shown = self.show(ty);
+                self.error(
+                    codes::TYPE_MISMATCH,
+                    range,
+                    format!("`{}` is not a variant of `{shown}`", segments.join(".")),
+                )
+                .label = "no such variant".into();
+            }
+            for field in p.fields() {
+                if let Some(pat) = field.pattern() {
+                    self.bind_pattern(&pat, &Ty::Unknown, report_unused);
+                } else if let Some(name) = field.name_ref() {
+                    self.declare(&name.text(), Ty::Unknown, false, name.syntax().text_range(), report_unused);
+                }
+            }
+            return;
+        };
+        for field in p.fields() {
+            let Some(name) = field.name_ref() else { continue };
+            let field_ty = match fields.iter().find(|(n, _)| *n == name.text()) {
+                Some((_, t)) => t.clone(),
+                None => {
+                    self.error(
+                        codes::UNKNOWN_FIELD,
+                        name.syntax().text_range(),
+                        format!("variant `{variant}` has no field `{}`", name.text()),
+                    );
+                    Ty::Unknown
+                }
+            };
+            match field.pattern() {
+                Some(pat) => self.bind_pattern(&pat, &field_ty, report_unused),
+                None => {
+                    self.declare(&name.text(), field_ty, false, name.syntax().text_range(), report_unused);
+                }
+            }
+        }
+    }
+
+    // ---- expressions --------------------------------------------------------------------
+
+    fn infer_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Ty {
+        let ty = self.infer_expr_inner(e, expected);
+        self.result.expr_types.push((e.syntax().text_range(), ty.clone()));
+        ty
+    }
+
+    fn infer_expr_inner(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Ty {
+        match e {
+            ast::Expr::Literal(l) => match l.token().map(|t| t.kind()) {
+                Some(SyntaxKind::INT_NUMBER) => {
+                    if let Some(t) = expected.map(|t| self.shallow(t))
+                        && matches!(t, Ty::Float | Ty::Byte)
+                    {
+                        // An integer literal where a float or byte is wanted is one of those.
+                        return t;
+                    }
+                    Ty::Int
+                }
+                Some(SyntaxKind::FLOAT_NUMBER) => Ty::Float,
+                Some(SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW) => Ty::Bool,
+                Some(SyntaxKind::NONE_KW) => match expected.map(|t| self.shallow(t)) {
+                    Some(t @ Ty::Nullable(_)) => t,
+                    _ => {
+                        let v = self.fresh();
+                        Ty::nullable(v)
+                    }
+                },
+                _ => Ty::Unknown,
+            },
+            ast::Expr::StringLit(s) => {
+                for part in s.parts() {
+                    if let ast::StringPart::Interpolation(i) = part
+                        && let Some(e) = i.expr()
+                    {
+                        let t = self.infer_expr(&e, None);
+                        if matches!(self.shallow(&t), Ty::Void) {
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                e.syntax().text_range(),
+                                "cannot interpolate a value of type `void`",
+                            );
+                        }
+                    }
+                }
+                Ty::Str
+            }
+            ast::Expr::PathExpr(p) => self.infer_path(p),
+            ast::Expr::ParenExpr(p) => p.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected)),
+            ast::Expr::TupleExpr(t) => {
+                let expected: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
+                    Some(Ty::Tuple(ts)) => ts.to_vec(),
+                    _ => Vec::new(),
+                };
+                let tys: Vec<Ty> =
+                    t.elements().enumerate().map(|(i, e)| self.infer_expr(&e, expected.get(i))).collect();
+                Ty::Tuple(tys.into())
+            }
+            ast::Expr::ArrayLit(a) => {
+                let element = match expected.map(|t| self.shallow(t)) {
+                    Some(Ty::Array(t)) => (*t).clone(),
+                    _ => self.fresh(),
+                };
+                for e in a.elements() {
+                    let t = self.infer_expr(&e, Some(&element));
+                    self.expect_ty(&t, &element, e.syntax().text_range());
+                }
+                Ty::array(element)
+            }
+            ast::Expr::MapLit(m) => {
+                let ty = self.lower_type(m.ty().map(ast::Type::PathType));
+                if let Ty::Map(k, v) = &ty {
+                    for entry in m.entries() {
+                        if let Some(key) = entry.key() {
+                            let t = self.infer_expr(&key, Some(k));
+                            self.expect_ty(&t, k, key.syntax().text_range());
+                        }
+                        if let Some(value) = entry.value() {
+                            let t = self.infer_expr(&value, Some(v));
+                            self.expect_ty(&t, v, value.syntax().text_range());
+                        }
+                    }
+                }
+                ty
+            }
+            ast::Expr::SetLit(s) => {
+                let ty = self.lower_type(s.ty().map(ast::Type::PathType));
+                if let Ty::Set(t) = &ty {
+                    for e in s.elements() {
+                        let et = self.infer_expr(&e, Some(t));
+                        self.expect_ty(&et, t, e.syntax().text_range());
+                    }
+                }
+                ty
+            }
+            ast::Expr::StructLit(s) => self.infer_struct_lit(s, expected),
+            ast::Expr::BinaryExpr(b) => self.infer_binary(b),
+            ast::Expr::RangeExpr(r) => {
+                for e in [r.start(), r.end()].into_iter().flatten() {
+                    let t = self.infer_expr(&e, Some(&Ty::Int));
+                    self.expect_ty(&t, &Ty::Int, e.syntax().text_range());
+                }
+                Ty::Range
+            }
+            ast::Expr::PrefixExpr(p) => {
+                let Some(operand) = p.expr() else { return Ty::Unknown };
+                let is_not = p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG);
+                let t = self.infer_expr(&operand, expected);
+                let t = self.shallow(&t);
+                if is_not {
+                    self.expect_ty(&t, &Ty::Bool, operand.syntax().text_range());
+                    Ty::Bool
+                } else if t.is_numeric() || t.is_unknown() {
+                    t
+                } else {
+                    let shown = self.show(&t);
+                    self.error(
+                        codes::BAD_OPERANDS,
+                        p.syntax().text_range(),
+                        format!("cannot negate a value of type `{shown}`"),
+                    );
+                    Ty::Unknown
+                }
+            }
+            ast::Expr::PropagateExpr(p) => match p.expr() {
+                Some(ast::Expr::CallExpr(call)) => {
+                    let t = self.infer_call(&call, Handling::Propagate, expected);
+                    self.result.expr_types.push((call.syntax().text_range(), t.clone()));
+                    t
+                }
+                Some(inner) => {
+                    let t = self.infer_expr(&inner, expected);
+                    self.error(
+                        codes::NOTHING_TO_PROPAGATE,
+                        p.syntax().text_range(),
+                        "`!` applies to a function call",
+                    )
+                    .hint = Some("write `!` right after the call whose errors should propagate".into());
+                    t
+                }
+                None => Ty::Unknown,
+            },
+            ast::Expr::CallExpr(call) => self.infer_call(call, self.default_handling(), expected),
+            ast::Expr::FieldExpr(f) => self.infer_field(f),
+            ast::Expr::IndexExpr(i) => self.infer_index(i),
+            ast::Expr::CastExpr(c) => {
+                let target = self.lower_type(c.ty());
+                let Some(inner) = c.expr() else { return target };
+                let from = self.infer_expr(&inner, None);
+                let from = self.shallow(&from);
+                let ok = (from.is_numeric() && target.is_numeric())
+                    || from.is_unknown()
+                    || target.is_unknown()
+                    || from == target;
+                if !ok {
+                    let (a, b) = (self.show(&from), self.show(&target));
+                    self.error(codes::BAD_CAST, c.syntax().text_range(), format!("cannot cast `{a}` to `{b}`")).hint =
+                        Some("`as` converts between `int`, `float` and `byte`".into());
+                }
+                target
+            }
+            ast::Expr::IfExpr(i) => self.infer_if(i, expected),
+            ast::Expr::MatchExpr(m) => self.infer_match(m, expected),
+            ast::Expr::BlockExpr(b) => b.block().map_or(Ty::Void, |b| self.infer_block(&b, expected)),
+            ast::Expr::ClosureExpr(c) => self.infer_closure(c, expected),
+            ast::Expr::CatchExpr(c) => self.infer_catch(c, expected),
+            ast::Expr::SpawnExpr(s) => match s.expr() {
+                Some(ast::Expr::CallExpr(call)) => {
+                    let t = self.infer_call(&call, Handling::Spawn, None);
+                    Ty::Task(Arc::new(t))
+                }
+                Some(other) => {
+                    self.infer_expr(&other, None);
+                    self.error(codes::MISPLACED, s.syntax().text_range(), "`spawn` takes a function call");
+                    Ty::Unknown
+                }
+                None => Ty::Unknown,
+            },
+            ast::Expr::ReturnExpr(r) => {
+                let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
+                match r.expr() {
+                    Some(e) => {
+                        let t = self.infer_expr(&e, Some(&ret));
+                        if matches!(self.shallow(&ret), Ty::Void) && !matches!(self.shallow(&t), Ty::Void | Ty::Never) {
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                e.syntax().text_range(),
+                                "this function returns nothing",
+                            )
+                            .hint = Some("declare the return type after the parameters: `fn f() int`".into());
+                        } else {
+                            self.expect_ty(&t, &ret, e.syntax().text_range());
+                        }
+                    }
+                    None => {
+                        if !matches!(self.shallow(&ret), Ty::Void | Ty::Unknown) {
+                            let shown = self.show(&ret);
+                            self.error(
+                                codes::MISSING_RETURN,
+                                r.syntax().text_range(),
+                                format!("`return` needs a value of type `{shown}`"),
+                            );
+                        }
+                    }
+                }
+                Ty::Never
+            }
+            ast::Expr::BreakExpr(b) => {
+                if self.loop_depth == 0 {
+                    self.error(codes::MISPLACED, b.syntax().text_range(), "`break` outside of a loop");
+                }
+                Ty::Never
+            }
+            ast::Expr::ContinueExpr(c) => {
+                if self.loop_depth == 0 {
+                    self.error(codes::MISPLACED, c.syntax().text_range(), "`continue` outside of a loop");
+                }
+                Ty::Never
+            }
+            ast::Expr::RaiseExpr(r) => {
+                if let Some(e) = r.expr() {
+                    let t = self.infer_expr(&e, None);
+                    let range = e.syntax().text_range();
+                    match self.shallow(&t) {
+                        Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
+                            self.result.raises.push((r.syntax().text_range(), Raise::Error(loc)));
+                        }
+                        Ty::AnyError => {
+                            let binding = match &e {
+                                ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
+                                _ => None,
+                            };
+                            if let Some(catch) = binding
+                                .and_then(|b| self.untyped_bindings.iter().find(|(l, _)| *l == b))
+                                .map(|(_, c)| *c)
+                            {
+                                self.result.raises.push((r.syntax().text_range(), Raise::Caught(catch)));
+                            }
+                        }
+                        Ty::Unknown => {}
+                        other => {
+                            let shown = self.show(&other);
+                            self.error(
+                                codes::NOT_AN_ERROR,
+                                range,
+                                format!("`raise` needs an error, found `{shown}`"),
+                            )
+                            .hint = Some("declare one with `error Name { fields }` and raise `Name { ... }`".into());
+                        }
+                    }
+                }
+                Ty::Never
+            }
+        }
+    }
+
+    fn default_handling(&self) -> Handling {
+        self.catch_stack.last().map_or(Handling::None, |c| Handling::Catch(*c))
+    }
+
+    fn infer_binary(&mut self, b: &ast::BinaryExpr) -> Ty {
+        let Some(op) = b.op() else { return Ty::Unknown };
+        let kind = op.kind();
+        let lhs = b.lhs().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+        let rhs = b.rhs().map(|e| self.infer_expr(&e, Some(&lhs))).unwrap_or(Ty::Unknown);
+        let (l, r) = (self.shallow(&lhs), self.shallow(&rhs));
+        if l.is_unknown() || r.is_unknown() {
+            return match kind {
+                SyntaxKind::EQ2
+                | SyntaxKind::NEQ
+                | SyntaxKind::LT
+                | SyntaxKind::LTEQ
+                | SyntaxKind::GT
+                | SyntaxKind::GTEQ => Ty::Bool,
+                SyntaxKind::AMP2 | SyntaxKind::PIPE2 => Ty::Bool,
+                _ => Ty::Unknown,
+            };
+        }
+        let op_text = op.text().to_string();
+        let bad = |cx: &mut Self, hint: Option<&str>| {
+            let (a, c) = (cx.show(&l), cx.show(&r));
+            let diag = cx.error(
+                codes::BAD_OPERANDS,
+                b.syntax().text_range(),
+                format!("cannot apply `{op_text}` to `{a}` and `{c}`"),
+            );
+            diag.hint = hint.map(str::to_string);
+            Ty::Unknown
+        };
+        match kind {
+            SyntaxKind::PLUS | SyntaxKind::MINUS | SyntaxKind::STAR | SyntaxKind::SLASH | SyntaxKind::PERCENT => {
+                let numeric = l.is_numeric() && self.unify(&l, &r);
+                let strings = kind == SyntaxKind::PLUS && l == Ty::Str && r == Ty::Str;
+                if numeric || strings {
+                    l
+                } else if l.is_numeric() && r.is_numeric() {
+                    bad(self, Some("convert one side with `as int` or `as float`"))
+                } else if kind == SyntaxKind::PLUS && (l == Ty::Str || r == Ty::Str) {
+                    bad(self, Some("interpolate instead: \"{a}{b}\""))
+                } else {
+                    bad(self, None)
+                }
+            }
+            SyntaxKind::LT | SyntaxKind::LTEQ | SyntaxKind::GT | SyntaxKind::GTEQ => {
+                if (l.is_numeric() || l == Ty::Str) && self.unify(&l, &r) {
+                    Ty::Bool
+                } else {
+                    bad(self, None);
+                    Ty::Bool
+                }
+            }
+            SyntaxKind::EQ2 | SyntaxKind::NEQ => {
+                if !(self.coerces(&r, &l) || self.coerces(&l, &r)) {
+                    bad(self, None);
+                }
+                Ty::Bool
+            }
+            SyntaxKind::AMP2 | SyntaxKind::PIPE2 => {
+                if l != Ty::Bool || r != Ty::Bool {
+                    bad(self, None);
+                }
+                Ty::Bool
+            }
+            _ => {
+                if l == Ty::Int && r == Ty::Int {
+                    Ty::Int
+                } else {
+                    bad(self, None)
+                }
+            }
+        }
+    }
+
+    fn infer_index(&mut self, i: &ast::IndexExpr) -> Ty {
+        let base = i.base().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+        let index = i.index();
+        match self.shallow(&base) {
+            Ty::Array(t) => {
+                if let Some(ix) = index {
+                    let it = self.infer_expr(&ix, Some(&Ty::Int));
+                    self.expect_ty(&it, &Ty::Int, ix.syntax().text_range());
+                }
+                (*t).clone()
+            }
+            Ty::Map(k, v) => {
+                if let Some(ix) = index {
+                    let it = self.infer_expr(&ix, Some(&k));
+                    self.expect_ty(&it, &k, ix.syntax().text_range());
+                }
+                (*v).clone()
+            }
+            Ty::Unknown => {
+                if let Some(ix) = index {
+                    self.infer_expr(&ix, None);
+                }
+                Ty::Unknown
+            }
+            other => {
+                if let Some(ix) = index {
+                    self.infer_expr(&ix, None);
+                }
+                let shown = self.show(&other);
+                self.error(codes::NOT_INDEXABLE, i.syntax().text_range(), format!("`{shown}` cannot be indexed"))
+                    .hint = Some("arrays are indexed by `int`, maps by their key type".into());
+                Ty::Unknown
+            }
+        }
+    }
+
+    fn infer_if(&mut self, i: &ast::IfExpr, expected: Option<&Ty>) -> Ty {
+        let test = i.condition().and_then(|c| self.none_test(&c));
+        if let Some(c) = i.condition() {
+            let t = self.infer_expr(&c, Some(&Ty::Bool));
+            self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
+        }
+        let narrowed = |cx: &mut Self, when_none: bool| {
+            if let Some((local, is_none_when_true)) = test
+                && is_none_when_true == when_none
+                && let Ty::Nullable(inner) = cx.shallow(&cx.locals[local].ty)
+            {
+                cx.narrow(local, (*inner).clone());
+            }
+        };
+        self.push_scope();
+        narrowed(self, false);
+        let then_ty = i.then_branch().map_or(Ty::Void, |b| self.infer_block(&b, expected));
+        self.pop_scope();
+        let else_ty = match i.else_branch() {
+            None => return if matches!(then_ty, Ty::Never) { Ty::Void } else { Ty::Void },
+            Some(branch) => {
+                self.push_scope();
+                narrowed(self, true);
+                let t = match branch {
+                    ast::ElseBranch::Block(b) => self.infer_block(&b, expected),
+                    ast::ElseBranch::If(nested) => self.infer_expr(&ast::Expr::IfExpr(nested), expected),
+                };
+                self.pop_scope();
+                t
+            }
+        };
+        self.join(then_ty, else_ty, i.syntax().text_range())
+    }
+
+    /// The type of two branches: the same type, or the one that does not diverge.
+    fn join(&mut self, a: Ty, b: Ty, range: TextRange) -> Ty {
+        let (sa, sb) = (self.shallow(&a), self.shallow(&b));
+        match (&sa, &sb) {
+            (Ty::Never, _) => b,
+            (_, Ty::Never) => a,
+            (Ty::Void, _) | (_, Ty::Void) => Ty::Void,
+            _ => {
+                if self.coerces(&sb, &sa) {
+                    a
+                } else if self.coerces(&sa, &sb) {
+                    b
+                } else {
+                    let (x, y) = (self.show(&a), self.show(&b));
+                    self.error(codes::TYPE_MISMATCH, range, format!("branches have different types: `{x}` and `{y}`"));
+                    Ty::Unknown
+                }
+            }
+        }
+    }
+
+    fn infer_match(&mut self, m: &ast::MatchExpr, expected: Option<&Ty>) -> Ty {
+        let scrutinee = m.scrutinee().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+        let scrutinee = self.shallow(&scrutinee);
+        let mut result: Option<Ty> = None;
+        let mut covered: Vec<String> = Vec::new();
+        let mut catch_all = false;
+        let enum_variants: Option<Vec<String>> = match &scrutinee {
+            Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Enum { .. }) => {
+                Some(adt_data(self.db, self.program, *loc).variants.iter().map(|(n, _)| n.clone()).collect())
+            }
+            _ => None,
+        };
+        for arm in m.arms() {
+            self.push_scope();
+            if let Some(pattern) = arm.pattern() {
+                match &pattern {
+                    ast::Pattern::WildcardPat(_) => catch_all = true,
+                    ast::Pattern::IdentPat(p) => {
+                        let name = p.name().map(|n| n.text()).unwrap_or_default();
+                        if enum_variants.as_ref().is_some_and(|v| v.contains(&name)) {
+                            covered.push(name);
+                        } else {
+                            catch_all = true;
+                            self.bind_pattern(&pattern, &scrutinee, true);
+                        }
+                    }
+                    ast::Pattern::VariantPat(p) => {
+                        if let Some(last) = p.path().and_then(|p| p.segments().last()) {
+                            covered.push(last.text());
+                        }
+                        self.bind_pattern(&pattern, &scrutinee, true);
+                    }
+                    ast::Pattern::LiteralPat(lit) => {
+                        if lit.literal().is_some_and(|l| matches!(&l, ast::Expr::Literal(t) if t.token().is_some_and(|t| matches!(t.kind(), SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)))) {
+                            covered.push(lit.syntax().text().to_string());
+                        }
+                        self.bind_pattern(&pattern, &scrutinee, true);
+                    }
+                    ast::Pattern::TuplePat(_) => self.bind_pattern(&pattern, &scrutinee, true),
+                }
+            }
+            let arm_ty = arm.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected));
+            self.pop_scope();
+            result = Some(match result {
+                None => arm_ty,
+                Some(prev) => self.join(prev, arm_ty, arm.syntax().text_range()),
+            });
+        }
+        let exhaustive = catch_all
+            || scrutinee.is_unknown()
+            || match &enum_variants {
+                Some(variants) => variants.iter().all(|v| covered.contains(v)),
+                None => {
+                    scrutinee == Ty::Bool && covered.iter().any(|c| c == "true") && covered.iter().any(|c| c == "false")
+                }
+            };
+        if !exhaustive {
+            let range = m.syntax().text_range();
+            let missing = match &enum_variants {
+                Some(variants) => {
+                    let missing: Vec<String> =
+                        variants.iter().filter(|v| !covered.contains(v)).map(|v| format!("`{v}`")).collect();
+                    format!("missing {}", missing.join(", "))
+                }
+                None => format!("a `match` on `{}` needs a `_` arm", self.show(&scrutinee)),
+            };
+            self.error(codes::NON_EXHAUSTIVE, range, format!("non-exhaustive match: {missing}")).hint =
+                Some("add the missing arms, or `_ => ...` for the rest".into());
+        }
+        result.unwrap_or(Ty::Void)
+    }
+
+    fn infer_closure(&mut self, c: &ast::ClosureExpr, expected: Option<&Ty>) -> Ty {
+        let expected_params: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
+            Some(Ty::Fn(ps, _)) => ps.to_vec(),
+            _ => Vec::new(),
+        };
+        let expected_ret = match expected.map(|t| self.shallow(t)) {
+            Some(Ty::Fn(_, r)) => Some((*r).clone()),
+            _ => None,
+        };
+        self.push_scope();
+        let mut params = Vec::new();
+        if let Some(list) = c.param_list() {
+            for (i, p) in list.params().enumerate() {
+                let ty = match p.ty() {
+                    Some(t) => self.lower_type(Some(t)),
+                    None => expected_params.get(i).cloned().unwrap_or_else(|| self.fresh()),
+                };
+                if let Some(name) = p.name() {
+                    self.declare(&name.text(), ty.clone(), p.is_mut(), name.syntax().text_range(), true);
+                }
+                params.push(ty);
+            }
+        }
+        let ret = expected_ret.clone().unwrap_or_else(|| self.fresh());
+        self.returns.push(ret.clone());
+        let saved_loops = std::mem::replace(&mut self.loop_depth, 0);
+        let body_ty = c.body().map_or(Ty::Void, |b| self.infer_expr(&b, Some(&ret)));
+        self.loop_depth = saved_loops;
+        self.returns.pop();
+        self.pop_scope();
+        let ret = match self.shallow(&ret) {
+            Ty::Void => Ty::Void,
+            r => {
+                if !matches!(self.shallow(&body_ty), Ty::Never) && !self.coerces(&body_ty, &r) && expected_ret.is_some()
+                {
+                    if let Some(b) = c.body() {
+                        self.expect_ty(&body_ty, &r, b.syntax().text_range());
+                    }
+                }
+                r
+            }
+        };
+        Ty::func(params, ret)
+    }
+
+    fn infer_catch(&mut self, c: &ast::CatchExpr, expected: Option<&Ty>) -> Ty {
+        let index = self.result.catches.len();
+        self.result.catches.push(CatchSite { range: c.syntax().text_range(), typed: Vec::new(), catch_all: false });
+        self.catch_stack.push(index);
+        let value_ty = c.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected));
+        self.catch_stack.pop();
+        let mut catch_all = false;
+        for clause in c.clauses() {
+            if catch_all {
+                self.error(codes::UNREACHABLE_HANDLER, clause.syntax().text_range(), "this handler is never reached")
+                    .hint = Some("an earlier handler already catches every error".into());
+            }
+            self.push_scope();
+            let handler_ty = if let Some(block) = clause.block() {
+                match clause.error_type() {
+                    Some(t) => {
+                        let range = t.syntax().text_range();
+                        let ty = self.lower_type(Some(t));
+                        match &ty {
+                            Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
+                                self.result.catches[index].typed.push((*loc, range));
+                            }
+                            Ty::Unknown => {}
+                            other => {
+                                let shown = self.show(other);
+                                self.error(codes::NOT_AN_ERROR, range, format!("`{shown}` is not an error type"));
+                            }
+                        }
+                        if let Some(name) = clause.name() {
+                            self.declare(&name.text(), ty, false, name.syntax().text_range(), false);
+                        }
+                    }
+                    None => {
+                        catch_all = true;
+                        if let Some(name) = clause.name() {
+                            let local =
+                                self.declare(&name.text(), Ty::AnyError, false, name.syntax().text_range(), false);
+                            self.untyped_bindings.push((local, index));
+                        }
+                    }
+                }
+                self.infer_block(&block, Some(&value_ty))
+            } else if let Some(default) = clause.default_value() {
+                catch_all = true;
+                self.infer_expr(&default, Some(&value_ty))
+            } else {
+                Ty::Unknown
+            };
+            self.pop_scope();
+            if !matches!(self.shallow(&handler_ty), Ty::Never) && !matches!(self.shallow(&value_ty), Ty::Void) {
+                let range = clause.syntax().text_range();
+                if !self.coerces(&handler_ty, &value_ty) {
+                    let (h, v) = (self.show(&handler_ty), self.show(&value_ty));
+                    let diag = self.error(
+                        codes::TYPE_MISMATCH,
+                        range,
+                        format!("this handler gives `{h}`, but the expression is `{v}`"),
+                    );
+                    diag.hint = Some("a handler must produce a value of the caught expression's type, or leave with `return` or `raise`".into());
+                }
+            }
+        }
+        self.result.catches[index].catch_all = catch_all;
+        value_ty
+    }
+
+    // ---- names, fields, calls -----------------------------------------------------------
+
+    /// What a path expression names, other than a local.
+    fn resolve_value_name(&self, name: &str) -> Option<Def> {
+        if let Some(container) = self.container.map(|c| c.parent().unwrap_or(c))
+            && let Some(nested) = nested_item(self.db, container, name)
+        {
+            return Some(Def::Item(nested));
+        }
+        self.map.resolve_in(self.db, self.file, self.container, name)
+    }
+
+    fn infer_path(&mut self, p: &ast::PathExpr) -> Ty {
+        let Some(name_ref) = p.name_ref() else { return Ty::Unknown };
+        let range = p.syntax().text_range();
+        if name_ref.is_self() {
+            return match &self.self_ty {
+                Some(t) => t.clone(),
+                None => {
+                    self.error(codes::SELF_OUTSIDE_METHOD, range, "`self` is only available in methods").hint =
+                        Some("add `self` as the first parameter to make this a method".into());
+                    Ty::Unknown
+                }
+            };
+        }
+        let name = name_ref.text();
+        if let Some(local) = self.lookup_local(&name) {
+            return self.use_local(local);
+        }
+        match self.resolve_value_name(&name) {
+            Some(Def::Item(loc)) => match &loc.item(self.db).kind {
+                ItemKind::Fn(_) => {
+                    let sig = fn_signature(self.db, self.program, FnLoc::Free(loc)).clone();
+                    self.instantiate(&sig).fn_ty()
+                }
+                _ => {
+                    let kind = loc.item(self.db).kind_name();
+                    self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a {kind}, not a value")).hint =
+                        Some(match kind {
+                            "class" | "error" => format!("build one with `{name} {{ field: value }}`"),
+                            "enum" => format!("name a variant: `{name}.Variant`"),
+                            _ => "use one of its members".into(),
+                        });
+                    Ty::Unknown
+                }
+            },
+            Some(Def::Module(_)) => {
+                self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a module, not a value")).hint =
+                    Some(format!("name one of its items: `{name}.item`"));
+                Ty::Unknown
+            }
+            None if self.map.unit(&name).is_some() => {
+                self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a deployment unit, not a value")).hint =
+                    Some(format!("call one of its `pub fn`s: `{name}.f(...)`"));
+                Ty::Unknown
+            }
+            None if name == "print" || name == "chan" => {
+                self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a built-in function and must be called"));
+                Ty::Unknown
+            }
+            None => {
+                self.unresolved(&name, range);
+                Ty::Unknown
+            }
+        }
+    }
+
+    fn unresolved(&mut self, name: &str, range: TextRange) {
+        let mut candidates: Vec<String> = self.scopes.iter().flatten().map(|&i| self.locals[i].name.clone()).collect();
+        if let Some(scope) = self.map.scope(self.file) {
+            candidates.extend(scope.names.keys().cloned());
+        }
+        let suggestion = candidates.into_iter().map(|c| (edit_distance(&c, name), c)).filter(|(d, _)| *d <= 2).min();
+        let diag = self.error(codes::UNRESOLVED_NAME, range, format!("cannot find `{name}` in this scope"));
+        diag.label = "not found".into();
+        if let Some((_, s)) = suggestion {
+            diag.hint = Some(format!("did you mean `{s}`?"));
+        }
+    }
+
+    /// A namespace a field expression's receiver names: a module, a unit, an enum or a
+    /// class (for static methods), when it is not shadowed by a local.
+    fn namespace_of(&self, receiver: &ast::Expr) -> Option<Namespace> {
+        if let ast::Expr::FieldExpr(f) = receiver {
+            // `module.Class` or `module.Enum`.
+            let inner = f.receiver()?;
+            let Namespace::Module(file, _) = self.namespace_of(&inner)? else { return None };
+            let name = f.name_ref()?.text();
+            let Def::Item(loc) = *self.map.scope(file)?.names.get(&name)? else { return None };
+            if !loc.item(self.db).is_pub {
+                return None;
+            }
+            return match loc.item(self.db).kind {
+                ItemKind::Enum { .. } => Some(Namespace::Enum(loc)),
+                ItemKind::Class(_) => Some(Namespace::Class(loc)),
+                _ => None,
+            };
+        }
+        let ast::Expr::PathExpr(p) = receiver else { return None };
+        let name_ref = p.name_ref()?;
+        if name_ref.is_self() {
+            return None;
+        }
+        let name = name_ref.text();
+        if self.lookup_local(&name).is_some() {
+            return None;
+        }
+        let def = self.resolve_value_name(&name);
+        let unit = self.map.unit(&name);
+        match def {
+            Some(Def::Module(file)) => Some(Namespace::Module(file, unit)),
+            Some(Def::Item(loc)) => match loc.item(self.db).kind {
+                ItemKind::Enum { .. } => Some(Namespace::Enum(loc)),
+                ItemKind::Class(_) => Some(Namespace::Class(loc)),
+                ItemKind::Stage(_) | ItemKind::Instance { .. } if unit == Some(loc) => Some(Namespace::Unit(loc)),
+                _ => None,
+            },
+            None => unit.map(Namespace::Unit),
+        }
+    }
+
+    fn infer_field(&mut self, f: &ast::FieldExpr) -> Ty {
+        let Some(name_ref) = f.name_ref() else { return Ty::Unknown };
+        let name = name_ref.text();
+        let range = f.syntax().text_range();
+        let Some(receiver) = f.receiver() else { return Ty::Unknown };
+        if let Some(ns) = self.namespace_of(&receiver) {
+            return match self.namespace_member(ns, &name, range) {
+                Some(Member::Fn(callee, sig)) => {
+                    let _ = callee;
+                    self.instantiate(&sig).fn_ty()
+                }
+                Some(Member::Value(t)) => t,
+                None => Ty::Unknown,
+            };
+        }
+        let receiver_ty = self.infer_expr(&receiver, None);
+        let receiver_ty = self.shallow(&receiver_ty);
+        if let Some(t) = self.field_type(&receiver_ty, &name) {
+            return t;
+        }
+        // A method without a call: a function value bound to its receiver.
+        if let Some((_, sig, _)) = self.method(&receiver_ty, &name) {
+            return sig.fn_ty();
+        }
+        if !receiver_ty.is_unknown() {
+            self.no_member(&receiver_ty, &name, range, false);
+        }
+        Ty::Unknown
+    }
+
+    fn no_member(&mut self, ty: &Ty, name: &str, range: TextRange, is_call: bool) {
+        let shown = self.show(ty);
+        let mut names: Vec<String> = builtins::method_names(ty).iter().map(|s| s.to_string()).collect();
+        if let Ty::Adt(loc, _) = ty {
+            let data = adt_data(self.db, self.program, *loc);
+            names.extend(data.fields.iter().map(|f| f.name.clone()));
+            names.extend(data.deps.iter().map(|(n, _)| n.clone()));
+            if let Some(body) = loc.item(self.db).body() {
+                names.extend(body.methods.iter().map(|m| m.name.clone()));
+            }
+        }
+        let suggestion = names.into_iter().map(|c| (edit_distance(&c, name), c)).filter(|(d, _)| *d <= 2).min();
+        let (code, what) = if is_call { (codes::UNKNOWN_METHOD, "method") } else { (codes::UNKNOWN_FIELD, "field") };
+        let diag = self.error(code, range, format!("`{shown}` has no {what} `{name}`"));
+        diag.label = format!("unknown {what}");
+        if let Some((_, s)) = suggestion {
+            diag.hint = Some(format!("did you mean `{s}`?"));
+        }
+    }
+
+    /// The type of field `name` of a value of type `ty` (deps count as fields).
+    fn field_type(&mut self, ty: &Ty, name: &str) -> Option<Ty> {
+        let Ty::Adt(loc, args) = ty else { return None };
+        let data = adt_data(self.db, self.program, *loc);
+        if let Some(field) = data.fields.iter().find(|f| f.name == name) {
+            return Some(field.ty.substitute(&data.generics, args));
+        }
+        data.deps.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+    }
+
+    /// Method `name` of a value of type `ty`: the callee, its signature with type
+    /// arguments applied, and whether it needs a mutable receiver.
+    fn method(&mut self, ty: &Ty, name: &str) -> Option<(Callee, Signature, bool)> {
+        match ty {
+            Ty::Adt(loc, args) => {
+                // A class's own methods; for stages, the nearest along the chain.
+                let chain = if self.map.stage(*loc).is_some() { self.map.chain(*loc) } else { vec![*loc] };
+                for owner in chain {
+                    let Some(body) = owner.item(self.db).body() else { continue };
+                    if let Some(i) = body.methods.iter().position(|m| m.name == name) {
+                        let f = FnLoc::Method(owner, i as u32);
+                        let mut sig = fn_signature(self.db, self.program, f).clone();
+                        let generics = crate::lower::item_generics(self.db, owner);
+                        sig.params =
+                            sig.params.iter().map(|(n, t)| (n.clone(), t.substitute(&generics, args))).collect();
+                        sig.ret = sig.ret.substitute(&generics, args);
+                        let mutates = sig.self_param == Some(true);
+                        return Some((Callee::Fn(f), sig, mutates));
+                    }
+                }
+                None
+            }
+            Ty::Trait(tr) => self.trait_method(*tr, name),
+            Ty::Param(p) => match self.bound_of(p) {
+                Some(Ty::Trait(tr)) => self.trait_method(tr, name),
+                _ => None,
+            },
+            _ => {
+                let m = builtins::method(ty, name)?;
+                let raises = m.raises.iter().filter_map(|e| self.prelude_error(e)).collect();
+                let sig = Signature {
+                    generics: Vec::new(),
+                    params: m.params.into_iter().map(|t| (String::new(), t)).collect(),
+                    ret: m.ret,
+                    self_param: Some(m.mutates),
+                    diagnostics: Vec::new(),
+                };
+                Some((Callee::Builtin(raises), sig, m.mutates))
+            }
+        }
+    }
+
+    fn trait_method(&mut self, tr: ItemLoc, name: &str) -> Option<(Callee, Signature, bool)> {
+        let body = tr.item(self.db).body()?;
+        let i = body.methods.iter().position(|m| m.name == name)?;
+        let sig = fn_signature(self.db, self.program, FnLoc::Method(tr, i as u32)).clone();
+        Some((Callee::Trait(tr, name.to_string()), sig, false))
+    }
+
+    fn prelude_error(&self, name: &str) -> Option<ItemLoc> {
+        match self.map.scope(self.map.prelude)?.names.get(name)? {
+            Def::Item(loc) => Some(*loc),
+            Def::Module(_) => None,
+        }
+    }
+
+    /// A member of a namespace: a function (to call) or a value (an enum variant).
+    fn namespace_member(&mut self, ns: Namespace, name: &str, range: TextRange) -> Option<Member> {
+        let db = self.db;
+        match ns {
+            Namespace::Module(file, unit) => {
+                let in_module = self.map.scope(file).and_then(|s| s.names.get(name)).copied();
+                let in_unit = unit.and_then(|u| self.unit_fn(u, name));
+                match (in_module, in_unit) {
+                    (Some(_), Some(_)) => {
+                        self.error(codes::AMBIGUOUS_NAME, range, format!("`{name}` is ambiguous")).hint = Some(
+                            "the module and the deployment unit of the same name both define it: rename one".into(),
+                        );
+                        None
+                    }
+                    (None, Some(_)) => self.namespace_member(Namespace::Unit(unit.unwrap()), name, range),
+                    (Some(Def::Item(loc)), None) => {
+                        if !loc.item(db).is_pub {
+                            let diag =
+                                self.error(codes::PRIVATE_ITEM, range, format!("`{name}` is private to its module"));
+                            diag.hint = Some(format!(
+                                "mark it `pub {}` to use it from other modules",
+                                loc.item(db).kind_name()
+                            ));
+                            diag.labels.push((loc.name_loc(db), "declared here".into()));
+                        }
+                        match &loc.item(db).kind {
+                            ItemKind::Fn(_) => {
+                                let f = FnLoc::Free(loc);
+                                Some(Member::Fn(Callee::Fn(f), fn_signature(db, self.program, f).clone()))
+                            }
+                            _ => {
+                                let kind = loc.item(db).kind_name();
+                                self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a {kind}, not a value"));
+                                None
+                            }
+                        }
+                    }
+                    (Some(Def::Module(_)), None) => None,
+                    (None, None) => {
+                        self.error(codes::UNRESOLVED_NAME, range, format!("module has no item `{name}`")).label =
+                            "not found in the module".into();
+                        None
+                    }
+                }
+            }
+            Namespace::Unit(unit) => {
+                let Some((f, is_pub)) = self.unit_fn(unit, name) else {
+                    let unit_name = unit.item(db).name.clone();
+                    self.error(
+                        codes::UNRESOLVED_NAME,
+                        range,
+                        format!("deployment unit `{unit_name}` has no function `{name}`"),
+                    );
+                    return None;
+                };
+                let remote = self.unit != Some(unit);
+                if remote && !is_pub {
+                    let unit_name = unit.item(db).name.clone();
+                    let diag =
+                        self.error(codes::PRIVATE_REMOTE, range, format!("`{unit_name}.{name}` is not a `pub fn`"));
+                    diag.label = "private to its unit".into();
+                    diag.hint = Some(format!("only `pub fn`s of `{unit_name}` can be called from other units"));
+                    diag.labels.push((f.name_loc(db), "declared here".into()));
+                }
+                let sig = fn_signature(db, self.program, f).clone();
+                Some(Member::Fn(if remote { Callee::Remote(f) } else { Callee::Fn(f) }, sig))
+            }
+            Namespace::Enum(loc) => {
+                let data = adt_data(db, self.program, loc);
+                match data.variants.iter().find(|(n, _)| n == name) {
+                    Some((_, fields)) if fields.is_empty() => {
+                        let args: Vec<Ty> = data.generics.iter().map(|_| self.fresh()).collect();
+                        Some(Member::Value(Ty::Adt(loc, args.into())))
+                    }
+                    Some(_) => {
+                        let enum_name = loc.item(db).name.clone();
+                        self.error(codes::MISSING_FIELD, range, format!("variant `{enum_name}.{name}` has fields"))
+                            .hint = Some(format!("build it with `{enum_name}.{name} {{ field: value }}`"));
+                        None
+                    }
+                    None => {
+                        let enum_name = loc.item(db).name.clone();
+                        self.error(
+                            codes::UNRESOLVED_NAME,
+                            range,
+                            format!("enum `{enum_name}` has no variant `{name}`"),
+                        );
+                        None
+                    }
+                }
+            }
+            Namespace::Class(loc) => {
+                let body = loc.item(db).body()?;
+                let Some(i) = body.methods.iter().position(|m| m.name == name) else {
+                    let class = loc.item(db).name.clone();
+                    self.error(codes::UNKNOWN_METHOD, range, format!("class `{class}` has no function `{name}`"));
+                    return None;
+                };
+                let f = FnLoc::Method(loc, i as u32);
+                let sig = fn_signature(db, self.program, f).clone();
+                if sig.self_param.is_some() {
+                    let class = loc.item(db).name.clone();
+                    self.error(codes::NOT_CALLABLE, range, format!("`{class}.{name}` is a method: call it on a value"));
+                }
+                // Static functions of generic classes get fresh type arguments.
+                let generics = crate::lower::item_generics(db, loc);
+                let args: Vec<Ty> = generics.iter().map(|_| self.fresh()).collect();
+                let mut sig = sig;
+                sig.params = sig.params.iter().map(|(n, t)| (n.clone(), t.substitute(&generics, &args))).collect();
+                sig.ret = sig.ret.substitute(&generics, &args);
+                Some(Member::Fn(Callee::Fn(f), sig))
+            }
+        }
+    }
+
+    /// Function `name` of a unit, anywhere along its chain, and whether it is `pub`.
+    fn unit_fn(&self, unit: ItemLoc, name: &str) -> Option<(FnLoc, bool)> {
+        for owner in self.map.chain(unit) {
+            let body = owner.item(self.db).body()?;
+            if let Some(i) = body.methods.iter().position(|m| m.name == name) {
+                return Some((FnLoc::Method(owner, i as u32), body.methods[i].is_pub));
+            }
+        }
+        None
+    }
+
+    /// The signature with the function's own generic parameters replaced by fresh
+    /// inference variables.
+    fn instantiate(&mut self, sig: &Signature) -> Signature {
+        if sig.generics.is_empty() {
+            return sig.clone();
+        }
+        let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
+        let args: Vec<Ty> = names.iter().map(|_| self.fresh()).collect();
+        Signature {
+            generics: Vec::new(),
+            params: sig.params.iter().map(|(n, t)| (n.clone(), t.substitute(&names, &args))).collect(),
+            ret: sig.ret.substitute(&names, &args),
+            self_param: sig.self_param,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn infer_call(&mut self, call: &ast::CallExpr, handling: Handling, expected: Option<&Ty>) -> Ty {
+        let range = call.syntax().text_range();
+        let args: Vec<ast::Expr> = call.args().collect();
+        let Some(callee) = call.callee() else { return Ty::Unknown };
+        let bang = handling == Handling::Propagate;
+        // Built-in functions.
+        if let ast::Expr::PathExpr(p) = &callee
+            && let Some(name) = p.name_ref().map(|n| n.text())
+            && self.lookup_local(&name).is_none()
+            && self.resolve_value_name(&name).is_none()
+        {
+            match name.as_str() {
+                "print" => {
+                    for a in &args {
+                        let t = self.infer_expr(a, None);
+                        if matches!(self.shallow(&t), Ty::Void) {
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                a.syntax().text_range(),
+                                "cannot print a value of type `void`",
+                            );
+                        }
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Ty::Void;
+                }
+                "chan" => {
+                    let element = match p.generic_args().and_then(|g| g.types().next()) {
+                        Some(t) => self.lower_type(Some(t)),
+                        None => self.fresh(),
+                    };
+                    if args.len() != 1 {
+                        self.error(
+                            codes::WRONG_ARG_COUNT,
+                            range,
+                            format!("`chan` takes 1 argument (the capacity), found {}", args.len()),
+                        );
+                    }
+                    for a in &args {
+                        let t = self.infer_expr(a, Some(&Ty::Int));
+                        self.expect_ty(&t, &Ty::Int, a.syntax().text_range());
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Ty::Tuple(vec![Ty::Sender(element.clone().into()), Ty::Receiver(element.into())].into());
+                }
+                _ => {}
+            }
+        }
+        // What is being called.
+        let (target, receiver_mut_check): (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>) = match &callee {
+            ast::Expr::FieldExpr(f) => {
+                let name = f.name_ref().map(|n| n.text()).unwrap_or_default();
+                let name_range = f.syntax().text_range();
+                match f.receiver() {
+                    Some(receiver) => match self.namespace_of(&receiver) {
+                        Some(ns) => match self.namespace_member(ns, &name, name_range) {
+                            Some(Member::Fn(c, sig)) => (Some((c, sig)), None),
+                            Some(Member::Value(t)) => {
+                                let shown = self.show(&t);
+                                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
+                                (None, None)
+                            }
+                            None => (None, None),
+                        },
+                        None => {
+                            let rt = self.infer_expr(&receiver, None);
+                            let rt = self.shallow(&rt);
+                            // A field holding a function value is called like a method.
+                            if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
+                                let sig = Signature {
+                                    generics: Vec::new(),
+                                    params: ps.iter().map(|t| (String::new(), t.clone())).collect(),
+                                    ret: (*r).clone(),
+                                    self_param: None,
+                                    diagnostics: Vec::new(),
+                                };
+                                (Some((Callee::Builtin(Vec::new()), sig)), None)
+                            } else {
+                                match self.method(&rt, &name) {
+                                    Some((c, sig, mutates)) => {
+                                        let sig = self.instantiate(&sig);
+                                        (Some((c, sig)), Some((receiver.clone(), mutates)))
+                                    }
+                                    None => {
+                                        if !rt.is_unknown() {
+                                            self.no_member(&rt, &name, name_range, true);
+                                        }
+                                        (None, None)
+                                    }
+                                }
+                            }
+                        }
+                    },
+                    None => (None, None),
+                }
+            }
+            ast::Expr::PathExpr(p)
+                if p.name_ref().is_some_and(|n| !n.is_self() && self.lookup_local(&n.text()).is_none()) =>
+            {
+                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+                match self.resolve_value_name(&name) {
+                    Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
+                        let f = FnLoc::Free(loc);
+                        let sig = fn_signature(self.db, self.program, f).clone();
+                        let explicit: Vec<Ty> = p
+                            .generic_args()
+                            .map(|g| g.types().map(|t| self.lower_type(Some(t))).collect())
+                            .unwrap_or_default();
+                        let sig = if explicit.is_empty() {
+                            self.instantiate(&sig)
+                        } else {
+                            let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
+                            if names.len() != explicit.len() {
+                                self.error(
+                                    codes::WRONG_TYPE_ARGS,
+                                    p.syntax().text_range(),
+                                    format!("`{name}` takes {} type arguments, found {}", names.len(), explicit.len()),
+                                );
+                            }
+                            Signature {
+                                generics: Vec::new(),
+                                params: sig
+                                    .params
+                                    .iter()
+                                    .map(|(n, t)| (n.clone(), t.substitute(&names, &explicit)))
+                                    .collect(),
+                                ret: sig.ret.substitute(&names, &explicit),
+                                self_param: None,
+                                diagnostics: Vec::new(),
+                            }
+                        };
+                        (Some((Callee::Fn(f), sig)), None)
+                    }
+                    _ => {
+                        let t = self.infer_expr(&callee, None);
+                        self.fn_value_target(&t, range)
+                    }
+                }
+            }
+            other => {
+                let t = self.infer_expr(other, None);
+                self.fn_value_target(&t, range)
+            }
+        };
+        let Some((callee_ref, sig)) = target else {
+            for a in &args {
+                self.infer_expr(a, None);
+            }
+            return Ty::Unknown;
+        };
+        if let Some((receiver, true)) = receiver_mut_check {
+            self.check_mutating_receiver(&receiver);
+        }
+        if sig.params.len() != args.len() {
+            let n = sig.params.len();
+            let diag = self.error(
+                codes::WRONG_ARG_COUNT,
+                range,
+                format!(
+                    "this function takes {n} argument{}, but {} {} given",
+                    if n == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+            );
+            diag.label = "wrong number of arguments".into();
+        }
+        for (i, a) in args.iter().enumerate() {
+            match sig.params.get(i) {
+                Some((_, pt)) => {
+                    let t = self.infer_expr(a, Some(pt));
+                    self.expect_ty(&t, pt, a.syntax().text_range());
+                }
+                None => {
+                    self.infer_expr(a, None);
+                }
+            }
+        }
+        if let Some(expected) = expected
+            && sig.ret.has_vars()
+        {
+            let _ = self.coerces(&sig.ret, expected);
+        }
+        self.result.calls.push(CallSite { range, callee: callee_ref, handling, bang });
+        sig.ret
+    }
+
+    fn check_bang_on_builtin(&mut self, handling: Handling, range: TextRange) {
+        if handling == Handling::Propagate {
+            self.error(codes::NOTHING_TO_PROPAGATE, range, "this call cannot fail: remove the `!`");
+        }
+    }
+
+    /// Calling a value of function type (a closure, a method reference).
+    fn fn_value_target(
+        &mut self,
+        t: &Ty,
+        range: TextRange,
+    ) -> (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>) {
+        match self.shallow(t) {
+            Ty::Fn(ps, r) => {
+                let sig = Signature {
+                    generics: Vec::new(),
+                    params: ps.iter().map(|t| (String::new(), t.clone())).collect(),
+                    ret: (*r).clone(),
+                    self_param: None,
+                    diagnostics: Vec::new(),
+                };
+                (Some((Callee::Builtin(Vec::new()), sig)), None)
+            }
+            Ty::Unknown => (None, None),
+            other => {
+                let shown = self.show(&other);
+                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
+                (None, None)
+            }
+        }
+    }
+
+    /// A method that changes its receiver needs a changeable one: on fields of `self`,
+    /// a method taking `mut self`.
+    fn check_mutating_receiver(&mut self, receiver: &ast::Expr) {
+        if self.is_self_place(Some(receiver.clone())) && !self.self_mut && self.container_is_class() {
+            let range = receiver.syntax().text_range();
+            self.error(codes::IMMUTABLE, range, "this changes `self`, but the method takes `self`").hint =
+                Some("take `mut self` to change the object".into());
+        }
+    }
+
+    fn infer_struct_lit(&mut self, s: &ast::StructLit, expected: Option<&Ty>) -> Ty {
+        let range = s.syntax().text_range();
+        let segments: Vec<String> =
+            s.ty().and_then(|t| t.path()).map(|p| p.segments().map(|s| s.text()).collect()).unwrap_or_default();
+        let written = segments.join(".");
+        let scope = self.type_scope();
+        // A class or error, or an enum variant `Enum.Variant`.
+        let (ty, fields): (Ty, Vec<(String, Ty, bool)>) = if let Some(loc) = scope.resolve_type_path(&segments) {
+            let item = loc.item(self.db);
+            match &item.kind {
+                ItemKind::Class(body) | ItemKind::Stage(body)
+                    if !body.deps.is_empty() || !matches!(item.kind, ItemKind::Class(_)) =>
+                {
+                    let diag = self.error(
+                        codes::DI_LITERAL_OF_INJECTED,
+                        range,
+                        format!("`{written}` cannot be built with a literal"),
+                    );
+                    diag.label = "it has injected dependencies".into();
+                    diag.hint = Some(
+                        "declare it as a bracket dependency (`[name: Type]`) and let the compiler build it".into(),
+                    );
+                    return Ty::Adt(loc, Arc::from(vec![]));
+                }
+                ItemKind::Class(_) | ItemKind::Error(_) => {
+                    let data: AdtData = adt_data(self.db, self.program, loc).clone();
+                    let args: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
+                        Some(Ty::Adt(l, a)) if l == loc => a.to_vec(),
+                        _ => match s.ty().and_then(|t| t.generic_args()) {
+                            Some(g) => g.types().map(|t| self.lower_type(Some(t))).collect(),
+                            None => data.generics.iter().map(|_| self.fresh()).collect(),
+                        },
+                    };
+                    let fields = data
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args), f.has_default))
+                        .collect();
+                    (Ty::Adt(loc, args.into()), fields)
+                }
+                _ => {
+                    let kind = item.kind_name();
+                    self.error(
+                        codes::NOT_A_VALUE,
+                        range,
+                        format!("`{written}` is a {kind} and cannot be built with a literal"),
+                    );
+                    return Ty::Unknown;
+                }
+            }
+        } else if let [prefix @ .., variant] = segments.as_slice()
+            && !prefix.is_empty()
+            && let Some(enum_loc) = scope.resolve_type_path(prefix)
+            && matches!(enum_loc.item(self.db).kind, ItemKind::Enum { .. })
+        {
+            let data = adt_data(self.db, self.program, enum_loc).clone();
+            let args: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
+                Some(Ty::Adt(l, a)) if l == enum_loc => a.to_vec(),
+                _ => data.generics.iter().map(|_| self.fresh()).collect(),
+            };
+            match data.variants.iter().find(|(n, _)| n == variant) {
+                Some((_, fields)) => (
+                    Ty::Adt(enum_loc, args.clone().into()),
+                    fields.iter().map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args), false)).collect(),
+                ),
+                None => {
+                    self.error(
+                        codes::UNRESOLVED_NAME,
+                        range,
+                        format!("enum `{}` has no variant `{variant}`", prefix.join(".")),
+                    );
+                    return Ty::Unknown;
+                }
+            }
+        } else {
+            let diag = self.error(codes::UNKNOWN_TYPE, range, format!("unknown type `{written}`"));
+            diag.label = "not found in this scope".into();
+            for field in s.fields() {
+                if let Some(v) = field.value() {
+                    self.infer_expr(&v, None);
+                }
+            }
+            return Ty::Unknown;
+        };
+        let mut given: Vec<String> = Vec::new();
+        for field in s.fields() {
+            let Some(name_ref) = field.name_ref() else { continue };
+            let name = name_ref.text();
+            let field_range = field.syntax().text_range();
+            let value_ty = match field.value() {
+                Some(v) => Some((
+                    self.infer_expr(&v, fields.iter().find(|f| f.0 == name).map(|f| &f.1)),
+                    v.syntax().text_range(),
+                )),
+                None => match self.lookup_local(&name) {
+                    Some(l) => Some((self.use_local(l), field_range)),
+                    None => {
+                        self.unresolved(&name, field_range);
+                        None
+                    }
+                },
+            };
+            if given.contains(&name) {
+                self.error(codes::DUPLICATE_DEFINITION, field_range, format!("field `{name}` is given twice"));
+                continue;
+            }
+            given.push(name.clone());
+            match fields.iter().find(|f| f.0 == name) {
+                Some((_, ft, _)) => {
+                    if let Some((vt, vr)) = value_ty {
+                        self.expect_ty(&vt, ft, vr);
+                    }
+                }
+                None => {
+                    let shown = self.show(&ty);
+                    let candidates: Vec<&String> = fields.iter().map(|f| &f.0).collect();
+                    let suggestion =
+                        candidates.iter().map(|c| (edit_distance(c, &name), *c)).filter(|(d, _)| *d <= 2).min();
+                    let diag = self.error(
+                        codes::UNKNOWN_FIELD,
+                        name_ref.syntax().text_range(),
+                        format!("`{shown}` has no field `{name}`"),
+                    );
+                    if let Some((_, s)) = suggestion {
+                        diag.hint = Some(format!("did you mean `{s}`?"));
+                    }
+                }
+            }
+        }
+        let missing: Vec<String> = fields
+            .iter()
+            .filter(|(n, _, has_default)| !has_default && !given.contains(n))
+            .map(|(n, _, _)| format!("`{n}`"))
+            .collect();
+        if !missing.is_empty() {
+            let shown = self.show(&ty);
+            let diag = self.error(
+                codes::MISSING_FIELD,
+                range,
+                format!(
+                    "missing field{} {} in `{shown}`",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ),
+            );
+            diag.label = "every field without a default needs a value".into();
+        }
+        ty
+    }
+
+    fn check_return(&mut self, body: &ast::Block, body_ty: &Ty, func: &ast::Fn) {
+        let ret = self.returns[0].clone();
+        if matches!(ret, Ty::Void | Ty::Unknown) {
+            return;
+        }
+        let body_ty = self.shallow(body_ty);
+        if matches!(body_ty, Ty::Never) {
+            return;
+        }
+        if matches!(body_ty, Ty::Void) {
+            let shown = self.show(&ret);
+            let range = body.syntax().last_token().map_or(body.syntax().text_range(), |t| t.text_range());
+            let name = func.name().map(|n| n.text()).unwrap_or_default();
+            let declared = func.ret_type().map(|r| self.loc(r.syntax().text_range()));
+            let diag =
+                self.error(codes::MISSING_RETURN, range, format!("`{name}` must return a `{shown}` on every path"));
+            diag.label = "the function can reach its end without returning".into();
+            if let Some(loc) = declared {
+                diag.labels.push((loc, format!("`{shown}` declared here")));
+            }
+            return;
+        }
+        if let Some(tail) = body.tail_expr() {
+            self.expect_ty(&body_ty, &ret, tail.syntax().text_range());
+        }
+    }
+}
+
+enum Namespace {
+    /// A module, and the unit of the same name if there is one.
+    Module(SourceFile, Option<ItemLoc>),
+    Unit(ItemLoc),
+    Enum(ItemLoc),
+    Class(ItemLoc),
+}
+
+enum Member {
+    Fn(Callee, Signature),
+    Value(Ty),
+}

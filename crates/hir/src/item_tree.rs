@@ -1,0 +1,504 @@
+//! The item tree: a per-file summary of every declaration's signature, with no function
+//! bodies and no absolute offsets. Editing inside a body (or whitespace anywhere) leaves
+//! it equal, so salsa backdates it and nothing that depends only on signatures re-runs.
+//!
+//! Declarations are numbered by `AstId`: their position in a pre-order walk of items and
+//! members (never entering bodies). Ranges stored here are relative to the start of the
+//! declaration that owns them.
+
+use pluto_db::{Db, SourceFile};
+use pluto_syntax::ast::{self, AstNode, HasDeps, HasGenerics, HasMembers, HasName};
+use pluto_syntax::{GreenNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
+use rowan::ast::SyntaxNodePtr;
+
+use pluto_db::modules::parse;
+
+use crate::PlutoLang;
+
+/// A declaration's number within its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AstId(pub u32);
+
+/// A declaration anywhere in the program: the stable key of per-declaration queries.
+#[salsa::interned(unsafe(no_lifetime), revisions = usize::MAX, debug)]
+pub struct Decl {
+    #[returns(copy)]
+    pub file: SourceFile,
+    #[returns(copy)]
+    pub ast: AstId,
+}
+
+fn is_decl(kind: SyntaxKind) -> bool {
+    use SyntaxKind::*;
+    matches!(kind, FN | CLASS | ENUM | TRAIT | ERROR_DECL | STAGE | INSTANCE | FIELD | VARIANT | IMPORT)
+}
+
+/// Pointers from `AstId`s to the declaration nodes of one parse. Changes on every edit;
+/// only the final mapping of diagnostics and syntax lookups read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AstIdMap {
+    ptrs: Vec<SyntaxNodePtr<PlutoLang>>,
+}
+
+impl AstIdMap {
+    fn of(root: &SyntaxNode) -> AstIdMap {
+        let mut ptrs = Vec::new();
+        collect_decls(root, &mut ptrs);
+        AstIdMap { ptrs }
+    }
+
+    pub fn range(&self, id: AstId) -> TextRange {
+        self.ptrs[id.0 as usize].text_range()
+    }
+
+    pub fn node(&self, root: &SyntaxNode, id: AstId) -> SyntaxNode {
+        self.ptrs[id.0 as usize].to_node(root)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ptrs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ptrs.is_empty()
+    }
+}
+
+/// Pre-order over declarations, descending into member lists, variant lists and field
+/// lists but never into blocks.
+fn collect_decls(node: &SyntaxNode, out: &mut Vec<SyntaxNodePtr<PlutoLang>>) {
+    for child in node.children() {
+        let kind = child.kind();
+        if is_decl(kind) {
+            out.push(SyntaxNodePtr::new(&child));
+        }
+        if matches!(kind, SyntaxKind::BLOCK) {
+            continue;
+        }
+        if is_decl(kind) || matches!(kind, SyntaxKind::MEMBER_LIST | SyntaxKind::VARIANT_LIST | SyntaxKind::FIELD_LIST)
+        {
+            collect_decls(&child, out);
+        }
+    }
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn ast_id_map(db: &dyn Db, file: SourceFile) -> AstIdMap {
+    AstIdMap::of(&parse(db, file).syntax())
+}
+
+/// The green node of one declaration: equal across edits that do not touch it, since
+/// green nodes carry no offsets.
+#[salsa::tracked(returns(ref))]
+pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
+    let file = decl.file(db);
+    let map = ast_id_map(db, file);
+    if decl.ast(db).0 as usize >= map.len() {
+        return None;
+    }
+    let node = map.node(&parse(db, file).syntax(), decl.ast(db));
+    Some(node.green().to_owned())
+}
+
+/// A syntactic type, as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    Path {
+        segments: Vec<String>,
+        args: Vec<TypeRef>,
+        range: TextRange,
+    },
+    Array(Box<TypeRef>, TextRange),
+    Nullable(Box<TypeRef>, TextRange),
+    Fn {
+        params: Vec<TypeRef>,
+        ret: Option<Box<TypeRef>>,
+        range: TextRange,
+    },
+    Tuple(Vec<TypeRef>, TextRange),
+    /// Left out or unparsable: a syntax error has been reported.
+    Missing,
+}
+
+impl TypeRef {
+    pub fn range(&self) -> TextRange {
+        match self {
+            TypeRef::Path { range, .. } | TypeRef::Fn { range, .. } => *range,
+            TypeRef::Array(_, r) | TypeRef::Nullable(_, r) | TypeRef::Tuple(_, r) => *r,
+            TypeRef::Missing => TextRange::default(),
+        }
+    }
+
+    /// Lowers a syntactic type; ranges become relative to `base`.
+    pub fn from_ast(ty: Option<ast::Type>, base: TextSize) -> TypeRef {
+        let Some(ty) = ty else { return TypeRef::Missing };
+        let range = ty.syntax().text_range() - base;
+        match ty {
+            ast::Type::PathType(p) => {
+                let Some(path) = p.path() else { return TypeRef::Missing };
+                let segments: Vec<String> = path.segments().map(|s| s.text()).collect();
+                if segments.iter().any(String::is_empty) {
+                    return TypeRef::Missing;
+                }
+                let args = p.generic_args().map(|a| a.types().map(|t| TypeRef::from_ast(Some(t), base)).collect());
+                TypeRef::Path { segments, args: args.unwrap_or_default(), range }
+            }
+            ast::Type::ArrayType(a) => TypeRef::Array(Box::new(TypeRef::from_ast(a.element(), base)), range),
+            ast::Type::NullableType(n) => TypeRef::Nullable(Box::new(TypeRef::from_ast(n.inner(), base)), range),
+            ast::Type::FnType(f) => TypeRef::Fn {
+                params: f.params().map(|t| TypeRef::from_ast(Some(t), base)).collect(),
+                ret: f.ret_type().map(|t| Box::new(TypeRef::from_ast(Some(t), base))),
+                range,
+            },
+            ast::Type::TupleType(t) => {
+                TypeRef::Tuple(t.elements().map(|e| TypeRef::from_ast(Some(e), base)).collect(), range)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GenericParam {
+    pub name: String,
+    pub bound: Option<TypeRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: String,
+    pub ty: TypeRef,
+    /// Relative to the function.
+    pub name_range: TextRange,
+}
+
+/// A function or method signature. Ranges are relative to the function's node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FnSig {
+    pub name: String,
+    pub ast: AstId,
+    pub name_range: TextRange,
+    pub is_pub: bool,
+    pub is_requires: bool,
+    pub is_override: bool,
+    /// `Some(is_mut)` when the function declares `self`.
+    pub self_param: Option<bool>,
+    pub generics: Vec<GenericParam>,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeRef>,
+    pub has_body: bool,
+}
+
+/// A field of a class, error or enum variant (or, wrongly, of a stage).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    pub name: String,
+    pub ast: AstId,
+    /// Relative to the field's node.
+    pub ty: TypeRef,
+    pub has_default: bool,
+}
+
+/// A bracket dependency. Ranges are relative to the owning class or stage.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    pub name: String,
+    pub ty: TypeRef,
+    pub name_range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Variant {
+    pub name: String,
+    pub ast: AstId,
+    pub fields: Vec<Field>,
+}
+
+/// Classes, traits, stage templates, units and instances share this shape; ranges of
+/// `deps`, `impls` and `parent` are relative to the item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Body {
+    pub generics: Vec<GenericParam>,
+    pub deps: Vec<Dep>,
+    pub impls: Vec<TypeRef>,
+    pub parent: Option<TypeRef>,
+    pub fields: Vec<Field>,
+    pub methods: Vec<FnSig>,
+    /// Declarations nested in the body (errors in stages; anything else is reported).
+    pub nested: Vec<Item>,
+    /// Whether `[deps]` was written, even if empty.
+    pub has_dep_list: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Fn(FnSig),
+    Class(Body),
+    Enum {
+        generics: Vec<GenericParam>,
+        variants: Vec<Variant>,
+    },
+    Trait(Body),
+    Error(Vec<Field>),
+    Stage(Body),
+    /// `keyword Name { ... }`: an instance of the template named by `keyword`.
+    Instance {
+        keyword: String,
+        keyword_range: TextRange,
+        body: Body,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Item {
+    pub name: String,
+    pub ast: AstId,
+    /// Relative to the item.
+    pub name_range: TextRange,
+    pub is_pub: bool,
+    pub kind: ItemKind,
+}
+
+impl Item {
+    pub fn body(&self) -> Option<&Body> {
+        match &self.kind {
+            ItemKind::Class(b) | ItemKind::Trait(b) | ItemKind::Stage(b) => Some(b),
+            ItemKind::Instance { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ItemKind::Fn(_) => "function",
+            ItemKind::Class(_) => "class",
+            ItemKind::Enum { .. } => "enum",
+            ItemKind::Trait(_) => "trait",
+            ItemKind::Error(_) => "error",
+            ItemKind::Stage(_) => "stage",
+            ItemKind::Instance { .. } => "stage instance",
+        }
+    }
+}
+
+/// An import; the list holds the same imports, in the same order, as
+/// `pluto_db::modules::file_imports`, so `ResolvedImport::index` indexes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Import {
+    pub segments: Vec<String>,
+    pub ast: AstId,
+    /// The path, relative to the import.
+    pub path_range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct ItemTree {
+    pub imports: Vec<Import>,
+    pub items: Vec<Item>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
+    let root = parse(db, file).syntax();
+    let mut lower = Lower { ids: Vec::new() };
+    collect_ids(&root, &mut lower.ids);
+    let mut tree = ItemTree::default();
+    let source = ast::SourceFile::cast(root).expect("root is a source file");
+    for item in source.items() {
+        match item {
+            ast::Item::Import(import) => {
+                let Some(path) = import.path() else { continue };
+                let segments: Vec<String> = path.segments().map(|s| s.text()).collect();
+                if segments.is_empty() || segments.iter().any(String::is_empty) {
+                    continue;
+                }
+                let path_range = path.syntax().text_range() - import.syntax().text_range().start();
+                tree.imports.push(Import { segments, ast: lower.id(import.syntax()), path_range });
+            }
+            other => {
+                if let Some(item) = lower.item(other) {
+                    tree.items.push(item);
+                }
+            }
+        }
+    }
+    tree
+}
+
+fn collect_ids(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
+    for child in node.children() {
+        let kind = child.kind();
+        if is_decl(kind) {
+            out.push(child.clone());
+        }
+        if kind != SyntaxKind::BLOCK
+            && (is_decl(kind)
+                || matches!(kind, SyntaxKind::MEMBER_LIST | SyntaxKind::VARIANT_LIST | SyntaxKind::FIELD_LIST))
+        {
+            collect_ids(&child, out);
+        }
+    }
+}
+
+struct Lower {
+    /// Declaration nodes in `AstId` order (same walk as `AstIdMap`).
+    ids: Vec<SyntaxNode>,
+}
+
+impl Lower {
+    fn id(&self, node: &SyntaxNode) -> AstId {
+        let index = self.ids.binary_search_by_key(&node.text_range().start(), |n| n.text_range().start());
+        // Declarations never share a start offset, so the search finds exactly this node.
+        AstId(index.map_or(u32::MAX, |i| i as u32))
+    }
+
+    fn item(&self, item: ast::Item) -> Option<Item> {
+        let node = item.syntax().clone();
+        let base = node.text_range().start();
+        let ast = self.id(&node);
+        let is_pub = node.children_with_tokens().any(|t| t.kind() == SyntaxKind::PUB_KW);
+        let (name, name_range) = match &item {
+            ast::Item::Fn(it) => name_of(it.name(), base),
+            ast::Item::Class(it) => name_of(it.name(), base),
+            ast::Item::Enum(it) => name_of(it.name(), base),
+            ast::Item::Trait(it) => name_of(it.name(), base),
+            ast::Item::ErrorDecl(it) => name_of(it.name(), base),
+            ast::Item::Stage(it) => name_of(it.name(), base),
+            ast::Item::Instance(it) => name_of(it.name(), base),
+            ast::Item::Import(_) => return None,
+        };
+        let kind = match item {
+            ast::Item::Fn(f) => ItemKind::Fn(self.fn_sig(&f)),
+            ast::Item::Class(c) => {
+                let mut body = self.body(&c, base);
+                body.generics = generics(c.generic_params(), base);
+                body.impls = c
+                    .impl_clause()
+                    .map(|i| i.traits().map(|t| TypeRef::from_ast(Some(t), base)).collect())
+                    .unwrap_or_default();
+                body.deps = deps(c.dep_list(), base);
+                body.has_dep_list = c.dep_list().is_some();
+                ItemKind::Class(body)
+            }
+            ast::Item::Trait(t) => {
+                let mut body = self.body(&t, base);
+                body.generics = generics(t.generic_params(), base);
+                ItemKind::Trait(body)
+            }
+            ast::Item::Stage(s) => {
+                let mut body = self.body(&s, base);
+                body.generics = generics(s.generic_params(), base);
+                body.deps = deps(s.dep_list(), base);
+                body.has_dep_list = s.dep_list().is_some();
+                body.parent = s.parent().map(|p| TypeRef::from_ast(Some(p), base));
+                ItemKind::Stage(body)
+            }
+            ast::Item::Instance(i) => {
+                let mut body = self.body(&i, base);
+                body.deps = deps(i.dep_list(), base);
+                body.has_dep_list = i.dep_list().is_some();
+                let (keyword, keyword_range) =
+                    i.template().map(|t| (t.text(), t.syntax().text_range() - base)).unwrap_or_default();
+                ItemKind::Instance { keyword, keyword_range, body }
+            }
+            ast::Item::Enum(e) => ItemKind::Enum {
+                generics: generics(e.generic_params(), base),
+                variants: e
+                    .variants()
+                    .map(|v| Variant {
+                        name: v.name().map(|n| n.text()).unwrap_or_default(),
+                        ast: self.id(v.syntax()),
+                        fields: v.field_list().map(|l| self.fields(l.fields())).unwrap_or_default(),
+                    })
+                    .collect(),
+            },
+            ast::Item::ErrorDecl(e) => {
+                ItemKind::Error(e.field_list().map(|l| self.fields(l.fields())).unwrap_or_default())
+            }
+            ast::Item::Import(_) => return None,
+        };
+        Some(Item { name, ast, name_range, is_pub, kind })
+    }
+
+    fn body(&self, owner: &impl HasMembers, _base: TextSize) -> Body {
+        let mut body = Body::default();
+        let Some(members) = owner.member_list() else { return body };
+        body.fields = self.fields(members.fields());
+        for item in members.items() {
+            match item {
+                ast::Item::Fn(f) => body.methods.push(self.fn_sig(&f)),
+                other => body.nested.extend(self.item(other)),
+            }
+        }
+        body
+    }
+
+    fn fields(&self, fields: impl Iterator<Item = ast::Field>) -> Vec<Field> {
+        fields
+            .map(|f| {
+                let base = f.syntax().text_range().start();
+                Field {
+                    name: f.name().map(|n| n.text()).unwrap_or_default(),
+                    ast: self.id(f.syntax()),
+                    ty: TypeRef::from_ast(f.ty(), base),
+                    has_default: f.default_value().is_some(),
+                }
+            })
+            .collect()
+    }
+
+    fn fn_sig(&self, f: &ast::Fn) -> FnSig {
+        let base = f.syntax().text_range().start();
+        let (name, name_range) = name_of(f.name(), base);
+        let params = f.param_list();
+        FnSig {
+            name,
+            ast: self.id(f.syntax()),
+            name_range,
+            is_pub: f.is_pub(),
+            is_requires: f.is_requires(),
+            is_override: f.is_override(),
+            self_param: params.as_ref().and_then(|p| p.self_param()).map(|s| s.is_mut()),
+            generics: generics(f.generic_params(), base),
+            params: params
+                .map(|p| {
+                    p.params()
+                        .map(|p| {
+                            let (name, name_range) = name_of(p.name(), base);
+                            Param { name, ty: TypeRef::from_ast(p.ty(), base), name_range }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ret: f.ret_type().map(|t| TypeRef::from_ast(Some(t), base)),
+            has_body: f.body().is_some(),
+        }
+    }
+}
+
+fn name_of(name: Option<ast::Name>, base: TextSize) -> (String, TextRange) {
+    name.map(|n| (n.text(), n.syntax().text_range() - base)).unwrap_or_default()
+}
+
+fn generics(list: Option<ast::GenericParamList>, base: TextSize) -> Vec<GenericParam> {
+    list.map(|l| {
+        l.params()
+            .map(|p| GenericParam {
+                name: p.name().map(|n| n.text()).unwrap_or_default(),
+                bound: p.bound().map(|b| TypeRef::from_ast(Some(b), base)),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn deps(list: Option<ast::DepList>, base: TextSize) -> Vec<Dep> {
+    list.map(|l| {
+        l.deps()
+            .map(|d| {
+                let (name, name_range) = name_of(d.name(), base);
+                Dep { name, ty: TypeRef::from_ast(d.ty(), base), name_range }
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}

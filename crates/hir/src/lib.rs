@@ -1,0 +1,19 @@
+//! Semantic analysis of Pluto programs, as salsa queries over `pluto_db`: the item tree
+//! (signatures without bodies), module-level name resolution and stages (`def_map`),
+//! written types to semantic ones (`lower`), per-function type inference (`infer`),
+//! error-set inference over the call graph (`errors`), and the checks of dependency
+//! injection and stages (`checks`). `diagnostics` gathers everything for a program.
+
+pub mod builtins;
+pub mod checks;
+pub mod def_map;
+pub mod diag;
+pub mod diagnostics;
+pub mod errors;
+pub mod infer;
+pub mod item_tree;
+pub mod lower;
+pub mod ty;
+
+/// The rowan language, for syntax pointers.
+pub type PlutoLang = pluto_syntax::PlutoLanguage;
