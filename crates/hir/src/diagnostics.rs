@@ -42,10 +42,15 @@ pub fn semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
 }
 
 /// Every diagnostic of a program, syntax and semantics, with absolute ranges, sorted
-/// and without duplicates.
+/// and without duplicates. Warnings are left out in files with syntax errors, where
+/// they are mostly echoes of the broken syntax.
 pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = pluto_db::modules::program_diagnostics(db, program).clone();
+    let broken: Vec<_> = all.iter().map(|d| d.file).collect();
     for diag in semantic_diagnostics(db, program) {
+        if diag.severity == pluto_db::Severity::Warning && broken.contains(&diag.loc.file) {
+            continue;
+        }
         let diag = diag.to_db(db);
         if !all.contains(&diag) {
             all.push(diag);
