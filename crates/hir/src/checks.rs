@@ -57,8 +57,7 @@ fn check_free_fn(file: pluto_db::SourceFile, sig: &FnSig, is_std: bool, out: &mu
             SemDiag::error(codes::MISPLACED_MODIFIER, loc, "`requires` and `override` belong to methods of stages")
                 .label("not inside a stage"),
         );
-    }
-    if !sig.has_body && !is_std {
+    } else if !sig.has_body && !is_std {
         out.push(
             SemDiag::error(codes::MISPLACED_MODIFIER, loc, format!("function `{}` has no body", sig.name))
                 .label("add `{ ... }`"),
@@ -243,7 +242,8 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
     }
     let stage = map.stage(loc);
     if stage.is_some_and(|s| s.is_unit) {
-        let missing = unimplemented_requires(db, map, loc);
+        // A `requires fn` an instance declares itself is reported above.
+        let missing: Vec<_> = unimplemented_requires(db, map, loc).into_iter().filter(|(s, _)| *s != loc).collect();
         if !missing.is_empty() {
             let list: Vec<String> =
                 missing.iter().map(|(s, n)| format!("`{n}` (from `{}`)", s.item(db).name)).collect();

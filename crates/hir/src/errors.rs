@@ -75,7 +75,9 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
             }),
         };
         for call in &result.calls {
-            if matches!(call.handling, Handling::Propagate | Handling::Spawn) {
+            // Unhandled calls are reported where they are made; counting their errors
+            // here too keeps callers from a second, misleading report.
+            if matches!(call.handling, Handling::Propagate | Handling::Spawn | Handling::None) {
                 flows(&call.callee, &mut sets[i], &mut sources[i]);
             }
         }

@@ -1394,14 +1394,16 @@ impl<'a> Infer<'a> {
                     let sig = fn_signature(self.db, self.program, FnLoc::Free(loc)).clone();
                     self.instantiate(&sig).fn_ty()
                 }
+                // An error without fields is its own value: `raise Empty`.
+                ItemKind::Error(fields) if fields.is_empty() => Ty::Adt(loc, Arc::from(vec![])),
                 _ => {
                     let kind = loc.item(self.db).kind_name();
-                    self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a {kind}, not a value")).hint =
-                        Some(match kind {
-                            "class" | "error" => format!("build one with `{name} {{ field: value }}`"),
-                            "enum" => format!("name a variant: `{name}.Variant`"),
-                            _ => "use one of its members".into(),
-                        });
+                    self.error(codes::NOT_A_VALUE, range, format!("`{name}` is {}, not a value", with_article(kind)))
+                        .hint = Some(match kind {
+                        "class" | "error" => format!("build one with `{name} {{ field: value }}`"),
+                        "enum" => format!("name a variant: `{name}.Variant`"),
+                        _ => "use one of its members".into(),
+                    });
                     Ty::Unknown
                 }
             },
@@ -1628,7 +1630,11 @@ impl<'a> Infer<'a> {
                             }
                             _ => {
                                 let kind = loc.item(db).kind_name();
-                                self.error(codes::NOT_A_VALUE, range, format!("`{name}` is a {kind}, not a value"));
+                                self.error(
+                                    codes::NOT_A_VALUE,
+                                    range,
+                                    format!("`{name}` is {}, not a value", with_article(kind)),
+                                );
                                 None
                             }
                         }
@@ -2157,4 +2163,10 @@ enum Namespace {
 enum Member {
     Fn(Callee, Signature),
     Value(Ty),
+}
+
+/// "a class", "an error", "an enum".
+fn with_article(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {kind}")
 }

@@ -84,9 +84,14 @@ fn check_case(case: &Path) -> Result<(), String> {
         return Ok(());
     }
     let describe = |e: &Expected| format!("{}:{}: {} {}", e.file, e.line, e.severity, e.code);
-    let missing: Vec<String> = expected.iter().filter(|e| !actual.contains(e)).map(describe).collect();
-    let unexpected: Vec<String> =
-        reported.iter().filter(|(a, _)| !expected.contains(a)).map(|(a, m)| format!("{}: {m}", describe(a))).collect();
+    let count = |list: &[Expected], e: &Expected| list.iter().filter(|x| *x == e).count();
+    let missing: Vec<String> =
+        expected.iter().filter(|e| count(&actual, e) < count(&expected, e)).map(describe).collect();
+    let unexpected: Vec<String> = reported
+        .iter()
+        .filter(|(a, _)| count(&actual, a) > count(&expected, a))
+        .map(|(a, m)| format!("{}: {m}", describe(a)))
+        .collect();
     Err(format!(
         "{}:\n  expected but not reported: {missing:?}\n  reported but not expected: {unexpected:#?}",
         case.display()
