@@ -4,7 +4,9 @@
 use pluto_db::{Db, Diagnostic, Label, Severity, SourceFile};
 use pluto_syntax::TextRange;
 
-use crate::item_tree::{AstId, ast_id_map};
+use pluto_db::modules::parse;
+
+use crate::item_tree::{AstId, ast_id_map, unstrip};
 
 /// A place in a program: a range relative to the start of declaration `ast` of `file`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,25 +61,34 @@ impl SemDiag {
 
     /// The diagnostic with absolute ranges in the current revision.
     pub fn to_db(&self, db: &dyn Db) -> Diagnostic {
-        let absolute = |loc: &Loc| {
-            let map = ast_id_map(db, loc.file);
-            let start = if (loc.ast.0 as usize) < map.len() { map.range(loc.ast).start() } else { 0.into() };
-            loc.range + start
-        };
         Diagnostic {
             severity: self.severity,
             code: self.code,
             message: self.message.clone(),
             file: self.loc.file,
-            range: absolute(&self.loc),
+            range: self.loc.absolute(db),
             primary_label: self.label.clone(),
             labels: self
                 .labels
                 .iter()
-                .map(|(loc, message)| Label { file: loc.file, range: absolute(loc), message: message.clone() })
+                .map(|(loc, message)| Label { file: loc.file, range: loc.absolute(db), message: message.clone() })
                 .collect(),
             hint: self.hint.clone(),
         }
+    }
+}
+
+impl Loc {
+    /// The range in the file's current text.
+    pub fn absolute(&self, db: &dyn Db) -> TextRange {
+        let map = ast_id_map(db, self.file);
+        if self.ast.0 as usize >= map.len() {
+            return TextRange::default();
+        }
+        let node = map.node(&parse(db, self.file).syntax(), self.ast);
+        let start = unstrip(&node, self.range.start(), false);
+        let end = unstrip(&node, self.range.end(), true).max(start);
+        TextRange::new(start, end)
     }
 }
 

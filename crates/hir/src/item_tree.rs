@@ -3,13 +3,16 @@
 //! it equal, so salsa backdates it and nothing that depends only on signatures re-runs.
 //!
 //! Declarations are numbered by `AstId`: their position in a pre-order walk of items and
-//! members (never entering bodies). Ranges stored here are relative to the start of the
-//! declaration that owns them.
+//! members (never entering bodies). Semantic queries see each declaration with its
+//! trivia (whitespace, comments) stripped, so reformatting or commenting changes
+//! nothing they read; every range they store is relative to the start of the owning
+//! declaration, in those stripped coordinates. `unstrip` maps them back to the text.
 
 use pluto_db::{Db, SourceFile};
 use pluto_syntax::ast::{self, AstNode, HasDeps, HasGenerics, HasMembers, HasName};
 use pluto_syntax::{GreenNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::SyntaxNodePtr;
+use rowan::{GreenNodeData, NodeOrToken};
 
 use pluto_db::modules::parse;
 
@@ -87,8 +90,8 @@ pub fn ast_id_map(db: &dyn Db, file: SourceFile) -> AstIdMap {
     AstIdMap::of(&parse(db, file).syntax())
 }
 
-/// The green node of one declaration: equal across edits that do not touch it, since
-/// green nodes carry no offsets.
+/// The green node of one declaration without its trivia: equal across edits that do
+/// not change its tokens, since green nodes carry no offsets.
 #[salsa::tracked(returns(ref))]
 pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
     let file = decl.file(db);
@@ -97,7 +100,40 @@ pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
         return None;
     }
     let node = map.node(&parse(db, file).syntax(), decl.ast(db));
-    Some(node.green().to_owned())
+    Some(strip_trivia(node.green()))
+}
+
+/// A copy of a green tree without whitespace and comments.
+pub fn strip_trivia(node: &GreenNodeData) -> GreenNode {
+    let children = node.children().filter_map(|child| match child {
+        NodeOrToken::Node(n) => Some(NodeOrToken::Node(strip_trivia(n))),
+        NodeOrToken::Token(t) => {
+            let kind = <PlutoLang as rowan::Language>::kind_from_raw(t.kind());
+            (!kind.is_trivia()).then(|| NodeOrToken::Token(t.to_owned()))
+        }
+    });
+    GreenNode::new(node.kind(), children.collect::<Vec<_>>())
+}
+
+/// Maps an offset in the stripped coordinates of `node` (a declaration of the real
+/// tree) back to an offset in the file. A range end maps to the end of the token it
+/// closes, a start to the start of the token it opens.
+pub fn unstrip(node: &SyntaxNode, offset: TextSize, is_end: bool) -> TextSize {
+    let mut seen = TextSize::from(0);
+    let mut last_end = node.text_range().start();
+    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        if token.kind().is_trivia() {
+            continue;
+        }
+        let len = token.text_range().len();
+        let inside = if is_end { offset <= seen + len && offset > seen } else { offset < seen + len };
+        if inside || (offset == seen && !is_end) {
+            return token.text_range().start() + (offset - seen);
+        }
+        seen += len;
+        last_end = token.text_range().end();
+    }
+    last_end
 }
 
 /// A syntactic type, as written.
@@ -299,11 +335,17 @@ pub struct ItemTree {
 #[salsa::tracked(returns(ref))]
 pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     let root = parse(db, file).syntax();
-    let mut lower = Lower { ids: Vec::new() };
-    collect_ids(&root, &mut lower.ids);
     let mut tree = ItemTree::default();
-    let source = ast::SourceFile::cast(root).expect("root is a source file");
-    for item in source.items() {
+    let mut next_id = 0;
+    // Each top-level declaration is lowered from its own stripped copy; `AstId`s follow
+    // the same pre-order as `AstIdMap`.
+    for node in root.children().filter(|n| is_decl(n.kind())) {
+        let stripped = SyntaxNode::new_root(strip_trivia(node.green()));
+        let mut ids = vec![stripped.clone()];
+        collect_ids(&stripped, &mut ids);
+        let lower = Lower { ids, first: next_id };
+        next_id += lower.ids.len() as u32;
+        let Some(item) = ast::Item::cast(stripped) else { continue };
         match item {
             ast::Item::Import(import) => {
                 let Some(path) = import.path() else { continue };
@@ -340,15 +382,17 @@ fn collect_ids(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
 }
 
 struct Lower {
-    /// Declaration nodes in `AstId` order (same walk as `AstIdMap`).
+    /// The declaration nodes of one stripped top-level item, in `AstId` order.
     ids: Vec<SyntaxNode>,
+    /// The `AstId` of the item itself.
+    first: u32,
 }
 
 impl Lower {
     fn id(&self, node: &SyntaxNode) -> AstId {
         let index = self.ids.binary_search_by_key(&node.text_range().start(), |n| n.text_range().start());
         // Declarations never share a start offset, so the search finds exactly this node.
-        AstId(index.map_or(u32::MAX, |i| i as u32))
+        AstId(index.map_or(u32::MAX, |i| self.first + i as u32))
     }
 
     fn item(&self, item: ast::Item) -> Option<Item> {
