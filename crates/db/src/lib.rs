@@ -11,7 +11,7 @@ pub mod workspace;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use salsa::Setter;
+use salsa::{Durability, Setter};
 
 pub use diagnostics::{Diagnostic, Label, LineIndex, Severity};
 pub use files::{DiskLoader, FileLoader, FilePath, FileStatus, MemoryLoader, SourceFile};
@@ -43,6 +43,24 @@ impl Default for RootDatabase {
 
 impl RootDatabase {
     pub fn new(loader: Arc<dyn FileLoader>) -> Self {
+        RootDatabase { storage: salsa::Storage::new(None), files: Arc::default(), loader, events: Arc::default() }
+    }
+
+    /// Marks a file as being edited (an editor opened it): its inputs become volatile.
+    /// Lowering durability invalidates what depends on the file once, so do it when the
+    /// buffer opens rather than on its first change.
+    pub fn open_file(&mut self, path: &FilePath) -> SourceFile {
+        let file = self.file(path);
+        let text = file.text(self).clone();
+        let status = file.status(self).clone();
+        file.set_text(self).with_durability(Durability::LOW).to(text);
+        file.set_status(self).with_durability(Durability::LOW).to(status);
+        file
+    }
+
+    /// A database that can record salsa's events (see `start_event_log`), for tests of
+    /// incrementality. Recording costs time on every query, so only tests use it.
+    pub fn with_event_log(loader: Arc<dyn FileLoader>) -> Self {
         let events: Arc<Mutex<Option<Vec<salsa::Event>>>> = Arc::default();
         let sink = events.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
@@ -54,18 +72,21 @@ impl RootDatabase {
     }
 
     /// Replaces a file's text (an editor buffer, a test edit); creates it if needed.
+    /// The file becomes volatile (low durability): it is expected to change again,
+    /// while files never edited stay medium, so queries that read only those are
+    /// re-validated in constant time after an edit.
     pub fn set_file_text(&mut self, path: &FilePath, text: String) -> SourceFile {
         let file = self.file(path);
         if *file.text(self) != text {
-            file.set_text(self).to(text);
+            file.set_text(self).with_durability(Durability::LOW).to(text);
         }
         if *file.status(self) != FileStatus::Exists {
-            file.set_status(self).to(FileStatus::Exists);
+            file.set_status(self).with_durability(Durability::LOW).to(FileStatus::Exists);
         }
         file
     }
 
-    /// Starts recording salsa events (for tests of incrementality).
+    /// Starts recording salsa events; the database must come from `with_event_log`.
     pub fn start_event_log(&self) {
         *self.events.lock().unwrap() = Some(Vec::new());
     }
@@ -95,7 +116,14 @@ impl Db for RootDatabase {
             Ok(text) => (text, FileStatus::Exists),
             Err(status) => (String::new(), status),
         };
-        let file = SourceFile::new(self, path.clone(), text, status);
+        // The standard library never changes; files read from disk change only when
+        // something edits them, which lowers their durability.
+        let durability = if path.is_std() { Durability::HIGH } else { Durability::MEDIUM };
+        let file = SourceFile::builder(path.clone(), text, status)
+            .path_durability(durability)
+            .text_durability(durability)
+            .status_durability(durability)
+            .new(self);
         files.insert(path.clone(), file);
         file
     }

@@ -318,7 +318,6 @@ fn collect_stages(db: &dyn Db, map: &mut DefMap, files: &[SourceFile]) {
         let chain = map.chain(loc);
         if let Some(last) = chain.last()
             && map.stage(*last).and_then(|s| s.parent) == Some(loc)
-            && chain.len() > 0
         {
             let names: Vec<String> = chain.iter().chain([&loc]).map(|l| l.item(db).name.clone()).collect();
             map.diagnostics.push(

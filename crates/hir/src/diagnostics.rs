@@ -1,42 +1,62 @@
 //! Everything semantic analysis reports about a program, gathered from the queries.
 
-use pluto_db::{Db, Diagnostic, Program};
+use pluto_db::{Db, Diagnostic, Program, SourceFile};
 
 use crate::checks::declaration_diagnostics;
 use crate::def_map::{ItemLoc, def_map};
 use crate::diag::SemDiag;
-use crate::errors::fn_error_diagnostics;
+use crate::errors::file_error_diagnostics;
 use crate::infer::infer_fn;
-use crate::item_tree::item_tree;
-use crate::lower::{adt_data, all_functions, fn_signature};
+use crate::item_tree::{ItemKind, item_tree};
+use crate::lower::{FnLoc, adt_data, fn_signature};
 
-/// Semantic diagnostics of a program, located relative to declarations (so the list is
-/// equal across edits that only move text).
+/// Diagnostics about the program as a whole: name resolution and declarations.
 #[salsa::tracked(returns(ref))]
-pub fn semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
+pub fn program_semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
     let mut out = def_map(db, program).diagnostics.clone();
-    for module in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in item_tree(db, module.file).items.iter().enumerate() {
-            let loc = ItemLoc::top(module.file, i);
-            if item.body().is_some()
-                || matches!(item.kind, crate::item_tree::ItemKind::Enum { .. } | crate::item_tree::ItemKind::Error(_))
-            {
-                out.extend(adt_data(db, program, loc).diagnostics.iter().cloned());
-            }
-            if let Some(body) = item.body() {
+    out.extend(declaration_diagnostics(db, program).iter().cloned());
+    out
+}
+
+/// Diagnostics about the declarations and bodies of one file of a program. Split by
+/// file so that after an edit only the edited file's diagnostics need re-validating
+/// in depth; the others depend only on unchanged, durable inputs.
+#[salsa::tracked(returns(ref))]
+pub fn file_semantic_diagnostics(db: &dyn Db, program: Program, file: SourceFile) -> Vec<SemDiag> {
+    let mut out = Vec::new();
+    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+        let loc = ItemLoc::top(file, i);
+        let is_data = matches!(item.kind, ItemKind::Enum { .. } | ItemKind::Error(_));
+        if item.body().is_some() || is_data {
+            out.extend(adt_data(db, program, loc).diagnostics.iter().cloned());
+        }
+        let functions: Vec<FnLoc> = match (&item.kind, item.body()) {
+            (ItemKind::Fn(_), _) => vec![FnLoc::Free(loc)],
+            (_, Some(body)) => {
                 for n in 0..body.nested.len() {
                     out.extend(
                         adt_data(db, program, ItemLoc { nested: Some(n as u32), ..loc }).diagnostics.iter().cloned(),
                     );
                 }
+                (0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)).collect()
             }
+            _ => Vec::new(),
+        };
+        for f in functions {
+            out.extend(fn_signature(db, program, f).diagnostics.iter().cloned());
+            out.extend(infer_fn(db, program, f).diagnostics.iter().cloned());
         }
     }
-    out.extend(declaration_diagnostics(db, program).iter().cloned());
-    for f in all_functions(db, program) {
-        out.extend(fn_signature(db, program, f).diagnostics.iter().cloned());
-        out.extend(infer_fn(db, program, f).diagnostics.iter().cloned());
-        out.extend(fn_error_diagnostics(db, program, f).iter().cloned());
+    out.extend(file_error_diagnostics(db, program, file).iter().cloned());
+    out
+}
+
+/// Semantic diagnostics of a program, located relative to declarations (so they stay
+/// equal across edits that only move text).
+pub fn semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
+    let mut out = program_semantic_diagnostics(db, program).clone();
+    for module in &pluto_db::modules::module_graph(db, program).modules {
+        out.extend(file_semantic_diagnostics(db, program, module.file).iter().cloned());
     }
     out
 }

@@ -225,14 +225,22 @@ fn is_abstract(db: &dyn Db, callee: &Callee) -> bool {
     }
 }
 
-/// Unhandled errors, `!` and `catch` where nothing can fail, incomplete typed catches.
+/// Unhandled errors, `!` and `catch` where nothing can fail, incomplete typed catches,
+/// for the functions of one file (one query per file keeps the query graph small).
 #[salsa::tracked(returns(ref))]
-pub fn fn_error_diagnostics(db: &dyn Db, program: Program, f: FnLoc) -> Vec<SemDiag> {
+pub fn file_error_diagnostics(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> Vec<SemDiag> {
+    let mut out = Vec::new();
+    for f in crate::lower::file_functions(db, file) {
+        fn_error_diagnostics(db, program, f, &mut out);
+    }
+    out
+}
+
+fn fn_error_diagnostics(db: &dyn Db, program: Program, f: FnLoc, out: &mut Vec<SemDiag>) {
     let sets = error_sets(db, program);
     let map = def_map(db, program);
     let result: &InferResult = infer_fn(db, program, f);
     let loc = |range| Loc { file: f.file(), ast: f.sig(db).ast, range };
-    let mut out = Vec::new();
     for call in &result.calls {
         let set = call_set(db, program, sets, map, &call.callee);
         match call.handling {
@@ -311,5 +319,4 @@ pub fn fn_error_diagnostics(db: &dyn Db, program: Program, f: FnLoc) -> Vec<SemD
             }
         }
     }
-    out
 }

@@ -296,7 +296,7 @@ impl<'a> Infer<'a> {
     }
 
     fn implements(&self, class: ItemLoc, tr: ItemLoc) -> bool {
-        adt_data(self.db, self.program, class).impls.iter().any(|t| *t == Ty::Trait(tr))
+        adt_data(self.db, self.program, class).impls.contains(&Ty::Trait(tr))
     }
 
     fn bound_of(&self, param: &str) -> Option<Ty> {
@@ -1140,7 +1140,7 @@ impl<'a> Infer<'a> {
         let then_ty = i.then_branch().map_or(Ty::Void, |b| self.infer_block(&b, expected));
         self.pop_scope();
         let else_ty = match i.else_branch() {
-            None => return if matches!(then_ty, Ty::Never) { Ty::Void } else { Ty::Void },
+            None => return Ty::Void,
             Some(branch) => {
                 self.push_scope();
                 narrowed(self, true);
@@ -1281,11 +1281,12 @@ impl<'a> Infer<'a> {
         let ret = match self.shallow(&ret) {
             Ty::Void => Ty::Void,
             r => {
-                if !matches!(self.shallow(&body_ty), Ty::Never) && !self.coerces(&body_ty, &r) && expected_ret.is_some()
+                if !matches!(self.shallow(&body_ty), Ty::Never)
+                    && !self.coerces(&body_ty, &r)
+                    && expected_ret.is_some()
+                    && let Some(b) = c.body()
                 {
-                    if let Some(b) = c.body() {
-                        self.expect_ty(&body_ty, &r, b.syntax().text_range());
-                    }
+                    self.expect_ty(&body_ty, &r, b.syntax().text_range());
                 }
                 r
             }
@@ -1794,7 +1795,7 @@ impl<'a> Infer<'a> {
             }
         }
         // What is being called.
-        let (target, receiver_mut_check): (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>) = match &callee {
+        let (target, receiver_mut_check): CallTarget = match &callee {
             ast::Expr::FieldExpr(f) => {
                 let name = f.name_ref().map(|n| n.text()).unwrap_or_default();
                 let name_range = f.syntax().text_range();
@@ -1939,11 +1940,7 @@ impl<'a> Infer<'a> {
     }
 
     /// Calling a value of function type (a closure, a method reference).
-    fn fn_value_target(
-        &mut self,
-        t: &Ty,
-        range: TextRange,
-    ) -> (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>) {
+    fn fn_value_target(&mut self, t: &Ty, range: TextRange) -> CallTarget {
         match self.shallow(t) {
             Ty::Fn(ps, r) => {
                 let sig = Signature {
@@ -2151,6 +2148,10 @@ impl<'a> Infer<'a> {
         }
     }
 }
+
+/// What a call resolves to, and the receiver to check for mutability (with whether the
+/// method changes it).
+type CallTarget = (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>);
 
 enum Namespace {
     /// A module, and the unit of the same name if there is one.

@@ -364,16 +364,19 @@ pub fn adt_data(db: &dyn Db, program: Program, loc: ItemLoc) -> AdtData {
 
 /// Every function and method of the program.
 pub fn all_functions(db: &dyn Db, program: Program) -> Vec<FnLoc> {
+    pluto_db::modules::module_graph(db, program).modules.iter().flat_map(|m| file_functions(db, m.file)).collect()
+}
+
+/// Every function and method declared in a file.
+pub fn file_functions(db: &dyn Db, file: SourceFile) -> Vec<FnLoc> {
     let mut out = Vec::new();
-    for module in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in item_tree(db, module.file).items.iter().enumerate() {
-            let loc = ItemLoc::top(module.file, i);
-            match &item.kind {
-                ItemKind::Fn(_) => out.push(FnLoc::Free(loc)),
-                _ => {
-                    if let Some(body) = item.body() {
-                        out.extend((0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)));
-                    }
+    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+        let loc = ItemLoc::top(file, i);
+        match &item.kind {
+            ItemKind::Fn(_) => out.push(FnLoc::Free(loc)),
+            _ => {
+                if let Some(body) = item.body() {
+                    out.extend((0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)));
                 }
             }
         }

@@ -14,9 +14,10 @@ const SEMANTIC: &[&str] = &[
     "adt_data",
     "infer_fn",
     "error_sets",
-    "fn_error_diagnostics",
+    "file_error_diagnostics",
     "declaration_diagnostics",
-    "semantic_diagnostics",
+    "program_semantic_diagnostics",
+    "file_semantic_diagnostics",
     "module_graph",
 ];
 
@@ -53,7 +54,9 @@ const BILLING: &str = r#"pub fn charge(amount: int) {
 
 fn setup() -> (RootDatabase, pluto_db::Program) {
     let loader = MemoryLoader::new([("shop/main.pluto", MAIN), ("shop/billing.pluto", BILLING)]);
-    let db = RootDatabase::new(Arc::new(loader));
+    let mut db = RootDatabase::with_event_log(Arc::new(loader));
+    // The edited file is open in an editor, as in the language server.
+    db.open_file(&FilePath::disk("shop/main.pluto"));
     let program = db.program(&FilePath::disk("shop/main.pluto"));
     // Warm every query.
     let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
