@@ -3,7 +3,8 @@
 //! injected, cycles, defaults of injected classes) and the types a unit's `pub fn`s may
 //! send over the wire.
 
-use pluto_db::{Db, Program};
+use pluto_db::{Db, Program, SourceFile};
+use pluto_syntax::TextRange;
 
 use crate::def_map::{DefMap, ItemLoc, def_map, unimplemented_requires};
 use crate::diag::{Loc, SemDiag, codes};
@@ -163,7 +164,7 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
         out.push(
             SemDiag::error(
                 codes::STAGE_FIELD,
-                Loc { file: loc.file, ast: field.ast, range: Default::default() },
+                field_name_loc(loc.file, field),
                 format!("stages have no fields, but `{}` declares `{}`", item.name, field.name),
             )
             .label("a field")
@@ -391,7 +392,7 @@ fn check_di(db: &dyn Db, program: Program, map: &DefMap, out: &mut Vec<SemDiag>)
             out.push(
                 SemDiag::error(
                     codes::DI_FIELD_WITHOUT_DEFAULT,
-                    Loc { file: class.file, ast: field.ast, range: Default::default() },
+                    field_name_loc(class.file, field),
                     format!("field `{}` of injected class `{}` needs a default value", field.name, class.item(db).name),
                 )
                 .label("no default")
@@ -448,4 +449,9 @@ fn find_cycle(
             path.pop();
         }
     }
+}
+
+/// A field's name: the first token of its declaration.
+fn field_name_loc(file: SourceFile, field: &crate::item_tree::Field) -> Loc {
+    Loc { file, ast: field.ast, range: TextRange::at(0.into(), (field.name.len() as u32).into()) }
 }

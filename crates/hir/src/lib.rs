@@ -13,6 +13,7 @@ pub mod errors;
 pub mod infer;
 pub mod item_tree;
 pub mod lower;
+pub mod stages;
 pub mod ty;
 
 /// The rowan language, for syntax pointers.

@@ -1,0 +1,44 @@
+//! The program's deployment units and the calls between them: which unit calls which
+//! `pub fn` of which other unit, and from where. Code generation, `system.json` and the
+//! language server's code lens read it.
+
+use pluto_db::{Db, Program};
+
+use crate::def_map::{ItemLoc, def_map};
+use crate::infer::{Callee, infer_fn};
+use crate::lower::{FnLoc, all_functions};
+
+/// One call site of a unit's `pub fn` from outside the unit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnitCall {
+    /// The unit the calling function belongs to; `None` for code outside every unit
+    /// (free functions, classes), which runs in whichever unit calls it.
+    pub caller_unit: Option<ItemLoc>,
+    pub caller: FnLoc,
+    pub callee_unit: ItemLoc,
+    pub callee: FnLoc,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn unit_calls(db: &dyn Db, program: Program) -> Vec<UnitCall> {
+    let map = def_map(db, program);
+    let unit_of = |f: FnLoc| f.container().filter(|c| map.is_unit(*c));
+    let mut out = Vec::new();
+    for caller in all_functions(db, program) {
+        for call in &infer_fn(db, program, caller).calls {
+            let Callee::Remote(callee) = call.callee else { continue };
+            // A `pub fn` may be inherited from a template; the unit is the one named.
+            let Some(callee_unit) = callee
+                .container()
+                .and_then(|c| map.units.values().copied().find(|u| *u == c || map.chain(*u).contains(&c)))
+            else {
+                continue;
+            };
+            let entry = UnitCall { caller_unit: unit_of(caller), caller, callee_unit, callee };
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    out
+}
