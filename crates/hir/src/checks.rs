@@ -164,7 +164,7 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
         out.push(
             SemDiag::error(
                 codes::STAGE_FIELD,
-                field_name_loc(loc.file, field),
+                field_name_loc(loc.file, field.ast, &field.name),
                 format!("stages have no fields, but `{}` declares `{}`", item.name, field.name),
             )
             .label("a field")
@@ -392,7 +392,7 @@ fn check_di(db: &dyn Db, program: Program, map: &DefMap, out: &mut Vec<SemDiag>)
             out.push(
                 SemDiag::error(
                     codes::DI_FIELD_WITHOUT_DEFAULT,
-                    field_name_loc(class.file, field),
+                    field_name_loc(class.file, field.ast, &field.name),
                     format!("field `{}` of injected class `{}` needs a default value", field.name, class.item(db).name),
                 )
                 .label("no default")
@@ -452,6 +452,6 @@ fn find_cycle(
 }
 
 /// A field's name: the first token of its declaration.
-fn field_name_loc(file: SourceFile, field: &crate::item_tree::Field) -> Loc {
-    Loc { file, ast: field.ast, range: TextRange::at(0.into(), (field.name.len() as u32).into()) }
+fn field_name_loc(file: SourceFile, ast: crate::item_tree::AstId, name: &str) -> Loc {
+    Loc { file, ast, range: TextRange::at(0.into(), (name.len() as u32).into()) }
 }
