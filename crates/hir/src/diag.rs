@@ -142,7 +142,6 @@ pub mod codes {
     pub const SIGNATURE_MISMATCH: &str = "E0507";
     pub const DEP_CONFLICT: &str = "E0508";
     pub const UNKNOWN_TEMPLATE: &str = "E0509";
-    pub const NO_ENTRY: &str = "E0510";
     pub const MISPLACED_MODIFIER: &str = "E0511";
     // Cross-stage calls.
     pub const PRIVATE_REMOTE: &str = "E0601";

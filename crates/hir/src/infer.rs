@@ -649,14 +649,24 @@ impl<'a> Infer<'a> {
         self.container.is_some_and(|c| matches!(c.item(self.db).kind, ItemKind::Class(_)))
     }
 
-    /// Whether an expression is `self` or a field path starting at `self`.
+    /// Whether an expression is `self` or a path into `self`'s own fields. Paths through
+    /// an injected dependency (`self.store.x`) are not: dependencies are shared
+    /// singletons that the runtime locks, not part of the object.
     fn is_self_place(&self, e: Option<ast::Expr>) -> bool {
         match e {
             Some(ast::Expr::PathExpr(p)) => p.name_ref().is_some_and(|n| n.is_self()),
-            Some(ast::Expr::FieldExpr(f)) => self.is_self_place(f.receiver()),
+            Some(ast::Expr::FieldExpr(f)) => {
+                let through_dep = matches!(f.receiver(), Some(ast::Expr::PathExpr(p)) if p.name_ref().is_some_and(|n| n.is_self()))
+                    && f.name_ref().is_some_and(|n| self.is_dep(&n.text()));
+                !through_dep && self.is_self_place(f.receiver())
+            }
             Some(ast::Expr::IndexExpr(i)) => self.is_self_place(i.base()),
             _ => false,
         }
+    }
+
+    fn is_dep(&self, name: &str) -> bool {
+        self.container.is_some_and(|c| adt_data(self.db, self.program, c).deps.iter().any(|(n, _)| n == name))
     }
 
     // ---- patterns -----------------------------------------------------------------------
