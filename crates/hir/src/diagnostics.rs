@@ -27,6 +27,11 @@ pub fn file_semantic_diagnostics(db: &dyn Db, program: Program, file: SourceFile
     for (i, item) in item_tree(db, file).items.iter().enumerate() {
         let loc = ItemLoc::top(file, i);
         let is_data = matches!(item.kind, ItemKind::Enum { .. } | ItemKind::Error(_));
+        if let ItemKind::Class(body) = &item.kind {
+            for (n, _) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
+                out.extend(crate::infer::infer_field_default(db, program, loc, n as u32).diagnostics.iter().cloned());
+            }
+        }
         if item.body().is_some() || is_data {
             out.extend(adt_data(db, program, loc).diagnostics.iter().cloned());
         }

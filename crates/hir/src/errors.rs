@@ -231,16 +231,30 @@ fn is_abstract(db: &dyn Db, callee: &Callee) -> bool {
 pub fn file_error_diagnostics(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> Vec<SemDiag> {
     let mut out = Vec::new();
     for f in crate::lower::file_functions(db, file) {
-        fn_error_diagnostics(db, program, f, &mut out);
+        handling_diagnostics(db, program, infer_fn(db, program, f), f.file(), f.sig(db).ast, &mut out);
+    }
+    for (i, item) in crate::item_tree::item_tree(db, file).items.iter().enumerate() {
+        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::top(file, i)) else { continue };
+        for (n, field) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
+            let result = crate::infer::infer_field_default(db, program, owner, n as u32);
+            handling_diagnostics(db, program, result, file, field.ast, &mut out);
+        }
     }
     out
 }
 
-fn fn_error_diagnostics(db: &dyn Db, program: Program, f: FnLoc, out: &mut Vec<SemDiag>) {
+/// The checks of how calls handle their errors, for one checked body.
+fn handling_diagnostics(
+    db: &dyn Db,
+    program: Program,
+    result: &InferResult,
+    file: pluto_db::SourceFile,
+    ast: crate::item_tree::AstId,
+    out: &mut Vec<SemDiag>,
+) {
     let sets = error_sets(db, program);
     let map = def_map(db, program);
-    let result: &InferResult = infer_fn(db, program, f);
-    let loc = |range| Loc { file: f.file(), ast: f.sig(db).ast, range };
+    let loc = |range| Loc { file, ast, range };
     for call in &result.calls {
         let set = call_set(db, program, sets, map, &call.callee);
         match call.handling {

@@ -89,9 +89,33 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let Some(body) = func.body() else { return InferResult::default() };
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
-    let mut cx = Infer::new(db, program, map, f, signature);
+    let mut cx = Infer::new(db, program, map, f.file(), sig.ast, f.container(), signature, &sig.params);
     let body_ty = cx.infer_block(&body, Some(&signature.ret.clone()));
     cx.check_return(&body, &body_ty, &func);
+    cx.finish()
+}
+
+/// Checks the default value of field `field` of class `owner` against the field's type.
+#[salsa::tracked(returns(ref))]
+pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field: u32) -> InferResult {
+    let Some(body) = owner.item(db).body() else { return InferResult::default() };
+    let Some(decl) = body.fields.get(field as usize) else { return InferResult::default() };
+    let Some(green) = decl_green(db, Decl::new(db, owner.file, decl.ast)) else { return InferResult::default() };
+    let Some(value) = ast::Field::cast(SyntaxNode::new_root(green.clone())).and_then(|f| f.default_value()) else {
+        return InferResult::default();
+    };
+    let expected = adt_data(db, program, owner).fields.get(field as usize).map_or(Ty::Unknown, |f| f.ty.clone());
+    let sig = Signature {
+        generics: Vec::new(),
+        params: Vec::new(),
+        ret: Ty::Void,
+        self_param: None,
+        diagnostics: Vec::new(),
+    };
+    let mut cx = Infer::new(db, program, def_map(db, program), owner.file, decl.ast, Some(owner), &sig, &[]);
+    cx.self_ty = None;
+    let ty = cx.infer_expr(&value, Some(&expected));
+    cx.expect_ty(&ty, &expected, value.syntax().text_range());
     cx.finish()
 }
 
@@ -136,8 +160,17 @@ struct Infer<'a> {
 }
 
 impl<'a> Infer<'a> {
-    fn new(db: &'a dyn Db, program: Program, map: &'a DefMap, f: FnLoc, sig: &Signature) -> Infer<'a> {
-        let container = f.container();
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        db: &'a dyn Db,
+        program: Program,
+        map: &'a DefMap,
+        file: SourceFile,
+        ast: AstId,
+        container: Option<ItemLoc>,
+        sig: &Signature,
+        sig_params: &[crate::item_tree::Param],
+    ) -> Infer<'a> {
         let unit = container.filter(|c| map.is_unit(*c));
         let mut generics: Vec<String> = Vec::new();
         let self_ty = container.map(|c| {
@@ -153,8 +186,8 @@ impl<'a> Infer<'a> {
             db,
             program,
             map,
-            file: f.file(),
-            ast: f.sig(db).ast,
+            file,
+            ast,
             container,
             unit,
             // Inside a stage `self` is implicit; elsewhere a method needs a `self` parameter.
@@ -171,7 +204,6 @@ impl<'a> Infer<'a> {
             untyped_bindings: Vec::new(),
             result: InferResult::default(),
         };
-        let sig_params = &f.sig(db).params;
         for (i, (name, ty)) in sig.params.iter().enumerate() {
             let range = sig_params.get(i).map(|p| p.name_range).unwrap_or_default();
             cx.declare(name, ty.clone(), false, range, false);
