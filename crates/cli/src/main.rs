@@ -28,6 +28,12 @@ enum Command {
     /// Exit status: 0 when there are no errors (warnings allowed), 1 when there are
     /// errors, 2 when the command line is wrong or a PATH cannot be read.
     Check(check::CheckArgs),
+
+    /// Run the language server over standard input and output (for editors).
+    ///
+    /// Editors start it themselves: the VS Code extension runs `pluto lsp`, and any other
+    /// client (Neovim, Helix, ...) can be configured to do the same for `.pluto` files.
+    Lsp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -42,5 +48,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Lsp => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("error: cannot start the language server: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(pluto_lsp::run_stdio());
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -115,6 +115,22 @@ pub fn strip_trivia(node: &GreenNodeData) -> GreenNode {
     GreenNode::new(node.kind(), children.collect::<Vec<_>>())
 }
 
+/// Maps a file offset inside `node` (a declaration of the real tree) to the node's
+/// stripped coordinates: the length of the significant text before it.
+pub fn strip_offset(node: &SyntaxNode, offset: TextSize) -> TextSize {
+    let mut seen = TextSize::from(0);
+    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        let range = token.text_range();
+        if range.start() >= offset {
+            break;
+        }
+        if !token.kind().is_trivia() {
+            seen += if range.end() <= offset { range.len() } else { offset - range.start() };
+        }
+    }
+    seen
+}
+
 /// Maps an offset in the stripped coordinates of `node` (a declaration of the real
 /// tree) back to an offset in the file. A range end maps to the end of the token it
 /// closes, a start to the start of the token it opens.

@@ -1,0 +1,208 @@
+//! The language server over real JSON-RPC: the test starts `pluto lsp`, frames messages
+//! with Content-Length headers on its stdin and reads its stdout. Every wait is bounded.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pluto"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start pluto lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if sender.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut server = Server { child, stdin, messages, next_id: 1 };
+        let root_uri = uri(root);
+        let result =
+            server.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": {} }));
+        assert_eq!(result["capabilities"]["hoverProvider"], json!(true));
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let response = self.wait_for(|m| m["id"] == json!(id));
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// The next message that satisfies `wanted`, within ten seconds.
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(_) => continue,
+                Err(RecvTimeoutError::Timeout) => panic!("no matching message from the server within 10 s"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server exited"),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `file` that satisfy `wanted`.
+    fn diagnostics_for(&mut self, file: &Path, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let target = uri(file);
+        let message = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == json!(target)
+                && wanted(m["params"]["diagnostics"].as_array().unwrap())
+        });
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "server exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not exit after `exit`");
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+const API: &str = "import auth\n\nstage api {\n    fn main(self) {\n        let user = auth.verify_token(\"t0k3n\")!\n        print(user)\n    }\n}\n";
+const AUTH: &str = "stage auth {\n    pub fn verify_token(token: string) string {\n        return token\n    }\n}\n";
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pluto-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("api.pluto"), API).unwrap();
+    std::fs::write(dir.join("auth.pluto"), AUTH).unwrap();
+    std::fs::canonicalize(dir).unwrap()
+}
+
+#[test]
+fn a_signature_change_in_one_stage_shows_errors_in_its_caller() {
+    let dir = fixture("diagnostics");
+    let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
+    );
+    assert!(server.diagnostics_for(&api, |d| d.is_empty()).is_empty());
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": AUTH } }),
+    );
+    // `verify_token` now takes an int: the call in api.pluto passes a string.
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri(&auth), "version": 2 },
+            "contentChanges": [{ "range": { "start": { "line": 1, "character": 31 }, "end": { "line": 1, "character": 37 } }, "text": "int" }]
+        }),
+    );
+    let diagnostics = server.diagnostics_for(&api, |d| !d.is_empty());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "E0201");
+    assert_eq!(diagnostics[0]["range"]["start"], json!({ "line": 4, "character": 37 }));
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("expected `int`, found `string`"));
+    // Undo: the caller is clean again.
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri(&auth), "version": 3 },
+            "contentChanges": [{ "text": AUTH }]
+        }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+    server.shutdown();
+}
+
+#[test]
+fn hover_shows_types_error_sets_and_cross_stage_targets() {
+    let dir = fixture("hover");
+    let api = dir.join("api.pluto");
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+    // On `verify_token` in `auth.verify_token(...)`.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 4, "character": 25 } }),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("fn auth.verify_token(token: string) string"), "{text}");
+    assert!(text.contains("cross-stage call to unit `auth`"), "{text}");
+    assert!(text.contains("/pluto.api.Auth/VerifyToken"), "{text}");
+    assert!(text.contains("`NetworkError`, `DeserializationError`"), "{text}");
+    // On `user` in `print(user)`: its type.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 5, "character": 15 } }),
+    );
+    assert_eq!(hover["contents"]["value"], "```pluto\nstring\n```");
+    server.shutdown();
+}

@@ -1,0 +1,134 @@
+//! Hover: the type of the expression under the cursor; for functions and calls, the
+//! signature and the inferred error set; for cross-stage calls, the target unit and the
+//! RPC path.
+
+use pluto_db::modules::parse;
+use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::def_map::def_map;
+use pluto_hir::errors::error_sets;
+use pluto_hir::infer::{Callee, infer_fn};
+use pluto_hir::item_tree::{ast_id_map, item_tree, strip_offset, unstrip};
+use pluto_hir::lower::{FnLoc, fn_signature};
+use pluto_hir::ty::qualified_name;
+use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
+
+/// What to show for a position: Markdown text and the range it describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverInfo {
+    pub markdown: String,
+    pub range: TextRange,
+}
+
+/// The function (or method) whose declaration encloses `offset`, with its node.
+fn enclosing_fn(db: &dyn Db, file: SourceFile, offset: TextSize) -> Option<(FnLoc, SyntaxNode)> {
+    let root = parse(db, file).syntax();
+    let token = root.token_at_offset(offset).right_biased()?;
+    let node = token.parent_ancestors().find(|n| n.kind() == SyntaxKind::FN)?;
+    let map = ast_id_map(db, file);
+    let ast = (0..map.len() as u32).map(pluto_hir::item_tree::AstId).find(|id| map.range(*id) == node.text_range())?;
+    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+        let loc = pluto_hir::def_map::ItemLoc::top(file, i);
+        match &item.kind {
+            pluto_hir::item_tree::ItemKind::Fn(sig) if sig.ast == ast => return Some((FnLoc::Free(loc), node)),
+            _ => {
+                if let Some(m) = item.body().and_then(|b| b.methods.iter().position(|m| m.ast == ast)) {
+                    return Some((FnLoc::Method(loc, m as u32), node));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn signature_text(db: &dyn Db, program: Program, f: FnLoc) -> String {
+    let sig = fn_signature(db, program, f);
+    let params: Vec<String> = sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))).collect();
+    let ret = match sig.ret {
+        pluto_hir::ty::Ty::Void => String::new(),
+        ref t => format!(" {}", t.display(db)),
+    };
+    format!("fn {}({}){ret}", f.display(db), params.join(", "))
+}
+
+fn errors_text(db: &dyn Db, program: Program, f: FnLoc, remote: bool) -> String {
+    let mut names: Vec<String> =
+        error_sets(db, program).of(f).iter().map(|e| format!("`{}`", qualified_name(db, *e))).collect();
+    if remote {
+        names.extend(["`NetworkError`".to_string(), "`DeserializationError`".to_string()]);
+    }
+    if names.is_empty() { "raises nothing".to_string() } else { format!("raises {}", names.join(", ")) }
+}
+
+pub fn hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
+    let (f, node) = enclosing_fn(db, file, offset)?;
+    let root = parse(db, file).syntax();
+    let token = root.token_at_offset(offset).right_biased()?;
+    // On the function's own name: its signature and error set.
+    if token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
+        let markdown =
+            format!("```pluto\n{}\n```\n\n{}", signature_text(db, program, f), errors_text(db, program, f, false));
+        return Some(HoverInfo { markdown, range: token.text_range() });
+    }
+    let at = strip_offset(&node, token.text_range().start());
+    let result = infer_fn(db, program, f);
+    // A call whose callee name is under the cursor: what it calls and what it raises.
+    let smallest_call = result
+        .calls
+        .iter()
+        .filter(|c| c.range.contains(at))
+        .min_by_key(|c| c.range.len())
+        .filter(|_| token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME_REF));
+    if let Some(call) = smallest_call {
+        let absolute =
+            TextRange::new(unstrip(&node, call.range.start(), false), unstrip(&node, call.range.end(), true));
+        let callee_name_here = token.text_range().end() <= absolute.end();
+        if callee_name_here {
+            let text = match &call.callee {
+                Callee::Fn(g) => format!(
+                    "```pluto\n{}\n```\n\n{}",
+                    signature_text(db, program, *g),
+                    errors_text(db, program, *g, false)
+                ),
+                Callee::Remote(g) => {
+                    let map = def_map(db, program);
+                    let unit = g.container().map(|c| c.item(db).name.clone()).unwrap_or_default();
+                    let unit = map.units.keys().find(|u| **u == unit).cloned().unwrap_or(unit);
+                    let method = g.sig(db).name.clone();
+                    format!(
+                        "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `/pluto.{}.{}/{}`\n\n{}",
+                        signature_text(db, program, *g),
+                        program_name(db, program),
+                        rpc_service(&unit),
+                        rpc_method(&method),
+                        errors_text(db, program, *g, true)
+                    )
+                }
+                _ => String::new(),
+            };
+            if !text.is_empty() {
+                return Some(HoverInfo { markdown: text, range: token.text_range() });
+            }
+        }
+    }
+    // Otherwise the type of the smallest expression under the cursor.
+    let (range, ty) = result.expr_types.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
+    let absolute = TextRange::new(unstrip(&node, range.start(), false), unstrip(&node, range.end(), true));
+    Some(HoverInfo { markdown: format!("```pluto\n{}\n```", ty.display(db)), range: absolute })
+}
+
+/// The program's name in protobuf packages: its entry file's stem.
+fn program_name(db: &dyn Db, program: Program) -> String {
+    match program.entry(db).path(db) {
+        pluto_db::FilePath::Disk(p) => p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(),
+        pluto_db::FilePath::Std(p) => p.trim_end_matches(".pluto").to_string(),
+    }
+}
+
+/// The protobuf service of a unit: `auth` → `Auth`, `order_service` → `OrderService`.
+fn rpc_service(unit: &str) -> String {
+    unit.split('_').filter(|s| !s.is_empty()).map(|s| s[..1].to_uppercase() + &s[1..]).collect()
+}
+
+fn rpc_method(name: &str) -> String {
+    rpc_service(name)
+}

@@ -1,0 +1,34 @@
+//! IDE features as plain-data functions over the database: diagnostics per file, hover.
+//! Positions are byte offsets; the language server converts them to and from LSP
+//! positions with `LineIndex`.
+
+mod hover;
+
+pub use hover::{HoverInfo, hover};
+
+use pluto_db::modules::module_graph;
+use pluto_db::{Db, Diagnostic, Program, SourceFile};
+
+/// The programs (among `programs`) that contain `file`.
+pub fn programs_of(db: &dyn Db, programs: &[Program], file: SourceFile) -> Vec<Program> {
+    programs.iter().copied().filter(|p| module_graph(db, *p).contains(file)).collect()
+}
+
+/// Every diagnostic of the given programs, grouped by the file it is in.
+pub fn diagnostics_by_file(db: &dyn Db, programs: &[Program]) -> Vec<(SourceFile, Vec<Diagnostic>)> {
+    let mut out: Vec<(SourceFile, Vec<Diagnostic>)> = Vec::new();
+    for program in programs {
+        for module in &module_graph(db, *program).modules {
+            if !out.iter().any(|(f, _)| *f == module.file) {
+                out.push((module.file, Vec::new()));
+            }
+        }
+        for diagnostic in pluto_hir::diagnostics::program_diagnostics(db, *program) {
+            let entry = &mut out.iter_mut().find(|(f, _)| *f == diagnostic.file).expect("diagnostics are in modules").1;
+            if !entry.contains(&diagnostic) {
+                entry.push(diagnostic);
+            }
+        }
+    }
+    out
+}
