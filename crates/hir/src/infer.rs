@@ -69,12 +69,30 @@ pub enum Raise {
     Caught(usize),
 }
 
+/// What a name in a body refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A local variable or parameter: the range of its declaring name, in this body.
+    Local(TextRange),
+    /// A class, enum, error, trait, stage or unit.
+    Item(ItemLoc),
+    Fn(FnLoc),
+    /// A field of a class or error (or of an enum variant), by name.
+    Field(ItemLoc, String),
+    Variant(ItemLoc, String),
+    /// A bracket dependency of the class or stage (chain) `ItemLoc`, by name.
+    Dep(ItemLoc, String),
+    Module(SourceFile),
+}
+
 /// The result of checking one function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct InferResult {
     pub diagnostics: Vec<SemDiag>,
     /// The type of every expression, by range relative to the function.
     pub expr_types: Vec<(TextRange, Ty)>,
+    /// What each resolved name refers to, by the name's range.
+    pub resolutions: Vec<(TextRange, Target)>,
     pub calls: Vec<CallSite>,
     pub catches: Vec<CatchSite>,
     pub raises: Vec<(TextRange, Raise)>,
@@ -752,6 +770,11 @@ impl<'a> Infer<'a> {
         let segments: Vec<String> = p.path().map(|p| p.segments().map(|s| s.text()).collect()).unwrap_or_default();
         let Some(variant) = segments.last() else { return };
         let range = p.syntax().text_range();
+        if let Some((enum_loc, _)) = self.variant_of(ty, variant)
+            && let Some(last) = p.path().and_then(|p| p.segments().last())
+        {
+            self.resolve_as(&last, Target::Variant(enum_loc, variant.clone()));
+        }
         let Some((_, fields)) = self.variant_of(ty, variant) else {
             if !self.shallow(ty).is_unknown() {
                 let shown = self.show(ty);
@@ -1047,6 +1070,51 @@ impl<'a> Infer<'a> {
                 }
                 Ty::Never
             }
+        }
+    }
+
+    fn resolve_as(&mut self, name: &ast::NameRef, target: Target) {
+        self.result.resolutions.push((name.syntax().text_range(), target));
+    }
+
+    /// Records what the receiver of `receiver.member` names when it is a namespace.
+    fn record_namespace(&mut self, receiver: &ast::Expr, ns: &Namespace) {
+        let name = match receiver {
+            ast::Expr::PathExpr(p) => p.name_ref(),
+            ast::Expr::FieldExpr(f) => f.name_ref(),
+            _ => None,
+        };
+        let Some(name) = name else { return };
+        let target = match ns {
+            Namespace::Module(file, _) => Target::Module(*file),
+            Namespace::Unit(loc) | Namespace::Enum(loc) | Namespace::Class(loc) => Target::Item(*loc),
+        };
+        self.resolve_as(&name, target);
+    }
+
+    /// The declaration a field name of a value of type `ty` refers to.
+    fn field_target(&self, ty: &Ty, name: &str) -> Option<Target> {
+        let Ty::Adt(loc, _) = ty else { return None };
+        let data = adt_data(self.db, self.program, *loc);
+        if data.fields.iter().any(|f| f.name == name) {
+            return Some(Target::Field(*loc, name.to_string()));
+        }
+        // A dependency: on the nearest level of the chain that declares it.
+        let chain = if self.map.stage(*loc).is_some() { self.map.chain(*loc) } else { vec![*loc] };
+        chain
+            .into_iter()
+            .find(|level| level.item(self.db).body().is_some_and(|b| b.deps.iter().any(|d| d.name == name)))
+            .map(|level| Target::Dep(level, name.to_string()))
+    }
+
+    fn callee_target(&self, callee: &Callee) -> Option<Target> {
+        match callee {
+            Callee::Fn(f) | Callee::Remote(f) => Some(Target::Fn(*f)),
+            Callee::Trait(tr, name) => {
+                let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
+                Some(Target::Fn(FnLoc::Method(*tr, i as u32)))
+            }
+            Callee::Builtin(_) => None,
         }
     }
 
@@ -1429,9 +1497,24 @@ impl<'a> Infer<'a> {
         }
         let name = name_ref.text();
         if let Some(local) = self.lookup_local(&name) {
+            let declared = self.locals[self.root_local(local)].range;
+            self.resolve_as(&name_ref, Target::Local(declared));
             return self.use_local(local);
         }
-        match self.resolve_value_name(&name) {
+        let resolved = self.resolve_value_name(&name);
+        match resolved {
+            Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
+                self.resolve_as(&name_ref, Target::Fn(FnLoc::Free(loc)));
+            }
+            Some(Def::Item(loc)) => self.resolve_as(&name_ref, Target::Item(loc)),
+            Some(Def::Module(file)) => self.resolve_as(&name_ref, Target::Module(file)),
+            None => {
+                if let Some(unit) = self.map.unit(&name) {
+                    self.resolve_as(&name_ref, Target::Item(unit));
+                }
+            }
+        }
+        match resolved {
             Some(Def::Item(loc)) => match &loc.item(self.db).kind {
                 ItemKind::Fn(_) => {
                     let sig = fn_signature(self.db, self.program, FnLoc::Free(loc)).clone();
@@ -1531,22 +1614,40 @@ impl<'a> Infer<'a> {
         let range = f.syntax().text_range();
         let Some(receiver) = f.receiver() else { return Ty::Unknown };
         if let Some(ns) = self.namespace_of(&receiver) {
+            self.record_namespace(&receiver, &ns);
+            let enum_loc = match ns {
+                Namespace::Enum(loc) => Some(loc),
+                _ => None,
+            };
             return match self.namespace_member(ns, &name, range) {
                 Some(Member::Fn(callee, sig)) => {
-                    let _ = callee;
+                    if let Some(target) = self.callee_target(&callee) {
+                        self.resolve_as(&name_ref, target);
+                    }
                     self.instantiate(&sig).fn_ty()
                 }
-                Some(Member::Value(t)) => t,
+                Some(Member::Value(t)) => {
+                    if let Some(loc) = enum_loc {
+                        self.resolve_as(&name_ref, Target::Variant(loc, name.clone()));
+                    }
+                    t
+                }
                 None => Ty::Unknown,
             };
         }
         let receiver_ty = self.infer_expr(&receiver, None);
         let receiver_ty = self.shallow(&receiver_ty);
         if let Some(t) = self.field_type(&receiver_ty, &name) {
+            if let Some(target) = self.field_target(&receiver_ty, &name) {
+                self.resolve_as(&name_ref, target);
+            }
             return t;
         }
         // A method without a call: a function value bound to its receiver.
-        if let Some((_, sig, _)) = self.method(&receiver_ty, &name) {
+        if let Some((callee, sig, _)) = self.method(&receiver_ty, &name) {
+            if let Some(target) = self.callee_target(&callee) {
+                self.resolve_as(&name_ref, target);
+            }
             return sig.fn_ty();
         }
         if !receiver_ty.is_unknown() {
@@ -1932,6 +2033,29 @@ impl<'a> Infer<'a> {
                 self.fn_value_target(&t, range)
             }
         };
+        // Record what the callee's names refer to, for the IDE.
+        match &callee {
+            ast::Expr::FieldExpr(f) => {
+                if let Some(receiver) = f.receiver()
+                    && let Some(ns) = self.namespace_of(&receiver)
+                {
+                    self.record_namespace(&receiver, &ns);
+                }
+                if let (Some(name_ref), Some((c, _))) = (f.name_ref(), &target)
+                    && let Some(t) = self.callee_target(c)
+                {
+                    self.resolve_as(&name_ref, t);
+                }
+            }
+            ast::Expr::PathExpr(p) => {
+                if let (Some(name_ref), Some((Callee::Fn(f), _))) = (p.name_ref(), &target)
+                    && self.lookup_local(&name_ref.text()).is_none()
+                {
+                    self.resolve_as(&name_ref, Target::Fn(*f));
+                }
+            }
+            _ => {}
+        }
         let Some((callee_ref, sig)) = target else {
             for a in &args {
                 self.infer_expr(a, None);
@@ -2097,10 +2221,31 @@ impl<'a> Infer<'a> {
             }
             return Ty::Unknown;
         };
+        if let Some(last) = s.ty().and_then(|t| t.path()).and_then(|p| p.segments().last()) {
+            let target = match &ty {
+                Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Enum { .. }) => {
+                    Some(Target::Variant(*loc, last.text()))
+                }
+                Ty::Adt(loc, _) => Some(Target::Item(*loc)),
+                _ => None,
+            };
+            if let Some(target) = target {
+                self.resolve_as(&last, target);
+            }
+        }
         let mut given: Vec<String> = Vec::new();
         for field in s.fields() {
             let Some(name_ref) = field.name_ref() else { continue };
             let name = name_ref.text();
+            if let Ty::Adt(loc, _) = &ty {
+                let field_target = match loc.item(self.db).kind {
+                    ItemKind::Enum { .. } => None,
+                    _ => Some(Target::Field(*loc, name.clone())),
+                };
+                if let Some(t) = field_target.filter(|_| fields.iter().any(|f| f.0 == name)) {
+                    self.resolve_as(&name_ref, t);
+                }
+            }
             let field_range = field.syntax().text_range();
             let value_ty = match field.value() {
                 Some(v) => Some((
