@@ -1086,7 +1086,9 @@ impl<'a> Infer<'a> {
         };
         let Some(name) = name else { return };
         let target = match ns {
-            Namespace::Module(file, _) => Target::Module(*file),
+            // `auth.f` with `import auth` and `stage auth` in it: the unit is meant.
+            Namespace::Module(_, Some(unit)) => Target::Item(*unit),
+            Namespace::Module(file, None) => Target::Module(*file),
             Namespace::Unit(loc) | Namespace::Enum(loc) | Namespace::Class(loc) => Target::Item(*loc),
         };
         self.resolve_as(&name, target);
@@ -1609,7 +1611,15 @@ impl<'a> Infer<'a> {
     }
 
     fn infer_field(&mut self, f: &ast::FieldExpr) -> Ty {
-        let Some(name_ref) = f.name_ref() else { return Ty::Unknown };
+        let Some(name_ref) = f.name_ref() else {
+            // `x.` while typing: the receiver's type still matters (completion).
+            if let Some(receiver) = f.receiver()
+                && self.namespace_of(&receiver).is_none()
+            {
+                self.infer_expr(&receiver, None);
+            }
+            return Ty::Unknown;
+        };
         let name = name_ref.text();
         let range = f.syntax().text_range();
         let Some(receiver) = f.receiver() else { return Ty::Unknown };

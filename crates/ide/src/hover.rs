@@ -2,42 +2,20 @@
 //! signature and the inferred error set; for cross-stage calls, the target unit and the
 //! RPC path.
 
-use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
 use pluto_hir::infer::{Callee, infer_fn};
-use pluto_hir::item_tree::{ast_id_map, item_tree, strip_offset, unstrip};
+use pluto_hir::item_tree::{strip_offset, unstrip};
 use pluto_hir::lower::{FnLoc, fn_signature};
 use pluto_hir::ty::qualified_name;
-use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
+use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 /// What to show for a position: Markdown text and the range it describes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HoverInfo {
     pub markdown: String,
     pub range: TextRange,
-}
-
-/// The function (or method) whose declaration encloses `offset`, with its node.
-fn enclosing_fn(db: &dyn Db, file: SourceFile, offset: TextSize) -> Option<(FnLoc, SyntaxNode)> {
-    let root = parse(db, file).syntax();
-    let token = root.token_at_offset(offset).right_biased()?;
-    let node = token.parent_ancestors().find(|n| n.kind() == SyntaxKind::FN)?;
-    let map = ast_id_map(db, file);
-    let ast = (0..map.len() as u32).map(pluto_hir::item_tree::AstId).find(|id| map.range(*id) == node.text_range())?;
-    for (i, item) in item_tree(db, file).items.iter().enumerate() {
-        let loc = pluto_hir::def_map::ItemLoc::top(file, i);
-        match &item.kind {
-            pluto_hir::item_tree::ItemKind::Fn(sig) if sig.ast == ast => return Some((FnLoc::Free(loc), node)),
-            _ => {
-                if let Some(m) = item.body().and_then(|b| b.methods.iter().position(|m| m.ast == ast)) {
-                    return Some((FnLoc::Method(loc, m as u32), node));
-                }
-            }
-        }
-    }
-    None
 }
 
 fn signature_text(db: &dyn Db, program: Program, f: FnLoc) -> String {
@@ -60,9 +38,8 @@ fn errors_text(db: &dyn Db, program: Program, f: FnLoc, remote: bool) -> String 
 }
 
 pub fn hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
-    let (f, node) = enclosing_fn(db, file, offset)?;
-    let root = parse(db, file).syntax();
-    let token = root.token_at_offset(offset).right_biased()?;
+    let token = crate::navigation::token_at(db, file, offset)?;
+    let (f, node) = crate::navigation::enclosing_fn(db, file, &token)?;
     // On the function's own name: its signature and error set.
     if token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
         let markdown =

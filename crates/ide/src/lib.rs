@@ -1,10 +1,20 @@
-//! IDE features as plain-data functions over the database: diagnostics per file, hover.
+//! IDE features as plain-data functions over the database: diagnostics per file, hover,
+//! navigation, symbols, inlay hints, code lenses, signature help and completion.
 //! Positions are byte offsets; the language server converts them to and from LSP
 //! positions with `LineIndex`.
 
+mod annotations;
+mod completion;
 mod hover;
+mod navigation;
 
+pub use annotations::{
+    CodeLens, InlayHint, SignatureHelp, Symbol, SymbolKind, code_lenses, document_symbols, inlay_hints, signature_help,
+    workspace_symbols,
+};
+pub use completion::{Completion, CompletionKind, completions};
 pub use hover::{HoverInfo, hover};
+pub use navigation::{NavTarget, goto_definition, references};
 
 use pluto_db::modules::module_graph;
 use pluto_db::{Db, Diagnostic, Program, SourceFile};

@@ -241,6 +241,9 @@ fn postfix(p: &mut Parser<'_>) -> bool {
                 p.bump();
                 if p.at(SELF_KW) {
                     items::name_ref(p);
+                } else if p.current().is_keyword() && p.at_newline() {
+                    // `x.` then a new line starting with `let`: the name is missing.
+                    p.error_expected("a field name");
                 } else {
                     items::field_name(p, NAME_REF);
                 }

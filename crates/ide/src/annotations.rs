@@ -1,0 +1,216 @@
+//! Things shown beside the code: document and workspace symbols, inlay hints with each
+//! function's inferred errors, code lenses on a unit's `pub fn`s listing the units that
+//! call them, and signature help inside a call.
+
+use pluto_db::modules::parse;
+use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::def_map::{ItemLoc, def_map};
+use pluto_hir::diag::Loc;
+use pluto_hir::errors::error_sets;
+use pluto_hir::infer::{Callee, infer_fn};
+use pluto_hir::item_tree::{ItemKind, ast_id_map, item_tree, strip_offset};
+use pluto_hir::lower::{FnLoc, fn_signature};
+use pluto_hir::stages::unit_calls;
+use pluto_hir::ty::qualified_name;
+use pluto_syntax::{SyntaxKind, TextRange, TextSize};
+
+use crate::navigation::{enclosing_fn, token_at};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Function,
+    Method,
+    Class,
+    Enum,
+    Variant,
+    Trait,
+    Error,
+    Stage,
+    Field,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// The whole declaration.
+    pub range: TextRange,
+    /// Its name.
+    pub name_range: TextRange,
+    pub children: Vec<Symbol>,
+}
+
+pub fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
+    let map = ast_id_map(db, file);
+    let symbol = |name: &str, kind, ast, name_range: TextRange, children| {
+        let range = map.range(ast);
+        let loc = Loc { file, ast, range: name_range };
+        Symbol { name: name.to_string(), kind, range, name_range: loc.absolute(db), children }
+    };
+    let named = |name: &str| TextRange::at(0.into(), (name.len() as u32).into());
+    let mut out = Vec::new();
+    for item in &item_tree(db, file).items {
+        let mut children = Vec::new();
+        if let Some(body) = item.body() {
+            for field in &body.fields {
+                children.push(symbol(&field.name, SymbolKind::Field, field.ast, named(&field.name), Vec::new()));
+            }
+            for method in &body.methods {
+                children.push(symbol(&method.name, SymbolKind::Method, method.ast, method.name_range, Vec::new()));
+            }
+            for nested in &body.nested {
+                children.push(symbol(&nested.name, SymbolKind::Error, nested.ast, nested.name_range, Vec::new()));
+            }
+        }
+        let kind = match &item.kind {
+            ItemKind::Fn(_) => SymbolKind::Function,
+            ItemKind::Class(_) => SymbolKind::Class,
+            ItemKind::Enum { variants, .. } => {
+                for v in variants {
+                    children.push(symbol(&v.name, SymbolKind::Variant, v.ast, named(&v.name), Vec::new()));
+                }
+                SymbolKind::Enum
+            }
+            ItemKind::Trait(_) => SymbolKind::Trait,
+            ItemKind::Error(fields) => {
+                for f in fields {
+                    children.push(symbol(&f.name, SymbolKind::Field, f.ast, named(&f.name), Vec::new()));
+                }
+                SymbolKind::Error
+            }
+            ItemKind::Stage(_) | ItemKind::Instance { .. } => SymbolKind::Stage,
+        };
+        if !item.name.is_empty() {
+            out.push(symbol(&item.name, kind, item.ast, item.name_range, children));
+        }
+    }
+    out
+}
+
+/// Symbols of `files` whose name contains `query` (case-insensitively), flattened.
+pub fn workspace_symbols(db: &dyn Db, files: &[SourceFile], query: &str) -> Vec<(SourceFile, Symbol)> {
+    let query = query.to_lowercase();
+    let mut out = Vec::new();
+    for &file in files {
+        let mut stack = document_symbols(db, file);
+        while let Some(mut symbol) = stack.pop() {
+            stack.append(&mut symbol.children);
+            if symbol.name.to_lowercase().contains(&query) {
+                out.push((file, symbol));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    out
+}
+
+/// An inlay hint: text to show at an offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlayHint {
+    pub offset: TextSize,
+    pub label: String,
+}
+
+/// After each function's signature: the errors it can raise.
+pub fn inlay_hints(db: &dyn Db, program: Program, file: SourceFile) -> Vec<InlayHint> {
+    let sets = error_sets(db, program);
+    let root = parse(db, file).syntax();
+    let map = ast_id_map(db, file);
+    let mut out = Vec::new();
+    for f in pluto_hir::lower::file_functions(db, file) {
+        let set = sets.of(f);
+        if set.is_empty() {
+            continue;
+        }
+        let node = map.node(&root, f.sig(db).ast);
+        // Just before the body's `{`, or at the end of a body-less declaration.
+        let offset = node
+            .children()
+            .find(|c| c.kind() == SyntaxKind::BLOCK)
+            .map_or(node.text_range().end(), |b| b.text_range().start());
+        let names: Vec<String> = set.iter().map(|e| qualified_name(db, *e)).collect();
+        out.push(InlayHint { offset, label: format!("raises {}", names.join(", ")) });
+    }
+    out
+}
+
+/// A code lens: a line of text above a declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeLens {
+    pub range: TextRange,
+    pub title: String,
+}
+
+/// On each `pub fn` of a deployment unit: which units call it.
+pub fn code_lenses(db: &dyn Db, program: Program, file: SourceFile) -> Vec<CodeLens> {
+    let map = def_map(db, program);
+    let calls = unit_calls(db, program);
+    let mut out = Vec::new();
+    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+        let loc = ItemLoc::top(file, i);
+        if !map.is_unit(loc) {
+            continue;
+        }
+        let Some(body) = item.body() else { continue };
+        for (m, _) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
+            let f = FnLoc::Method(loc, m as u32);
+            let mut callers: Vec<String> = calls
+                .iter()
+                .filter(|c| c.callee == f)
+                .map(|c| c.caller_unit.map_or_else(|| c.caller.display(db), |u| u.item(db).name.clone()))
+                .collect();
+            callers.sort();
+            callers.dedup();
+            let title = if callers.is_empty() {
+                "no callers in this program".to_string()
+            } else {
+                format!("called by {}", callers.join(", "))
+            };
+            out.push(CodeLens { range: f.name_loc(db).absolute(db), title });
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureHelp {
+    pub label: String,
+    /// Each parameter's range within `label`.
+    pub parameters: Vec<(u32, u32)>,
+    pub active_parameter: u32,
+}
+
+/// Inside the argument list of a call: the callee's parameters and which one is being
+/// written.
+pub fn signature_help(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<SignatureHelp> {
+    let token = token_at(db, file, offset).or_else(|| token_at(db, file, offset.checked_sub(1.into())?))?;
+    let args = token.parent_ancestors().find(|n| n.kind() == SyntaxKind::ARG_LIST)?;
+    let call = args.parent().filter(|c| c.kind() == SyntaxKind::CALL_EXPR)?;
+    let (f, fn_node) = enclosing_fn(db, file, &token)?;
+    let start = strip_offset(&fn_node, call.text_range().start());
+    let site =
+        infer_fn(db, program, f).calls.iter().filter(|c| c.range.start() == start).min_by_key(|c| c.range.len())?;
+    let callee = match site.callee {
+        Callee::Fn(g) | Callee::Remote(g) => g,
+        _ => return None,
+    };
+    let sig = fn_signature(db, program, callee);
+    let mut label = format!("fn {}(", callee.display(db));
+    let mut parameters = Vec::new();
+    for (i, (name, ty)) in sig.params.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        let begin = label.encode_utf16().count() as u32;
+        label.push_str(&format!("{name}: {}", ty.display(db)));
+        parameters.push((begin, label.encode_utf16().count() as u32));
+    }
+    label.push(')');
+    if sig.ret != pluto_hir::ty::Ty::Void {
+        label.push_str(&format!(" {}", sig.ret.display(db)));
+    }
+    let commas =
+        args.children_with_tokens().filter(|t| t.kind() == SyntaxKind::COMMA && t.text_range().end() <= offset).count()
+            as u32;
+    Some(SignatureHelp { label, parameters, active_parameter: commas })
+}

@@ -1,0 +1,407 @@
+//! Completion: members after `.` (by the receiver's type, or a module's items, a unit's
+//! `pub fn`s, an enum's variants, a class's static functions), names in scope and
+//! keywords elsewhere in a body, and in an instance or stage body the `requires fn`s of
+//! its templates that are not implemented yet, as snippets.
+
+use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::builtins;
+use pluto_hir::def_map::{Def, ItemLoc, def_map, unimplemented_requires};
+use pluto_hir::infer::infer_fn;
+use pluto_hir::item_tree::{ItemKind, item_tree, strip_offset};
+use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
+use pluto_hir::ty::Ty;
+use pluto_syntax::ast::{self, AstNode};
+use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
+
+use crate::navigation::{ast_id_of, enclosing_fn};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionKind {
+    Field,
+    Method,
+    Function,
+    Local,
+    Type,
+    Module,
+    Variant,
+    Keyword,
+    Snippet,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+    pub detail: Option<String>,
+    /// A snippet (`$0` marks the cursor) to insert instead of the label.
+    pub snippet: Option<String>,
+}
+
+impl Completion {
+    fn new(label: impl Into<String>, kind: CompletionKind, detail: Option<String>) -> Completion {
+        Completion { label: label.into(), kind, detail, snippet: None }
+    }
+}
+
+const EXPR_KEYWORDS: &[&str] = &[
+    "let", "mut", "if", "else", "while", "for", "in", "match", "return", "break", "continue", "raise", "catch", "self",
+    "true", "false", "none", "spawn",
+];
+const ITEM_KEYWORDS: &[&str] = &["fn", "pub", "class", "enum", "trait", "error", "stage", "import"];
+const TYPES: &[&str] = &["int", "float", "bool", "string", "byte", "bytes", "void", "Map", "Set", "Array"];
+
+pub fn completions(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Vec<Completion> {
+    let root = pluto_db::modules::parse(db, file).syntax();
+    // The token the cursor is at the end of.
+    let Some(token) = root.token_at_offset(offset).left_biased() else { return keywords(ITEM_KEYWORDS) };
+    let token = if token.kind().is_trivia() { previous_significant(&token).unwrap_or(token) } else { token };
+    if let Some(field) = field_expr_at(&token) {
+        return member_completions(db, program, file, &token, &field);
+    }
+    if let Some((f, _)) = enclosing_fn(db, file, &token).filter(|(_, n)| in_body(n, &token)) {
+        return scope_completions(db, program, file, f, &token);
+    }
+    if let Some(owner) = token.parent_ancestors().find(|n| matches!(n.kind(), SyntaxKind::STAGE | SyntaxKind::INSTANCE))
+    {
+        return requires_snippets(db, program, file, &owner);
+    }
+    keywords(ITEM_KEYWORDS)
+}
+
+fn keywords(list: &[&str]) -> Vec<Completion> {
+    list.iter().map(|k| Completion::new(*k, CompletionKind::Keyword, None)).collect()
+}
+
+fn previous_significant(token: &SyntaxToken) -> Option<SyntaxToken> {
+    let mut t = token.prev_token();
+    while let Some(tok) = t {
+        if !tok.kind().is_trivia() {
+            return Some(tok);
+        }
+        t = tok.prev_token();
+    }
+    None
+}
+
+/// Whether the cursor (just after `token`) is inside the function's body.
+fn in_body(fn_node: &SyntaxNode, token: &SyntaxToken) -> bool {
+    let Some(block) = fn_node.children().find(|c| c.kind() == SyntaxKind::BLOCK) else { return false };
+    let closes_block = block.last_token().is_some_and(|last| last == *token && last.kind() == SyntaxKind::R_BRACE);
+    block.text_range().contains_inclusive(token.text_range().end()) && !closes_block
+}
+
+/// The field expression whose member is being typed: after `x.` or inside `x.na`.
+fn field_expr_at(token: &SyntaxToken) -> Option<ast::FieldExpr> {
+    let candidate = match token.kind() {
+        SyntaxKind::DOT => token.parent(),
+        SyntaxKind::IDENT => token.parent().and_then(|n| n.parent()),
+        _ => None,
+    }?;
+    ast::FieldExpr::cast(candidate)
+}
+
+fn member_completions(
+    db: &dyn Db,
+    program: Program,
+    file: SourceFile,
+    token: &SyntaxToken,
+    field: &ast::FieldExpr,
+) -> Vec<Completion> {
+    let Some(receiver) = field.receiver() else { return Vec::new() };
+    let map = def_map(db, program);
+    // A namespace written by name.
+    if let ast::Expr::PathExpr(p) = &receiver
+        && let Some(name) = p.name_ref().filter(|n| !n.is_self()).map(|n| n.text())
+    {
+        let local = enclosing_fn(db, file, token).is_some_and(|(f, node)| {
+            let at = strip_offset(&node, p.syntax().text_range().start());
+            infer_fn(db, program, f)
+                .resolutions
+                .iter()
+                .any(|(r, t)| r.start() == at && matches!(t, pluto_hir::infer::Target::Local(_)))
+        });
+        if !local {
+            let mut out = Vec::new();
+            if let Some(unit) = map.unit(&name) {
+                out.extend(unit_functions(db, program, map, unit));
+            }
+            match map.resolve(db, file, &name) {
+                Some(Def::Module(module)) => out.extend(module_items(db, map, module)),
+                Some(Def::Item(loc)) => out.extend(type_namespace(db, program, loc)),
+                None => {}
+            }
+            if !out.is_empty() {
+                return out;
+            }
+        }
+    }
+    // A value: its type's members, from inference.
+    let Some((f, node)) = enclosing_fn(db, file, token) else { return Vec::new() };
+    let at = strip_offset(&node, receiver.syntax().text_range().start());
+    let end = strip_offset(&node, receiver.syntax().text_range().end());
+    let result = infer_fn(db, program, f);
+    let Some((_, ty)) = result.expr_types.iter().find(|(r, _)| r.start() == at && r.end() == end) else {
+        return Vec::new();
+    };
+    value_members(db, program, ty)
+}
+
+fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::def_map::DefMap, unit: ItemLoc) -> Vec<Completion> {
+    let mut out = Vec::new();
+    for level in map.chain(unit) {
+        let Some(body) = level.item(db).body() else { continue };
+        for (m, method) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
+            if out.iter().any(|c: &Completion| c.label == method.name) {
+                continue;
+            }
+            let f = FnLoc::Method(level, m as u32);
+            out.push(Completion::new(method.name.clone(), CompletionKind::Function, Some(signature(db, program, f))));
+        }
+        for nested in &body.nested {
+            out.push(Completion::new(nested.name.clone(), CompletionKind::Type, Some("error".into())));
+        }
+    }
+    out
+}
+
+fn module_items(db: &dyn Db, map: &pluto_hir::def_map::DefMap, module: SourceFile) -> Vec<Completion> {
+    let Some(scope) = map.scope(module) else { return Vec::new() };
+    scope
+        .names
+        .iter()
+        .filter_map(|(name, def)| match def {
+            Def::Item(loc) if loc.file == module && loc.item(db).is_pub => {
+                let kind = match loc.item(db).kind {
+                    ItemKind::Fn(_) => CompletionKind::Function,
+                    _ => CompletionKind::Type,
+                };
+                Some(Completion::new(name.clone(), kind, Some(loc.item(db).kind_name().to_string())))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `Enum.` gives variants; `Class.` its functions without `self`.
+fn type_namespace(db: &dyn Db, program: Program, loc: ItemLoc) -> Vec<Completion> {
+    match &loc.item(db).kind {
+        ItemKind::Enum { variants, .. } => {
+            variants.iter().map(|v| Completion::new(v.name.clone(), CompletionKind::Variant, None)).collect()
+        }
+        ItemKind::Class(body) => body
+            .methods
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.self_param.is_none())
+            .map(|(m, method)| {
+                Completion::new(
+                    method.name.clone(),
+                    CompletionKind::Function,
+                    Some(signature(db, program, FnLoc::Method(loc, m as u32))),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
+    let mut out = Vec::new();
+    match ty {
+        Ty::Adt(loc, args) => {
+            let data = adt_data(db, program, *loc);
+            for field in &data.fields {
+                out.push(Completion::new(
+                    field.name.clone(),
+                    CompletionKind::Field,
+                    Some(field.ty.substitute(&data.generics, args).display(db)),
+                ));
+            }
+            for (name, dep) in &data.deps {
+                out.push(Completion::new(name.clone(), CompletionKind::Field, Some(dep.display(db))));
+            }
+            let map = def_map(db, program);
+            let chain = if map.stage(*loc).is_some() { map.chain(*loc) } else { vec![*loc] };
+            for level in chain {
+                let Some(body) = level.item(db).body() else { continue };
+                for (m, method) in body.methods.iter().enumerate() {
+                    let is_static = method.self_param.is_none() && matches!(level.item(db).kind, ItemKind::Class(_));
+                    if is_static || out.iter().any(|c| c.label == method.name) {
+                        continue;
+                    }
+                    out.push(Completion::new(
+                        method.name.clone(),
+                        CompletionKind::Method,
+                        Some(signature(db, program, FnLoc::Method(level, m as u32))),
+                    ));
+                }
+            }
+        }
+        Ty::Trait(tr) => {
+            if let Some(body) = tr.item(db).body() {
+                for (m, method) in body.methods.iter().enumerate() {
+                    out.push(Completion::new(
+                        method.name.clone(),
+                        CompletionKind::Method,
+                        Some(signature(db, program, FnLoc::Method(*tr, m as u32))),
+                    ));
+                }
+            }
+        }
+        other => {
+            for name in builtins::method_names(other) {
+                let detail = builtins::method(other, name).map(|m| {
+                    let params: Vec<String> = m.params.iter().map(|p| p.display(db)).collect();
+                    format!("fn({}) {}", params.join(", "), m.ret.display(db))
+                });
+                out.push(Completion::new(*name, CompletionKind::Method, detail));
+            }
+        }
+    }
+    out
+}
+
+fn signature(db: &dyn Db, program: Program, f: FnLoc) -> String {
+    let sig = fn_signature(db, program, f);
+    let params: Vec<String> = sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))).collect();
+    match &sig.ret {
+        Ty::Void => format!("fn({})", params.join(", ")),
+        ret => format!("fn({}) {}", params.join(", "), ret.display(db)),
+    }
+}
+
+/// Names visible at `token` inside a body, then module names, then keywords.
+fn scope_completions(
+    db: &dyn Db,
+    program: Program,
+    file: SourceFile,
+    f: FnLoc,
+    token: &SyntaxToken,
+) -> Vec<Completion> {
+    let mut out: Vec<Completion> = Vec::new();
+    let add = |out: &mut Vec<Completion>, c: Completion| {
+        if !out.iter().any(|x| x.label == c.label) {
+            out.push(c);
+        }
+    };
+    for name in visible_locals(token) {
+        add(&mut out, Completion::new(name, CompletionKind::Local, None));
+    }
+    for (name, _) in &fn_signature(db, program, f).params {
+        add(&mut out, Completion::new(name.clone(), CompletionKind::Local, None));
+    }
+    let map = def_map(db, program);
+    for scope in [map.scope(file), map.scope(map.prelude)].into_iter().flatten() {
+        for (name, def) in &scope.names {
+            let (kind, detail) = match def {
+                Def::Module(_) => (CompletionKind::Module, Some("module".to_string())),
+                Def::Item(loc) => match loc.item(db).kind {
+                    ItemKind::Fn(_) => (CompletionKind::Function, Some(signature(db, program, FnLoc::Free(*loc)))),
+                    _ => (CompletionKind::Type, Some(loc.item(db).kind_name().to_string())),
+                },
+            };
+            add(&mut out, Completion::new(name.clone(), kind, detail));
+        }
+    }
+    for unit in map.units.keys() {
+        add(&mut out, Completion::new(unit.clone(), CompletionKind::Module, Some("deployment unit".into())));
+    }
+    for builtin in ["print", "chan"] {
+        add(&mut out, Completion::new(builtin, CompletionKind::Function, Some("built-in".into())));
+    }
+    for t in TYPES {
+        add(&mut out, Completion::new(*t, CompletionKind::Type, None));
+    }
+    for k in EXPR_KEYWORDS {
+        add(&mut out, Completion::new(*k, CompletionKind::Keyword, None));
+    }
+    out
+}
+
+/// Local names declared before `token` in the blocks, loops, closures, handlers and
+/// match arms around it.
+fn visible_locals(token: &SyntaxToken) -> Vec<String> {
+    let mut names = Vec::new();
+    let before = token.text_range().start();
+    let bind = |pattern: &SyntaxNode, names: &mut Vec<String>| {
+        for node in pattern.descendants() {
+            match node.kind() {
+                SyntaxKind::IDENT_PAT => {
+                    if let Some(n) = node.children().find(|c| c.kind() == SyntaxKind::NAME) {
+                        names.push(n.text().to_string());
+                    }
+                }
+                SyntaxKind::RECORD_PAT_FIELD if node.children().count() == 1 => {
+                    names.push(node.text().to_string().trim().to_string())
+                }
+                _ => {}
+            }
+        }
+    };
+    for ancestor in token.parent_ancestors() {
+        match ancestor.kind() {
+            SyntaxKind::BLOCK => {
+                for stmt in
+                    ancestor.children().filter(|s| s.kind() == SyntaxKind::LET_STMT && s.text_range().end() <= before)
+                {
+                    if let Some(p) = stmt.children().find(|c| ast::Pattern::can_cast(c.kind())) {
+                        bind(&p, &mut names);
+                    }
+                }
+            }
+            SyntaxKind::FOR_STMT | SyntaxKind::MATCH_ARM => {
+                if let Some(p) = ancestor.children().find(|c| ast::Pattern::can_cast(c.kind())) {
+                    bind(&p, &mut names);
+                }
+            }
+            SyntaxKind::CLOSURE_EXPR => {
+                for param in ancestor.descendants().filter(|n| n.kind() == SyntaxKind::PARAM) {
+                    if let Some(n) = param.children().find(|c| c.kind() == SyntaxKind::NAME) {
+                        names.push(n.text().to_string());
+                    }
+                }
+            }
+            SyntaxKind::CATCH_CLAUSE => {
+                if let Some(n) = ancestor.children().find(|c| c.kind() == SyntaxKind::NAME) {
+                    names.push(n.text().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// In a stage or instance body: the `requires fn`s its templates still need, ready to
+/// fill in.
+fn requires_snippets(db: &dyn Db, program: Program, file: SourceFile, owner: &SyntaxNode) -> Vec<Completion> {
+    let map = def_map(db, program);
+    let Some(ast) = ast_id_of(db, file, owner) else { return keywords(ITEM_KEYWORDS) };
+    let Some(index) = item_tree(db, file).items.iter().position(|i| i.ast == ast) else {
+        return keywords(ITEM_KEYWORDS);
+    };
+    let loc = ItemLoc::top(file, index);
+    let mut out = Vec::new();
+    for (template, name) in unimplemented_requires(db, map, loc) {
+        let Some(m) = template.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == name)) else {
+            continue;
+        };
+        let f = FnLoc::Method(template, m as u32);
+        let sig = fn_signature(db, program, f);
+        let mut params = vec!["self".to_string()];
+        params.extend(sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))));
+        let ret = match &sig.ret {
+            Ty::Void => String::new(),
+            t => format!(" {}", t.display(db)),
+        };
+        let text = format!("fn {name}({}){ret} {{\n    $0\n}}", params.join(", "));
+        out.push(Completion {
+            label: format!("fn {name}"),
+            kind: CompletionKind::Snippet,
+            detail: Some(format!("required by {}", template.item(db).name)),
+            snippet: Some(text),
+        });
+    }
+    out.extend(keywords(&["fn", "pub", "override", "requires", "error"]));
+    out
+}

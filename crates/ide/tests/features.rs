@@ -1,0 +1,217 @@
+//! IDE features on multi-file fixtures with cursor markers. A fixture is a list of
+//! files, each starting with `//- path`; `$0` marks the cursor (and is removed).
+
+use std::sync::Arc;
+
+use pluto_db::{Db, FilePath, MemoryLoader, Program, RootDatabase, SourceFile};
+use pluto_syntax::TextSize;
+
+struct Fixture {
+    db: RootDatabase,
+    program: Program,
+    cursor_file: SourceFile,
+    cursor: TextSize,
+}
+
+fn fixture(text: &str) -> Fixture {
+    let mut files = Vec::new();
+    let mut cursor = None;
+    for chunk in text.split("//- ").filter(|c| !c.trim().is_empty()) {
+        let (path, body) = chunk.split_once('\n').unwrap();
+        let path = path.trim().to_string();
+        let body = match body.find("$0") {
+            Some(at) => {
+                cursor = Some((path.clone(), at));
+                body.replacen("$0", "", 1)
+            }
+            None => body.to_string(),
+        };
+        files.push((path, body));
+    }
+    let entry = files[0].0.clone();
+    let db = RootDatabase::new(Arc::new(MemoryLoader::new(files.iter().map(|(p, t)| (p.clone(), t.clone())))));
+    let program = db.program(&FilePath::disk(&entry));
+    let (cursor_path, at) = cursor.expect("fixture has a $0");
+    let cursor_file = db.file(&FilePath::disk(&cursor_path));
+    Fixture { db, program, cursor_file, cursor: TextSize::from(at as u32) }
+}
+
+impl Fixture {
+    /// `file:line:column` of a navigation target, 1-based, and the text at it.
+    fn describe(&self, nav: &pluto_ide::NavTarget) -> String {
+        let text = nav.file.text(&self.db);
+        let index = pluto_db::modules::line_index(&self.db, nav.file);
+        let (line, col) = index.line_col(text, nav.range.start());
+        format!("{}:{}:{} `{}`", nav.file.path(&self.db), line + 1, col + 1, &text[nav.range])
+    }
+
+    fn goto(&self) -> String {
+        let nav =
+            pluto_ide::goto_definition(&self.db, self.program, self.cursor_file, self.cursor).expect("a definition");
+        self.describe(&nav)
+    }
+
+    fn completion_labels(&self) -> Vec<String> {
+        pluto_ide::completions(&self.db, self.program, self.cursor_file, self.cursor)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    }
+}
+
+const SHOP: &str = r#"//- app/api.pluto
+import auth
+import std.http
+
+class Cart {
+    items: [string]
+    fn count(self) int { return self.items.len() }
+}
+
+stage api {
+    fn main(self) {
+        let cart = Cart { items: [] }
+        let user = auth.verify_token("t")!
+        print(cart.count() + user.len())
+    }
+}
+//- app/auth.pluto
+stage auth {
+    error Invalid { token: string }
+    pub fn verify_token(token: string) string {
+        if token == "" { raise Invalid { token: token } }
+        return token
+    }
+}
+"#;
+
+fn at(marker_after: &str) -> String {
+    // Puts the cursor right after the first occurrence of `marker_after`.
+    let at = SHOP.find(marker_after).unwrap() + marker_after.len();
+    format!("{}$0{}", &SHOP[..at], &SHOP[at..])
+}
+
+#[test]
+fn goto_definition_of_a_local() {
+    assert_eq!(fixture(&at("print(car")).goto(), "app/api.pluto:11:13 `cart`");
+}
+
+#[test]
+fn goto_definition_of_a_method_and_a_field() {
+    assert_eq!(fixture(&at("print(cart.cou")).goto(), "app/api.pluto:6:8 `count`");
+    assert_eq!(fixture(&at("self.ite")).goto(), "app/api.pluto:5:5 `items`");
+}
+
+#[test]
+fn goto_definition_across_files_and_stage_boundaries() {
+    assert_eq!(fixture(&at("auth.verify_to")).goto(), "app/auth.pluto:3:12 `verify_token`");
+    assert_eq!(fixture(&at("= au")).goto(), "app/auth.pluto:1:7 `auth`");
+    assert_eq!(fixture(&at("raise Inv")).goto(), "app/auth.pluto:2:11 `Invalid`");
+}
+
+#[test]
+fn goto_definition_of_types_and_into_the_stdlib() {
+    let f = fixture(&at("let cart = Ca"));
+    assert_eq!(f.goto(), "app/api.pluto:4:7 `Cart`");
+    let f = fixture(&at("import std.ht"));
+    assert!(f.goto().starts_with("<std>/http.pluto:1:1"), "{}", f.goto());
+}
+
+#[test]
+fn references_of_a_unit_function() {
+    let f = fixture(&at("pub fn verify_to"));
+    let refs: Vec<String> =
+        pluto_ide::references(&f.db, f.program, f.cursor_file, f.cursor).iter().map(|n| f.describe(n)).collect();
+    assert_eq!(refs, ["app/auth.pluto:3:12 `verify_token`", "app/api.pluto:12:25 `verify_token`"]);
+}
+
+#[test]
+fn completion_of_members_after_a_dot() {
+    let text = SHOP.replace("print(cart.count() + user.len())", "print(cart.$0)");
+    let labels = fixture(&text).completion_labels();
+    assert_eq!(labels, ["items", "count"]);
+    let text = SHOP.replace("print(cart.count() + user.len())", "print(user.$0)");
+    assert!(fixture(&text).completion_labels().contains(&"to_upper".to_string()));
+}
+
+#[test]
+fn completion_of_a_units_pub_fns() {
+    let text = SHOP.replace("let user = auth.verify_token(\"t\")!", "let user = auth.$0");
+    let labels = fixture(&text).completion_labels();
+    assert_eq!(labels, ["verify_token", "Invalid"]);
+}
+
+#[test]
+fn completion_of_locals_and_keywords() {
+    let text = SHOP.replace("print(cart.count() + user.len())", "print($0)");
+    let labels = fixture(&text).completion_labels();
+    for wanted in ["cart", "user", "Cart", "auth", "http", "print", "let", "string"] {
+        assert!(labels.contains(&wanted.to_string()), "{wanted} missing from {labels:?}");
+    }
+}
+
+#[test]
+fn completion_of_required_methods_in_an_instance() {
+    let f = fixture(
+        "//- a.pluto\nimport std.http.HttpServer\n\nhttp_server Web {\n    fn port(self) int { return 80 }\n    $0\n}\n",
+    );
+    let completions = pluto_ide::completions(&f.db, f.program, f.cursor_file, f.cursor);
+    let snippets: Vec<&str> = completions.iter().filter_map(|c| c.snippet.as_deref()).collect();
+    assert_eq!(snippets, ["fn routes(self) Router {\n    $0\n}", "fn shutdown(self) {\n    $0\n}"]);
+}
+
+#[test]
+fn hover_on_a_function_shows_its_error_set() {
+    let f = fixture(&at("pub fn verify_to"));
+    let hover = pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap();
+    assert_eq!(hover.markdown, "```pluto\nfn auth.verify_token(token: string) string\n```\n\nraises `auth.Invalid`");
+}
+
+#[test]
+fn document_symbols_nest_members() {
+    let f = fixture(&at("import auth"));
+    let symbols = pluto_ide::document_symbols(&f.db, f.cursor_file);
+    let outline: Vec<String> = symbols
+        .iter()
+        .map(|s| format!("{} [{}]", s.name, s.children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")))
+        .collect();
+    assert_eq!(outline, ["Cart [items, count]", "api [main]"]);
+}
+
+#[test]
+fn workspace_symbols_search_every_file() {
+    let f = fixture(&at("import auth"));
+    let files: Vec<SourceFile> =
+        pluto_db::modules::module_graph(&f.db, f.program).modules.iter().map(|m| m.file).collect();
+    let found: Vec<String> =
+        pluto_ide::workspace_symbols(&f.db, &files, "verif").into_iter().map(|(_, s)| s.name).collect();
+    assert_eq!(found, ["verify_token"]);
+}
+
+#[test]
+fn inlay_hints_show_inferred_errors() {
+    let f = fixture(&at("stage auth {"));
+    let hints = pluto_ide::inlay_hints(&f.db, f.program, f.cursor_file);
+    let labels: Vec<&str> = hints.iter().map(|h| h.label.as_str()).collect();
+    assert_eq!(labels, ["raises auth.Invalid"]);
+    let text = f.cursor_file.text(&f.db);
+    assert!(text[..usize::from(hints[0].offset)].ends_with("verify_token(token: string) string "));
+}
+
+#[test]
+fn code_lens_lists_the_callers_of_a_pub_fn() {
+    let f = fixture(&at("stage auth {"));
+    let lenses = pluto_ide::code_lenses(&f.db, f.program, f.cursor_file);
+    let titles: Vec<&str> = lenses.iter().map(|l| l.title.as_str()).collect();
+    assert_eq!(titles, ["called by api"]);
+}
+
+#[test]
+fn signature_help_tracks_the_active_parameter() {
+    let f =
+        fixture("//- a.pluto\nfn add(a: int, b: int) int { return a + b }\n\nfn main() {\n    print(add(1, $0))\n}\n");
+    let help = pluto_ide::signature_help(&f.db, f.program, f.cursor_file, f.cursor).unwrap();
+    assert_eq!(help.label, "fn add(a: int, b: int) int");
+    assert_eq!(help.active_parameter, 1);
+    assert_eq!(&help.label[help.parameters[1].0 as usize..help.parameters[1].1 as usize], "b: int");
+}
