@@ -206,3 +206,89 @@ fn hover_shows_types_error_sets_and_cross_stage_targets() {
     assert_eq!(hover["contents"]["value"], "```pluto\nstring\n```");
     server.shutdown();
 }
+
+#[test]
+fn navigation_completion_and_annotations_over_the_protocol() {
+    let dir = fixture("features");
+    let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": line, "character": character } });
+
+    // Go to definition across a stage boundary.
+    let definition = server.request("textDocument/definition", at(4, 25));
+    assert_eq!(definition["uri"], json!(uri(&auth)));
+    assert_eq!(definition["range"]["start"], json!({ "line": 1, "character": 11 }));
+
+    // References of a local.
+    let refs = server.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 5, "character": 15 }, "context": { "includeDeclaration": true } }),
+    );
+    let lines: Vec<u64> =
+        refs.as_array().unwrap().iter().map(|r| r["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 5]);
+
+    // Completion after `auth.`: the unit's pub fns.
+    let changed = API.replace("auth.verify_token(\"t0k3n\")!", "auth.");
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&api), "version": 2 }, "contentChanges": [{ "text": changed }] }),
+    );
+    let items = server.request("textDocument/completion", at(4, 24));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["verify_token"]);
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&api), "version": 3 }, "contentChanges": [{ "text": API }] }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+
+    // Symbols.
+    let symbols = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri(&api) } }));
+    assert_eq!(symbols[0]["name"], "api");
+    assert_eq!(symbols[0]["children"][0]["name"], "main");
+    let found = server.request("workspace/symbol", json!({ "query": "verify" }));
+    assert_eq!(found[0]["name"], "verify_token");
+
+    // Code lens on auth's pub fn: called by api.
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": AUTH } }),
+    );
+    let lenses = server.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&auth) } }));
+    assert_eq!(lenses[0]["command"]["title"], "called by api");
+
+    // Signature help inside the call.
+    let help = server.request("textDocument/signatureHelp", at(4, 37));
+    assert_eq!(help["signatures"][0]["label"], "fn auth.verify_token(token: string) string");
+    assert_eq!(help["activeParameter"], 0);
+    server.shutdown();
+}
+
+#[test]
+fn inlay_hints_show_inferred_error_sets() {
+    let dir = fixture("inlay");
+    let auth = dir.join("auth.pluto");
+    let failing = AUTH
+        .replace("return token", "if token == \"\" { raise Invalid }\n        return token")
+        .replace("stage auth {", "error Invalid\n\nstage auth {");
+    std::fs::write(&auth, &failing).unwrap();
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": failing } }),
+    );
+    server.diagnostics_for(&auth, |d| d.is_empty());
+    let hints = server.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri(&auth) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }),
+    );
+    assert_eq!(hints[0]["label"], "raises Invalid");
+    assert_eq!(hints[0]["position"], json!({ "line": 3, "character": 46 }));
+    server.shutdown();
+}

@@ -93,6 +93,102 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Runs a feature at a document position, in the first program containing the file.
+    async fn at_position<T: Send + 'static>(
+        &self,
+        position: TextDocumentPositionParams,
+        f: impl FnOnce(&RootDatabase, pluto_db::Program, pluto_db::SourceFile, pluto_syntax::TextSize) -> Option<T>
+        + Send
+        + 'static,
+    ) -> Result<Option<T>> {
+        let Some(path) = path_of(&position.text_document.uri) else { return Ok(None) };
+        self.with_snapshot(move |db, programs| {
+            let file = db.file(&FilePath::disk(&path));
+            let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
+            let text = file.text(db);
+            let index = pluto_db::LineIndex::new(text);
+            let offset = offset_of(&index, text, position.position);
+            f(db, program, file, offset)
+        })
+        .await
+    }
+}
+
+fn location_of(db: &RootDatabase, nav: &pluto_ide::NavTarget) -> Option<Location> {
+    let uri = match nav.file.path(db) {
+        FilePath::Disk(p) => Uri::from_file_path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))?,
+        // The standard library lives in the binary: hand editors a read-only copy.
+        FilePath::Std(rel) => Uri::from_file_path(stdlib_copy(rel, nav.file.text(db))?)?,
+    };
+    let text = nav.file.text(db);
+    let index = pluto_db::LineIndex::new(text);
+    Some(Location { uri, range: range_of(&index, text, nav.range) })
+}
+
+/// Writes a standard library module to a temporary directory so that editors can open
+/// it (go to definition into the stdlib).
+fn stdlib_copy(rel: &str, text: &str) -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("pluto-stdlib-{}", env!("CARGO_PKG_VERSION")));
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+        std::fs::write(&path, text).ok()?;
+    }
+    Some(path)
+}
+
+fn completion_item(c: pluto_ide::Completion) -> CompletionItem {
+    let kind = match c.kind {
+        pluto_ide::CompletionKind::Field => CompletionItemKind::FIELD,
+        pluto_ide::CompletionKind::Method => CompletionItemKind::METHOD,
+        pluto_ide::CompletionKind::Function => CompletionItemKind::FUNCTION,
+        pluto_ide::CompletionKind::Local => CompletionItemKind::VARIABLE,
+        pluto_ide::CompletionKind::Type => CompletionItemKind::CLASS,
+        pluto_ide::CompletionKind::Module => CompletionItemKind::MODULE,
+        pluto_ide::CompletionKind::Variant => CompletionItemKind::ENUM_MEMBER,
+        pluto_ide::CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+        pluto_ide::CompletionKind::Snippet => CompletionItemKind::SNIPPET,
+    };
+    let is_snippet = c.snippet.is_some();
+    CompletionItem {
+        label: c.label,
+        kind: Some(kind),
+        detail: c.detail,
+        insert_text: c.snippet,
+        insert_text_format: is_snippet.then_some(InsertTextFormat::SNIPPET),
+        ..Default::default()
+    }
+}
+
+fn symbol_kind(kind: pluto_ide::SymbolKind) -> SymbolKind {
+    match kind {
+        pluto_ide::SymbolKind::Function => SymbolKind::FUNCTION,
+        pluto_ide::SymbolKind::Method => SymbolKind::METHOD,
+        pluto_ide::SymbolKind::Class => SymbolKind::CLASS,
+        pluto_ide::SymbolKind::Enum => SymbolKind::ENUM,
+        pluto_ide::SymbolKind::Variant => SymbolKind::ENUM_MEMBER,
+        pluto_ide::SymbolKind::Trait => SymbolKind::INTERFACE,
+        pluto_ide::SymbolKind::Error => SymbolKind::STRUCT,
+        pluto_ide::SymbolKind::Stage => SymbolKind::MODULE,
+        pluto_ide::SymbolKind::Field => SymbolKind::FIELD,
+    }
+}
+
+fn document_symbol(index: &pluto_db::LineIndex, text: &str, s: pluto_ide::Symbol) -> DocumentSymbol {
+    #[allow(deprecated)]
+    DocumentSymbol {
+        name: s.name,
+        detail: None,
+        kind: symbol_kind(s.kind),
+        tags: None,
+        deprecated: None,
+        range: range_of(index, text, s.range),
+        selection_range: range_of(index, text, s.name_range),
+        children: Some(s.children.into_iter().map(|c| document_symbol(index, text, c)).collect()),
+    }
+}
+
 fn path_of(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
@@ -215,6 +311,20 @@ impl LanguageServer for Backend {
             capabilities: ServerCapabilities {
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".to_string()]),
+                    ..Default::default()
+                }),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".to_string(), ",".to_string()]),
+                    ..Default::default()
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 ..ServerCapabilities::default()
             },
             ..Default::default()
@@ -243,17 +353,173 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params;
-        let Some(path) = path_of(&position.text_document.uri) else { return Ok(None) };
-        let hover = self
+        let location = self
+            .at_position(position, |db, program, file, offset| {
+                let nav = pluto_ide::goto_definition(db, program, file, offset)?;
+                location_of(db, &nav)
+            })
+            .await?;
+        Ok(location.map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let include_declaration = params.context.include_declaration;
+        let locations = self
+            .at_position(params.text_document_position, move |db, program, file, offset| {
+                let found = pluto_ide::references(db, program, file, offset);
+                let skip = usize::from(!include_declaration);
+                Some(found.iter().skip(skip).filter_map(|nav| location_of(db, nav)).collect::<Vec<_>>())
+            })
+            .await?;
+        Ok(locations)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let items = self
+            .at_position(params.text_document_position, |db, program, file, offset| {
+                let items = pluto_ide::completions(db, program, file, offset)
+                    .into_iter()
+                    .map(completion_item)
+                    .collect::<Vec<_>>();
+                Some(items)
+            })
+            .await?;
+        Ok(items.map(CompletionResponse::Array))
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let help = self
+            .at_position(params.text_document_position_params, |db, program, file, offset| {
+                let help = pluto_ide::signature_help(db, program, file, offset)?;
+                Some(SignatureHelp {
+                    signatures: vec![SignatureInformation {
+                        label: help.label,
+                        documentation: None,
+                        parameters: Some(
+                            help.parameters
+                                .iter()
+                                .map(|(a, b)| ParameterInformation {
+                                    label: ParameterLabel::LabelOffsets([*a, *b]),
+                                    documentation: None,
+                                })
+                                .collect(),
+                        ),
+                        active_parameter: Some(help.active_parameter),
+                    }],
+                    active_signature: Some(0),
+                    active_parameter: Some(help.active_parameter),
+                })
+            })
+            .await?;
+        Ok(help)
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        let symbols = self
+            .with_snapshot(move |db, _| {
+                let file = db.file(&FilePath::disk(&path));
+                let text = file.text(db);
+                let index = pluto_db::LineIndex::new(text);
+                pluto_ide::document_symbols(db, file)
+                    .into_iter()
+                    .map(|s| document_symbol(&index, text, s))
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        let query = params.query;
+        let symbols = self
+            .with_snapshot(move |db, programs| {
+                let mut files = Vec::new();
+                for program in programs {
+                    for module in &pluto_db::modules::module_graph(db, *program).modules {
+                        if !files.contains(&module.file) && !module.file.path(db).is_std() {
+                            files.push(module.file);
+                        }
+                    }
+                }
+                pluto_ide::workspace_symbols(db, &files, &query)
+                    .into_iter()
+                    .filter_map(|(file, symbol)| {
+                        let location = location_of(db, &pluto_ide::NavTarget { file, range: symbol.name_range })?;
+                        #[allow(deprecated)]
+                        Some(SymbolInformation {
+                            name: symbol.name,
+                            kind: symbol_kind(symbol.kind),
+                            tags: None,
+                            deprecated: None,
+                            location,
+                            container_name: None,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        let hints = self
             .with_snapshot(move |db, programs| {
                 let file = db.file(&FilePath::disk(&path));
                 let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
                 let text = file.text(db);
                 let index = pluto_db::LineIndex::new(text);
-                let offset = offset_of(&index, text, position.position);
+                let hints = pluto_ide::inlay_hints(db, program, file)
+                    .into_iter()
+                    .map(|h| InlayHint {
+                        position: convert::position_of(&index, text, h.offset),
+                        label: InlayHintLabel::String(h.label),
+                        kind: None,
+                        text_edits: None,
+                        tooltip: Some(InlayHintTooltip::String("errors this function can raise, inferred".into())),
+                        padding_left: Some(true),
+                        padding_right: Some(true),
+                        data: None,
+                    })
+                    .collect::<Vec<_>>();
+                Some(hints)
+            })
+            .await?;
+        Ok(hints)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        let lenses = self
+            .with_snapshot(move |db, programs| {
+                let file = db.file(&FilePath::disk(&path));
+                let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
+                let text = file.text(db);
+                let index = pluto_db::LineIndex::new(text);
+                let lenses = pluto_ide::code_lenses(db, program, file)
+                    .into_iter()
+                    .map(|l| CodeLens {
+                        range: range_of(&index, text, l.range),
+                        command: Some(Command { title: l.title, command: String::new(), arguments: None }),
+                        data: None,
+                    })
+                    .collect::<Vec<_>>();
+                Some(lenses)
+            })
+            .await?;
+        Ok(lenses)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let hover = self
+            .at_position(position, move |db, program, file, offset| {
                 let info = pluto_ide::hover(db, program, file, offset)?;
+                let text = file.text(db);
+                let index = pluto_db::LineIndex::new(text);
                 Some(Hover {
                     contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: info.markdown }),
                     range: Some(range_of(&index, text, info.range)),
