@@ -1,0 +1,27 @@
+-- Drives Neovim's built-in LSP client against `pluto lsp` (run headless by
+-- crates/cli/tests/neovim.rs): opens api.pluto, waits for diagnostics, asks for a
+-- hover, writes what it got as JSON to $PLUTO_TEST_OUT, and quits.
+local dir = os.getenv("PLUTO_TEST_DIR")
+local out = os.getenv("PLUTO_TEST_OUT")
+vim.cmd("edit " .. dir .. "/api.pluto")
+local bufnr = vim.api.nvim_get_current_buf()
+local client_id = vim.lsp.start_client({ name = "pluto", cmd = { "pluto", "lsp" }, root_dir = dir })
+vim.lsp.buf_attach_client(bufnr, client_id)
+vim.wait(15000, function()
+  return #vim.diagnostic.get(bufnr) > 0
+end, 50)
+local result = { diagnostics = {} }
+for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+  table.insert(result.diagnostics, { line = d.lnum, col = d.col, message = d.message })
+end
+local client = vim.lsp.get_client_by_id(client_id)
+local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = { line = 4, character = 25 } }
+local hover = client and client.request_sync("textDocument/hover", params, 10000, bufnr)
+if hover and hover.result then
+  result.hover = hover.result.contents.value
+end
+local file = io.open(out, "w")
+file:write(vim.fn.json_encode(result))
+file:close()
+vim.lsp.stop_client(client_id)
+vim.cmd("qa!")
