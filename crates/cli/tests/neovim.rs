@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 const API: &str = "import auth\n\nstage api {\n    fn main(self) {\n        let user = auth.verify_token(\"t0k3n\")!\n        print(user)\n    }\n}\n";
 // `verify_token` takes an int: the call in api.pluto is a cross-stage type error.
-const AUTH: &str = "stage auth {\n    pub fn verify_token(token: int) string {\n        return \"user {token}\"\n    }\n}\n";
+const AUTH: &str =
+    "stage auth {\n    pub fn verify_token(token: int) string {\n        return \"user {token}\"\n    }\n}\n";
 
 #[test]
 fn neovim_receives_cross_stage_diagnostics_and_hovers() {
@@ -45,7 +46,8 @@ fn neovim_receives_cross_stage_diagnostics_and_hovers() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("Neovim wrote no result")).unwrap();
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("Neovim wrote no result")).unwrap();
     let diagnostics = result["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 1, "{result}");
     assert_eq!(diagnostics[0]["line"], 4);

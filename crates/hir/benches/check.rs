@@ -6,99 +6,12 @@
 //! database after a one-line edit inside one function body, with latency percentiles
 //! and resident memory before and after. Run with `cargo bench -p pluto_hir --bench check`.
 
-use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pluto_db::{FilePath, MemoryLoader, RootDatabase};
 
 const UNITS: usize = 100;
-
-/// One unit's file: an error, an injected class, a unit whose `pub fn`s call the
-/// previous unit across the stage boundary, and private helpers.
-fn unit_file(i: usize, target_lines: usize) -> String {
-    let mut out = String::new();
-    writeln!(out, "import models\n").unwrap();
-    if i > 0 {
-        writeln!(out, "import unit{}\n", i - 1).unwrap();
-    }
-    writeln!(out, "error Rejected{i} {{ reason: string, code: int }}\n").unwrap();
-    writeln!(
-        out,
-        "class Store{i} {{\n    hits: int = 0\n    entries: Map<string, int> = Map<string, int> {{}}\n\n    fn get(mut self, key: string) int {{\n        self.hits += 1\n        let found = self.entries.get(key)\n        if found == none {{\n            return 0\n        }}\n        return found\n    }}\n}}\n"
-    )
-    .unwrap();
-    writeln!(out, "stage unit{i}[store: Store{i}] {{").unwrap();
-    let mut f = 0;
-    while out.lines().count() < target_lines {
-        let call_previous = if i > 0 {
-            format!(
-                "        let remote = unit{}.lookup{}(key, n - 1) catch e {{\n            -1\n        }}\n",
-                i - 1,
-                f % 4
-            )
-        } else {
-            "        let remote = n * 2\n".to_string()
-        };
-        writeln!(
-            out,
-            r#"    pub fn lookup{f}(key: string, n: int) int {{
-        if n < 0 {{
-            raise Rejected{i} {{ reason: "negative {{n}}", code: {f} }}
-        }}
-{call_previous}        let local = self.store.get(key)
-        return self.combine{f}(local, remote)
-    }}
-
-    fn combine{f}(a: int, b: int) int {{
-        let mut total = 0
-        for x in [a, b, a + b] {{
-            if x > 10 {{
-                total += x / 2
-            }} else {{
-                total += x * 3
-            }}
-        }}
-        let label = match total % 3 {{
-            0 => "zero"
-            1 => "one"
-            _ => "many"
-        }}
-        let item = models.Item {{ sku: "s{{total}}", price: total, quantity: label.len() }}
-        return item.price * item.quantity
-    }}
-
-    pub fn describe{f}(user: models.User) string {{
-        let names = ["a", "b", user.name]
-        return "{{user.id}}: {{names.join(", ")}} ({{self.combine{f}(user.id, 2)}})"
-    }}
-"#
-        )
-        .unwrap();
-        f += 1;
-    }
-    writeln!(out, "}}").unwrap();
-    out
-}
-
-fn generate() -> Vec<(String, String)> {
-    let mut files = vec![(
-        "bench/models.pluto".to_string(),
-        "pub class User { id: int, name: string }\npub class Item { sku: string, price: int, quantity: int }\n"
-            .to_string(),
-    )];
-    for i in 0..UNITS {
-        files.push((format!("bench/unit{i}.pluto"), unit_file(i, 1000)));
-    }
-    let last = UNITS - 1;
-    files.push((
-        "bench/main.pluto".to_string(),
-        format!(
-            "import unit{last}\n\nstage api {{\n    fn main(self) {{\n        let v = unit{last}.lookup0(\"k\", 10) catch e {{\n            0\n        }}\n        print(v)\n    }}\n}}\n"
-        ),
-    ));
-    files
-}
 
 fn memory_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -111,7 +24,7 @@ fn memory_kb(field: &str) -> u64 {
 }
 
 fn main() {
-    let files = generate();
+    let files = pluto_bench_gen::program("bench", UNITS, 1000);
     let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     let loader = MemoryLoader::new(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     let mut db = RootDatabase::new(Arc::new(loader));

@@ -51,6 +51,10 @@ enum DocumentEvent {
 struct Backend {
     state: Arc<Mutex<State>>,
     events: mpsc::UnboundedSender<DocumentEvent>,
+    /// How many document events were sent, and how many the queue has applied: a request
+    /// waits until every event sent before it is applied.
+    sent: std::sync::atomic::AtomicU64,
+    applied: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Backend {
@@ -61,8 +65,14 @@ impl Backend {
             programs: Vec::new(),
         }));
         let (events, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(apply_events(client.clone(), state.clone(), receiver));
-        Backend { state, events }
+        let (applied_tx, applied) = tokio::sync::watch::channel(0);
+        tokio::spawn(apply_events(client.clone(), state.clone(), receiver, applied_tx));
+        Backend { state, events, sent: std::sync::atomic::AtomicU64::new(0), applied }
+    }
+
+    fn send(&self, event: DocumentEvent) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.events.send(event);
     }
 
     /// Runs `f` on a snapshot of the database off the async runtime. Cancellation by a
@@ -71,6 +81,11 @@ impl Backend {
         &self,
         f: impl FnOnce(&RootDatabase, &[pluto_db::Program]) -> T + Send + 'static,
     ) -> Result<T> {
+        let target = self.sent.load(std::sync::atomic::Ordering::SeqCst);
+        let mut applied = self.applied.clone();
+        if applied.wait_for(|n| *n >= target).await.is_err() {
+            return Err(Error::internal_error());
+        }
         let (db, programs) = {
             let state = self.state.lock().unwrap();
             (state.db.clone(), state.programs.clone())
@@ -83,9 +98,10 @@ impl Backend {
         .await;
         match outcome {
             Ok(Ok(Ok(value))) => Ok(value),
+            // A newer edit arrived while this was computed: the client asks again.
             Ok(Ok(Err(_cancelled))) => Err(Error {
-                code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32802),
-                message: "request cancelled by a newer edit".into(),
+                code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
+                message: "the document changed".into(),
                 data: None,
             }),
             Ok(Err(_)) | Err(_) => Err(Error::internal_error()),
@@ -211,7 +227,14 @@ fn pluto_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 
 /// Applies document events in order, then publishes the diagnostics of every file of
 /// the affected programs.
-async fn apply_events(client: Client, state: Arc<Mutex<State>>, mut receiver: mpsc::UnboundedReceiver<DocumentEvent>) {
+async fn apply_events(
+    client: Client,
+    state: Arc<Mutex<State>>,
+    mut receiver: mpsc::UnboundedReceiver<DocumentEvent>,
+    applied: tokio::sync::watch::Sender<u64>,
+) {
+    // What each file was last told, so that only changes are sent.
+    let mut published: std::collections::HashMap<Uri, Vec<Diagnostic>> = std::collections::HashMap::new();
     while let Some(event) = receiver.recv().await {
         let snapshot = {
             let mut state = state.lock().unwrap();
@@ -259,8 +282,9 @@ async fn apply_events(client: Client, state: Arc<Mutex<State>>, mut receiver: mp
             }
             (state.db.clone(), state.programs.clone())
         };
+        applied.send_modify(|n| *n += 1);
         // Compute off the runtime; a newer event cancels this through salsa.
-        let published = tokio::task::spawn_blocking(move || {
+        let computed = tokio::task::spawn_blocking(move || {
             let (db, programs) = snapshot;
             std::panic::catch_unwind(AssertUnwindSafe(|| {
                 salsa::Cancelled::catch(AssertUnwindSafe(|| {
@@ -279,9 +303,12 @@ async fn apply_events(client: Client, state: Arc<Mutex<State>>, mut receiver: mp
             }))
         })
         .await;
-        if let Ok(Ok(Ok(files))) = published {
+        if let Ok(Ok(Ok(files))) = computed {
             for (uri, diagnostics) in files {
-                client.publish_diagnostics(uri, diagnostics, None).await;
+                if published.get(&uri) != Some(&diagnostics) {
+                    published.insert(uri.clone(), diagnostics.clone());
+                    client.publish_diagnostics(uri, diagnostics, None).await;
+                }
             }
         }
     }
@@ -337,19 +364,19 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
-            let _ = self.events.send(DocumentEvent::Open(path, params.text_document.text));
+            self.send(DocumentEvent::Open(path, params.text_document.text));
         }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
-            let _ = self.events.send(DocumentEvent::Change(path, params.content_changes));
+            self.send(DocumentEvent::Change(path, params.content_changes));
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
-            let _ = self.events.send(DocumentEvent::Close(path));
+            self.send(DocumentEvent::Close(path));
         }
     }
 
