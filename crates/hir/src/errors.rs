@@ -45,6 +45,46 @@ fn prelude_error(map: &DefMap, name: &str) -> Option<ItemLoc> {
     }
 }
 
+/// What error inference needs from one function: the errors it raises itself and the
+/// callees whose errors flow into its set. A firewall between bodies and `error_sets`:
+/// an edit that changes a body but none of its calls or raises leaves it equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct ErrorSummary {
+    pub raises: Vec<ItemLoc>,
+    pub flows: Vec<Callee>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn error_summary(db: &dyn Db, program: Program, f: FnLoc) -> ErrorSummary {
+    let result = infer_fn(db, program, f);
+    let mut summary = ErrorSummary::default();
+    let mut flow = |callee: &Callee| {
+        if !summary.flows.contains(callee) {
+            summary.flows.push(callee.clone());
+        }
+    };
+    for call in &result.calls {
+        // Unhandled calls are reported where they are made; counting their errors here
+        // too keeps callers from a second, misleading report.
+        if matches!(call.handling, Handling::Propagate | Handling::Spawn | Handling::None) {
+            flow(&call.callee);
+        }
+    }
+    for (_, raise) in &result.raises {
+        match raise {
+            Raise::Error(e) => {
+                insert(&mut summary.raises, *e);
+            }
+            Raise::Caught(k) => {
+                for call in result.calls.iter().filter(|c| c.handling == Handling::Catch(*k)) {
+                    flow(&call.callee);
+                }
+            }
+        }
+    }
+    summary
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let map = def_map(db, program);
@@ -58,7 +98,7 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let mut sets: Vec<ErrorSet> = vec![Vec::new(); functions.len()];
     let mut sources: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
     for (i, f) in functions.iter().enumerate() {
-        let result = infer_fn(db, program, *f);
+        let summary = error_summary(db, program, *f);
         let flows = |callee: &Callee, set: &mut ErrorSet, sources: &mut Vec<usize>| match callee {
             Callee::Fn(g) => sources.extend(implementations(db, map, *g).iter().filter_map(|g| index.get(g))),
             Callee::Remote(g) => {
@@ -74,24 +114,11 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
                 insert(set, *e);
             }),
         };
-        for call in &result.calls {
-            // Unhandled calls are reported where they are made; counting their errors
-            // here too keeps callers from a second, misleading report.
-            if matches!(call.handling, Handling::Propagate | Handling::Spawn | Handling::None) {
-                flows(&call.callee, &mut sets[i], &mut sources[i]);
-            }
+        for callee in &summary.flows {
+            flows(callee, &mut sets[i], &mut sources[i]);
         }
-        for (_, raise) in &result.raises {
-            match raise {
-                Raise::Error(e) => {
-                    insert(&mut sets[i], *e);
-                }
-                Raise::Caught(k) => {
-                    for call in result.calls.iter().filter(|c| c.handling == Handling::Catch(*k)) {
-                        flows(&call.callee, &mut sets[i], &mut sources[i]);
-                    }
-                }
-            }
+        for e in &summary.raises {
+            insert(&mut sets[i], *e);
         }
         sources[i].sort_unstable();
         sources[i].dedup();

@@ -14,6 +14,7 @@ const SEMANTIC: &[&str] = &[
     "adt_data",
     "infer_fn",
     "error_sets",
+    "error_summary",
     "file_error_diagnostics",
     "declaration_diagnostics",
     "program_semantic_diagnostics",
