@@ -5,7 +5,8 @@
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
-use pluto_hir::infer::{Callee, infer_fn};
+use pluto_hir::infer::{Callee, Target, infer_fn};
+use pluto_hir::item_tree::ItemKind;
 use pluto_hir::item_tree::{strip_offset, unstrip};
 use pluto_hir::lower::{FnLoc, fn_signature};
 use pluto_hir::ty::qualified_name;
@@ -38,8 +39,63 @@ fn errors_text(db: &dyn Db, program: Program, f: FnLoc, remote: bool) -> String 
 }
 
 pub fn hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
+    body_hover(db, program, file, offset).or_else(|| declaration_hover(db, program, file, offset))
+}
+
+/// For a name outside bodies (a type in a signature, a declaration's own name): what it
+/// declares.
+fn declaration_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
+    let token = crate::navigation::token_at(db, file, offset)?;
+    let (target, _) = crate::navigation::target_at(db, program, file, offset)?;
+    let map = def_map(db, program);
+    let text = match target {
+        Target::Fn(f) => {
+            format!("```pluto\n{}\n```\n\n{}", signature_text(db, program, f), errors_text(db, program, f, false))
+        }
+        Target::Item(loc) => {
+            let item = loc.item(db);
+            let what = match item.kind {
+                ItemKind::Stage(_) | ItemKind::Instance { .. } if map.is_unit(loc) => "deployment unit",
+                ItemKind::Stage(_) => "stage template",
+                ItemKind::Instance { .. } => "stage instance",
+                _ => item.kind_name(),
+            };
+            format!("```pluto\n{what} {}\n```", qualified_name(db, loc))
+        }
+        Target::Field(owner, name) => {
+            let data = pluto_hir::lower::adt_data(db, program, owner);
+            let ty = data
+                .fields
+                .iter()
+                .chain(data.variants.iter().flat_map(|(_, f)| f.iter()))
+                .find(|f| f.name == name)?
+                .ty
+                .display(db);
+            format!("```pluto\n{}.{name}: {ty}\n```", qualified_name(db, owner))
+        }
+        Target::Dep(owner, name) => {
+            let data = pluto_hir::lower::adt_data(db, program, owner);
+            let ty = data.deps.iter().find(|(n, _)| *n == name)?.1.display(db);
+            format!("```pluto\n{name}: {ty}\n```\n\ninjected dependency of `{}`", owner.item(db).name)
+        }
+        Target::Variant(owner, name) => format!("```pluto\n{}.{name}\n```", qualified_name(db, owner)),
+        Target::Module(module) => format!("module `{}`", module.path(db)),
+        Target::Local(_) => return None,
+    };
+    Some(HoverInfo { markdown: text, range: token.text_range() })
+}
+
+fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
     let token = crate::navigation::token_at(db, file, offset)?;
     let (f, node) = crate::navigation::enclosing_fn(db, file, &token)?;
+    // Names in the signature are declarations, described by `declaration_hover`.
+    let in_body = node
+        .children()
+        .find(|c| c.kind() == SyntaxKind::BLOCK)
+        .is_some_and(|b| b.text_range().contains(token.text_range().start()));
+    if !in_body && !token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
+        return None;
+    }
     // On the function's own name: its signature and error set.
     if token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
         let markdown =

@@ -215,3 +215,27 @@ fn signature_help_tracks_the_active_parameter() {
     assert_eq!(help.active_parameter, 1);
     assert_eq!(&help.label[help.parameters[1].0 as usize..help.parameters[1].1 as usize], "b: int");
 }
+
+#[test]
+fn hover_on_declarations_outside_bodies() {
+    let f = fixture(&at("class Ca"));
+    assert_eq!(
+        pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap().markdown,
+        "```pluto\nclass Cart\n```"
+    );
+    let f = fixture(&at("stage au"));
+    assert_eq!(
+        pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap().markdown,
+        "```pluto\ndeployment unit auth\n```"
+    );
+    let f = fixture(&at("    item"));
+    assert_eq!(
+        pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap().markdown,
+        "```pluto\nCart.items: [string]\n```"
+    );
+    let f = fixture(&at("verify_token(token: str"));
+    assert!(
+        pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).is_none(),
+        "a primitive type has nothing to show"
+    );
+}
