@@ -1968,14 +1968,7 @@ impl<'a> Infer<'a> {
                             let rt = self.shallow(&rt);
                             // A field holding a function value is called like a method.
                             if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
-                                let sig = Signature {
-                                    generics: Vec::new(),
-                                    params: ps.iter().map(|t| (String::new(), t.clone())).collect(),
-                                    ret: (*r).clone(),
-                                    self_param: None,
-                                    diagnostics: Vec::new(),
-                                };
-                                (Some((Callee::Builtin(Vec::new()), sig)), None)
+                                (Some((Callee::Builtin(Vec::new()), Signature::of_value(&ps, &r))), None)
                             } else {
                                 match self.method(&rt, &name) {
                                     Some((c, sig, mutates)) => {
@@ -2118,16 +2111,7 @@ impl<'a> Infer<'a> {
     /// Calling a value of function type (a closure, a method reference).
     fn fn_value_target(&mut self, t: &Ty, range: TextRange) -> CallTarget {
         match self.shallow(t) {
-            Ty::Fn(ps, r) => {
-                let sig = Signature {
-                    generics: Vec::new(),
-                    params: ps.iter().map(|t| (String::new(), t.clone())).collect(),
-                    ret: (*r).clone(),
-                    self_param: None,
-                    diagnostics: Vec::new(),
-                };
-                (Some((Callee::Builtin(Vec::new()), sig)), None)
-            }
+            Ty::Fn(ps, r) => (Some((Callee::Builtin(Vec::new()), Signature::of_value(&ps, &r))), None),
             Ty::Unknown => (None, None),
             other => {
                 let shown = self.show(&other);

@@ -245,6 +245,17 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// The signature of calling a value of type `fn(params) ret`.
+    pub fn of_value(params: &[Ty], ret: &Ty) -> Signature {
+        Signature {
+            generics: Vec::new(),
+            params: params.iter().map(|t| (String::new(), t.clone())).collect(),
+            ret: ret.clone(),
+            self_param: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
     pub fn fn_ty(&self) -> Ty {
         Ty::func(self.params.iter().map(|(_, t)| t.clone()).collect(), self.ret.clone())
     }

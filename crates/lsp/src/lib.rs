@@ -110,7 +110,27 @@ impl Backend {
 }
 
 impl Backend {
-    /// Runs a feature at a document position, in the first program containing the file.
+    /// Runs a feature on a document, in the first program containing it, with its text
+    /// and line index.
+    async fn in_document<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&RootDatabase, pluto_db::Program, pluto_db::SourceFile, &str, &pluto_db::LineIndex) -> Option<T>
+        + Send
+        + 'static,
+    ) -> Result<Option<T>> {
+        let Some(path) = path_of(uri) else { return Ok(None) };
+        self.with_snapshot(move |db, programs| {
+            let file = db.file(&FilePath::disk(&path));
+            let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
+            let text = file.text(db);
+            let index = pluto_db::LineIndex::new(text);
+            f(db, program, file, text, &index)
+        })
+        .await
+    }
+
+    /// Runs a feature at a document position.
     async fn at_position<T: Send + 'static>(
         &self,
         position: TextDocumentPositionParams,
@@ -118,14 +138,8 @@ impl Backend {
         + Send
         + 'static,
     ) -> Result<Option<T>> {
-        let Some(path) = path_of(&position.text_document.uri) else { return Ok(None) };
-        self.with_snapshot(move |db, programs| {
-            let file = db.file(&FilePath::disk(&path));
-            let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
-            let text = file.text(db);
-            let index = pluto_db::LineIndex::new(text);
-            let offset = offset_of(&index, text, position.position);
-            f(db, program, file, offset)
+        self.in_document(&position.text_document.uri, move |db, program, file, text, index| {
+            f(db, program, file, offset_of(index, text, position.position))
         })
         .await
     }
@@ -492,17 +506,12 @@ impl LanguageServer for Backend {
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
         let hints = self
-            .with_snapshot(move |db, programs| {
-                let file = db.file(&FilePath::disk(&path));
-                let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
-                let text = file.text(db);
-                let index = pluto_db::LineIndex::new(text);
+            .in_document(&params.text_document.uri, |db, program, file, text, index| {
                 let hints = pluto_ide::inlay_hints(db, program, file)
                     .into_iter()
                     .map(|h| InlayHint {
-                        position: convert::position_of(&index, text, h.offset),
+                        position: convert::position_of(index, text, h.offset),
                         label: InlayHintLabel::String(h.label),
                         kind: None,
                         text_edits: None,
@@ -519,17 +528,12 @@ impl LanguageServer for Backend {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
         let lenses = self
-            .with_snapshot(move |db, programs| {
-                let file = db.file(&FilePath::disk(&path));
-                let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
-                let text = file.text(db);
-                let index = pluto_db::LineIndex::new(text);
+            .in_document(&params.text_document.uri, |db, program, file, text, index| {
                 let lenses = pluto_ide::code_lenses(db, program, file)
                     .into_iter()
                     .map(|l| CodeLens {
-                        range: range_of(&index, text, l.range),
+                        range: range_of(index, text, l.range),
                         command: Some(Command { title: l.title, command: String::new(), arguments: None }),
                         data: None,
                     })
