@@ -560,3 +560,18 @@ impl LanguageServer for Backend {
         Ok(hover)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_request_becomes_an_error_and_the_server_keeps_serving() {
+        let (service, _socket) = LspService::new(Backend::new);
+        let backend = service.inner();
+        let failed = backend.with_snapshot(|_, _| -> u32 { panic!("a bug in a feature") }).await;
+        assert_eq!(failed.unwrap_err().code, tower_lsp_server::jsonrpc::ErrorCode::InternalError);
+        let served = backend.with_snapshot(|_, programs| programs.len()).await;
+        assert_eq!(served.unwrap(), 0);
+    }
+}
