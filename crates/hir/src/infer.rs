@@ -194,7 +194,11 @@ impl<'a> Infer<'a> {
         let self_ty = container.map(|c| {
             let params = crate::lower::item_generics(db, c);
             generics.extend(params.iter().cloned());
-            Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect())
+            match c.item(db).kind {
+                // In a trait's default method, `self` is any implementation.
+                ItemKind::Trait(_) => Ty::Trait(c),
+                _ => Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect()),
+            }
         });
         let is_stage =
             container.is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }));
@@ -408,6 +412,10 @@ impl<'a> Infer<'a> {
         });
         let index = self.locals.len() - 1;
         self.scopes.last_mut().expect("a scope is always open").push(index);
+        if !range.is_empty() {
+            // The declared name's type, for hovers on declarations.
+            self.result.expr_types.push((range, self.locals[index].ty.clone()));
+        }
         index
     }
 
@@ -1716,7 +1724,17 @@ impl<'a> Infer<'a> {
                         return Some((Callee::Fn(f), sig, mutates));
                     }
                 }
-                None
+                // A default method of a trait the class implements.
+                let impls = adt_data(self.db, self.program, *loc).impls.clone();
+                impls.iter().find_map(|t| match t {
+                    Ty::Trait(tr) => {
+                        let body = tr.item(self.db).body()?;
+                        let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
+                        let f = FnLoc::Method(*tr, i as u32);
+                        Some((Callee::Fn(f), fn_signature(self.db, self.program, f).clone(), false))
+                    }
+                    _ => None,
+                })
             }
             Ty::Trait(tr) => self.trait_method(*tr, name),
             Ty::Param(p) => match self.bound_of(p) {

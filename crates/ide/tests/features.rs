@@ -239,3 +239,9 @@ fn hover_on_declarations_outside_bodies() {
         "a primitive type has nothing to show"
     );
 }
+
+#[test]
+fn hover_on_a_local_declaration_shows_its_type() {
+    let f = fixture(&at("let car"));
+    assert_eq!(pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap().markdown, "```pluto\nCart\n```");
+}
