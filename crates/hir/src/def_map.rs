@@ -73,6 +73,9 @@ pub struct DefMap {
     /// Deployment units by name.
     pub units: BTreeMap<String, ItemLoc>,
     pub stages: Vec<StageInfo>,
+    /// Names bound by imports that resolved to nothing (already reported): uses of them
+    /// are not reported again.
+    pub unresolved_imports: Vec<(SourceFile, String)>,
     pub diagnostics: Vec<SemDiag>,
 }
 
@@ -110,6 +113,11 @@ impl DefMap {
             }
         }
         None
+    }
+
+    /// Whether `name` in `file` comes from an import that failed (and was reported).
+    pub fn is_unresolved_import(&self, file: SourceFile, name: &str) -> bool {
+        self.unresolved_imports.iter().any(|(f, n)| *f == file && n == name)
     }
 
     pub fn stage(&self, loc: ItemLoc) -> Option<&StageInfo> {
@@ -161,8 +169,21 @@ pub fn snake_case(name: &str) -> String {
 pub fn def_map(db: &dyn Db, program: Program) -> DefMap {
     let graph = module_graph(db, program);
     let prelude = graph.modules.last().expect("the prelude is always a module").file;
-    let mut map =
-        DefMap { scopes: Vec::new(), prelude, units: BTreeMap::new(), stages: Vec::new(), diagnostics: Vec::new() };
+    let mut map = DefMap {
+        scopes: Vec::new(),
+        prelude,
+        units: BTreeMap::new(),
+        stages: Vec::new(),
+        unresolved_imports: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for unresolved in &graph.unresolved {
+        if let Some(name) =
+            item_tree(db, unresolved.importer).imports.get(unresolved.index).and_then(|i| i.segments.last())
+        {
+            map.unresolved_imports.push((unresolved.importer, name.clone()));
+        }
+    }
 
     // Own items first, so that imports can refer to them.
     for module in &graph.modules {

@@ -1565,6 +1565,10 @@ impl<'a> Infer<'a> {
     }
 
     fn unresolved(&mut self, name: &str, range: TextRange) {
+        // Its import failed and was reported: nothing more to say.
+        if self.map.is_unresolved_import(self.file, name) {
+            return;
+        }
         let mut candidates: Vec<String> = self.scopes.iter().flatten().map(|&i| self.locals[i].name.clone()).collect();
         if let Some(scope) = self.map.scope(self.file) {
             candidates.extend(scope.names.keys().cloned());

@@ -157,6 +157,8 @@ impl TypeScope<'_> {
                             }
                         }
                     }
+                    // Its import failed and was reported: nothing more to say.
+                    None if self.map.is_unresolved_import(self.file, &segments[0]) => Ty::Unknown,
                     None => {
                         let mut diag =
                             SemDiag::error(codes::UNKNOWN_TYPE, loc(*range), format!("unknown type `{written}`"))
