@@ -1,6 +1,7 @@
 //! `pluto`: the command-line driver. Parses arguments and dispatches to the commands;
 //! each command module owns one subcommand.
 
+mod build;
 mod check;
 mod render;
 
@@ -29,6 +30,15 @@ enum Command {
     /// errors, 2 when the command line is wrong or a PATH cannot be read.
     Check(check::CheckArgs),
 
+    /// Build a program into one native executable.
+    ///
+    /// Code generation is in progress: programs of free functions over `int`, `float` and
+    /// `bool` compile; anything else is reported as not supported yet.
+    Build(build::BuildArgs),
+
+    /// Build a program (cached by its sources) and run it.
+    Run(build::RunArgs),
+
     /// Run the language server over standard input and output (for editors).
     ///
     /// Editors start it themselves: the VS Code extension runs `pluto lsp`, and any other
@@ -48,6 +58,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Build(args) => build::build(args),
+        Command::Run(args) => build::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(runtime) => runtime,

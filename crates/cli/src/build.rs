@@ -1,0 +1,135 @@
+//! `pluto build` and `pluto run`: check the program, generate native code, link it with
+//! the runtime. `run` keeps executables in a cache keyed by the program's sources, so an
+//! unchanged program starts without compiling again.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use pluto_db::{FilePath, RootDatabase, Severity};
+
+use crate::ColorChoice;
+use crate::render;
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The program's entry file
+    file: PathBuf,
+    /// Where to write the executable (default: the entry file's name without `.pluto`)
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The program's entry file
+    file: PathBuf,
+    /// Arguments for the program, after `--`
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+/// Checks and compiles the program at `file` into `output`; `Err` holds the exit code.
+fn build_to(file: &Path, output: &Path) -> Result<(), ExitCode> {
+    if !file.is_file() {
+        eprintln!("error: cannot read `{}`: no such file", file.display());
+        return Err(ExitCode::from(2));
+    }
+    let db = RootDatabase::default();
+    let program = db.program(&FilePath::disk(file));
+    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        render::human(&db, &diagnostics, ColorChoice::Auto);
+        let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        eprintln!(
+            "error: could not compile `{}`: {errors} error{}",
+            file.display(),
+            if errors == 1 { "" } else { "s" }
+        );
+        return Err(ExitCode::from(1));
+    }
+    let object = pluto_codegen::compile(&db, program).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })?;
+    let work_dir = cache_root().join("link");
+    pluto_codegen::link_executable(&object, &work_dir, output).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+pub fn build(args: BuildArgs) -> ExitCode {
+    let output = args.output.unwrap_or_else(|| PathBuf::from(args.file.file_stem().unwrap_or_default()));
+    match build_to(&args.file, &output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let Some(key) = program_key(&args.file) else {
+        eprintln!("error: cannot read `{}`: no such file", args.file.display());
+        return ExitCode::from(2);
+    };
+    let stem = args.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
+    let executable = cache_root().join("run").join(format!("{key:016x}")).join(stem);
+    if !executable.is_file() {
+        if let Some(dir) = executable.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            eprintln!("error: cannot create `{}`: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+        if let Err(code) = build_to(&args.file, &executable) {
+            return code;
+        }
+    }
+    match std::process::Command::new(&executable).args(&args.args).status() {
+        Ok(status) => match status.code() {
+            Some(code) => ExitCode::from(code as u8),
+            None => {
+                eprintln!("error: the program was killed by a signal");
+                ExitCode::from(101)
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot run `{}`: {e}", executable.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Where build artefacts are kept: `$XDG_CACHE_HOME/pluto`, `~/.cache/pluto`, or a
+/// directory under the system's temporary directory.
+fn cache_root() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("pluto")
+}
+
+/// A hash of everything the executable depends on: the compiler and the text of every
+/// module of the program.
+fn program_key(file: &Path) -> Option<u64> {
+    if !file.is_file() {
+        return None;
+    }
+    let db = RootDatabase::default();
+    let program = db.program(&FilePath::disk(file));
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    pluto_codegen::RUNTIME_ARCHIVE.len().hash(&mut hasher);
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| m.modified().ok())
+        .hash(&mut hasher);
+    for module in &pluto_db::modules::module_graph(&db, program).modules {
+        module.file.path(&db).hash(&mut hasher);
+        module.file.text(&db).hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}

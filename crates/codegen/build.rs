@@ -1,0 +1,30 @@
+//! Builds the runtime static library (`runtime/`) and embeds it in the compiler, so that
+//! `pluto build` needs nothing but a C linker. The runtime is built in release mode into
+//! this crate's OUT_DIR with its own target directory, which keeps the nested cargo
+//! from waiting on the lock of the outer build.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let runtime = manifest_dir.join("../../runtime");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let target_dir = out_dir.join("runtime-target");
+    println!("cargo:rerun-if-changed={}", runtime.join("src").display());
+    println!("cargo:rerun-if-changed={}", runtime.join("Cargo.toml").display());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "pluto_runtime", "--target-dir"])
+        .arg(&target_dir)
+        .current_dir(&runtime)
+        // The outer build's flags (coverage, sanitizers) are not the runtime's.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .expect("cannot run cargo to build the Pluto runtime");
+    assert!(status.success(), "building the Pluto runtime failed");
+    let archive = target_dir.join("release/libpluto_runtime.a");
+    assert!(archive.exists(), "the runtime archive is missing at {}", archive.display());
+    println!("cargo:rustc-env=PLUTO_RUNTIME_ARCHIVE={}", archive.display());
+}
