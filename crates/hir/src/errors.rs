@@ -54,8 +54,14 @@ pub struct ErrorSummary {
     pub flows: Vec<Callee>,
 }
 
+/// The error summaries of every function of a file (one query per file; it is backdated
+/// when no summary changed, so it stays a firewall).
 #[salsa::tracked(returns(ref))]
-pub fn error_summary(db: &dyn Db, program: Program, f: FnLoc) -> ErrorSummary {
+pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> Vec<(FnLoc, ErrorSummary)> {
+    crate::lower::file_functions(db, file).into_iter().map(|f| (f, error_summary(db, program, f))).collect()
+}
+
+fn error_summary(db: &dyn Db, program: Program, f: FnLoc) -> ErrorSummary {
     let result = infer_fn(db, program, f);
     let mut summary = ErrorSummary::default();
     let mut flow = |callee: &Callee| {
@@ -97,8 +103,13 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     // flow into it.
     let mut sets: Vec<ErrorSet> = vec![Vec::new(); functions.len()];
     let mut sources: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
+    let summaries: HashMap<FnLoc, &ErrorSummary> = pluto_db::modules::module_graph(db, program)
+        .modules
+        .iter()
+        .flat_map(|m| file_error_summaries(db, program, m.file).iter().map(|(f, s)| (*f, s)))
+        .collect();
     for (i, f) in functions.iter().enumerate() {
-        let summary = error_summary(db, program, *f);
+        let summary = summaries[f];
         let flows = |callee: &Callee, set: &mut ErrorSet, sources: &mut Vec<usize>| match callee {
             Callee::Fn(g) => sources.extend(implementations(db, map, *g).iter().filter_map(|g| index.get(g))),
             Callee::Remote(g) => {

@@ -263,8 +263,21 @@ impl Signature {
     }
 }
 
+/// The signatures of every function of a file: one query per file rather than per
+/// function keeps the number of memoized results (and the work of re-validating them
+/// after an edit) small.
 #[salsa::tracked(returns(ref))]
-pub fn fn_signature(db: &dyn Db, program: Program, f: FnLoc) -> Signature {
+pub fn file_signatures(db: &dyn Db, program: Program, file: SourceFile) -> Vec<(FnLoc, Signature)> {
+    file_functions(db, file).into_iter().map(|f| (f, signature_of(db, program, f))).collect()
+}
+
+/// The signature of a function, from its file's signatures.
+pub fn fn_signature(db: &dyn Db, program: Program, f: FnLoc) -> &Signature {
+    let all = file_signatures(db, program, f.file());
+    &all.iter().find(|(g, _)| *g == f).expect("every function of a file has a signature").1
+}
+
+fn signature_of(db: &dyn Db, program: Program, f: FnLoc) -> Signature {
     let map = def_map(db, program);
     let sig = f.sig(db);
     let mut generics = f.container().map(|c| item_generics(db, c.parent().unwrap_or(c))).unwrap_or_default();

@@ -10,11 +10,11 @@ use pluto_db::{FilePath, MemoryLoader, RootDatabase};
 /// `item_tree`, `ast_id_map`, `decl_green`) that must re-run to notice an edit.
 const SEMANTIC: &[&str] = &[
     "def_map",
-    "fn_signature",
+    "file_signatures",
     "adt_data",
     "infer_fn",
     "error_sets",
-    "error_summary",
+    "file_error_summaries",
     "file_error_diagnostics",
     "declaration_diagnostics",
     "program_semantic_diagnostics",
