@@ -21,10 +21,18 @@ fn main() {
         // The outer build's flags (coverage, sanitizers) are not the runtime's.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        // The archive is embedded in every `pluto`: no debug info of its own.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .status()
         .expect("cannot run cargo to build the Pluto runtime");
     assert!(status.success(), "building the Pluto runtime failed");
-    let archive = target_dir.join("release/libpluto_runtime.a");
-    assert!(archive.exists(), "the runtime archive is missing at {}", archive.display());
+    let built = target_dir.join("release/libpluto_runtime.a");
+    assert!(built.exists(), "the runtime archive is missing at {}", built.display());
+    // The standard library inside the archive carries debug info; without it the
+    // archive (and so `pluto`) is several times smaller. Where `strip` is missing the
+    // archive is embedded as built.
+    let archive = out_dir.join("libpluto_runtime.a");
+    std::fs::copy(&built, &archive).expect("copy the runtime archive");
+    let _ = Command::new("strip").arg("--strip-debug").arg(&archive).status();
     println!("cargo:rustc-env=PLUTO_RUNTIME_ARCHIVE={}", archive.display());
 }
