@@ -54,6 +54,46 @@ pub unsafe extern "C" fn pluto_print_str(ptr: *const u8, len: i64) {
     let _ = out.write_all(b"\n");
 }
 
+thread_local! {
+    /// The line `print` of an interpolated string is assembling.
+    static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Appends UTF-8 bytes `ptr[..len]` to the line being printed.
+///
+/// # Safety
+/// `ptr` must point to `len` readable bytes of UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_line_str(ptr: *const u8, len: i64) {
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
+    LINE.with(|l| l.borrow_mut().push_str(&String::from_utf8_lossy(bytes)));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_line_int(value: i64) {
+    LINE.with(|l| l.borrow_mut().push_str(&value.to_string()));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_line_float(value: f64) {
+    LINE.with(|l| l.borrow_mut().push_str(&value.to_string()));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_line_bool(value: i8) {
+    LINE.with(|l| l.borrow_mut().push_str(if value != 0 { "true" } else { "false" }));
+}
+
+/// Prints the assembled line and starts a new one.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_line_end() {
+    LINE.with(|l| {
+        let mut line = l.borrow_mut();
+        let _ = writeln!(out(), "{line}");
+        line.clear();
+    });
+}
+
 /// A runtime fault in `main`: prints it with its source location and exits with 101.
 ///
 /// # Safety

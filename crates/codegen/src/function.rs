@@ -384,6 +384,7 @@ impl Lowerer<'_, '_> {
             }
             ast::Expr::CallExpr(call) => self.call(call, &ty),
             ast::Expr::IfExpr(i) => self.if_expr(i, &ty),
+            ast::Expr::MatchExpr(m) => self.match_expr(m, &ty),
             ast::Expr::BlockExpr(b) => match b.block() {
                 Some(block) => self.block(&block),
                 None => Ok(None),
@@ -585,18 +586,44 @@ impl Lowerer<'_, '_> {
 
     fn print(&mut self, arg: &ast::Expr) -> Result<()> {
         if let ast::Expr::StringLit(s) = arg {
-            let mut text = String::new();
-            for part in s.parts() {
+            let parts: Vec<ast::StringPart> = s.parts().collect();
+            if parts.iter().all(|p| matches!(p, ast::StringPart::Text(_))) {
+                let text: String = parts
+                    .iter()
+                    .map(|p| match p {
+                        ast::StringPart::Text(t) => unescape(t.text()),
+                        ast::StringPart::Interpolation(_) => String::new(),
+                    })
+                    .collect();
+                let (ptr, len) = self.string_constant(&text)?;
+                let f = self.module.declare_func_in_func(self.globals.runtime.print_str, self.b.func);
+                self.b.ins().call(f, &[ptr, len]);
+                return Ok(());
+            }
+            // An interpolated line: the runtime assembles it piece by piece.
+            for part in parts {
                 match part {
-                    ast::StringPart::Text(t) => text.push_str(&unescape(t.text())),
-                    ast::StringPart::Interpolation(_) => {
-                        return Err(self.unsupported(arg.syntax(), "string interpolation"));
+                    ast::StringPart::Text(t) => {
+                        let (ptr, len) = self.string_constant(&unescape(t.text()))?;
+                        let f = self.module.declare_func_in_func(self.globals.runtime.line_str, self.b.func);
+                        self.b.ins().call(f, &[ptr, len]);
+                    }
+                    ast::StringPart::Interpolation(i) => {
+                        let e = i.expr().ok_or_else(|| self.unsupported(arg.syntax(), "an empty interpolation"))?;
+                        let runtime = match self.ty_of(e.syntax()) {
+                            Ty::Int => self.globals.runtime.line_int,
+                            Ty::Float => self.globals.runtime.line_float,
+                            Ty::Bool => self.globals.runtime.line_bool,
+                            _ => return Err(self.unsupported(e.syntax(), "interpolating values of this type")),
+                        };
+                        let v = self.value(&e)?;
+                        let f = self.module.declare_func_in_func(runtime, self.b.func);
+                        self.b.ins().call(f, &[v]);
                     }
                 }
             }
-            let (ptr, len) = self.string_constant(&text)?;
-            let f = self.module.declare_func_in_func(self.globals.runtime.print_str, self.b.func);
-            self.b.ins().call(f, &[ptr, len]);
+            let f = self.module.declare_func_in_func(self.globals.runtime.line_end, self.b.func);
+            self.b.ins().call(f, &[]);
             return Ok(());
         }
         let ty = self.ty_of(arg.syntax());
@@ -610,6 +637,65 @@ impl Lowerer<'_, '_> {
         let f = self.module.declare_func_in_func(runtime, self.b.func);
         self.b.ins().call(f, &[v]);
         Ok(())
+    }
+
+    /// `match` on an `int` or `bool`: literal arms tested in order, `_` or a binding for
+    /// the rest (checking made sure the arms are exhaustive).
+    fn match_expr(&mut self, m: &ast::MatchExpr, ty: &Ty) -> Result<Option<Value>> {
+        let scrutinee = m.scrutinee().ok_or_else(|| self.unsupported(m.syntax(), "this `match`"))?;
+        let scrutinee_ty = self.ty_of(scrutinee.syntax());
+        if !matches!(scrutinee_ty, Ty::Int | Ty::Bool) {
+            return Err(self.unsupported(m.syntax(), "`match` on values other than `int` and `bool`"));
+        }
+        let value = self.value(&scrutinee)?;
+        let result_type = machine_type(ty).map_err(|what| self.unsupported(m.syntax(), &what))?;
+        let done = self.b.create_block();
+        if let Some(t) = result_type {
+            self.b.append_block_param(done, t);
+        }
+        for arm in m.arms() {
+            let body_block = self.b.create_block();
+            let next = self.b.create_block();
+            self.scopes.push(HashMap::new());
+            match arm.pattern() {
+                Some(ast::Pattern::LiteralPat(p)) => {
+                    let literal = p.literal().ok_or_else(|| self.unsupported(arm.syntax(), "this pattern"))?;
+                    let mut expected = self.value(&literal)?;
+                    if p.is_negative() {
+                        expected = self.b.ins().ineg(expected);
+                    }
+                    let hit = self.b.ins().icmp(IntCC::Equal, value, expected);
+                    self.b.ins().brif(hit, body_block, &[], next, &[]);
+                }
+                Some(ast::Pattern::WildcardPat(_)) => {
+                    self.b.ins().jump(body_block, &[]);
+                }
+                Some(ast::Pattern::IdentPat(p)) => {
+                    let name = p.name().map(|n| n.text()).unwrap_or_default();
+                    self.declare(&name, scrutinee_ty.clone(), Some(value))?;
+                    self.b.ins().jump(body_block, &[]);
+                }
+                _ => return Err(self.unsupported(arm.syntax(), "this pattern")),
+            }
+            self.b.switch_to_block(body_block);
+            self.filled = false;
+            let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
+            let v = self.expr(&body)?;
+            match (result_type, v) {
+                (Some(_), Some(v)) => self.jump(done, &[v]),
+                (Some(_), None) if !self.filled => return Err(self.unsupported(arm.syntax(), "this arm as a value")),
+                _ => self.jump(done, &[]),
+            }
+            self.scopes.pop();
+            self.b.switch_to_block(next);
+            self.filled = false;
+        }
+        // Exhaustiveness was checked: falling through every arm cannot happen.
+        self.b.ins().trap(TrapCode::unwrap_user(3));
+        self.filled = true;
+        self.b.switch_to_block(done);
+        self.filled = false;
+        Ok(result_type.map(|_| self.b.block_params(done)[0]))
     }
 
     fn if_expr(&mut self, i: &ast::IfExpr, ty: &Ty) -> Result<Option<Value>> {

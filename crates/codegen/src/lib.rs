@@ -58,6 +58,11 @@ pub(crate) struct Runtime {
     pub print_float: FuncId,
     pub print_bool: FuncId,
     pub print_str: FuncId,
+    pub line_str: FuncId,
+    pub line_int: FuncId,
+    pub line_float: FuncId,
+    pub line_bool: FuncId,
+    pub line_end: FuncId,
     pub fault: FuncId,
 }
 
@@ -113,6 +118,11 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
         print_float: declare(&mut module, "pluto_print_float", &[types::F64], None)?,
         print_bool: declare(&mut module, "pluto_print_bool", &[types::I8], None)?,
         print_str: declare(&mut module, "pluto_print_str", &[pointer, types::I64], None)?,
+        line_str: declare(&mut module, "pluto_line_str", &[pointer, types::I64], None)?,
+        line_int: declare(&mut module, "pluto_line_int", &[types::I64], None)?,
+        line_float: declare(&mut module, "pluto_line_float", &[types::F64], None)?,
+        line_bool: declare(&mut module, "pluto_line_bool", &[types::I8], None)?,
+        line_end: declare(&mut module, "pluto_line_end", &[], None)?,
         fault: declare(&mut module, "pluto_fault", &[types::I32, pointer, types::I64, types::I64], None)?,
     };
 
