@@ -681,11 +681,7 @@ impl Lowerer<'_, '_> {
             self.filled = false;
             let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
             let v = self.expr(&body)?;
-            match (result_type, v) {
-                (Some(_), Some(v)) => self.jump(done, &[v]),
-                (Some(_), None) if !self.filled => return Err(self.unsupported(arm.syntax(), "this arm as a value")),
-                _ => self.jump(done, &[]),
-            }
+            self.finish_branch(done, result_type, v, arm.syntax())?;
             self.scopes.pop();
             self.b.switch_to_block(next);
             self.filled = false;
@@ -696,6 +692,24 @@ impl Lowerer<'_, '_> {
         self.b.switch_to_block(done);
         self.filled = false;
         Ok(result_type.map(|_| self.b.block_params(done)[0]))
+    }
+
+    /// Ends a branch of an `if` or `match` by jumping to `done`, passing its value when
+    /// the construct produces one (a branch that already left, by `return` or `break`,
+    /// passes nothing).
+    fn finish_branch(
+        &mut self,
+        done: ir::Block,
+        result_type: Option<types::Type>,
+        value: Option<Value>,
+        node: &SyntaxNode,
+    ) -> Result<()> {
+        match (result_type, value) {
+            (Some(_), Some(v)) => self.jump(done, &[v]),
+            (Some(_), None) if !self.filled => return Err(self.unsupported(node, "this branch as a value")),
+            _ => self.jump(done, &[]),
+        }
+        Ok(())
     }
 
     fn if_expr(&mut self, i: &ast::IfExpr, ty: &Ty) -> Result<Option<Value>> {
@@ -719,12 +733,7 @@ impl Lowerer<'_, '_> {
             Some(b) => self.block(&b)?,
             None => None,
         };
-        let args: Vec<Value> = if result_type.is_some() { then_value.into_iter().collect() } else { Vec::new() };
-        if result_type.is_none() || !args.is_empty() || self.filled {
-            self.jump(done, &args);
-        } else {
-            return Err(self.unsupported(i.syntax(), "this `if` as a value"));
-        }
+        self.finish_branch(done, result_type, then_value, i.syntax())?;
 
         self.b.switch_to_block(else_block);
         self.filled = false;
@@ -733,12 +742,7 @@ impl Lowerer<'_, '_> {
             Some(ast::ElseBranch::If(nested)) => self.if_expr(&nested, ty)?,
             None => None,
         };
-        let args: Vec<Value> = if result_type.is_some() { else_value.into_iter().collect() } else { Vec::new() };
-        if result_type.is_none() || !args.is_empty() || self.filled {
-            self.jump(done, &args);
-        } else {
-            return Err(self.unsupported(i.syntax(), "this `if` as a value"));
-        }
+        self.finish_branch(done, result_type, else_value, i.syntax())?;
 
         self.b.switch_to_block(done);
         self.filled = false;
