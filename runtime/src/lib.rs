@@ -13,11 +13,53 @@ unsafe extern "C" {
 /// The C entry point of every Pluto executable.
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    install_fault_handlers();
     let outcome = std::panic::catch_unwind(|| unsafe { pluto_main() });
     let _ = std::io::stdout().flush();
     match outcome {
         Ok(()) => 0,
         Err(_) => 101,
+    }
+}
+
+/// Turns a stack overflow (or any invalid memory access) into a fault that exits with
+/// status 101, instead of the process dying by a signal. The handler runs on its own
+/// stack, since the overflowed one has no room left.
+fn install_fault_handlers() {
+    const SIZE: usize = 64 * 1024;
+    // SAFETY: plain POSIX calls; the alternate stack is leaked on purpose (it lives as
+    // long as the process) and the handler only calls async-signal-safe functions.
+    unsafe {
+        let stack = libc::mmap(
+            std::ptr::null_mut(),
+            SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if stack == libc::MAP_FAILED {
+            return;
+        }
+        let alternate = libc::stack_t { ss_sp: stack, ss_flags: 0, ss_size: SIZE };
+        if libc::sigaltstack(&alternate, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_fault as extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+        action.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut());
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_fault(_signal: i32, _info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
+    const MESSAGE: &[u8] = b"fault: stack overflow (recursion too deep)\n";
+    // SAFETY: `write` and `_exit` are async-signal-safe.
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::_exit(101);
     }
 }
 
