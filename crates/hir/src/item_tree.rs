@@ -45,9 +45,9 @@ pub struct AstIdMap {
 
 impl AstIdMap {
     fn of(root: &SyntaxNode) -> AstIdMap {
-        let mut ptrs = Vec::new();
-        collect_decls(root, &mut ptrs);
-        AstIdMap { ptrs }
+        let mut nodes = Vec::new();
+        collect_ids(root, &mut nodes);
+        AstIdMap { ptrs: nodes.iter().map(SyntaxNodePtr::new).collect() }
     }
 
     pub fn range(&self, id: AstId) -> TextRange {
@@ -64,24 +64,6 @@ impl AstIdMap {
 
     pub fn is_empty(&self) -> bool {
         self.ptrs.is_empty()
-    }
-}
-
-/// Pre-order over declarations, descending into member lists, variant lists and field
-/// lists but never into blocks.
-fn collect_decls(node: &SyntaxNode, out: &mut Vec<SyntaxNodePtr<PlutoLang>>) {
-    for child in node.children() {
-        let kind = child.kind();
-        if is_decl(kind) {
-            out.push(SyntaxNodePtr::new(&child));
-        }
-        if matches!(kind, SyntaxKind::BLOCK) {
-            continue;
-        }
-        if is_decl(kind) || matches!(kind, SyntaxKind::MEMBER_LIST | SyntaxKind::VARIANT_LIST | SyntaxKind::FIELD_LIST)
-        {
-            collect_decls(&child, out);
-        }
     }
 }
 
@@ -382,6 +364,8 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     tree
 }
 
+/// Declarations in `AstId` order: pre-order, descending into member, variant and field
+/// lists but never into blocks. `AstIdMap` and the item tree both number by this walk.
 fn collect_ids(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
     for child in node.children() {
         let kind = child.kind();
