@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use pluto_db::workspace::discover_programs;
+use pluto_db::workspace::{discover_programs, pluto_files};
 use pluto_db::{Db, Diagnostic, FilePath, RootDatabase, Severity};
 use pluto_hir::diagnostics::program_diagnostics;
 
@@ -92,9 +92,10 @@ fn programs_for_path(db: &RootDatabase, path: &Path) -> Result<Vec<pluto_db::Pro
     let metadata =
         std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
     if metadata.is_dir() {
-        let mut found = Vec::new();
-        collect_pluto_files(path, &mut found)
-            .map_err(|e| format!("cannot read directory `{}`: {}", path.display(), io_reason(&e)))?;
+        let (found, unreadable) = pluto_files(path, true);
+        if let Some((dir, e)) = unreadable.first() {
+            return Err(format!("cannot read directory `{}`: {}", dir.display(), io_reason(e)));
+        }
         let candidates: Vec<FilePath> = found.iter().map(FilePath::disk).collect();
         return Ok(discover_programs(db, &candidates));
     }
@@ -106,35 +107,10 @@ fn programs_for_path(db: &RootDatabase, path: &Path) -> Result<Vec<pluto_db::Pro
     }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut candidates = vec![target.clone()];
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut siblings: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_pluto_file(p)).collect();
-        siblings.sort();
-        candidates.extend(siblings.iter().map(FilePath::disk).filter(|p| *p != target));
-    }
+    let (siblings, _) = pluto_files(dir, false);
+    candidates.extend(siblings.iter().map(FilePath::disk).filter(|p| *p != target));
     let programs = discover_programs(db, &candidates);
     Ok(programs.into_iter().filter(|p| pluto_db::modules::module_graph(db, *p).contains(file)).collect())
-}
-
-fn is_pluto_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "pluto") && path.is_file()
-}
-
-/// Every `.pluto` file below `dir`, skipping hidden directories and build outputs.
-fn collect_pluto_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                collect_pluto_files(&path, out)?;
-            }
-        } else if is_pluto_file(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn io_reason(error: &std::io::Error) -> String {

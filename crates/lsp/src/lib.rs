@@ -11,9 +11,10 @@ mod convert;
 
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use pluto_db::workspace::pluto_files;
 use pluto_db::{Db, FilePath, RootDatabase};
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -223,22 +224,6 @@ fn path_of(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
 
-/// The `.pluto` files in `dir` and below (skipping hidden and build directories).
-fn pluto_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if path.is_dir() {
-            if depth < 16 && !name.starts_with('.') && name != "target" && name != "node_modules" {
-                pluto_files(&path, out, depth + 1);
-            }
-        } else if path.extension().is_some_and(|e| e == "pluto") {
-            out.push(path);
-        }
-    }
-}
-
 /// Applies document events in order, then publishes the diagnostics of every file of
 /// the affected programs.
 async fn apply_events(
@@ -258,10 +243,7 @@ async fn apply_events(
                     let file_path = FilePath::disk(&path);
                     state.db.open_file(&file_path);
                     state.db.set_file_text(&file_path, text);
-                    let mut siblings = Vec::new();
-                    if let Some(dir) = path.parent() {
-                        pluto_files(dir, &mut siblings, 16);
-                    }
+                    let siblings = path.parent().map(|dir| pluto_files(dir, false).0).unwrap_or_default();
                     let before = state.candidates.len();
                     state.candidates.insert(file_path);
                     state.candidates.extend(siblings.iter().map(FilePath::disk));
@@ -341,8 +323,8 @@ impl LanguageServer for Backend {
         {
             let mut state = self.state.lock().unwrap();
             for root in roots {
-                let mut files = Vec::new();
-                pluto_files(&root, &mut files, 0);
+                // An editor works with what it can read: unreadable directories are skipped.
+                let (files, _) = pluto_files(&root, true);
                 state.candidates.extend(files.iter().map(FilePath::disk));
             }
             state.rediscover();
