@@ -36,7 +36,7 @@ pub fn range_of(index: &LineIndex, text: &str, range: TextRange) -> lsp::Range {
 
 pub fn lsp_diagnostic(db: &dyn Db, d: &Diagnostic, uri: &Uri) -> lsp::Diagnostic {
     let text = d.file.text(db);
-    let index = LineIndex::new(text);
+    let index = pluto_db::modules::line_index(db, d.file);
     let mut message = d.message.clone();
     if let Some(hint) = &d.hint {
         message.push_str(&format!("\nhint: {hint}"));
@@ -46,12 +46,12 @@ pub fn lsp_diagnostic(db: &dyn Db, d: &Diagnostic, uri: &Uri) -> lsp::Diagnostic
         .iter()
         .filter(|l| l.file == d.file)
         .map(|l| lsp::DiagnosticRelatedInformation {
-            location: lsp::Location { uri: uri.clone(), range: range_of(&index, text, l.range) },
+            location: lsp::Location { uri: uri.clone(), range: range_of(index, text, l.range) },
             message: l.message.clone(),
         })
         .collect::<Vec<_>>();
     lsp::Diagnostic {
-        range: range_of(&index, text, d.range),
+        range: range_of(index, text, d.range),
         severity: Some(match d.severity {
             Severity::Error => lsp::DiagnosticSeverity::ERROR,
             Severity::Warning => lsp::DiagnosticSeverity::WARNING,

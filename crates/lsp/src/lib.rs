@@ -14,6 +14,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use pluto_db::modules::line_index;
 use pluto_db::workspace::pluto_files;
 use pluto_db::{Db, FilePath, RootDatabase};
 use tokio::sync::mpsc;
@@ -124,9 +125,7 @@ impl Backend {
         self.with_snapshot(move |db, programs| {
             let file = db.file(&FilePath::disk(&path));
             let program = pluto_ide::programs_of(db, programs, file).into_iter().next()?;
-            let text = file.text(db);
-            let index = pluto_db::LineIndex::new(text);
-            f(db, program, file, text, &index)
+            f(db, program, file, file.text(db), line_index(db, file))
         })
         .await
     }
@@ -152,9 +151,7 @@ fn location_of(db: &RootDatabase, nav: &pluto_ide::NavTarget) -> Option<Location
         // The standard library lives in the binary: hand editors a read-only copy.
         FilePath::Std(rel) => Uri::from_file_path(stdlib_copy(rel, nav.file.text(db))?)?,
     };
-    let text = nav.file.text(db);
-    let index = pluto_db::LineIndex::new(text);
-    Some(Location { uri, range: range_of(&index, text, nav.range) })
+    Some(Location { uri, range: range_of(line_index(db, nav.file), nav.file.text(db), nav.range) })
 }
 
 /// Writes a standard library module to a temporary directory so that editors can open
@@ -444,11 +441,10 @@ impl LanguageServer for Backend {
         let symbols = self
             .with_snapshot(move |db, _| {
                 let file = db.file(&FilePath::disk(&path));
-                let text = file.text(db);
-                let index = pluto_db::LineIndex::new(text);
+                let (text, index) = (file.text(db), line_index(db, file));
                 pluto_ide::document_symbols(db, file)
                     .into_iter()
-                    .map(|s| document_symbol(&index, text, s))
+                    .map(|s| document_symbol(index, text, s))
                     .collect::<Vec<_>>()
             })
             .await?;
@@ -531,11 +527,9 @@ impl LanguageServer for Backend {
         let hover = self
             .at_position(position, move |db, program, file, offset| {
                 let info = pluto_ide::hover(db, program, file, offset)?;
-                let text = file.text(db);
-                let index = pluto_db::LineIndex::new(text);
                 Some(Hover {
                     contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: info.markdown }),
-                    range: Some(range_of(&index, text, info.range)),
+                    range: Some(range_of(line_index(db, file), file.text(db), info.range)),
                 })
             })
             .await?;
