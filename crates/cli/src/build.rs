@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use pluto_db::{FilePath, RootDatabase, Severity};
+use pluto_db::{FilePath, Program, RootDatabase, Severity};
 
 use crate::ColorChoice;
 use crate::render;
@@ -30,17 +30,22 @@ pub struct RunArgs {
     args: Vec<String>,
 }
 
-/// Checks and compiles the program at `file` into `output`; `Err` holds the exit code.
-fn build_to(file: &Path, output: &Path) -> Result<(), ExitCode> {
+/// The program whose entry is `file`, in a new database; `Err` holds the exit code.
+fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
     if !file.is_file() {
         eprintln!("error: cannot read `{}`: no such file", file.display());
         return Err(ExitCode::from(2));
     }
     let db = RootDatabase::default();
     let program = db.program(&FilePath::disk(file));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    Ok((db, program))
+}
+
+/// Checks and compiles `program` into `output`; `Err` holds the exit code.
+fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> Result<(), ExitCode> {
+    let diagnostics = pluto_hir::diagnostics::program_diagnostics(db, program);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        render::human(&db, &diagnostics, ColorChoice::Auto);
+        render::human(db, &diagnostics, ColorChoice::Auto);
         let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         eprintln!(
             "error: could not compile `{}`: {errors} error{}",
@@ -49,7 +54,7 @@ fn build_to(file: &Path, output: &Path) -> Result<(), ExitCode> {
         );
         return Err(ExitCode::from(1));
     }
-    let object = pluto_codegen::compile(&db, program).map_err(|e| {
+    let object = pluto_codegen::compile(db, program).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(1)
     })?;
@@ -62,17 +67,18 @@ fn build_to(file: &Path, output: &Path) -> Result<(), ExitCode> {
 
 pub fn build(args: BuildArgs) -> ExitCode {
     let output = args.output.unwrap_or_else(|| PathBuf::from(args.file.file_stem().unwrap_or_default()));
-    match build_to(&args.file, &output) {
+    match open_program(&args.file).and_then(|(db, program)| build_to(&db, program, &args.file, &output)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let Some(key) = program_key(&args.file) else {
-        eprintln!("error: cannot read `{}`: no such file", args.file.display());
-        return ExitCode::from(2);
+    let (db, program) = match open_program(&args.file) {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
+    let key = program_key(&db, program);
     let stem = args.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
     let executable = cache_root().join("run").join(format!("{key:016x}")).join(stem);
     if !executable.is_file() {
@@ -82,7 +88,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             eprintln!("error: cannot create `{}`: {e}", dir.display());
             return ExitCode::from(2);
         }
-        if let Err(code) = build_to(&args.file, &executable) {
+        if let Err(code) = build_to(&db, program, &args.file, &executable) {
             return code;
         }
     }
@@ -113,12 +119,7 @@ fn cache_root() -> PathBuf {
 
 /// A hash of everything the executable depends on: the compiler and the text of every
 /// module of the program.
-fn program_key(file: &Path) -> Option<u64> {
-    if !file.is_file() {
-        return None;
-    }
-    let db = RootDatabase::default();
-    let program = db.program(&FilePath::disk(file));
+fn program_key(db: &RootDatabase, program: Program) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     pluto_codegen::RUNTIME_ARCHIVE.len().hash(&mut hasher);
@@ -127,9 +128,9 @@ fn program_key(file: &Path) -> Option<u64> {
         .and_then(|p| std::fs::metadata(p).ok())
         .and_then(|m| m.modified().ok())
         .hash(&mut hasher);
-    for module in &pluto_db::modules::module_graph(&db, program).modules {
-        module.file.path(&db).hash(&mut hasher);
-        module.file.text(&db).hash(&mut hasher);
+    for module in &pluto_db::modules::module_graph(db, program).modules {
+        module.file.path(db).hash(&mut hasher);
+        module.file.text(db).hash(&mut hasher);
     }
-    Some(hasher.finish())
+    hasher.finish()
 }
