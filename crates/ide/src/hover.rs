@@ -131,8 +131,8 @@ fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize)
                         "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `/pluto.{}.{}/{}`\n\n{}",
                         signature_text(db, program, *g),
                         program_name(db, program),
-                        rpc_service(&unit),
-                        rpc_method(&method),
+                        pascal_case(&unit),
+                        pascal_case(&method),
                         errors_text(db, program, *g, true)
                     )
                 }
@@ -157,11 +157,7 @@ fn program_name(db: &dyn Db, program: Program) -> String {
     }
 }
 
-/// The protobuf service of a unit: `auth` → `Auth`, `order_service` → `OrderService`.
-fn rpc_service(unit: &str) -> String {
-    unit.split('_').filter(|s| !s.is_empty()).map(|s| s[..1].to_uppercase() + &s[1..]).collect()
-}
-
-fn rpc_method(name: &str) -> String {
-    rpc_service(name)
+/// Protobuf names of units and functions: `auth` → `Auth`, `verify_token` → `VerifyToken`.
+fn pascal_case(name: &str) -> String {
+    name.split('_').filter(|s| !s.is_empty()).map(|s| s[..1].to_uppercase() + &s[1..]).collect()
 }
