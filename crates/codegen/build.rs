@@ -23,6 +23,8 @@ fn main() {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         // The archive is embedded in every `pluto`: no debug info of its own.
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        // No panic may unwind into generated code.
+        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
         .status()
         .expect("cannot run cargo to build the Pluto runtime");
     assert!(status.success(), "building the Pluto runtime failed");

@@ -1,150 +1,332 @@
-//! One function body to Cranelift IR, reading the types inference recorded. The body is
-//! the declaration's trivia-free tree, so ranges match the inference results; source
-//! lines for faults come from mapping back to the file.
+//! One function to Cranelift IR: the lowering context, locals, statements and control
+//! flow. Bodies are the declarations' trivia-free trees, so ranges match what inference
+//! recorded; source lines for faults come from mapping back to the file.
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{self, InstBuilder, TrapCode, Value, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::{DataDescription, Linkage, Module};
-use cranelift_object::ObjectModule;
+use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program};
-use pluto_hir::infer::{Target, infer_fn};
+use pluto_hir::infer::{CallSite, InferResult, Target, infer_field_default, infer_fn};
 use pluto_hir::item_tree::{Decl, ast_id_map, decl_green, unstrip};
-use pluto_hir::lower::FnLoc;
+use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
 use pluto_hir::ty::Ty;
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
 
-use crate::{CodegenError, Globals, machine_type};
+use crate::layout::{boxed_when_nullable, machine_type};
+use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
 
-struct Loop {
-    header: ir::Block,
-    exit: ir::Block,
+pub(crate) type Result<T> = std::result::Result<T, CodegenError>;
+
+pub(crate) struct Loop {
+    pub header: ir::Block,
+    pub exit: ir::Block,
 }
 
-struct Lowerer<'a, 'b> {
-    db: &'a dyn Db,
-    module: &'a mut ObjectModule,
-    globals: &'a mut Globals,
-    b: FunctionBuilder<'b>,
-    f: FnLoc,
-    types: HashMap<TextRange, Ty>,
-    resolutions: HashMap<TextRange, Target>,
-    scopes: Vec<HashMap<String, (Variable, Ty)>>,
-    loops: Vec<Loop>,
+#[derive(Clone)]
+pub(crate) struct Local {
+    pub var: Variable,
+    pub ty: Ty,
+}
+
+/// How the function being built returns.
+#[derive(Clone)]
+pub(crate) enum Abi {
+    /// A Pluto function: its result in its machine type, then an error word if fallible.
+    Direct { ret: Ty, fallible: bool },
+    /// The closure convention: a result word and an error word.
+    Value { ret: Ty },
+    /// `pluto_main` and initialisers: only an error word.
+    Entry,
+}
+
+/// A closure body waiting to be compiled after the function that creates it.
+pub(crate) struct ClosureJob {
+    pub id: FuncId,
+    pub owner: FnKey,
+    pub node: ast::ClosureExpr,
+    pub real: SyntaxNode,
+    pub captures: Vec<(String, Ty)>,
+}
+
+pub(crate) struct Lowerer<'a, 'b> {
+    pub db: &'a dyn Db,
+    pub program: Program,
+    pub g: &'a mut Globals,
+    pub b: FunctionBuilder<'b>,
+    /// The function whose inference results are used (a closure's enclosing function).
+    pub owner: FnKey,
+    pub types: HashMap<TextRange, Ty>,
+    pub resolutions: HashMap<TextRange, Target>,
+    pub calls: HashMap<TextRange, CallSite>,
+    pub scopes: Vec<HashMap<String, Local>>,
+    pub loops: Vec<Loop>,
     /// The real declaration node, for source lines.
-    real: SyntaxNode,
+    pub real: SyntaxNode,
     /// Whether the current block already ends in a terminator.
-    filled: bool,
+    pub filled: bool,
+    pub abi: Abi,
+    /// Handler blocks of the `catch` expressions being lowered, innermost last.
+    pub catches: Vec<ir::Block>,
 }
 
-type Result<T> = std::result::Result<T, CodegenError>;
+fn results(db: &dyn Db, program: Program, key: FnKey) -> &InferResult {
+    infer_fn(db, program, key.0)
+}
 
-pub(crate) fn build(
-    db: &dyn Db,
-    program: Program,
-    f: FnLoc,
-    module: &mut ObjectModule,
-    globals: &mut Globals,
-    func: &mut ir::Function,
-    builder_context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let sig = f.sig(db);
-    let green = decl_green(db, Decl::new(db, f.file(), sig.ast)).clone().expect("the function exists");
-    let func_node = ast::Fn::cast(SyntaxNode::new_root(green)).expect("a function node");
-    let result = infer_fn(db, program, f);
-    let real = ast_id_map(db, f.file()).node(&parse(db, f.file()).syntax(), sig.ast);
-    let signature = pluto_hir::lower::fn_signature(db, program, f);
-    let mut lowerer = Lowerer {
-        db,
-        module,
-        globals,
-        b: FunctionBuilder::new(func, builder_context),
-        f,
-        types: result.expr_types.iter().cloned().collect(),
-        resolutions: result.resolutions.iter().cloned().collect(),
-        scopes: vec![HashMap::new()],
-        loops: Vec::new(),
-        real,
-        filled: false,
-    };
-    let entry = lowerer.b.create_block();
-    lowerer.b.append_block_params_for_function_params(entry);
-    lowerer.b.switch_to_block(entry);
-    lowerer.b.seal_block(entry);
-    for (i, (name, ty)) in signature.params.iter().enumerate() {
-        let value = lowerer.b.block_params(entry)[i];
-        lowerer.declare(name, ty.clone(), Some(value))?;
-    }
-    let body = func_node.body().expect("functions with bodies only");
-    let value = lowerer.block(&body)?;
-    if !lowerer.filled {
-        match (&signature.ret, value) {
-            (Ty::Void, _) => {
-                lowerer.b.ins().return_(&[]);
-            }
-            (_, Some(v)) => {
-                lowerer.b.ins().return_(&[v]);
-            }
-            // Checking proved every path returns; this end is unreachable.
-            (_, None) => {
-                lowerer.b.ins().trap(TrapCode::unwrap_user(1));
-            }
+impl<'a, 'b> Lowerer<'a, 'b> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: &'a dyn Db,
+        program: Program,
+        g: &'a mut Globals,
+        func: &'b mut ir::Function,
+        context: &'b mut FunctionBuilderContext,
+        owner: FnKey,
+        result: &InferResult,
+        real: SyntaxNode,
+        abi: Abi,
+    ) -> Self {
+        Lowerer {
+            db,
+            program,
+            g,
+            b: FunctionBuilder::new(func, context),
+            owner,
+            types: result.expr_types.iter().cloned().collect(),
+            resolutions: result.resolutions.iter().cloned().collect(),
+            calls: result.calls.iter().map(|c| (c.range, c.clone())).collect(),
+            scopes: vec![HashMap::new()],
+            loops: Vec::new(),
+            real,
+            filled: false,
+            abi,
+            catches: Vec::new(),
         }
     }
-    lowerer.b.seal_all_blocks();
-    let config = lowerer.module.target_config();
-    lowerer.b.finalize(config);
-    Ok(())
-}
 
-impl Lowerer<'_, '_> {
-    fn unsupported(&self, node: &SyntaxNode, what: &str) -> CodegenError {
+    pub fn start(&mut self) -> ir::Block {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        entry
+    }
+
+    pub fn finish(mut self) {
+        self.b.seal_all_blocks();
+        let config = self.g.module.target_config();
+        self.b.finalize(config);
+    }
+
+    pub fn file(&self) -> pluto_db::SourceFile {
+        self.owner.0.file()
+    }
+
+    pub fn unsupported(&self, node: &SyntaxNode, what: &str) -> CodegenError {
         CodegenError::Unsupported {
             what: what.to_string(),
-            file: self.f.file().path(self.db).to_string(),
+            file: self.file().path(self.db).to_string(),
             line: self.line(node),
         }
     }
 
     /// The 1-based source line of a node of the stripped body.
-    fn line(&self, node: &SyntaxNode) -> u32 {
+    pub fn line(&self, node: &SyntaxNode) -> u32 {
         let offset = unstrip(&self.real, node.text_range().start(), false);
-        let file = self.f.file();
+        let file = self.file();
         let (line, _) = pluto_db::modules::line_index(self.db, file).line_col(file.text(self.db), offset);
         line + 1
     }
 
-    fn ty_of(&self, node: &SyntaxNode) -> Ty {
+    /// The address of a `file:line` C string for faults at `node`.
+    pub fn site(&mut self, node: &SyntaxNode) -> Result<Value> {
+        let text = format!("{}:{}", self.file().path(self.db), self.line(node));
+        let id = self.g.c_string(&text)?;
+        Ok(self.data_addr(id))
+    }
+
+    pub fn data_addr(&mut self, id: DataId) -> Value {
+        let gv = self.g.module.declare_data_in_func(id, self.b.func);
+        self.b.ins().symbol_value(types::I64, gv)
+    }
+
+    pub fn ty_of(&self, node: &SyntaxNode) -> Ty {
         self.types.get(&node.text_range()).cloned().unwrap_or(Ty::Unknown)
     }
 
-    fn declare(&mut self, name: &str, ty: Ty, value: Option<Value>) -> Result<()> {
-        let machine = machine_type(&ty).map_err(|what| CodegenError::Unsupported {
-            what,
-            file: self.f.file().path(self.db).to_string(),
-            line: 0,
-        })?;
-        let Some(machine) = machine else { return Ok(()) };
-        let var = self.b.declare_var(machine);
-        let value = value.unwrap_or_else(|| match machine {
+    // ---- runtime calls and values ------------------------------------------------------------
+
+    /// Calls runtime function `name` (declared on first use) and returns its results.
+    pub fn call_rt(
+        &mut self,
+        name: &'static str,
+        params: &[types::Type],
+        returns: &[types::Type],
+        args: &[Value],
+    ) -> Vec<Value> {
+        let id = self.g.runtime_fn(name, params, returns);
+        let fr = self.g.module.declare_func_in_func(id, self.b.func);
+        let args: Vec<Value> = args.iter().zip(params).map(|(v, t)| self.coerce(*v, *t)).collect();
+        let call = self.b.ins().call(fr, &args);
+        self.b.inst_results(call).to_vec()
+    }
+
+    /// One-result runtime call with word arguments.
+    pub fn rt(&mut self, name: &'static str, args: &[Value]) -> Value {
+        let params = vec![types::I64; args.len()];
+        self.call_rt(name, &params, &[types::I64], args)[0]
+    }
+
+    /// A runtime call with word arguments and no result.
+    pub fn rt_void(&mut self, name: &'static str, args: &[Value]) {
+        let params = vec![types::I64; args.len()];
+        self.call_rt(name, &params, &[], args);
+    }
+
+    /// Reinterprets `v` as machine type `want`: floats and words by bits, bools by
+    /// widening or taking the low byte.
+    pub fn coerce(&mut self, v: Value, want: types::Type) -> Value {
+        let have = self.b.func.dfg.value_type(v);
+        match (have, want) {
+            (a, b) if a == b => v,
+            (types::F64, types::I64) => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            (types::I64, types::F64) => self.b.ins().bitcast(types::F64, MemFlagsData::new(), v),
+            (types::I8, types::I64) => self.b.ins().uextend(types::I64, v),
+            (types::I64, types::I8) => self.b.ins().ireduce(types::I8, v),
+            (types::F64, types::I8) => {
+                let w = self.b.ins().bitcast(types::I64, MemFlagsData::new(), v);
+                self.b.ins().ireduce(types::I8, w)
+            }
+            (types::I8, types::F64) => {
+                let w = self.b.ins().uextend(types::I64, v);
+                self.b.ins().bitcast(types::F64, MemFlagsData::new(), w)
+            }
+            _ => v,
+        }
+    }
+
+    pub fn word(&mut self, v: Value) -> Value {
+        self.coerce(v, types::I64)
+    }
+
+    /// A value of type `from` where one of type `to` is expected: boxes and unboxes
+    /// nullables as their representations require, then fixes the machine type.
+    pub fn convert(&mut self, v: Value, from: &Ty, to: &Ty) -> Value {
+        let v = match (from, to) {
+            (Ty::Nullable(a), Ty::Nullable(b)) if boxed_when_nullable(a) != boxed_when_nullable(b) => {
+                if boxed_when_nullable(a) { self.unbox_or_zero(v) } else { self.box_or_zero(v) }
+            }
+            (Ty::Nullable(_) | Ty::Never | Ty::Unknown, Ty::Nullable(_)) => v,
+            (_, Ty::Nullable(inner)) if boxed_when_nullable(inner) => self.box_value(v),
+            (Ty::Nullable(inner), other) if !matches!(other, Ty::Nullable(_)) && boxed_when_nullable(inner) => {
+                // Narrowed: the value is known not to be none.
+                let w = self.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0);
+                match machine_type(other) {
+                    Some(t) => return self.coerce(w, t),
+                    None => return w,
+                }
+            }
+            _ => v,
+        };
+        match machine_type(to) {
+            Some(t) => self.coerce(v, t),
+            None => v,
+        }
+    }
+
+    pub fn box_value(&mut self, v: Value) -> Value {
+        let eight = self.b.ins().iconst(types::I64, 8);
+        let p = self.rt("pluto_alloc_atomic", &[eight]);
+        let w = self.word(v);
+        self.b.ins().store(MemFlagsData::trusted(), w, p, 0);
+        p
+    }
+
+    fn box_or_zero(&mut self, v: Value) -> Value {
+        self.select_nonzero(v, |l, v| l.box_value(v))
+    }
+
+    fn unbox_or_zero(&mut self, v: Value) -> Value {
+        self.select_nonzero(v, |l, v| l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0))
+    }
+
+    /// `v == 0 ? 0 : f(v)`.
+    fn select_nonzero(&mut self, v: Value, f: impl FnOnce(&mut Self, Value) -> Value) -> Value {
+        let v = self.word(v);
+        let some = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().brif(v, some, &[], done, &[ir::BlockArg::Value(zero)]);
+        self.b.switch_to_block(some);
+        let r = f(self, v);
+        self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    pub fn alloc(&mut self, words: i64, atomic: bool) -> Value {
+        let size = self.b.ins().iconst(types::I64, words.max(1) * 8);
+        self.rt(if atomic { "pluto_alloc_atomic" } else { "pluto_alloc" }, &[size])
+    }
+
+    pub fn load_word(&mut self, object: Value, index: i32, ty: &Ty) -> Value {
+        let t = machine_type(ty).unwrap_or(types::I64);
+        self.b.ins().load(t, MemFlagsData::trusted(), object, index * 8)
+    }
+
+    pub fn store_word(&mut self, object: Value, index: i32, v: Value) {
+        let v = match self.b.func.dfg.value_type(v) {
+            types::I8 => self.word(v),
+            _ => v,
+        };
+        self.b.ins().store(MemFlagsData::trusted(), v, object, index * 8);
+    }
+
+    pub fn zero_of(&mut self, ty: &Ty) -> Option<Value> {
+        machine_type(ty).map(|t| match t {
             types::F64 => self.b.ins().f64const(0.0),
             t => self.b.ins().iconst(t, 0),
-        });
-        self.b.def_var(var, value);
-        self.scopes.last_mut().unwrap().insert(name.to_string(), (var, ty));
+        })
+    }
+
+    /// Calls `pluto_fault` for fault `kind` at `node`; the current block ends.
+    pub fn fault(&mut self, kind: i64, a: Value, b: Value, node: &SyntaxNode) -> Result<()> {
+        let site = self.site(node)?;
+        let k = self.b.ins().iconst(types::I64, kind);
+        self.rt_void("pluto_fault", &[k, a, b, site]);
+        self.b.ins().trap(TrapCode::unwrap_user(2));
+        self.filled = true;
         Ok(())
     }
 
-    fn lookup(&self, name: &str) -> Option<(Variable, Ty)> {
+    // ---- locals and blocks ----------------------------------------------------------------
+
+    pub fn declare(&mut self, name: &str, ty: Ty, value: Option<Value>) {
+        let machine = machine_type(&ty).unwrap_or(types::I64);
+        let var = self.b.declare_var(machine);
+        let value = match value {
+            Some(v) => self.coerce(v, machine),
+            None => match machine {
+                types::F64 => self.b.ins().f64const(0.0),
+                t => self.b.ins().iconst(t, 0),
+            },
+        };
+        self.b.def_var(var, value);
+        self.scopes.last_mut().unwrap().insert(name.to_string(), Local { var, ty });
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Local> {
         self.scopes.iter().rev().find_map(|s| s.get(name).cloned())
     }
 
     /// Starts a fresh (unreachable) block after a terminator, so lowering can go on.
-    fn ensure_open(&mut self) {
+    pub fn ensure_open(&mut self) {
         if self.filled {
             let block = self.b.create_block();
             self.b.switch_to_block(block);
@@ -152,7 +334,12 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    fn jump(&mut self, target: ir::Block, args: &[Value]) {
+    pub fn switch_to(&mut self, block: ir::Block) {
+        self.b.switch_to_block(block);
+        self.filled = false;
+    }
+
+    pub fn jump(&mut self, target: ir::Block, args: &[Value]) {
         if !self.filled {
             let args: Vec<ir::BlockArg> = args.iter().map(|v| ir::BlockArg::Value(*v)).collect();
             self.b.ins().jump(target, &args);
@@ -160,7 +347,46 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    fn block(&mut self, block: &ast::Block) -> Result<Option<Value>> {
+    /// Leaves the function with `value` (converted from `ty`) and error word `error`.
+    pub fn emit_return(&mut self, value: Option<(Value, Ty)>, error: Option<Value>) {
+        if self.filled {
+            return;
+        }
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let error = error.unwrap_or(zero);
+        match self.abi.clone() {
+            Abi::Direct { ret, fallible } => {
+                let mut values = Vec::new();
+                if let Some(t) = machine_type(&ret) {
+                    let v = match value {
+                        Some((v, from)) => self.convert(v, &from, &ret),
+                        None => self.zero_of(&ret).expect("a machine type has a zero"),
+                    };
+                    values.push(self.coerce(v, t));
+                }
+                if fallible {
+                    values.push(error);
+                }
+                self.b.ins().return_(&values);
+            }
+            Abi::Value { ret } => {
+                let v = match value {
+                    Some((v, from)) => {
+                        let v = self.convert(v, &from, &ret);
+                        self.word(v)
+                    }
+                    None => zero,
+                };
+                self.b.ins().return_(&[v, error]);
+            }
+            Abi::Entry => {
+                self.b.ins().return_(&[error]);
+            }
+        }
+        self.filled = true;
+    }
+
+    pub fn block(&mut self, block: &ast::Block) -> Result<Option<Value>> {
         self.scopes.push(HashMap::new());
         let statements: Vec<ast::Stmt> = block.statements().collect();
         let mut value = None;
@@ -183,17 +409,18 @@ impl Lowerer<'_, '_> {
     fn stmt(&mut self, stmt: &ast::Stmt) -> Result<()> {
         match stmt {
             ast::Stmt::LetStmt(s) => {
-                let Some(ast::Pattern::IdentPat(p)) = s.pattern() else {
-                    return Err(self.unsupported(s.syntax(), "patterns other than a name in `let`"));
-                };
-                let name = p.name().map(|n| n.text()).unwrap_or_default();
-                let ty = p.name().map(|n| self.ty_of(n.syntax())).unwrap_or(Ty::Unknown);
                 let value = match s.initializer() {
-                    Some(e) => self.expr(&e)?,
+                    Some(e) => {
+                        let v = self.expr(&e)?;
+                        v.map(|v| (v, self.ty_of(e.syntax())))
+                    }
                     None => None,
                 };
                 self.ensure_open();
-                self.declare(&name, ty, value).map_err(|e| self.with_line(e, s.syntax()))?;
+                match s.pattern() {
+                    Some(pattern) => self.bind(&pattern, value, s.syntax())?,
+                    None => return Err(self.unsupported(s.syntax(), "a `let` without a name")),
+                }
             }
             ast::Stmt::ExprStmt(s) => {
                 if let Some(e) = s.expr() {
@@ -206,50 +433,71 @@ impl Lowerer<'_, '_> {
                 let body = self.b.create_block();
                 let exit = self.b.create_block();
                 self.jump(header, &[]);
-                self.b.switch_to_block(header);
-                self.filled = false;
+                self.switch_to(header);
                 let cond =
                     s.condition().ok_or_else(|| self.unsupported(s.syntax(), "a `while` without a condition"))?;
                 let c = self.value(&cond)?;
                 self.b.ins().brif(c, body, &[], exit, &[]);
-                self.b.switch_to_block(body);
-                self.filled = false;
+                self.switch_to(body);
                 self.loops.push(Loop { header, exit });
                 if let Some(block) = s.body() {
                     self.block(&block)?;
                 }
                 self.loops.pop();
                 self.jump(header, &[]);
-                self.b.switch_to_block(exit);
-                self.filled = false;
+                self.switch_to(exit);
             }
-            ast::Stmt::ForStmt(s) => self.for_range(s)?,
+            ast::Stmt::ForStmt(s) => self.for_loop(s)?,
         }
         Ok(())
     }
 
-    fn with_line(&self, error: CodegenError, node: &SyntaxNode) -> CodegenError {
-        match error {
-            CodegenError::Unsupported { what, file, .. } => {
-                CodegenError::Unsupported { what, file, line: self.line(node) }
+    /// Binds a `let` pattern: a name (typed by inference) or a tuple of names.
+    fn bind(&mut self, pattern: &ast::Pattern, value: Option<(Value, Ty)>, node: &SyntaxNode) -> Result<()> {
+        match pattern {
+            ast::Pattern::IdentPat(p) => {
+                let name = p.name().map(|n| n.text()).unwrap_or_default();
+                let ty = p.name().map(|n| self.ty_of(n.syntax())).unwrap_or(Ty::Unknown);
+                let value = value.map(|(v, from)| self.convert(v, &from, &ty));
+                self.declare(&name, ty, value);
+                Ok(())
             }
-            other => other,
+            ast::Pattern::WildcardPat(_) => Ok(()),
+            _ => Err(self.unsupported(node, "this pattern in `let`")),
         }
     }
 
-    /// `for i in a..b` and `a..=b`: a counted loop.
-    fn for_range(&mut self, s: &ast::ForStmt) -> Result<()> {
-        let Some(ast::Expr::RangeExpr(range)) = s.iterable() else {
-            return Err(self.unsupported(s.syntax(), "`for` over anything but a range"));
+    fn for_loop(&mut self, s: &ast::ForStmt) -> Result<()> {
+        let Some(iterable) = s.iterable() else {
+            return Err(self.unsupported(s.syntax(), "a `for` without anything to iterate"));
         };
         let Some(ast::Pattern::IdentPat(p)) = s.pattern() else {
             return Err(self.unsupported(s.syntax(), "`for` patterns other than a name"));
         };
-        let (Some(start), Some(end)) = (range.start(), range.end()) else {
-            return Err(self.unsupported(s.syntax(), "open ranges"));
+        let name = p.name().map(|n| n.text()).unwrap_or_default();
+        // Ranges count; arrays (and map keys, sets) walk their elements by index.
+        let (start, end, inclusive, items, element) = match &iterable {
+            ast::Expr::RangeExpr(range) => {
+                let (Some(start), Some(end)) = (range.start(), range.end()) else {
+                    return Err(self.unsupported(s.syntax(), "open ranges"));
+                };
+                let start = self.value(&start)?;
+                let end = self.value(&end)?;
+                (start, end, range.is_inclusive(), None, Ty::Int)
+            }
+            other => {
+                let ty = self.ty_of(other.syntax());
+                let v = self.value(other)?;
+                let (array, element) = match &ty {
+                    Ty::Array(t) => (v, (**t).clone()),
+                    Ty::Map(k, _) => (self.rt("pluto_map_keys", &[v]), (**k).clone()),
+                    Ty::Set(t) => (self.rt("pluto_map_keys", &[v]), (**t).clone()),
+                    _ => return Err(self.unsupported(s.syntax(), "`for` over this type")),
+                };
+                let zero = self.b.ins().iconst(types::I64, 0);
+                (zero, zero, false, Some(array), element)
+            }
         };
-        let start = self.value(&start)?;
-        let end = self.value(&end)?;
         let counter = self.b.declare_var(types::I64);
         self.b.def_var(counter, start);
         let header = self.b.create_block();
@@ -257,18 +505,34 @@ impl Lowerer<'_, '_> {
         let step = self.b.create_block();
         let exit = self.b.create_block();
         self.jump(header, &[]);
-        self.b.switch_to_block(header);
-        self.filled = false;
+        self.switch_to(header);
         let i = self.b.use_var(counter);
-        let cc = if range.is_inclusive() { IntCC::SignedLessThanOrEqual } else { IntCC::SignedLessThan };
-        let go = self.b.ins().icmp(cc, i, end);
+        let go = match items {
+            Some(array) => {
+                let len = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 0);
+                self.b.ins().icmp(IntCC::SignedLessThan, i, len)
+            }
+            None => {
+                let cc = if inclusive { IntCC::SignedLessThanOrEqual } else { IntCC::SignedLessThan };
+                self.b.ins().icmp(cc, i, end)
+            }
+        };
         self.b.ins().brif(go, body, &[], exit, &[]);
-        self.b.switch_to_block(body);
-        self.filled = false;
+        self.switch_to(body);
         self.scopes.push(HashMap::new());
-        let name = p.name().map(|n| n.text()).unwrap_or_default();
         let current = self.b.use_var(counter);
-        self.declare(&name, Ty::Int, Some(current))?;
+        let value = match items {
+            Some(array) => {
+                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 16);
+                let offset = self.b.ins().ishl_imm_u(current, 3);
+                let addr = self.b.ins().iadd(data, offset);
+                let t = machine_type(&element).unwrap_or(types::I64);
+                self.b.ins().load(t, MemFlagsData::trusted(), addr, 0)
+            }
+            None => current,
+        };
+        let declared = p.name().map(|n| self.ty_of(n.syntax())).filter(|t| !t.is_unknown()).unwrap_or(element);
+        self.declare(&name, declared, Some(value));
         self.loops.push(Loop { header: step, exit });
         if let Some(block) = s.body() {
             self.block(&block)?;
@@ -276,530 +540,354 @@ impl Lowerer<'_, '_> {
         self.loops.pop();
         self.scopes.pop();
         self.jump(step, &[]);
-        self.b.switch_to_block(step);
-        self.filled = false;
+        self.switch_to(step);
         let i = self.b.use_var(counter);
-        // `0..=i64::MAX` must not wrap around forever.
-        let at_end = self.b.ins().icmp(IntCC::Equal, i, end);
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.def_var(counter, next);
-        self.b.ins().brif(at_end, exit, &[], header, &[]);
-        self.b.switch_to_block(exit);
-        self.filled = false;
+        if items.is_none() {
+            // `0..=i64::MAX` must not wrap around forever.
+            let at_end = self.b.ins().icmp(IntCC::Equal, i, end);
+            self.b.ins().brif(at_end, exit, &[], header, &[]);
+        } else {
+            self.b.ins().jump(header, &[]);
+        }
+        self.switch_to(exit);
         Ok(())
     }
 
     fn assign(&mut self, s: &ast::AssignStmt) -> Result<()> {
-        let Some(ast::Expr::PathExpr(target)) = s.target() else {
-            return Err(self.unsupported(s.syntax(), "assignment to anything but a local variable"));
-        };
-        let name = target.name_ref().map(|n| n.text()).unwrap_or_default();
-        let (var, ty) = self.lookup(&name).ok_or_else(|| self.unsupported(s.syntax(), "this assignment"))?;
+        let target = s.target().ok_or_else(|| self.unsupported(s.syntax(), "an assignment without a target"))?;
         let value = s.value().ok_or_else(|| self.unsupported(s.syntax(), "an assignment without a value"))?;
-        let v = self.value(&value)?;
         let op = s.op().map(|t| t.kind()).unwrap_or(SyntaxKind::EQ);
-        let new = if op == SyntaxKind::EQ {
-            v
-        } else {
-            let old = self.b.use_var(var);
-            let binary = match op {
-                SyntaxKind::PLUS_EQ => SyntaxKind::PLUS,
-                SyntaxKind::MINUS_EQ => SyntaxKind::MINUS,
-                SyntaxKind::STAR_EQ => SyntaxKind::STAR,
-                SyntaxKind::SLASH_EQ => SyntaxKind::SLASH,
-                _ => SyntaxKind::PERCENT,
-            };
-            self.arith(binary, &ty, old, v, s.syntax())?
-        };
-        self.b.def_var(var, new);
-        Ok(())
-    }
-
-    /// An expression that must produce a value.
-    fn value(&mut self, e: &ast::Expr) -> Result<Value> {
-        self.expr(e)?.ok_or_else(|| self.unsupported(e.syntax(), "this expression as a value"))
-    }
-
-    fn expr(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
-        self.ensure_open();
-        let ty = self.ty_of(e.syntax());
-        match e {
-            ast::Expr::Literal(l) => {
-                let token = l.token().expect("literals have a token");
-                let v = match token.kind() {
-                    SyntaxKind::INT_NUMBER if ty == Ty::Float => {
-                        let n = parse_int(token.text()).ok_or_else(|| self.unsupported(e.syntax(), "this number"))?;
-                        self.b.ins().f64const(n as f64)
-                    }
-                    SyntaxKind::INT_NUMBER => {
-                        let n = parse_int(token.text()).ok_or_else(|| self.unsupported(e.syntax(), "this number"))?;
-                        self.b.ins().iconst(types::I64, n)
-                    }
-                    SyntaxKind::FLOAT_NUMBER => {
-                        let n: f64 = token
-                            .text()
-                            .replace('_', "")
-                            .parse()
-                            .map_err(|_| self.unsupported(e.syntax(), "this number"))?;
-                        self.b.ins().f64const(n)
-                    }
-                    SyntaxKind::TRUE_KW => self.b.ins().iconst(types::I8, 1),
-                    SyntaxKind::FALSE_KW => self.b.ins().iconst(types::I8, 0),
-                    _ => return Err(self.unsupported(e.syntax(), "`none`")),
-                };
-                Ok(Some(v))
+        let written_ty = self.ty_of(target.syntax());
+        let compute = |l: &mut Self, old: Option<Value>, target_ty: &Ty| -> Result<Value> {
+            let value_ty = l.ty_of(value.syntax());
+            let v = l.value(&value)?;
+            match old {
+                None => Ok(l.convert(v, &value_ty, target_ty)),
+                Some(old) => {
+                    let binary = match op {
+                        SyntaxKind::PLUS_EQ => SyntaxKind::PLUS,
+                        SyntaxKind::MINUS_EQ => SyntaxKind::MINUS,
+                        SyntaxKind::STAR_EQ => SyntaxKind::STAR,
+                        SyntaxKind::SLASH_EQ => SyntaxKind::SLASH,
+                        _ => SyntaxKind::PERCENT,
+                    };
+                    l.arith(binary, target_ty, old, v, s.syntax())
+                }
             }
+        };
+        match &target {
             ast::Expr::PathExpr(p) => {
                 let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
-                match self.lookup(&name) {
-                    Some((var, _)) => Ok(Some(self.b.use_var(var))),
-                    None => Err(self.unsupported(e.syntax(), "functions as values")),
-                }
+                let local = self.lookup(&name).ok_or_else(|| self.unsupported(s.syntax(), "this assignment"))?;
+                let target_ty = if written_ty.is_unknown() { local.ty.clone() } else { written_ty.clone() };
+                let old = (op != SyntaxKind::EQ).then(|| self.b.use_var(local.var));
+                let old = old.map(|v| self.convert(v, &local.ty, &target_ty));
+                let new = compute(self, old, &target_ty)?;
+                let new = self.convert(new, &target_ty, &local.ty);
+                self.b.def_var(local.var, new);
             }
-            ast::Expr::ParenExpr(p) => match p.expr() {
-                Some(inner) => self.expr(&inner),
-                None => Ok(None),
-            },
-            ast::Expr::PrefixExpr(p) => {
-                let operand = p.expr().ok_or_else(|| self.unsupported(e.syntax(), "this expression"))?;
-                let v = self.value(&operand)?;
-                let is_not = p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG);
-                Ok(Some(match (is_not, &ty) {
-                    (true, _) => self.b.ins().bxor_imm_s(v, 1),
-                    (false, Ty::Float) => self.b.ins().fneg(v),
-                    (false, _) => self.b.ins().ineg(v),
-                }))
-            }
-            ast::Expr::BinaryExpr(bin) => self.binary(bin).map(Some),
-            ast::Expr::CastExpr(c) => {
-                let inner = c.expr().ok_or_else(|| self.unsupported(e.syntax(), "this cast"))?;
-                let from = self.ty_of(inner.syntax());
-                let v = self.value(&inner)?;
-                Ok(Some(match (&from, &ty) {
-                    (Ty::Int, Ty::Float) => self.b.ins().fcvt_from_sint(types::F64, v),
-                    (Ty::Float, Ty::Int) => self.b.ins().fcvt_to_sint_sat(types::I64, v),
-                    (a, b) if a == b => v,
-                    _ => return Err(self.unsupported(e.syntax(), "this cast")),
-                }))
-            }
-            ast::Expr::CallExpr(call) => self.call(call, &ty),
-            ast::Expr::IfExpr(i) => self.if_expr(i, &ty),
-            ast::Expr::MatchExpr(m) => self.match_expr(m, &ty),
-            ast::Expr::BlockExpr(b) => match b.block() {
-                Some(block) => self.block(&block),
-                None => Ok(None),
-            },
-            ast::Expr::ReturnExpr(r) => {
-                let value = match r.expr() {
-                    Some(v) => self.expr(&v)?,
-                    None => None,
+            ast::Expr::FieldExpr(f) => {
+                let receiver = f.receiver().ok_or_else(|| self.unsupported(s.syntax(), "this assignment"))?;
+                let object = self.value(&receiver)?;
+                let (index, slot_ty) = self.field_slot(f)?;
+                let target_ty = if written_ty.is_unknown() { slot_ty.clone() } else { written_ty.clone() };
+                let old = if op != SyntaxKind::EQ {
+                    let w = self.load_word(object, index, &slot_ty);
+                    Some(self.convert(w, &slot_ty, &target_ty))
+                } else {
+                    None
                 };
-                if !self.filled {
-                    match value {
-                        Some(v) => self.b.ins().return_(&[v]),
-                        None => self.b.ins().return_(&[]),
-                    };
-                    self.filled = true;
-                }
-                Ok(None)
+                let new = compute(self, old, &target_ty)?;
+                let new = self.convert(new, &target_ty, &slot_ty);
+                self.store_word(object, index, new);
             }
-            ast::Expr::BreakExpr(_) | ast::Expr::ContinueExpr(_) => {
-                let target = {
-                    let l = self.loops.last().ok_or_else(|| self.unsupported(e.syntax(), "this `break`"))?;
-                    if matches!(e, ast::Expr::BreakExpr(_)) { l.exit } else { l.header }
+            ast::Expr::IndexExpr(ix) => {
+                let (Some(base), Some(index)) = (ix.base(), ix.index()) else {
+                    return Err(self.unsupported(s.syntax(), "this assignment"));
                 };
-                self.jump(target, &[]);
-                Ok(None)
-            }
-            _ => Err(self.unsupported(e.syntax(), &describe(e))),
-        }
-    }
-
-    fn binary(&mut self, bin: &ast::BinaryExpr) -> Result<Value> {
-        let op = bin.op().map(|t| t.kind()).ok_or_else(|| self.unsupported(bin.syntax(), "this operator"))?;
-        let (Some(lhs), Some(rhs)) = (bin.lhs(), bin.rhs()) else {
-            return Err(self.unsupported(bin.syntax(), "this expression"));
-        };
-        if matches!(op, SyntaxKind::AMP2 | SyntaxKind::PIPE2) {
-            // Short-circuit: the right side runs only when it decides the result.
-            let l = self.value(&lhs)?;
-            let rhs_block = self.b.create_block();
-            let done = self.b.create_block();
-            self.b.append_block_param(done, types::I8);
-            if op == SyntaxKind::AMP2 {
-                self.b.ins().brif(l, rhs_block, &[], done, &[ir::BlockArg::Value(l)]);
-            } else {
-                self.b.ins().brif(l, done, &[ir::BlockArg::Value(l)], rhs_block, &[]);
-            }
-            self.b.switch_to_block(rhs_block);
-            self.filled = false;
-            let r = self.value(&rhs)?;
-            self.jump(done, &[r]);
-            self.b.switch_to_block(done);
-            self.filled = false;
-            return Ok(self.b.block_params(done)[0]);
-        }
-        let operand_ty = self.ty_of(lhs.syntax());
-        let l = self.value(&lhs)?;
-        let r = self.value(&rhs)?;
-        let compare = |int: IntCC, float: FloatCC| (int, float);
-        let cmp = match op {
-            SyntaxKind::EQ2 => Some(compare(IntCC::Equal, FloatCC::Equal)),
-            SyntaxKind::NEQ => Some(compare(IntCC::NotEqual, FloatCC::NotEqual)),
-            SyntaxKind::LT => Some(compare(IntCC::SignedLessThan, FloatCC::LessThan)),
-            SyntaxKind::LTEQ => Some(compare(IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual)),
-            SyntaxKind::GT => Some(compare(IntCC::SignedGreaterThan, FloatCC::GreaterThan)),
-            SyntaxKind::GTEQ => Some(compare(IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual)),
-            _ => None,
-        };
-        if let Some((int, float)) = cmp {
-            return Ok(match operand_ty {
-                Ty::Float => self.b.ins().fcmp(float, l, r),
-                Ty::Int | Ty::Bool => self.b.ins().icmp(int, l, r),
-                _ => return Err(self.unsupported(bin.syntax(), "comparing values of this type")),
-            });
-        }
-        match op {
-            SyntaxKind::AMP => Ok(self.b.ins().band(l, r)),
-            SyntaxKind::PIPE => Ok(self.b.ins().bor(l, r)),
-            SyntaxKind::CARET => Ok(self.b.ins().bxor(l, r)),
-            SyntaxKind::SHL => Ok(self.b.ins().ishl(l, r)),
-            SyntaxKind::SHR => Ok(self.b.ins().sshr(l, r)),
-            _ => self.arith(op, &operand_ty, l, r, bin.syntax()),
-        }
-    }
-
-    /// `+ - * / %` on ints (wrapping; division checked) and floats.
-    fn arith(&mut self, op: SyntaxKind, ty: &Ty, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
-        Ok(match (ty, op) {
-            (Ty::Float, SyntaxKind::PLUS) => self.b.ins().fadd(l, r),
-            (Ty::Float, SyntaxKind::MINUS) => self.b.ins().fsub(l, r),
-            (Ty::Float, SyntaxKind::STAR) => self.b.ins().fmul(l, r),
-            (Ty::Float, SyntaxKind::SLASH) => self.b.ins().fdiv(l, r),
-            (Ty::Int, SyntaxKind::PLUS) => self.b.ins().iadd(l, r),
-            (Ty::Int, SyntaxKind::MINUS) => self.b.ins().isub(l, r),
-            (Ty::Int, SyntaxKind::STAR) => self.b.ins().imul(l, r),
-            (Ty::Int, SyntaxKind::SLASH | SyntaxKind::PERCENT) => self.checked_division(op, l, r, node)?,
-            _ => return Err(self.unsupported(node, "this operator on these types")),
-        })
-    }
-
-    /// Integer division: a zero divisor is a fault with the source line; `MIN / -1`
-    /// wraps (to MIN, remainder 0) instead of trapping.
-    fn checked_division(&mut self, op: SyntaxKind, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
-        let fault = self.b.create_block();
-        let ok = self.b.create_block();
-        let minus_one = self.b.create_block();
-        let divide = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.append_block_param(done, types::I64);
-        let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-        self.b.ins().brif(is_zero, fault, &[], ok, &[]);
-
-        self.b.switch_to_block(fault);
-        let kind = if op == SyntaxKind::SLASH { 0 } else { 1 };
-        self.call_fault(kind, node)?;
-
-        self.b.switch_to_block(ok);
-        let is_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
-        self.b.ins().brif(is_minus_one, minus_one, &[], divide, &[]);
-
-        self.b.switch_to_block(minus_one);
-        let special = if op == SyntaxKind::SLASH { self.b.ins().ineg(l) } else { self.b.ins().iconst(types::I64, 0) };
-        self.b.ins().jump(done, &[ir::BlockArg::Value(special)]);
-
-        self.b.switch_to_block(divide);
-        let v = if op == SyntaxKind::SLASH { self.b.ins().sdiv(l, r) } else { self.b.ins().srem(l, r) };
-        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
-
-        self.b.switch_to_block(done);
-        self.filled = false;
-        Ok(self.b.block_params(done)[0])
-    }
-
-    fn call_fault(&mut self, kind: i32, node: &SyntaxNode) -> Result<()> {
-        let file = self.f.file().path(self.db).to_string();
-        let (ptr, len) = self.string_constant(&file)?;
-        let line = self.line(node) as i64;
-        let fault = self.module.declare_func_in_func(self.globals.runtime.fault, self.b.func);
-        let kind = self.b.ins().iconst(types::I32, kind as i64);
-        let line = self.b.ins().iconst(types::I64, line);
-        self.b.ins().call(fault, &[kind, ptr, len, line]);
-        self.b.ins().trap(TrapCode::unwrap_user(2));
-        Ok(())
-    }
-
-    /// The address and length of a string constant in the object's data.
-    fn string_constant(&mut self, text: &str) -> Result<(Value, Value)> {
-        let id = match self.globals.strings.get(text) {
-            Some(id) => *id,
-            None => {
-                let name = format!("pluto_str_{}", self.globals.strings.len());
-                let id = self
-                    .module
-                    .declare_data(&name, Linkage::Local, false, false)
-                    .map_err(|e| CodegenError::Backend(e.to_string()))?;
-                let mut data = DataDescription::new();
-                data.define(text.as_bytes().to_vec().into_boxed_slice());
-                self.module.define_data(id, &data).map_err(|e| CodegenError::Backend(e.to_string()))?;
-                self.globals.strings.insert(text.to_string(), id);
-                id
-            }
-        };
-        let global = self.module.declare_data_in_func(id, self.b.func);
-        let pointer = self.module.target_config().pointer_type();
-        let ptr = self.b.ins().symbol_value(pointer, global);
-        let len = self.b.ins().iconst(types::I64, text.len() as i64);
-        Ok((ptr, len))
-    }
-
-    fn call(&mut self, call: &ast::CallExpr, _ty: &Ty) -> Result<Option<Value>> {
-        let callee = call.callee().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-        let args: Vec<ast::Expr> = call.args().collect();
-        let ast::Expr::PathExpr(path) = &callee else {
-            return Err(self.unsupported(call.syntax(), "calls of methods and function values"));
-        };
-        let name_ref = path.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-        match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
-            Some(Target::Fn(f)) => {
-                let (id, _) = self
-                    .globals
-                    .functions
-                    .get(&f)
-                    .cloned()
-                    .ok_or_else(|| self.unsupported(call.syntax(), "calls into the standard library"))?;
-                let mut values = Vec::new();
-                for a in &args {
-                    values.push(self.value(a)?);
-                }
-                let func = self.module.declare_func_in_func(id, self.b.func);
-                let inst = self.b.ins().call(func, &values);
-                Ok(self.b.inst_results(inst).first().copied())
-            }
-            None if name_ref.text() == "print" && args.len() == 1 => {
-                self.print(&args[0])?;
-                Ok(None)
-            }
-            _ => Err(self.unsupported(call.syntax(), "this call")),
-        }
-    }
-
-    fn print(&mut self, arg: &ast::Expr) -> Result<()> {
-        if let ast::Expr::StringLit(s) = arg {
-            let parts: Vec<ast::StringPart> = s.parts().collect();
-            if parts.iter().all(|p| matches!(p, ast::StringPart::Text(_))) {
-                let text: String = parts
-                    .iter()
-                    .map(|p| match p {
-                        ast::StringPart::Text(t) => unescape(t.text()),
-                        ast::StringPart::Interpolation(_) => String::new(),
-                    })
-                    .collect();
-                let (ptr, len) = self.string_constant(&text)?;
-                let f = self.module.declare_func_in_func(self.globals.runtime.print_str, self.b.func);
-                self.b.ins().call(f, &[ptr, len]);
-                return Ok(());
-            }
-            // An interpolated line: the runtime assembles it piece by piece.
-            for part in parts {
-                match part {
-                    ast::StringPart::Text(t) => {
-                        let (ptr, len) = self.string_constant(&unescape(t.text()))?;
-                        let f = self.module.declare_func_in_func(self.globals.runtime.line_str, self.b.func);
-                        self.b.ins().call(f, &[ptr, len]);
+                let base_ty = self.ty_of(base.syntax());
+                let container = self.value(&base)?;
+                let key = self.value(&index)?;
+                match &base_ty {
+                    Ty::Array(element) => {
+                        let target_ty = (**element).clone();
+                        let addr = self.element_addr(container, key, ix.syntax())?;
+                        let old = (op != SyntaxKind::EQ).then(|| self.load_word(addr, 0, element));
+                        let new = compute(self, old, &target_ty)?;
+                        let new = self.convert(new, &target_ty, element);
+                        self.store_word(addr, 0, new);
                     }
-                    ast::StringPart::Interpolation(i) => {
-                        let e = i.expr().ok_or_else(|| self.unsupported(arg.syntax(), "an empty interpolation"))?;
-                        let runtime = match self.ty_of(e.syntax()) {
-                            Ty::Int => self.globals.runtime.line_int,
-                            Ty::Float => self.globals.runtime.line_float,
-                            Ty::Bool => self.globals.runtime.line_bool,
-                            _ => return Err(self.unsupported(e.syntax(), "interpolating values of this type")),
+                    Ty::Map(k, v) => {
+                        let target_ty = (**v).clone();
+                        let key_ty = self.ty_of(index.syntax());
+                        let key = self.convert(key, &key_ty, k);
+                        let key = self.word(key);
+                        let old = if op != SyntaxKind::EQ {
+                            let site = self.site(ix.syntax())?;
+                            let w = self.rt("pluto_map_index", &[container, key, site]);
+                            Some(self.convert(w, v, &target_ty))
+                        } else {
+                            None
                         };
-                        let v = self.value(&e)?;
-                        let f = self.module.declare_func_in_func(runtime, self.b.func);
-                        self.b.ins().call(f, &[v]);
+                        let new = compute(self, old, &target_ty)?;
+                        let new = self.convert(new, &target_ty, v);
+                        let new = self.word(new);
+                        self.rt_void("pluto_map_insert", &[container, key, new]);
                     }
+                    _ => return Err(self.unsupported(s.syntax(), "assigning through this index")),
                 }
             }
-            let f = self.module.declare_func_in_func(self.globals.runtime.line_end, self.b.func);
-            self.b.ins().call(f, &[]);
-            return Ok(());
-        }
-        let ty = self.ty_of(arg.syntax());
-        let runtime = match ty {
-            Ty::Int => self.globals.runtime.print_int,
-            Ty::Float => self.globals.runtime.print_float,
-            Ty::Bool => self.globals.runtime.print_bool,
-            _ => return Err(self.unsupported(arg.syntax(), "printing values of this type")),
-        };
-        let v = self.value(arg)?;
-        let f = self.module.declare_func_in_func(runtime, self.b.func);
-        self.b.ins().call(f, &[v]);
-        Ok(())
-    }
-
-    /// `match` on an `int` or `bool`: literal arms tested in order, `_` or a binding for
-    /// the rest (checking made sure the arms are exhaustive).
-    fn match_expr(&mut self, m: &ast::MatchExpr, ty: &Ty) -> Result<Option<Value>> {
-        let scrutinee = m.scrutinee().ok_or_else(|| self.unsupported(m.syntax(), "this `match`"))?;
-        let scrutinee_ty = self.ty_of(scrutinee.syntax());
-        if !matches!(scrutinee_ty, Ty::Int | Ty::Bool) {
-            return Err(self.unsupported(m.syntax(), "`match` on values other than `int` and `bool`"));
-        }
-        let value = self.value(&scrutinee)?;
-        let result_type = machine_type(ty).map_err(|what| self.unsupported(m.syntax(), &what))?;
-        let done = self.b.create_block();
-        if let Some(t) = result_type {
-            self.b.append_block_param(done, t);
-        }
-        for arm in m.arms() {
-            let body_block = self.b.create_block();
-            let next = self.b.create_block();
-            self.scopes.push(HashMap::new());
-            match arm.pattern() {
-                Some(ast::Pattern::LiteralPat(p)) => {
-                    let literal = p.literal().ok_or_else(|| self.unsupported(arm.syntax(), "this pattern"))?;
-                    let mut expected = self.value(&literal)?;
-                    if p.is_negative() {
-                        expected = self.b.ins().ineg(expected);
-                    }
-                    let hit = self.b.ins().icmp(IntCC::Equal, value, expected);
-                    self.b.ins().brif(hit, body_block, &[], next, &[]);
-                }
-                Some(ast::Pattern::WildcardPat(_)) => {
-                    self.b.ins().jump(body_block, &[]);
-                }
-                Some(ast::Pattern::IdentPat(p)) => {
-                    let name = p.name().map(|n| n.text()).unwrap_or_default();
-                    self.declare(&name, scrutinee_ty.clone(), Some(value))?;
-                    self.b.ins().jump(body_block, &[]);
-                }
-                _ => return Err(self.unsupported(arm.syntax(), "this pattern")),
-            }
-            self.b.switch_to_block(body_block);
-            self.filled = false;
-            let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
-            let v = self.expr(&body)?;
-            self.finish_branch(done, result_type, v, arm.syntax())?;
-            self.scopes.pop();
-            self.b.switch_to_block(next);
-            self.filled = false;
-        }
-        // Exhaustiveness was checked: falling through every arm cannot happen.
-        self.b.ins().trap(TrapCode::unwrap_user(3));
-        self.filled = true;
-        self.b.switch_to_block(done);
-        self.filled = false;
-        Ok(result_type.map(|_| self.b.block_params(done)[0]))
-    }
-
-    /// Ends a branch of an `if` or `match` by jumping to `done`, passing its value when
-    /// the construct produces one (a branch that already left, by `return` or `break`,
-    /// passes nothing).
-    fn finish_branch(
-        &mut self,
-        done: ir::Block,
-        result_type: Option<types::Type>,
-        value: Option<Value>,
-        node: &SyntaxNode,
-    ) -> Result<()> {
-        match (result_type, value) {
-            (Some(_), Some(v)) => self.jump(done, &[v]),
-            (Some(_), None) if !self.filled => return Err(self.unsupported(node, "this branch as a value")),
-            _ => self.jump(done, &[]),
+            _ => return Err(self.unsupported(s.syntax(), "assignment to this expression")),
         }
         Ok(())
     }
 
-    fn if_expr(&mut self, i: &ast::IfExpr, ty: &Ty) -> Result<Option<Value>> {
-        let cond = i.condition().ok_or_else(|| self.unsupported(i.syntax(), "an `if` without a condition"))?;
-        let c = self.value(&cond)?;
-        let then_block = self.b.create_block();
-        let else_block = self.b.create_block();
-        let done = self.b.create_block();
-        let result_type = match i.else_branch() {
-            Some(_) => machine_type(ty).map_err(|what| self.unsupported(i.syntax(), &what))?,
-            None => None,
+    /// The word index and declared type of the field a field expression names.
+    pub fn field_slot(&self, f: &ast::FieldExpr) -> Result<(i32, Ty)> {
+        let name_ref = f.name_ref().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
+        let name = name_ref.text();
+        let receiver_ty = f.receiver().map(|r| self.ty_of(r.syntax())).unwrap_or(Ty::Unknown);
+        let loc = match &receiver_ty {
+            // In a template's method compiled for a concrete stage, `self` is that stage.
+            Ty::Adt(loc, _) if matches!(
+                loc.item(self.db).kind,
+                pluto_hir::item_tree::ItemKind::Stage(_) | pluto_hir::item_tree::ItemKind::Instance { .. }
+            ) =>
+            {
+                self.owner.1.unwrap_or(*loc)
+            }
+            Ty::Adt(loc, _) => *loc,
+            _ => return Err(self.unsupported(f.syntax(), "fields of this type")),
         };
-        if let Some(t) = result_type {
-            self.b.append_block_param(done, t);
+        let data = adt_data(self.db, self.program, loc);
+        let first = crate::layout::first_field(self.db, loc);
+        if let Some(i) = data.deps.iter().position(|(n, _)| *n == name) {
+            return Ok((first + i as i32, data.deps[i].1.clone()));
         }
-        self.b.ins().brif(c, then_block, &[], else_block, &[]);
-
-        self.b.switch_to_block(then_block);
-        self.filled = false;
-        let then_value = match i.then_branch() {
-            Some(b) => self.block(&b)?,
-            None => None,
+        let deps = if matches!(loc.item(self.db).kind, pluto_hir::item_tree::ItemKind::Class(_)) {
+            data.deps.len() as i32
+        } else {
+            0
         };
-        self.finish_branch(done, result_type, then_value, i.syntax())?;
+        match data.fields.iter().position(|fd| fd.name == name) {
+            Some(i) => Ok((first + deps + i as i32, data.fields[i].ty.clone())),
+            None => Err(self.unsupported(f.syntax(), "this field")),
+        }
+    }
 
-        self.b.switch_to_block(else_block);
-        self.filled = false;
-        let else_value = match i.else_branch() {
-            Some(ast::ElseBranch::Block(b)) => self.block(&b)?,
-            Some(ast::ElseBranch::If(nested)) => self.if_expr(&nested, ty)?,
-            None => None,
-        };
-        self.finish_branch(done, result_type, else_value, i.syntax())?;
-
-        self.b.switch_to_block(done);
-        self.filled = false;
-        Ok(result_type.map(|_| self.b.block_params(done)[0]))
+    /// The address of element `index` of `array`, after a bounds check.
+    pub fn element_addr(&mut self, array: Value, index: Value, node: &SyntaxNode) -> Result<Value> {
+        let len = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 0);
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+        let good = self.b.create_block();
+        let bad = self.b.create_block();
+        self.b.ins().brif(ok, good, &[], bad, &[]);
+        self.b.set_cold_block(bad);
+        self.switch_to(bad);
+        self.fault(2, index, len, node)?;
+        self.switch_to(good);
+        let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 16);
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        Ok(self.b.ins().iadd(data, offset))
     }
 }
 
-fn describe(e: &ast::Expr) -> String {
-    match e {
-        ast::Expr::StringLit(_) => "strings outside `print`".into(),
-        ast::Expr::MatchExpr(_) => "`match`".into(),
-        ast::Expr::ClosureExpr(_) => "closures".into(),
-        ast::Expr::CatchExpr(_) | ast::Expr::PropagateExpr(_) | ast::Expr::RaiseExpr(_) => {
-            "errors (`raise`, `!`, `catch`)".into()
-        }
-        ast::Expr::StructLit(_) => "classes".into(),
-        ast::Expr::ArrayLit(_) | ast::Expr::IndexExpr(_) => "arrays".into(),
-        ast::Expr::MapLit(_) | ast::Expr::SetLit(_) => "maps and sets".into(),
-        ast::Expr::FieldExpr(_) => "fields and methods".into(),
-        ast::Expr::SpawnExpr(_) => "tasks".into(),
-        ast::Expr::TupleExpr(_) => "tuples".into(),
-        _ => "this expression".into(),
+fn declaration(db: &dyn Db, f: FnLoc) -> (SyntaxNode, SyntaxNode) {
+    let sig = f.sig(db);
+    let green = decl_green(db, Decl::new(db, f.file(), sig.ast)).clone().expect("the function exists");
+    let real = ast_id_map(db, f.file()).node(&parse(db, f.file()).syntax(), sig.ast);
+    (SyntaxNode::new_root(green), real)
+}
+
+/// Compiles one job into `func`.
+pub(crate) fn build(
+    db: &dyn Db,
+    program: Program,
+    job: Job,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    match job {
+        Job::Fn(key, _) => build_fn(db, program, key, g, func, context),
+        Job::Thunk(key, kind, _) => build_thunk(db, program, key, kind, g, func, context),
+        Job::Closure(c) => build_closure(db, program, c, g, func, context),
+        Job::Defaults(class, _) => build_defaults(db, program, class, g, func, context),
+        Job::Entry(e) => crate::entry::build(db, program, e, g, func, context),
     }
 }
 
-fn parse_int(text: &str) -> Option<i64> {
-    let text = text.replace('_', "");
-    let (digits, radix) = match text.get(..2) {
-        Some("0x" | "0X") => (&text[2..], 16),
-        Some("0b" | "0B") => (&text[2..], 2),
-        Some("0o" | "0O") => (&text[2..], 8),
-        _ => (&text[..], 10),
+fn build_fn(
+    db: &dyn Db,
+    program: Program,
+    key: FnKey,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let f = key.0;
+    let (root, real) = declaration(db, f);
+    let func_node = ast::Fn::cast(root).expect("a function node");
+    let info = g.functions[&key].clone();
+    let signature = fn_signature(db, program, f);
+    let abi = Abi::Direct { ret: signature.ret.clone(), fallible: info.fallible };
+    let mut l = Lowerer::new(db, program, g, func, context, key, results(db, program, key), real, abi);
+    let entry = l.start();
+    let params = l.b.block_params(entry).to_vec();
+    let mut params = params.into_iter();
+    if info.has_self {
+        let this = params.next().expect("the receiver");
+        let self_ty = match key.1.or(f.container()) {
+            Some(c) if matches!(c.item(db).kind, pluto_hir::item_tree::ItemKind::Trait(_)) => Ty::Trait(c),
+            Some(c) => Ty::Adt(c, Default::default()),
+            None => Ty::Unknown,
+        };
+        l.declare("self", self_ty, Some(this));
+    }
+    for ((name, ty), v) in signature.params.iter().zip(params) {
+        l.declare(name, ty.clone(), Some(v));
+    }
+    let body = func_node.body().ok_or_else(|| l.unsupported(func_node.syntax(), "functions without a body"))?;
+    let value = l.block(&body)?;
+    if !l.filled {
+        let body_ty = body.tail_expr().map(|e| l.ty_of(e.syntax())).unwrap_or(Ty::Void);
+        match (&signature.ret, value) {
+            (Ty::Void, _) => l.emit_return(None, None),
+            (_, Some(v)) => l.emit_return(Some((v, body_ty)), None),
+            // Checking proved every path returns; this end is unreachable.
+            (_, None) => {
+                l.b.ins().trap(TrapCode::unwrap_user(1));
+            }
+        }
+    }
+    l.finish();
+    Ok(())
+}
+
+/// A wrapper with the closure convention around a function or method.
+fn build_thunk(
+    db: &dyn Db,
+    program: Program,
+    key: FnKey,
+    kind: ThunkKind,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let f = key.0;
+    let target = g.function(db, program, key)?;
+    let real = declaration(db, f).1;
+    let abi = Abi::Value { ret: target.ret.clone() };
+    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+    let entry = l.start();
+    let params = l.b.block_params(entry).to_vec();
+    let mut args = Vec::new();
+    if target.has_self {
+        let receiver = match kind {
+            ThunkKind::Receiver => params[0],
+            ThunkKind::Value => l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8),
+        };
+        args.push(receiver);
+    }
+    for (i, ty) in target.params.iter().enumerate() {
+        let t = machine_type(ty).unwrap_or(types::I64);
+        args.push(l.coerce(params[i + 1], t));
+    }
+    let fr = l.g.module.declare_func_in_func(target.id, l.b.func);
+    let call = l.b.ins().call(fr, &args);
+    let results = l.b.inst_results(call).to_vec();
+    let has_value = machine_type(&target.ret).is_some();
+    let value = has_value.then(|| (results[0], target.ret.clone()));
+    let error = target.fallible.then(|| results[results.len() - 1]);
+    l.emit_return(value, error);
+    l.finish();
+    Ok(())
+}
+
+fn build_closure(
+    db: &dyn Db,
+    program: Program,
+    job: ClosureJob,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let ret = {
+        let types: HashMap<TextRange, Ty> = results(db, program, job.owner).expr_types.iter().cloned().collect();
+        match types.get(&job.node.syntax().text_range()) {
+            Some(Ty::Fn(_, r)) => (**r).clone(),
+            _ => Ty::Unknown,
+        }
     };
-    // Integers wrap: a literal past i64::MAX is read as its two's complement.
-    u64::from_str_radix(digits, radix).ok().map(|n| n as i64)
-}
-
-/// The text of a string piece with its escapes applied.
-fn unescape(raw: &str) -> String {
-    let mut out = String::new();
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some('0') => out.push('\0'),
-                Some(other) => out.push(other),
-                None => {}
-            },
-            '{' | '}' if chars.peek() == Some(&c) => {
-                chars.next();
-                out.push(c);
-            }
-            _ => out.push(c),
+    let abi = Abi::Value { ret: ret.clone() };
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, results(db, program, job.owner), job.real, abi);
+    let entry = l.start();
+    let params = l.b.block_params(entry).to_vec();
+    for (i, (name, ty)) in job.captures.iter().enumerate() {
+        let v = l.load_word(params[0], 1 + i as i32, ty);
+        l.declare(name, ty.clone(), Some(v));
+    }
+    if let Some(list) = job.node.param_list() {
+        for (i, p) in list.params().enumerate() {
+            let Some(name) = p.name() else { continue };
+            let ty = l.ty_of(name.syntax());
+            let t = machine_type(&ty).unwrap_or(types::I64);
+            let v = l.coerce(params[i + 1], t);
+            l.declare(&name.text(), ty, Some(v));
         }
     }
-    out
+    let body = job.node.body().ok_or_else(|| l.unsupported(job.node.syntax(), "a closure without a body"))?;
+    let body_ty = l.ty_of(body.syntax());
+    let value = l.expr(&body)?;
+    if !l.filled {
+        let value = match (&ret, value) {
+            (Ty::Void, _) | (_, None) => None,
+            (_, Some(v)) => Some((v, body_ty)),
+        };
+        l.emit_return(value, None);
+    }
+    l.finish();
+    Ok(())
+}
+
+/// `pluto_defaults_<Class>(object)`: stores every field default of a class.
+fn build_defaults(
+    db: &dyn Db,
+    program: Program,
+    class: pluto_hir::def_map::ItemLoc,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let body = class.item(db).body().expect("classes have bodies").clone();
+    let data = adt_data(db, program, class).clone();
+    let first = crate::layout::first_field(db, class) + data.deps.len() as i32;
+    let real_class = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), class.item(db).ast);
+    // Any function of the class gives the lowering a file; defaults have their own types.
+    let owner = (FnLoc::Free(class), None);
+    let mut l = Lowerer::new(db, program, g, func, context, owner, &InferResult::default(), real_class, Abi::Entry);
+    let entry = l.start();
+    let object = l.b.block_params(entry)[0];
+    for (i, field) in body.fields.iter().enumerate() {
+        if !field.has_default {
+            continue;
+        }
+        let result = infer_field_default(db, program, class, i as u32);
+        l.types = result.expr_types.iter().cloned().collect();
+        l.resolutions = result.resolutions.iter().cloned().collect();
+        l.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
+        let green = decl_green(db, Decl::new(db, class.file, field.ast)).clone().expect("the field exists");
+        let node = ast::Field::cast(SyntaxNode::new_root(green)).expect("a field");
+        l.real = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), field.ast);
+        let value = node.default_value().expect("fields with defaults have a value");
+        let from = l.ty_of(value.syntax());
+        let v = l.value(&value)?;
+        let v = l.convert(v, &from, &data.fields[i].ty);
+        l.store_word(object, first + i as i32, v);
+    }
+    l.emit_return(None, None);
+    l.finish();
+    Ok(())
 }

@@ -1,22 +1,28 @@
-//! Native code generation: a checked program becomes one object file (Cranelift) that
-//! is linked with the embedded runtime by the system C compiler.
+//! Native code generation: a checked program becomes one object file (Cranelift) that is
+//! linked with the embedded runtime by the system C compiler.
 //!
-//! Work in progress: this first slice compiles free functions over `int`, `float` and
-//! `bool` (locals, arithmetic with wrapping and checked division, comparisons, `&&`/`||`,
-//! `if`, `while`, `break`/`continue`, `return`, direct calls, `as` casts) and `print` of
-//! those and of string literals. Anything else is reported as not supported yet, never
-//! silently miscompiled.
+//! Functions are compiled on demand, starting from the entry (`main`, or the deployment
+//! unit with `main`), so only reachable code is compiled. Generics are compiled once, with
+//! type parameters erased to words (docs/runtime.md explains the value representation);
+//! methods of stage templates are compiled once per concrete stage, so `self.run()` in a
+//! template calls the instance's `run` directly. Anything not supported is reported with
+//! its source line, never silently miscompiled.
 
+mod calls;
+mod entry;
+mod errors;
+mod expr;
 mod function;
+mod layout;
 mod link;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use cranelift_codegen::ir::{AbiParam, Signature, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use pluto_db::{Db, Program};
+use pluto_db::{Db, FilePath, Program};
 use pluto_hir::def_map::ItemLoc;
 use pluto_hir::item_tree::{ItemKind, item_tree};
 use pluto_hir::lower::{FnLoc, fn_signature};
@@ -46,144 +52,236 @@ impl std::fmt::Display for CodegenError {
             CodegenError::Unsupported { what, file, line } => {
                 write!(f, "{file}:{line}: code generation does not support {what} yet")
             }
-            CodegenError::NoMain => write!(f, "the program has no `fn main()` to start from"),
+            CodegenError::NoMain => write!(
+                f,
+                "the program has no entry point: write a `fn main()`, or a deployment unit with `fn main(self)`"
+            ),
             CodegenError::Backend(message) => write!(f, "code generation failed: {message}"),
         }
     }
 }
 
-/// The runtime functions generated code calls.
-pub(crate) struct Runtime {
-    pub print_int: FuncId,
-    pub print_float: FuncId,
-    pub print_bool: FuncId,
-    pub print_str: FuncId,
-    pub line_str: FuncId,
-    pub line_int: FuncId,
-    pub line_float: FuncId,
-    pub line_bool: FuncId,
-    pub line_end: FuncId,
-    pub fault: FuncId,
+pub(crate) fn backend(e: impl std::fmt::Debug) -> CodegenError {
+    CodegenError::Backend(format!("{e:?}"))
+}
+
+/// A function as compiled: methods of stages carry the concrete stage they run for.
+pub(crate) type FnKey = (FnLoc, Option<ItemLoc>);
+
+/// Wrappers with the uniform calling convention of function values: every argument and
+/// the result are words, and an error word is returned after the result.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum ThunkKind {
+    /// First argument: the receiver (vtable entries).
+    Receiver,
+    /// First argument: a closure object `[code][receiver?]` (function values).
+    Value,
+}
+
+pub(crate) enum Job {
+    Fn(FnKey, FuncId),
+    Thunk(FnKey, ThunkKind, FuncId),
+    Closure(function::ClosureJob),
+    Defaults(ItemLoc, FuncId),
+    Entry(entry::EntryJob),
+}
+
+/// What a compiled function looks like from a call site.
+#[derive(Clone)]
+pub(crate) struct FnInfo {
+    pub id: FuncId,
+    pub signature: Signature,
+    pub has_self: bool,
+    pub fallible: bool,
+    pub params: Vec<Ty>,
+    pub ret: Ty,
 }
 
 pub(crate) struct Globals {
-    pub functions: HashMap<FnLoc, (FuncId, Signature)>,
-    pub runtime: Runtime,
+    pub module: ObjectModule,
+    pub functions: HashMap<FnKey, FnInfo>,
+    pub thunks: HashMap<(FnKey, ThunkKind), FuncId>,
+    pub queue: VecDeque<Job>,
     pub strings: HashMap<String, DataId>,
-}
-
-/// The machine type of a Pluto type, or `None` for `void`.
-pub(crate) fn machine_type(ty: &Ty) -> Result<Option<types::Type>, String> {
-    match ty {
-        Ty::Int => Ok(Some(types::I64)),
-        Ty::Float => Ok(Some(types::F64)),
-        Ty::Bool => Ok(Some(types::I8)),
-        Ty::Void | Ty::Never => Ok(None),
-        other => Err(format!("values of type `{}`", type_name(other))),
-    }
-}
-
-fn type_name(ty: &Ty) -> String {
-    match ty {
-        Ty::Str => "string".into(),
-        Ty::Array(_) => "array".into(),
-        Ty::Map(..) => "map".into(),
-        Ty::Adt(..) => "class, enum or error".into(),
-        _ => "this kind".into(),
-    }
+    pub c_strings: HashMap<String, DataId>,
+    pub type_descs: HashMap<Ty, DataId>,
+    pub adt_descs: HashMap<ItemLoc, DataId>,
+    pub runtime: HashMap<&'static str, FuncId>,
+    /// Every trait of the program, numbered: an object's descriptor has a vtable slot
+    /// per trait.
+    pub traits: Vec<ItemLoc>,
+    pub vtables: usize,
+    pub closures: usize,
+    pub defaults: HashMap<ItemLoc, Option<FuncId>>,
+    /// The slot holding each deployment unit's instance.
+    pub units: HashMap<ItemLoc, DataId>,
 }
 
 /// Compiles a checked program (without errors) to an object file.
 pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
     let mut flags = settings::builder();
-    flags.set("is_pic", "true").map_err(|e| CodegenError::Backend(e.to_string()))?;
-    flags.set("opt_level", "speed").map_err(|e| CodegenError::Backend(e.to_string()))?;
+    flags.set("is_pic", "true").map_err(backend)?;
+    flags.set("opt_level", "speed").map_err(backend)?;
     let isa = cranelift_native::builder()
-        .map_err(|e| CodegenError::Backend(e.to_string()))?
+        .map_err(backend)?
         .finish(settings::Flags::new(flags))
-        .map_err(|e| CodegenError::Backend(e.to_string()))?;
-    let builder = ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names())
-        .map_err(|e| CodegenError::Backend(e.to_string()))?;
-    let mut module = ObjectModule::new(builder);
-    let pointer = module.target_config().pointer_type();
-
-    let declare = |module: &mut ObjectModule, name: &str, params: &[types::Type], ret: Option<types::Type>| {
-        let mut sig = module.make_signature();
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.extend(ret.map(AbiParam::new));
-        module.declare_function(name, Linkage::Import, &sig).map_err(|e| CodegenError::Backend(e.to_string()))
-    };
-    let runtime = Runtime {
-        print_int: declare(&mut module, "pluto_print_int", &[types::I64], None)?,
-        print_float: declare(&mut module, "pluto_print_float", &[types::F64], None)?,
-        print_bool: declare(&mut module, "pluto_print_bool", &[types::I8], None)?,
-        print_str: declare(&mut module, "pluto_print_str", &[pointer, types::I64], None)?,
-        line_str: declare(&mut module, "pluto_line_str", &[pointer, types::I64], None)?,
-        line_int: declare(&mut module, "pluto_line_int", &[types::I64], None)?,
-        line_float: declare(&mut module, "pluto_line_float", &[types::F64], None)?,
-        line_bool: declare(&mut module, "pluto_line_bool", &[types::I8], None)?,
-        line_end: declare(&mut module, "pluto_line_end", &[], None)?,
-        fault: declare(&mut module, "pluto_fault", &[types::I32, pointer, types::I64, types::I64], None)?,
-    };
-
-    // Every free function of the program's own files.
-    let mut functions = HashMap::new();
-    let mut main = None;
-    let mut order = Vec::new();
-    for (m, module_info) in pluto_db::modules::module_graph(db, program).modules.iter().enumerate() {
-        if module_info.file.path(db).is_std() {
-            continue;
-        }
-        for (i, item) in item_tree(db, module_info.file).items.iter().enumerate() {
-            let loc = ItemLoc::top(module_info.file, i);
-            let ItemKind::Fn(sig) = &item.kind else {
-                return Err(unsupported(db, loc, item.kind_name()));
-            };
-            let f = FnLoc::Free(loc);
-            let signature = fn_signature(db, program, f);
-            if !signature.generics.is_empty() {
-                return Err(unsupported(db, loc, "generic functions"));
+        .map_err(backend)?;
+    let builder = ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names()).map_err(backend)?;
+    let mut traits = Vec::new();
+    for m in &pluto_db::modules::module_graph(db, program).modules {
+        for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
+            if matches!(item.kind, ItemKind::Trait(_)) {
+                traits.push(ItemLoc::top(m.file, i));
             }
-            let mut machine = module.make_signature();
-            for (_, ty) in &signature.params {
-                match machine_type(ty).map_err(|what| unsupported(db, loc, &what))? {
-                    Some(t) => machine.params.push(AbiParam::new(t)),
-                    None => return Err(unsupported(db, loc, "`void` parameters")),
-                }
-            }
-            if let Some(t) = machine_type(&signature.ret).map_err(|what| unsupported(db, loc, &what))? {
-                machine.returns.push(AbiParam::new(t));
-            }
-            let is_main = m == 0 && sig.name == "main";
-            let name = if is_main { "pluto_main".to_string() } else { format!("pluto_f{m}_{i}_{}", sig.name) };
-            let linkage = if is_main { Linkage::Export } else { Linkage::Local };
-            let id =
-                module.declare_function(&name, linkage, &machine).map_err(|e| CodegenError::Backend(e.to_string()))?;
-            if is_main {
-                if !signature.params.is_empty() || signature.ret != Ty::Void {
-                    return Err(unsupported(db, loc, "a `main` with parameters or a result"));
-                }
-                main = Some(f);
-            }
-            functions.insert(f, (id, machine));
-            order.push(f);
         }
     }
-    if main.is_none() {
-        return Err(CodegenError::NoMain);
-    }
-    let mut globals = Globals { functions, runtime, strings: HashMap::new() };
-    let mut context = module.make_context();
+    let mut g = Globals {
+        module: ObjectModule::new(builder),
+        functions: HashMap::new(),
+        thunks: HashMap::new(),
+        queue: VecDeque::new(),
+        strings: HashMap::new(),
+        c_strings: HashMap::new(),
+        type_descs: HashMap::new(),
+        adt_descs: HashMap::new(),
+        runtime: HashMap::new(),
+        traits,
+        vtables: 0,
+        closures: 0,
+        defaults: HashMap::new(),
+        units: HashMap::new(),
+    };
+    entry::plan(db, program, &mut g)?;
+    let mut context = g.module.make_context();
     let mut builder_context = cranelift_frontend::FunctionBuilderContext::new();
-    for f in order {
-        let (id, signature) = globals.functions[&f].clone();
-        context.func.signature = signature;
-        function::build(db, program, f, &mut module, &mut globals, &mut context.func, &mut builder_context)?;
-        module.define_function(id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-        module.clear_context(&mut context);
+    while let Some(job) = g.queue.pop_front() {
+        let id = match &job {
+            Job::Fn(_, id) | Job::Thunk(_, _, id) | Job::Defaults(_, id) => *id,
+            Job::Closure(c) => c.id,
+            Job::Entry(e) => e.id,
+        };
+        context.func.signature = g.module.declarations().get_function_decl(id).signature.clone();
+        function::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;
+        g.module.define_function(id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+        g.module.clear_context(&mut context);
     }
-    let product = module.finish();
+    let product = g.module.finish();
     product.emit().map_err(|e| CodegenError::Backend(e.to_string()))
+}
+
+/// Whether `f` takes the receiver as its first argument: methods with `self`, and every
+/// function of a stage (where `self` is implicit).
+pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
+    f.sig(db).self_param.is_some()
+        || f.container().is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }))
+}
+
+/// The name of a standard-library module file (`time` for std/time.pluto).
+fn std_module_name(db: &dyn Db, f: FnLoc) -> Option<String> {
+    match f.file().path(db) {
+        FilePath::Std(name) => Some(name.trim_end_matches(".pluto").rsplit('/').next()?.to_string()),
+        FilePath::Disk(_) => None,
+    }
+}
+
+impl Globals {
+    /// The compiled function for `key`, declared (and queued for compilation) on first use.
+    pub fn function(&mut self, db: &dyn Db, program: Program, key: FnKey) -> Result<FnInfo, CodegenError> {
+        if let Some(info) = self.functions.get(&key) {
+            return Ok(info.clone());
+        }
+        let (f, stage) = key;
+        let sig = f.sig(db);
+        let signature = fn_signature(db, program, f);
+        let has_self = has_self(db, f);
+        let intrinsic = !sig.has_body;
+        let fallible = !intrinsic && !pluto_hir::errors::error_sets(db, program).of(f).is_empty();
+        let mut machine = self.module.make_signature();
+        if has_self {
+            machine.params.push(AbiParam::new(types::I64));
+        }
+        for (_, ty) in &signature.params {
+            // `void` parameters do not exist; a word keeps the arity.
+            machine.params.push(AbiParam::new(layout::machine_type(ty).unwrap_or(types::I64)));
+        }
+        if let Some(t) = layout::machine_type(&signature.ret) {
+            machine.returns.push(AbiParam::new(t));
+        }
+        if fallible {
+            machine.returns.push(AbiParam::new(types::I64));
+        }
+        let (name, linkage) = if intrinsic {
+            match std_module_name(db, f) {
+                Some(module) if f.container().is_none() => (format!("pluto_std_{module}_{}", sig.name), Linkage::Import),
+                _ => {
+                    let loc = match f {
+                        FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
+                    };
+                    return Err(unsupported(db, loc, &format!("calling `{}`, which has no body", f.display(db))));
+                }
+            }
+        } else {
+            let n = self.functions.len();
+            let stage_name = stage.map(|s| format!("_{}", s.item(db).name)).unwrap_or_default();
+            (format!("pluto_{}{stage_name}_{n}", f.display(db).replace('.', "_")), Linkage::Local)
+        };
+        let id = self.module.declare_function(&name, linkage, &machine).map_err(backend)?;
+        let info = FnInfo {
+            id,
+            signature: machine,
+            has_self,
+            fallible,
+            params: signature.params.iter().map(|(_, t)| t.clone()).collect(),
+            ret: signature.ret.clone(),
+        };
+        self.functions.insert(key, info.clone());
+        if !intrinsic {
+            self.queue.push_back(Job::Fn(key, id));
+        }
+        Ok(info)
+    }
+
+    /// The closure-convention signature: `(env, args as words...) -> (result word, error)`.
+    pub fn value_signature(&self, arity: usize) -> Signature {
+        let mut sig = self.module.make_signature();
+        sig.params.extend(std::iter::repeat_n(AbiParam::new(types::I64), arity + 1));
+        sig.returns.extend([AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+        sig
+    }
+
+    /// A wrapper of `f` with the closure convention.
+    pub fn thunk(
+        &mut self,
+        db: &dyn Db,
+        program: Program,
+        f: FnLoc,
+        kind: ThunkKind,
+    ) -> Result<FuncId, CodegenError> {
+        let key = (f, None);
+        if let Some(id) = self.thunks.get(&(key, kind)) {
+            return Ok(*id);
+        }
+        let arity = fn_signature(db, program, f).params.len();
+        let sig = self.value_signature(arity);
+        let name = format!("pluto_thunk{}_{}", self.thunks.len(), f.display(db).replace('.', "_"));
+        let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(backend)?;
+        self.thunks.insert((key, kind), id);
+        self.queue.push_back(Job::Thunk(key, kind, id));
+        Ok(id)
+    }
+
+    /// A runtime function by name.
+    pub fn runtime_fn(&mut self, name: &'static str, params: &[types::Type], returns: &[types::Type]) -> FuncId {
+        if let Some(id) = self.runtime.get(name) {
+            return *id;
+        }
+        let mut sig = self.module.make_signature();
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        let id = self.module.declare_function(name, Linkage::Import, &sig).expect("runtime functions are declared once");
+        self.runtime.insert(name, id);
+        id
+    }
 }
 
 pub(crate) fn unsupported(db: &dyn Db, loc: ItemLoc, what: &str) -> CodegenError {

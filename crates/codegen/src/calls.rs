@@ -1,0 +1,538 @@
+//! Calls: `print`, functions and methods (direct), trait methods (through the vtable in
+//! the receiver's descriptor), stage methods (resolved for the concrete stage), calls of
+//! function values (closures), and the built-in methods of strings and collections.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
+use pluto_hir::def_map::{Def, ItemLoc, def_map};
+use pluto_hir::infer::{Handling, Target};
+use pluto_hir::item_tree::ItemKind;
+use pluto_hir::lower::FnLoc;
+use pluto_hir::ty::Ty;
+use pluto_syntax::SyntaxNode;
+use pluto_syntax::ast::{self, AstNode};
+
+use crate::function::{Lowerer, Result};
+use crate::layout::{DESC_TRAITS, machine_type};
+use cranelift_module::Module;
+
+use crate::{FnInfo, FnKey};
+
+/// The receiver of a call, when there is one.
+enum Receiver {
+    /// A value: `x.f()`.
+    Value(Value, Ty),
+    /// A deployment unit: `auth.f()` (its instance is loaded from its slot).
+    Unit(ItemLoc),
+    /// A module, class or enum name: `time.now_ms()`, `Router.new()`.
+    Namespace,
+}
+
+impl Lowerer<'_, '_> {
+    pub fn call(&mut self, call: &ast::CallExpr, ty: &Ty) -> Result<Option<Value>> {
+        let callee = call.callee().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
+        let args: Vec<ast::Expr> = call.args().collect();
+        let handling = self.calls.get(&call.syntax().text_range()).map(|c| c.handling);
+        match &callee {
+            ast::Expr::PathExpr(p) => {
+                let name_ref = p.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
+                let name = name_ref.text();
+                if self.lookup(&name).is_none() {
+                    match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+                        Some(Target::Fn(f)) => {
+                            // Inside a stage, sibling methods take the implicit `self`.
+                            let receiver = match crate::has_self(self.db, f) {
+                                true => {
+                                    let this = self.lookup("self").ok_or_else(|| {
+                                        self.unsupported(call.syntax(), "calling a method without `self`")
+                                    })?;
+                                    let v = self.b.use_var(this.var);
+                                    Receiver::Value(v, this.ty)
+                                }
+                                false => Receiver::Namespace,
+                            };
+                            return self.call_fn(f, receiver, &args, ty, handling, call.syntax());
+                        }
+                        None if name == "print" => {
+                            self.print(&args)?;
+                            return Ok(None);
+                        }
+                        _ => {}
+                    }
+                }
+                self.call_value(&callee, &args, ty, handling, call.syntax())
+            }
+            ast::Expr::FieldExpr(f) => {
+                let name_ref = f.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
+                let receiver_expr = f.receiver().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
+                let target = self.resolutions.get(&name_ref.syntax().text_range()).cloned();
+                let namespace = match &receiver_expr {
+                    ast::Expr::PathExpr(p) => p
+                        .name_ref()
+                        .filter(|n| self.lookup(&n.text()).is_none() && !n.is_self())
+                        .and_then(|n| self.resolutions.get(&n.syntax().text_range()).cloned()),
+                    _ => None,
+                };
+                let receiver = match namespace {
+                    Some(Target::Item(loc)) if def_map(self.db, self.program).is_unit(loc) => Receiver::Unit(loc),
+                    Some(Target::Item(_) | Target::Module(_)) => Receiver::Namespace,
+                    _ => {
+                        let rty = self.ty_of(receiver_expr.syntax());
+                        let v = self.value(&receiver_expr)?;
+                        Receiver::Value(v, rty)
+                    }
+                };
+                match (target, receiver) {
+                    (Some(Target::Fn(fl)), receiver) => self.call_fn(fl, receiver, &args, ty, handling, call.syntax()),
+                    (_, Receiver::Value(v, rty)) => {
+                        let name = name_ref.text();
+                        if let Ty::Adt(..) = rty {
+                            // A field holding a function value.
+                            let (index, slot_ty) = self.field_slot(f)?;
+                            let closure = self.load_word(v, index, &slot_ty);
+                            return self.call_closure(closure, &args, ty, handling, call.syntax());
+                        }
+                        self.builtin_method(v, &rty, &name, &args, ty, handling, call.syntax())
+                    }
+                    _ => Err(self.unsupported(call.syntax(), "this call")),
+                }
+            }
+            _ => self.call_value(&callee, &args, ty, handling, call.syntax()),
+        }
+    }
+
+    /// `print(x)`: strings as they are, anything else through its type descriptor.
+    fn print(&mut self, args: &[ast::Expr]) -> Result<()> {
+        for a in args {
+            let ty = self.ty_of(a.syntax());
+            let v = self.value(a)?;
+            match ty {
+                Ty::Str => self.rt_void("pluto_print_str", &[v]),
+                _ => {
+                    let desc = self.g.type_desc(self.db, &ty)?;
+                    let desc = self.data_addr(desc);
+                    let w = self.word(v);
+                    self.rt_void("pluto_print", &[w, desc]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The method of concrete stage `stage` that a call of `f` means: the nearest level
+    /// of its chain with a body for that name.
+    fn stage_method(&self, f: FnLoc, stage: ItemLoc) -> FnLoc {
+        let name = &f.sig(self.db).name;
+        for level in def_map(self.db, self.program).chain(stage) {
+            if let Some(body) = level.item(self.db).body()
+                && let Some(i) = body.methods.iter().position(|m| m.name == *name && m.has_body)
+            {
+                return FnLoc::Method(level, i as u32);
+            }
+        }
+        f
+    }
+
+    fn is_stage(&self, loc: ItemLoc) -> bool {
+        matches!(loc.item(self.db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. })
+    }
+
+    fn call_fn(
+        &mut self,
+        f: FnLoc,
+        receiver: Receiver,
+        args: &[ast::Expr],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let container = f.container();
+        // Trait methods on values whose class is not known here go through the vtable.
+        if let (Some(tr), Receiver::Value(v, rty)) = (container, &receiver)
+            && matches!(tr.item(self.db).kind, ItemKind::Trait(_))
+            && !matches!(rty, Ty::Adt(..))
+        {
+            let i = match f {
+                FnLoc::Method(_, i) => i as i64,
+                FnLoc::Free(_) => 0,
+            };
+            return self.call_trait(*v, tr, i, f, args, ty, handling, node);
+        }
+        let (key, this): (FnKey, Option<Value>) = match receiver {
+            Receiver::Unit(unit) => {
+                let slot = self.g.unit_slot(self.db, unit)?;
+                let addr = self.data_addr(slot);
+                let this = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+                ((self.stage_method(f, unit), Some(unit)), Some(this))
+            }
+            Receiver::Value(v, rty) => match container {
+                Some(c) if self.is_stage(c) => {
+                    let stage = match rty {
+                        Ty::Adt(s, _) if self.is_stage(s) => self.owner.1.filter(|_| s == c).or(Some(s)),
+                        _ => self.owner.1,
+                    };
+                    let stage = stage.unwrap_or(c);
+                    ((self.stage_method(f, stage), Some(stage)), Some(v))
+                }
+                _ => ((f, None), Some(v)),
+            },
+            Receiver::Namespace => ((f, None), None),
+        };
+        let info = self.g.function(self.db, self.program, key)?;
+        let mut values = Vec::new();
+        if info.has_self {
+            let this = this.ok_or_else(|| self.unsupported(node, "calling a method without its receiver"))?;
+            values.push(self.word(this));
+        }
+        for (a, param) in args.iter().zip(&info.params) {
+            let v = self.value_as(a, param)?;
+            values.push(v);
+        }
+        let values: Vec<Value> = values
+            .iter()
+            .zip(&info.signature.params)
+            .map(|(v, p)| self.coerce(*v, p.value_type))
+            .collect();
+        self.direct_call(&info, &values, ty, handling, node)
+    }
+
+    fn direct_call(
+        &mut self,
+        info: &FnInfo,
+        args: &[Value],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let fr = self.g.module.declare_func_in_func(info.id, self.b.func);
+        let call = self.b.ins().call(fr, args);
+        let results = self.b.inst_results(call).to_vec();
+        if info.fallible {
+            let error = results[results.len() - 1];
+            self.check_error(error, handling, node)?;
+        }
+        Ok(match machine_type(&info.ret) {
+            Some(_) => Some(self.convert(results[0], &info.ret, ty)),
+            None => None,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_trait(
+        &mut self,
+        object: Value,
+        tr: ItemLoc,
+        method: i64,
+        f: FnLoc,
+        args: &[ast::Expr],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let t = self.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
+        let object = self.word(object);
+        let desc = self.b.ins().load(types::I64, MemFlagsData::trusted(), object, 0);
+        let table = self.b.ins().load(types::I64, MemFlagsData::trusted(), desc, DESC_TRAITS);
+        let vtable = self.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
+        let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
+        let signature = pluto_hir::lower::fn_signature(self.db, self.program, f).clone();
+        let mut values = vec![object];
+        for (a, (_, param)) in args.iter().zip(&signature.params) {
+            let v = self.value_as(a, param)?;
+            values.push(self.word(v));
+        }
+        self.indirect_call(code, values, &signature.ret, ty, handling, node)
+    }
+
+    /// Calls closure-convention code with word arguments; the result is `ret` as a word.
+    fn indirect_call(
+        &mut self,
+        code: Value,
+        args: Vec<Value>,
+        ret: &Ty,
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let sig = self.g.value_signature(args.len() - 1);
+        let sig_ref = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sig_ref, code, &args);
+        let results = self.b.inst_results(call).to_vec();
+        self.check_error(results[1], handling, node)?;
+        Ok(match machine_type(ty) {
+            Some(_) => Some(self.convert(results[0], ret, ty)),
+            None => None,
+        })
+    }
+
+    fn call_value(
+        &mut self,
+        callee: &ast::Expr,
+        args: &[ast::Expr],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let closure = self.value(callee)?;
+        self.call_closure(closure, args, ty, handling, node)
+    }
+
+    fn call_closure(
+        &mut self,
+        closure: Value,
+        args: &[ast::Expr],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), closure, 0);
+        let mut values = vec![closure];
+        for a in args {
+            values.push(self.word_of(a)?);
+        }
+        // A function value's result is in its own type's representation: `ty`.
+        self.indirect_call(code, values, ty, ty, handling, node)
+    }
+
+    // ---- built-in methods ------------------------------------------------------------------
+
+    /// `-1` means none; anything else is the (boxed) int.
+    fn index_or_none(&mut self, i: Value) -> Value {
+        let found = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let missing = self.b.ins().icmp_imm_s(IntCC::Equal, i, -1);
+        self.b.ins().brif(missing, done, &[ir::BlockArg::Value(zero)], found, &[]);
+        self.switch_to(found);
+        let boxed = self.box_value(i);
+        self.b.ins().jump(done, &[ir::BlockArg::Value(boxed)]);
+        self.switch_to(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// A word of element type `element` as a value of nullable `ty` (present).
+    fn some(&mut self, w: Value, element: &Ty, ty: &Ty) -> Value {
+        self.convert(w, element, ty)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn builtin_method(
+        &mut self,
+        v: Value,
+        rty: &Ty,
+        name: &str,
+        args: &[ast::Expr],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let mut words = Vec::new();
+        let element = match rty {
+            Ty::Array(t) | Ty::Set(t) => (**t).clone(),
+            Ty::Map(k, _) => (**k).clone(),
+            _ => Ty::Unknown,
+        };
+        let params = pluto_hir::builtins::method(rty, name).map(|m| m.params).unwrap_or_default();
+        for (a, p) in args.iter().zip(&params) {
+            let x = self.value_as(a, p)?;
+            words.push(self.word(x));
+        }
+        let len = |l: &mut Self| l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0);
+        let r = match (rty, name) {
+            (Ty::Str | Ty::Array(_) | Ty::Map(..) | Ty::Set(_), "len") => len(self),
+            (Ty::Str | Ty::Array(_) | Ty::Map(..) | Ty::Set(_), "is_empty") => {
+                let n = len(self);
+                self.b.ins().icmp_imm_s(IntCC::Equal, n, 0)
+            }
+            (Ty::Str, "contains" | "starts_with" | "ends_with") => {
+                let f = match name {
+                    "contains" => "pluto_str_contains",
+                    "starts_with" => "pluto_str_starts_with",
+                    _ => "pluto_str_ends_with",
+                };
+                self.call_rt(f, &[types::I64, types::I64], &[types::I8], &[v, words[0]])[0]
+            }
+            (Ty::Str, "trim") => self.rt("pluto_str_trim", &[v]),
+            (Ty::Str, "to_upper") => self.rt("pluto_str_to_upper", &[v]),
+            (Ty::Str, "to_lower") => self.rt("pluto_str_to_lower", &[v]),
+            (Ty::Str, "replace") => self.rt("pluto_str_replace", &[v, words[0], words[1]]),
+            (Ty::Str, "repeat") => self.rt("pluto_str_repeat", &[v, words[0]]),
+            (Ty::Str, "split") => self.rt("pluto_str_split", &[v, words[0]]),
+            (Ty::Str, "chars") => self.rt("pluto_str_chars", &[v]),
+            (Ty::Str, "slice") => {
+                let site = self.site(node)?;
+                self.rt("pluto_str_slice", &[v, words[0], words[1], site])
+            }
+            (Ty::Str, "index_of") => {
+                let i = self.rt("pluto_str_index_of", &[v, words[0]]);
+                self.index_or_none(i)
+            }
+            (Ty::Str, "to_int" | "to_float") => return self.parse_number(v, name, ty, handling, node),
+            (Ty::Array(_), "push") => {
+                self.rt_void("pluto_array_push", &[v, words[0]]);
+                return Ok(None);
+            }
+            (Ty::Array(_), "pop") => {
+                let n = len(self);
+                let some = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.append_block_param(done, types::I64);
+                let zero = self.b.ins().iconst(types::I64, 0);
+                self.b.ins().brif(n, some, &[], done, &[ir::BlockArg::Value(zero)]);
+                self.switch_to(some);
+                let w = self.rt("pluto_array_pop", &[v]);
+                let elem_machine = machine_type(&element).unwrap_or(types::I64);
+                let w = self.coerce(w, elem_machine);
+                let boxed = self.some(w, &element, ty);
+                let boxed = self.word(boxed);
+                self.b.ins().jump(done, &[ir::BlockArg::Value(boxed)]);
+                self.switch_to(done);
+                self.b.block_params(done)[0]
+            }
+            (Ty::Array(_), "insert") => {
+                let site = self.site(node)?;
+                self.rt_void("pluto_array_insert", &[v, words[0], words[1], site]);
+                return Ok(None);
+            }
+            (Ty::Array(_), "remove") => {
+                let site = self.site(node)?;
+                let w = self.rt("pluto_array_remove", &[v, words[0], site]);
+                self.convert(w, &element, ty)
+            }
+            (Ty::Array(_), "clear") => {
+                self.rt_void("pluto_array_clear", &[v]);
+                return Ok(None);
+            }
+            (Ty::Array(_), "contains" | "index_of") => {
+                let desc = self.g.type_desc(self.db, &element)?;
+                let desc = self.data_addr(desc);
+                let i = self.rt("pluto_array_index_of", &[v, words[0], desc]);
+                if name == "contains" { self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1) } else { self.index_or_none(i) }
+            }
+            (Ty::Array(_), "slice") => {
+                let site = self.site(node)?;
+                self.rt("pluto_array_slice", &[v, words[0], words[1], site])
+            }
+            (Ty::Array(_), "reverse") => self.rt("pluto_array_reverse", &[v]),
+            (Ty::Array(_), "join") => self.rt("pluto_array_join", &[v, words[0]]),
+            (Ty::Map(..) | Ty::Set(_), "insert") => {
+                let value = match words.get(1) {
+                    Some(w) => *w,
+                    None => self.b.ins().iconst(types::I64, 0),
+                };
+                self.rt_void("pluto_map_insert", &[v, words[0], value]);
+                return Ok(None);
+            }
+            (Ty::Map(..) | Ty::Set(_), "contains") => {
+                let e = self.rt("pluto_map_find", &[v, words[0]]);
+                self.b.ins().icmp_imm_s(IntCC::NotEqual, e, -1)
+            }
+            (Ty::Map(_, val), "get") => {
+                let e = self.rt("pluto_map_find", &[v, words[0]]);
+                let found = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.append_block_param(done, types::I64);
+                let zero = self.b.ins().iconst(types::I64, 0);
+                let missing = self.b.ins().icmp_imm_s(IntCC::Equal, e, -1);
+                self.b.ins().brif(missing, done, &[ir::BlockArg::Value(zero)], found, &[]);
+                self.switch_to(found);
+                let w = self.rt("pluto_map_value_at", &[v, e]);
+                let w = self.coerce(w, machine_type(val).unwrap_or(types::I64));
+                let r = self.some(w, val, ty);
+                let r = self.word(r);
+                self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
+                self.switch_to(done);
+                self.b.block_params(done)[0]
+            }
+            (Ty::Map(..) | Ty::Set(_), "remove") => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+                let addr = self.b.ins().stack_addr(types::I64, slot, 0);
+                let removed = self.call_rt(
+                    "pluto_map_remove",
+                    &[types::I64, types::I64, types::I64],
+                    &[types::I8],
+                    &[v, words[0], addr],
+                )[0];
+                match rty {
+                    Ty::Set(_) => removed,
+                    Ty::Map(_, val) => {
+                        let found = self.b.create_block();
+                        let done = self.b.create_block();
+                        self.b.append_block_param(done, types::I64);
+                        let zero = self.b.ins().iconst(types::I64, 0);
+                        self.b.ins().brif(removed, found, &[], done, &[ir::BlockArg::Value(zero)]);
+                        self.switch_to(found);
+                        let w = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
+                        let w = self.coerce(w, machine_type(val).unwrap_or(types::I64));
+                        let r = self.some(w, val, ty);
+                        let r = self.word(r);
+                        self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
+                        self.switch_to(done);
+                        self.b.block_params(done)[0]
+                    }
+                    _ => unreachable!("matched above"),
+                }
+            }
+            (Ty::Map(..), "keys") | (Ty::Set(_), "values") => self.rt("pluto_map_keys", &[v]),
+            (Ty::Map(..), "values") => self.rt("pluto_map_values", &[v]),
+            (Ty::Map(..), "clear") => {
+                self.rt_void("pluto_map_clear", &[v]);
+                return Ok(None);
+            }
+            _ => return Err(self.unsupported(node, &format!("the method `{name}` of this type"))),
+        };
+        Ok(Some(match machine_type(ty) {
+            Some(t) => self.coerce(r, t),
+            None => r,
+        }))
+    }
+
+    /// `s.to_int()` / `s.to_float()`: the number, or a `ParseError { input }`.
+    fn parse_number(
+        &mut self,
+        s: Value,
+        name: &str,
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        let addr = self.b.ins().stack_addr(types::I64, slot, 0);
+        let f = if name == "to_int" { "pluto_str_to_int" } else { "pluto_str_to_float" };
+        let ok = self.call_rt(f, &[types::I64, types::I64], &[types::I8], &[s, addr])[0];
+        let bad = self.b.create_block();
+        let good = self.b.create_block();
+        self.b.ins().brif(ok, good, &[], bad, &[]);
+        self.b.set_cold_block(bad);
+        self.switch_to(bad);
+        let parse_error = match def_map(self.db, self.program).resolve(self.db, self.file(), "ParseError") {
+            Some(Def::Item(loc)) => loc,
+            _ => return Err(self.unsupported(node, "`ParseError` (the prelude has none)")),
+        };
+        let error = self.error_object(parse_error, &[s], node)?;
+        self.handle_error(error, handling, node)?;
+        self.jump(good, &[]);
+        self.switch_to(good);
+        let t = machine_type(ty).unwrap_or(types::I64);
+        Ok(Some(self.b.ins().stack_load(types::I64, t, slot, 0)))
+    }
+}
+
+impl crate::Globals {
+    /// The static slot holding unit `unit`'s instance (filled by the generated `main`).
+    pub fn unit_slot(&mut self, db: &dyn pluto_db::Db, unit: ItemLoc) -> Result<cranelift_module::DataId> {
+        if let Some(id) = self.units.get(&unit) {
+            return Ok(*id);
+        }
+        let name = format!("pluto_unit_{}", unit.item(db).name);
+        let id = cranelift_module::Module::declare_data(&mut self.module, &name, cranelift_module::Linkage::Local, true, false)
+            .map_err(crate::backend)?;
+        let mut data = cranelift_module::DataDescription::new();
+        data.define_zeroinit(8);
+        data.set_align(8);
+        cranelift_module::Module::define_data(&mut self.module, id, &data).map_err(crate::backend)?;
+        self.units.insert(unit, id);
+        Ok(id)
+    }
+}

@@ -1,0 +1,183 @@
+//! The generated entry, `pluto_main`, which the runtime's C `main` calls and which
+//! returns the error that escaped (or 0). For a plain program it calls `fn main()`. For a
+//! program with stages it is the dependency-injection `main` of SPEC §3: it builds every
+//! injected class once, dependencies first (field defaults included), then every
+//! deployment unit with its dependencies (all units live in this one executable, so
+//! cross-stage calls are direct calls), then runs `main` of the unit that has one.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::{FuncId, Linkage, Module};
+use pluto_db::{Db, Program};
+use pluto_hir::def_map::{ItemLoc, def_map};
+use pluto_hir::item_tree::{ItemKind, item_tree};
+use pluto_hir::lower::{FnLoc, adt_data};
+use pluto_hir::ty::Ty;
+
+use crate::function::{Abi, Lowerer, Result};
+use crate::layout::first_field;
+use crate::{CodegenError, FnKey, Globals, Job};
+
+pub(crate) struct EntryJob {
+    pub id: FuncId,
+    pub main: FnKey,
+    pub units: Vec<ItemLoc>,
+}
+
+/// The method `name` with a body along `stage`'s chain, nearest first.
+fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: &str) -> Option<FnLoc> {
+    def_map(db, program).chain(stage).into_iter().find_map(|level| {
+        let body = level.item(db).body()?;
+        let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
+        Some(FnLoc::Method(level, i as u32))
+    })
+}
+
+/// Finds the entry and queues `pluto_main`.
+pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()> {
+    let graph = pluto_db::modules::module_graph(db, program);
+    let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
+    let map = def_map(db, program);
+    let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit).map(|s| s.loc).collect();
+    units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
+    let plain = item_tree(db, entry_file)
+        .items
+        .iter()
+        .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
+        .map(|i| (FnLoc::Free(ItemLoc::top(entry_file, i)), None));
+    let main = match plain {
+        Some(main) => main,
+        None => {
+            let with_main: Vec<(ItemLoc, FnLoc)> =
+                units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
+            match with_main.as_slice() {
+                [] => return Err(CodegenError::NoMain),
+                [(unit, m)] => (*m, Some(*unit)),
+                [(first, _), (second, _), ..] => {
+                    return Err(crate::unsupported(
+                        db,
+                        *second,
+                        &format!(
+                            "a program whose units `{}` and `{}` both have `main` (run one with `compile-stages`)",
+                            first.item(db).name,
+                            second.item(db).name
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    let info = g.function(db, program, main)?;
+    if !info.params.is_empty() || !matches!(info.ret, Ty::Void) {
+        let loc = match main.0 {
+            FnLoc::Free(l) | FnLoc::Method(l, _) => l,
+        };
+        return Err(crate::unsupported(db, loc, "a `main` with parameters or a result"));
+    }
+    let mut sig = g.module.make_signature();
+    sig.returns.push(ir::AbiParam::new(types::I64));
+    let id = g.module.declare_function("pluto_main", Linkage::Export, &sig).map_err(crate::backend)?;
+    g.queue.push_back(Job::Entry(EntryJob { id, main, units }));
+    Ok(())
+}
+
+pub(crate) fn build(
+    db: &dyn Db,
+    program: Program,
+    job: EntryJob,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let owner_loc = match job.main.0 {
+        FnLoc::Free(l) | FnLoc::Method(l, _) => l,
+    };
+    let real = pluto_hir::item_tree::ast_id_map(db, owner_loc.file)
+        .node(&pluto_db::modules::parse(db, owner_loc.file).syntax(), owner_loc.item(db).ast);
+    let mut l = Lowerer::new_entry(db, program, g, func, context, job.main, real);
+    let mut singletons: HashMap<ItemLoc, Value> = HashMap::new();
+    for unit in &job.units {
+        let object = l.construct(*unit, &mut singletons, &mut Vec::new())?;
+        let slot = l.g.unit_slot(db, *unit)?;
+        let addr = l.data_addr(slot);
+        l.b.ins().store(MemFlagsData::trusted(), object, addr, 0);
+        l.rt_void("pluto_gc_root", &[addr]);
+    }
+    let info = l.g.function(db, program, job.main)?;
+    let mut args = Vec::new();
+    if info.has_self {
+        let unit = job.main.1.expect("stage methods run for a unit");
+        args.push(singletons[&unit]);
+    }
+    let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
+    let call = l.b.ins().call(fr, &args);
+    let results = l.b.inst_results(call).to_vec();
+    let error = if info.fallible { results[results.len() - 1] } else { l.b.ins().iconst(types::I64, 0) };
+    l.b.ins().return_(&[error]);
+    l.filled = true;
+    l.finish();
+    Ok(())
+}
+
+impl<'a, 'b> Lowerer<'a, 'b> {
+    /// Builds the instance of class or stage `loc` once (its dependencies first).
+    fn construct(
+        &mut self,
+        loc: ItemLoc,
+        built: &mut HashMap<ItemLoc, Value>,
+        path: &mut Vec<ItemLoc>,
+    ) -> Result<Value> {
+        if let Some(v) = built.get(&loc) {
+            return Ok(*v);
+        }
+        if path.contains(&loc) {
+            // Checking reports cycles; this is only reached for programs with errors.
+            return Err(crate::unsupported(self.db, loc, "a dependency cycle"));
+        }
+        path.push(loc);
+        let data = adt_data(self.db, self.program, loc).clone();
+        let mut deps = Vec::new();
+        for (_, ty) in &data.deps {
+            match ty {
+                Ty::Adt(class, _) => deps.push(self.construct(*class, built, path)?),
+                _ => return Err(crate::unsupported(self.db, loc, "injecting a dependency that is not a class")),
+            }
+        }
+        path.pop();
+        let is_class = matches!(loc.item(self.db).kind, ItemKind::Class(_));
+        let fields = if is_class { data.fields.len() } else { 0 };
+        let first = first_field(self.db, loc);
+        let object = self.alloc(first as i64 + deps.len() as i64 + fields as i64, false);
+        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let desc = self.data_addr(desc);
+        self.store_word(object, 0, desc);
+        for (i, d) in deps.iter().enumerate() {
+            self.store_word(object, first + i as i32, *d);
+        }
+        if is_class && data.fields.iter().any(|f| f.has_default) {
+            let defaults = self.defaults_fn(loc)?;
+            let fr = self.g.module.declare_func_in_func(defaults, self.b.func);
+            self.b.ins().call(fr, &[object]);
+        }
+        built.insert(loc, object);
+        Ok(object)
+    }
+}
+
+impl<'a, 'b> Lowerer<'a, 'b> {
+    fn new_entry(
+        db: &'a dyn Db,
+        program: Program,
+        g: &'a mut Globals,
+        func: &'b mut ir::Function,
+        context: &'b mut FunctionBuilderContext,
+        main: FnKey,
+        real: pluto_syntax::SyntaxNode,
+    ) -> Self {
+        let mut l = Lowerer::new(db, program, g, func, context, main, &Default::default(), real, Abi::Entry);
+        l.start();
+        l
+    }
+}

@@ -1,0 +1,134 @@
+//! Errors as values: a fallible function returns an error word after its result (0 when
+//! it succeeded). `raise` returns one; after each fallible call a branch sends a
+//! non-zero error to the enclosing `catch` handler or returns it (`!`). No unwinding.
+
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
+use pluto_hir::def_map::ItemLoc;
+use pluto_hir::infer::Handling;
+use pluto_hir::ty::Ty;
+use pluto_syntax::SyntaxNode;
+use pluto_syntax::ast::{self, AstNode, HasName};
+
+use crate::function::{Abi, Lowerer, Result};
+use crate::layout::machine_type;
+
+impl Lowerer<'_, '_> {
+    /// After a call that may fail: a non-zero `error` is handled as `handling` says.
+    pub fn check_error(&mut self, error: Value, handling: Option<Handling>, node: &SyntaxNode) -> Result<()> {
+        let failed = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.ins().brif(error, failed, &[], ok, &[]);
+        self.b.set_cold_block(failed);
+        self.switch_to(failed);
+        self.handle_error(error, handling, node)?;
+        self.switch_to(ok);
+        Ok(())
+    }
+
+    /// Sends `error` (known to be non-zero) where it goes; the current block ends.
+    pub fn handle_error(&mut self, error: Value, handling: Option<Handling>, node: &SyntaxNode) -> Result<()> {
+        match handling {
+            Some(Handling::Catch(_)) => {
+                let handler = *self.catches.last().ok_or_else(|| self.unsupported(node, "this `catch`"))?;
+                self.jump(handler, &[error]);
+            }
+            Some(Handling::Spawn) => return Err(self.unsupported(node, "tasks (`spawn`)")),
+            // `!`, or a function value whose errors count toward the caller (see the
+            // approximations of error inference): the caller's caller gets them.
+            _ => self.propagate(error),
+        }
+        Ok(())
+    }
+
+    fn propagate(&mut self, error: Value) {
+        let can_return_errors = match &self.abi {
+            Abi::Direct { fallible, .. } => *fallible,
+            Abi::Value { .. } | Abi::Entry => true,
+        };
+        if can_return_errors {
+            self.emit_return(None, Some(error));
+        } else {
+            self.rt_void("pluto_unhandled", &[error]);
+            self.b.ins().trap(ir::TrapCode::unwrap_user(4));
+            self.filled = true;
+        }
+    }
+
+    /// A new error object `[desc][raise site][fields...]`.
+    pub fn error_object(&mut self, loc: ItemLoc, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
+        let object = self.alloc(2 + fields.len() as i64, false);
+        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let desc = self.data_addr(desc);
+        self.store_word(object, 0, desc);
+        let site = self.site(node)?;
+        self.store_word(object, 1, site);
+        for (i, f) in fields.iter().enumerate() {
+            self.store_word(object, 2 + i as i32, *f);
+        }
+        Ok(object)
+    }
+
+    /// `raise E { ... }` or `raise e`: the error leaves the function.
+    pub fn raise(&mut self, r: &ast::RaiseExpr) -> Result<()> {
+        let e = r.expr().ok_or_else(|| self.unsupported(r.syntax(), "a `raise` without an error"))?;
+        let error = self.word_of(&e)?;
+        if !self.filled {
+            self.propagate(error);
+        }
+        Ok(())
+    }
+
+    /// `expr catch ...`: the expression runs with a handler block for its calls' errors;
+    /// the handler picks the first clause whose error type matches.
+    pub fn catch_expr(&mut self, c: &ast::CatchExpr, ty: &Ty) -> Result<Option<Value>> {
+        let inner = c.expr().ok_or_else(|| self.unsupported(c.syntax(), "a `catch` without an expression"))?;
+        let handler = self.b.create_block();
+        self.b.append_block_param(handler, types::I64);
+        let done = self.b.create_block();
+        if let Some(t) = machine_type(ty) {
+            self.b.append_block_param(done, t);
+        }
+        self.catches.push(handler);
+        let inner_ty = self.ty_of(inner.syntax());
+        let value = self.expr(&inner);
+        self.catches.pop();
+        let value = value?;
+        self.finish_branch(done, ty, value, &inner_ty, c.syntax())?;
+
+        self.switch_to(handler);
+        let error = self.b.block_params(handler)[0];
+        for clause in c.clauses() {
+            let next = self.b.create_block();
+            self.scopes.push(Default::default());
+            let binding = clause.name().map(|n| (n.text(), self.ty_of(n.syntax())));
+            if let Some((_, Ty::Adt(loc, _))) = &binding {
+                // A typed handler: compare descriptors.
+                let desc = self.g.adt_desc(self.db, self.program, *loc)?;
+                let expected = self.data_addr(desc);
+                let actual = self.b.ins().load(types::I64, MemFlagsData::trusted(), error, 0);
+                let hit = self.b.ins().icmp(ir::condcodes::IntCC::Equal, actual, expected);
+                let body = self.b.create_block();
+                self.b.ins().brif(hit, body, &[], next, &[]);
+                self.switch_to(body);
+            }
+            if let Some((name, bound)) = &binding {
+                self.declare(name, bound.clone(), Some(error));
+            }
+            if let Some(block) = clause.block() {
+                let v = self.block(&block)?;
+                let vt = block.tail_expr().map(|e| self.ty_of(e.syntax())).unwrap_or(Ty::Void);
+                self.finish_branch(done, ty, v, &vt, clause.syntax())?;
+            } else if let Some(default) = clause.default_value() {
+                let vt = self.ty_of(default.syntax());
+                let v = self.expr(&default)?;
+                self.finish_branch(done, ty, v, &vt, clause.syntax())?;
+            }
+            self.scopes.pop();
+            self.switch_to(next);
+        }
+        // Typed handlers cover the whole error set (checked), so no error gets here.
+        self.propagate(error);
+        self.switch_to(done);
+        Ok(machine_type(ty).map(|_| self.b.block_params(done)[0]))
+    }
+}

@@ -1,0 +1,832 @@
+//! Expressions: literals, strings, operators, fields, indexing, collection and struct
+//! literals, closures, and `if`/`match` as values.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value, types};
+use pluto_hir::def_map::ItemLoc;
+use pluto_hir::infer::Target;
+use pluto_hir::item_tree::ItemKind;
+use pluto_hir::lower::{FnLoc, adt_data};
+use pluto_hir::ty::Ty;
+use pluto_syntax::ast::{self, AstNode, HasName};
+use pluto_syntax::{SyntaxKind, SyntaxNode};
+
+use crate::function::{ClosureJob, Lowerer, Result};
+use crate::layout::{first_field, machine_type};
+use cranelift_module::Module;
+
+use crate::{Job, ThunkKind};
+
+impl Lowerer<'_, '_> {
+    /// An expression that must produce a value.
+    pub fn value(&mut self, e: &ast::Expr) -> Result<Value> {
+        match self.expr(e)? {
+            Some(v) => Ok(v),
+            // After `return`, `raise` or a fault the value is never used.
+            None if self.filled => {
+                self.ensure_open();
+                Ok(self.b.ins().iconst(types::I64, 0))
+            }
+            None => Err(self.unsupported(e.syntax(), "this expression as a value")),
+        }
+    }
+
+    /// An expression's value as a word (for containers and runtime calls).
+    pub fn word_of(&mut self, e: &ast::Expr) -> Result<Value> {
+        let v = self.value(e)?;
+        Ok(self.word(v))
+    }
+
+    /// An expression's value converted to type `to`.
+    pub fn value_as(&mut self, e: &ast::Expr, to: &Ty) -> Result<Value> {
+        let from = self.ty_of(e.syntax());
+        let v = self.value(e)?;
+        Ok(self.convert(v, &from, to))
+    }
+
+    pub fn expr(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
+        self.ensure_open();
+        let ty = self.ty_of(e.syntax());
+        match e {
+            ast::Expr::Literal(l) => self.literal(l, &ty).map(Some),
+            ast::Expr::StringLit(s) => self.string(s).map(Some),
+            ast::Expr::PathExpr(p) => self.path(p, &ty).map(Some),
+            ast::Expr::ParenExpr(p) => match p.expr() {
+                Some(inner) => {
+                    let inner_ty = self.ty_of(inner.syntax());
+                    let v = self.expr(&inner)?;
+                    Ok(v.map(|v| self.convert(v, &inner_ty, &ty)))
+                }
+                None => Ok(None),
+            },
+            ast::Expr::PrefixExpr(p) => {
+                let operand = p.expr().ok_or_else(|| self.unsupported(e.syntax(), "this expression"))?;
+                let v = self.value(&operand)?;
+                let is_not = p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG);
+                Ok(Some(match (is_not, &ty) {
+                    (true, _) => self.b.ins().bxor_imm_s(v, 1),
+                    (false, Ty::Float) => self.b.ins().fneg(v),
+                    (false, _) => self.b.ins().ineg(v),
+                }))
+            }
+            ast::Expr::BinaryExpr(bin) => self.binary(bin).map(Some),
+            ast::Expr::CastExpr(c) => {
+                let inner = c.expr().ok_or_else(|| self.unsupported(e.syntax(), "this cast"))?;
+                let from = self.ty_of(inner.syntax());
+                let v = self.value(&inner)?;
+                Ok(Some(match (&from, &ty) {
+                    (Ty::Int | Ty::Byte, Ty::Float) => self.b.ins().fcvt_from_sint(types::F64, v),
+                    (Ty::Float, Ty::Int | Ty::Byte) => {
+                        let n = self.b.ins().fcvt_to_sint_sat(types::I64, v);
+                        if ty == Ty::Byte { self.b.ins().band_imm_u(n, 0xff) } else { n }
+                    }
+                    (Ty::Int, Ty::Byte) => self.b.ins().band_imm_u(v, 0xff),
+                    (Ty::Byte, Ty::Int) => v,
+                    (Ty::Int | Ty::Float | Ty::Bool | Ty::Byte, Ty::Str) => self.to_string(v, &from)?,
+                    (a, b) if a == b => v,
+                    _ => return Err(self.unsupported(e.syntax(), "this cast")),
+                }))
+            }
+            ast::Expr::CallExpr(call) => self.call(call, &ty),
+            ast::Expr::PropagateExpr(p) => match p.expr() {
+                Some(inner) => self.expr(&inner),
+                None => Ok(None),
+            },
+            ast::Expr::CatchExpr(c) => self.catch_expr(c, &ty),
+            ast::Expr::RaiseExpr(r) => {
+                self.raise(r)?;
+                Ok(None)
+            }
+            ast::Expr::IfExpr(i) => self.if_expr(i, &ty),
+            ast::Expr::MatchExpr(m) => self.match_expr(m, &ty),
+            ast::Expr::BlockExpr(b) => match b.block() {
+                Some(block) => self.block(&block),
+                None => Ok(None),
+            },
+            ast::Expr::ReturnExpr(r) => {
+                let value = match r.expr() {
+                    Some(v) => {
+                        let from = self.ty_of(v.syntax());
+                        self.expr(&v)?.map(|v| (v, from))
+                    }
+                    None => None,
+                };
+                self.emit_return(value, None);
+                Ok(None)
+            }
+            ast::Expr::BreakExpr(_) | ast::Expr::ContinueExpr(_) => {
+                let target = {
+                    let l = self.loops.last().ok_or_else(|| self.unsupported(e.syntax(), "this `break`"))?;
+                    if matches!(e, ast::Expr::BreakExpr(_)) { l.exit } else { l.header }
+                };
+                self.jump(target, &[]);
+                Ok(None)
+            }
+            ast::Expr::FieldExpr(f) => self.field(f, &ty).map(Some),
+            ast::Expr::IndexExpr(ix) => self.index(ix, &ty).map(Some),
+            ast::Expr::ArrayLit(a) => {
+                let element = match &ty {
+                    Ty::Array(t) => (**t).clone(),
+                    _ => Ty::Unknown,
+                };
+                let items: Vec<ast::Expr> = a.elements().collect();
+                let cap = self.b.ins().iconst(types::I64, items.len() as i64);
+                let array = self.rt("pluto_array_new", &[cap]);
+                for item in &items {
+                    let v = self.value_as(item, &element)?;
+                    let w = self.word(v);
+                    self.rt_void("pluto_array_push", &[array, w]);
+                }
+                Ok(Some(array))
+            }
+            ast::Expr::MapLit(m) => {
+                let (k, v) = match &ty {
+                    Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
+                    _ => return Err(self.unsupported(e.syntax(), "this map")),
+                };
+                let key_desc = self.g.type_desc(self.db, &k)?;
+                let key_desc = self.data_addr(key_desc);
+                let map = self.rt("pluto_map_new", &[key_desc]);
+                for entry in m.entries() {
+                    let (Some(key), Some(value)) = (entry.key(), entry.value()) else { continue };
+                    let key = self.value_as(&key, &k)?;
+                    let key = self.word(key);
+                    let value = self.value_as(&value, &v)?;
+                    let value = self.word(value);
+                    self.rt_void("pluto_map_insert", &[map, key, value]);
+                }
+                Ok(Some(map))
+            }
+            ast::Expr::SetLit(s) => {
+                let element = match &ty {
+                    Ty::Set(t) => (**t).clone(),
+                    _ => return Err(self.unsupported(e.syntax(), "this set")),
+                };
+                let desc = self.g.type_desc(self.db, &element)?;
+                let desc = self.data_addr(desc);
+                let set = self.rt("pluto_set_new", &[desc]);
+                for item in s.elements() {
+                    let v = self.value_as(&item, &element)?;
+                    let w = self.word(v);
+                    let zero = self.b.ins().iconst(types::I64, 0);
+                    self.rt_void("pluto_map_insert", &[set, w, zero]);
+                }
+                Ok(Some(set))
+            }
+            ast::Expr::StructLit(s) => self.struct_lit(s, &ty).map(Some),
+            ast::Expr::ClosureExpr(c) => self.closure(c).map(Some),
+            ast::Expr::TupleExpr(_) => Err(self.unsupported(e.syntax(), "tuples")),
+            ast::Expr::SpawnExpr(_) => Err(self.unsupported(e.syntax(), "tasks (`spawn`)")),
+            ast::Expr::RangeExpr(_) => Err(self.unsupported(e.syntax(), "ranges outside `for`")),
+        }
+    }
+
+    fn literal(&mut self, l: &ast::Literal, ty: &Ty) -> Result<Value> {
+        let token = l.token().expect("literals have a token");
+        Ok(match token.kind() {
+            SyntaxKind::INT_NUMBER if *ty == Ty::Float => {
+                let n = parse_int(token.text()).ok_or_else(|| self.unsupported(l.syntax(), "this number"))?;
+                self.b.ins().f64const(n as f64)
+            }
+            SyntaxKind::INT_NUMBER => {
+                let n = parse_int(token.text()).ok_or_else(|| self.unsupported(l.syntax(), "this number"))?;
+                self.b.ins().iconst(types::I64, n)
+            }
+            SyntaxKind::FLOAT_NUMBER => {
+                let n: f64 =
+                    token.text().replace('_', "").parse().map_err(|_| self.unsupported(l.syntax(), "this number"))?;
+                self.b.ins().f64const(n)
+            }
+            SyntaxKind::TRUE_KW => self.b.ins().iconst(types::I8, 1),
+            SyntaxKind::FALSE_KW => self.b.ins().iconst(types::I8, 0),
+            // `none`
+            _ => self.b.ins().iconst(types::I64, 0),
+        })
+    }
+
+    /// A string literal: a static object, or the pieces of an interpolation joined.
+    fn string(&mut self, s: &ast::StringLit) -> Result<Value> {
+        let mut parts = Vec::new();
+        for part in s.parts() {
+            match part {
+                ast::StringPart::Text(t) => {
+                    let id = self.g.string_object(&unescape(t.text()))?;
+                    parts.push(self.data_addr(id));
+                }
+                ast::StringPart::Interpolation(i) => {
+                    let Some(e) = i.expr() else { continue };
+                    let ty = self.ty_of(e.syntax());
+                    let v = self.value(&e)?;
+                    parts.push(self.to_string(v, &ty)?);
+                }
+            }
+        }
+        match parts.len() {
+            0 => {
+                let id = self.g.string_object("")?;
+                Ok(self.data_addr(id))
+            }
+            1 => Ok(parts[0]),
+            2 => Ok(self.rt("pluto_str_concat", &[parts[0], parts[1]])),
+            n => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, n as u32 * 8, 3));
+                for (i, p) in parts.iter().enumerate() {
+                    self.b.ins().stack_store(types::I64, *p, slot, i as i32 * 8);
+                }
+                let addr = self.b.ins().stack_addr(types::I64, slot, 0);
+                let count = self.b.ins().iconst(types::I64, n as i64);
+                Ok(self.rt("pluto_str_concat_n", &[addr, count]))
+            }
+        }
+    }
+
+    /// Any value as a string object.
+    pub fn to_string(&mut self, v: Value, ty: &Ty) -> Result<Value> {
+        Ok(match ty {
+            Ty::Str => v,
+            Ty::Int => self.rt("pluto_int_to_str", &[v]),
+            Ty::Float => self.call_rt("pluto_float_to_str", &[types::F64], &[types::I64], &[v])[0],
+            _ => {
+                let desc = self.g.type_desc(self.db, ty)?;
+                let desc = self.data_addr(desc);
+                let w = self.word(v);
+                self.rt("pluto_to_string", &[w, desc])
+            }
+        })
+    }
+
+    fn path(&mut self, p: &ast::PathExpr, ty: &Ty) -> Result<Value> {
+        let name_ref = p.name_ref().ok_or_else(|| self.unsupported(p.syntax(), "this name"))?;
+        let name = name_ref.text();
+        if let Some(local) = self.lookup(&name) {
+            let v = self.b.use_var(local.var);
+            return Ok(self.convert(v, &local.ty, ty));
+        }
+        match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+            Some(Target::Fn(f)) => self.function_value(f, None),
+            _ => Err(self.unsupported(p.syntax(), &format!("the name `{name}` here"))),
+        }
+    }
+
+    /// A function as a value: a closure object `[thunk][receiver]`.
+    pub fn function_value(&mut self, f: FnLoc, receiver: Option<Value>) -> Result<Value> {
+        let thunk = self.g.thunk(self.db, self.program, f, ThunkKind::Value)?;
+        let object = self.alloc(2, false);
+        let fr = self.g.module.declare_func_in_func(thunk, self.b.func);
+        let code = self.b.ins().func_addr(types::I64, fr);
+        self.store_word(object, 0, code);
+        if let Some(r) = receiver {
+            self.store_word(object, 1, r);
+        }
+        Ok(object)
+    }
+
+    fn field(&mut self, f: &ast::FieldExpr, ty: &Ty) -> Result<Value> {
+        let name_ref = f.name_ref().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
+        let receiver = f.receiver().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
+        match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+            Some(Target::Variant(enum_loc, variant)) => return self.variant(enum_loc, &variant, &[], f.syntax()),
+            Some(Target::Fn(method)) => {
+                let r = self.value(&receiver)?;
+                return self.function_value(method, Some(r));
+            }
+            _ => {}
+        }
+        let receiver_ty = self.ty_of(receiver.syntax());
+        let object = self.value(&receiver)?;
+        match &receiver_ty {
+            Ty::Adt(..) => {
+                let (index, slot_ty) = self.field_slot(f)?;
+                let v = self.load_word(object, index, &slot_ty);
+                Ok(self.convert(v, &slot_ty, ty))
+            }
+            Ty::AnyError => Err(self.unsupported(f.syntax(), "fields of an error caught without a type")),
+            _ => Err(self.unsupported(f.syntax(), "this field")),
+        }
+    }
+
+    /// An enum value: `[desc][variant][fields...]`.
+    pub fn variant(&mut self, enum_loc: ItemLoc, variant: &str, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
+        let data = adt_data(self.db, self.program, enum_loc);
+        let index = data
+            .variants
+            .iter()
+            .position(|(n, _)| n == variant)
+            .ok_or_else(|| self.unsupported(node, "this variant"))?;
+        let object = self.alloc(2 + fields.len() as i64, false);
+        let desc = self.g.adt_desc(self.db, self.program, enum_loc)?;
+        let desc = self.data_addr(desc);
+        self.store_word(object, 0, desc);
+        let i = self.b.ins().iconst(types::I64, index as i64);
+        self.store_word(object, 1, i);
+        for (j, v) in fields.iter().enumerate() {
+            self.store_word(object, 2 + j as i32, *v);
+        }
+        Ok(object)
+    }
+
+    fn index(&mut self, ix: &ast::IndexExpr, ty: &Ty) -> Result<Value> {
+        let (Some(base), Some(index)) = (ix.base(), ix.index()) else {
+            return Err(self.unsupported(ix.syntax(), "this index"));
+        };
+        let base_ty = self.ty_of(base.syntax());
+        let container = self.value(&base)?;
+        match &base_ty {
+            Ty::Array(element) => {
+                let i = self.value(&index)?;
+                let addr = self.element_addr(container, i, ix.syntax())?;
+                let v = self.load_word(addr, 0, element);
+                Ok(self.convert(v, element, ty))
+            }
+            Ty::Map(k, v) => {
+                let key = self.value_as(&index, k)?;
+                let key = self.word(key);
+                let site = self.site(ix.syntax())?;
+                let w = self.rt("pluto_map_index", &[container, key, site]);
+                Ok(self.convert(w, v, ty))
+            }
+            _ => Err(self.unsupported(ix.syntax(), "indexing this type")),
+        }
+    }
+
+    fn struct_lit(&mut self, s: &ast::StructLit, ty: &Ty) -> Result<Value> {
+        let Ty::Adt(loc, _) = ty else { return Err(self.unsupported(s.syntax(), "this literal")) };
+        let loc = *loc;
+        let item = loc.item(self.db);
+        let data = adt_data(self.db, self.program, loc).clone();
+        if let ItemKind::Enum { .. } = item.kind {
+            let variant = s
+                .ty()
+                .and_then(|t| t.path())
+                .and_then(|p| p.segments().last())
+                .map(|n| n.text())
+                .unwrap_or_default();
+            let fields = data.variants.iter().find(|(n, _)| *n == variant).map(|(_, f)| f.clone()).unwrap_or_default();
+            let mut values = Vec::new();
+            for fd in &fields {
+                let init = s.fields().find(|i| i.name_ref().is_some_and(|n| n.text() == fd.name));
+                let v = match init {
+                    Some(init) => self.field_init(&init, &fd.ty)?,
+                    None => self.b.ins().iconst(types::I64, 0),
+                };
+                values.push(v);
+            }
+            return self.variant(loc, &variant, &values, s.syntax());
+        }
+        let first = first_field(self.db, loc);
+        let object = self.alloc(first as i64 + data.deps.len() as i64 + data.fields.len() as i64, false);
+        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let desc = self.data_addr(desc);
+        self.store_word(object, 0, desc);
+        if matches!(item.kind, ItemKind::Error(_)) {
+            let site = self.site(s.syntax())?;
+            self.store_word(object, 1, site);
+        }
+        if data.fields.iter().any(|f| f.has_default) {
+            let defaults = self.defaults_fn(loc)?;
+            let fr = self.g.module.declare_func_in_func(defaults, self.b.func);
+            self.b.ins().call(fr, &[object]);
+        }
+        for (i, fd) in data.fields.iter().enumerate() {
+            if let Some(init) = s.fields().find(|init| init.name_ref().is_some_and(|n| n.text() == fd.name)) {
+                let v = self.field_init(&init, &fd.ty)?;
+                self.store_word(object, first + data.deps.len() as i32 + i as i32, v);
+            }
+        }
+        Ok(object)
+    }
+
+    /// The value of `name: value` or of the shorthand `name`, as a word of type `slot`.
+    fn field_init(&mut self, init: &ast::FieldInit, slot: &Ty) -> Result<Value> {
+        let v = match init.value() {
+            Some(value) => self.value_as(&value, slot)?,
+            None => {
+                let name = init.name_ref().map(|n| n.text()).unwrap_or_default();
+                let local = self.lookup(&name).ok_or_else(|| self.unsupported(init.syntax(), "this field"))?;
+                let v = self.b.use_var(local.var);
+                self.convert(v, &local.ty, slot)
+            }
+        };
+        Ok(self.word(v))
+    }
+
+    /// The function storing the field defaults of `class`, declared on first use.
+    pub fn defaults_fn(&mut self, class: ItemLoc) -> Result<cranelift_module::FuncId> {
+        if let Some(Some(id)) = self.g.defaults.get(&class) {
+            return Ok(*id);
+        }
+        let mut sig = self.g.module.make_signature();
+        sig.params.push(ir::AbiParam::new(types::I64));
+        sig.returns.push(ir::AbiParam::new(types::I64));
+        let name = format!("pluto_defaults_{}_{}", class.item(self.db).name, self.g.defaults.len());
+        let id = self
+            .g
+            .module
+            .declare_function(&name, cranelift_module::Linkage::Local, &sig)
+            .map_err(crate::backend)?;
+        self.g.defaults.insert(class, Some(id));
+        self.g.queue.push_back(Job::Defaults(class, id));
+        Ok(id)
+    }
+
+    /// A closure: an object with its code and captured values, compiled later.
+    fn closure(&mut self, c: &ast::ClosureExpr) -> Result<Value> {
+        let range = c.syntax().text_range();
+        // Captured: locals used inside whose declaration is outside.
+        let mut captures: Vec<(String, Ty)> = Vec::new();
+        for node in c.syntax().descendants() {
+            let Some(name_ref) = ast::NameRef::cast(node) else { continue };
+            let is_local = match self.resolutions.get(&name_ref.syntax().text_range()) {
+                Some(Target::Local(declared)) => !range.contains_range(*declared),
+                _ => name_ref.is_self(),
+            };
+            let name = name_ref.text();
+            if is_local && !captures.iter().any(|(n, _)| *n == name) {
+                if let Some(local) = self.lookup(&name) {
+                    captures.push((name, local.ty));
+                }
+            }
+        }
+        let arity = c.param_list().map_or(0, |l| l.params().count());
+        let sig = self.g.value_signature(arity);
+        let name = format!("pluto_closure{}", self.g.closures);
+        self.g.closures += 1;
+        let id = self
+            .g
+            .module
+            .declare_function(&name, cranelift_module::Linkage::Local, &sig)
+            .map_err(crate::backend)?;
+        self.g.queue.push_back(Job::Closure(ClosureJob {
+            id,
+            owner: self.owner,
+            node: c.clone(),
+            real: self.real.clone(),
+            captures: captures.clone(),
+        }));
+        let object = self.alloc(1 + captures.len() as i64, false);
+        let fr = self.g.module.declare_func_in_func(id, self.b.func);
+        let code = self.b.ins().func_addr(types::I64, fr);
+        self.store_word(object, 0, code);
+        for (i, (name, _)) in captures.iter().enumerate() {
+            let local = self.lookup(name).expect("captured locals are in scope");
+            let v = self.b.use_var(local.var);
+            self.store_word(object, 1 + i as i32, v);
+        }
+        Ok(object)
+    }
+
+    fn binary(&mut self, bin: &ast::BinaryExpr) -> Result<Value> {
+        let op = bin.op().map(|t| t.kind()).ok_or_else(|| self.unsupported(bin.syntax(), "this operator"))?;
+        let (Some(lhs), Some(rhs)) = (bin.lhs(), bin.rhs()) else {
+            return Err(self.unsupported(bin.syntax(), "this expression"));
+        };
+        if matches!(op, SyntaxKind::AMP2 | SyntaxKind::PIPE2) {
+            // Short-circuit: the right side runs only when it decides the result.
+            let l = self.value(&lhs)?;
+            let rhs_block = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.append_block_param(done, types::I8);
+            if op == SyntaxKind::AMP2 {
+                self.b.ins().brif(l, rhs_block, &[], done, &[ir::BlockArg::Value(l)]);
+            } else {
+                self.b.ins().brif(l, done, &[ir::BlockArg::Value(l)], rhs_block, &[]);
+            }
+            self.switch_to(rhs_block);
+            let r = self.value(&rhs)?;
+            self.jump(done, &[r]);
+            self.switch_to(done);
+            return Ok(self.b.block_params(done)[0]);
+        }
+        let lhs_ty = self.ty_of(lhs.syntax());
+        let rhs_ty = self.ty_of(rhs.syntax());
+        let is_none = |e: &ast::Expr| {
+            matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW))
+        };
+        if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) && (is_none(&lhs) || is_none(&rhs)) {
+            // Comparing with `none`: a word test.
+            let l = self.word_of(&lhs)?;
+            let r = self.word_of(&rhs)?;
+            let cc = if op == SyntaxKind::EQ2 { IntCC::Equal } else { IntCC::NotEqual };
+            return Ok(self.b.ins().icmp(cc, l, r));
+        }
+        // Operands meet at the wider type (`int?` against `int` compares as `int?`).
+        let operand_ty = if matches!(rhs_ty, Ty::Nullable(_)) && !matches!(lhs_ty, Ty::Nullable(_)) {
+            rhs_ty.clone()
+        } else {
+            lhs_ty.clone()
+        };
+        let l = self.value_as(&lhs, &operand_ty)?;
+        let r = self.value_as(&rhs, &operand_ty)?;
+        let cmp = match op {
+            SyntaxKind::EQ2 => Some((IntCC::Equal, FloatCC::Equal)),
+            SyntaxKind::NEQ => Some((IntCC::NotEqual, FloatCC::NotEqual)),
+            SyntaxKind::LT => Some((IntCC::SignedLessThan, FloatCC::LessThan)),
+            SyntaxKind::LTEQ => Some((IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual)),
+            SyntaxKind::GT => Some((IntCC::SignedGreaterThan, FloatCC::GreaterThan)),
+            SyntaxKind::GTEQ => Some((IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual)),
+            _ => None,
+        };
+        if let Some((int, float)) = cmp {
+            return Ok(match &operand_ty {
+                Ty::Float => self.b.ins().fcmp(float, l, r),
+                Ty::Int | Ty::Bool | Ty::Byte => self.b.ins().icmp(int, l, r),
+                Ty::Str if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
+                    let eq = self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[l, r])[0];
+                    if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
+                }
+                Ty::Str => {
+                    let c = self.rt("pluto_str_cmp", &[l, r]);
+                    self.b.ins().icmp_imm_s(int, c, 0)
+                }
+                Ty::Param(_) | Ty::Var(_) | Ty::Unknown | Ty::Fn(..) => {
+                    return Err(self.unsupported(bin.syntax(), "comparing values of a generic or function type"));
+                }
+                _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
+                    let desc = self.g.type_desc(self.db, &operand_ty)?;
+                    let desc = self.data_addr(desc);
+                    let (l, r) = (self.word(l), self.word(r));
+                    let eq = self.call_rt(
+                        "pluto_equal",
+                        &[types::I64, types::I64, types::I64],
+                        &[types::I8],
+                        &[l, r, desc],
+                    )[0];
+                    if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
+                }
+                _ => return Err(self.unsupported(bin.syntax(), "ordering values of this type")),
+            });
+        }
+        match op {
+            SyntaxKind::AMP => Ok(self.b.ins().band(l, r)),
+            SyntaxKind::PIPE => Ok(self.b.ins().bor(l, r)),
+            SyntaxKind::CARET => Ok(self.b.ins().bxor(l, r)),
+            SyntaxKind::SHL => Ok(self.b.ins().ishl(l, r)),
+            SyntaxKind::SHR => Ok(self.b.ins().sshr(l, r)),
+            _ => self.arith(op, &operand_ty, l, r, bin.syntax()),
+        }
+    }
+
+    /// `+ - * / %` on ints (wrapping; division checked), floats, and `+` on strings.
+    pub fn arith(&mut self, op: SyntaxKind, ty: &Ty, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
+        Ok(match (ty, op) {
+            (Ty::Str, SyntaxKind::PLUS) => self.rt("pluto_str_concat", &[l, r]),
+            (Ty::Float, SyntaxKind::PLUS) => self.b.ins().fadd(l, r),
+            (Ty::Float, SyntaxKind::MINUS) => self.b.ins().fsub(l, r),
+            (Ty::Float, SyntaxKind::STAR) => self.b.ins().fmul(l, r),
+            (Ty::Float, SyntaxKind::SLASH) => self.b.ins().fdiv(l, r),
+            (Ty::Float, SyntaxKind::PERCENT) => {
+                let q = self.b.ins().fdiv(l, r);
+                let t = self.b.ins().trunc(q);
+                let m = self.b.ins().fmul(t, r);
+                self.b.ins().fsub(l, m)
+            }
+            (Ty::Int | Ty::Byte, SyntaxKind::PLUS) => self.b.ins().iadd(l, r),
+            (Ty::Int | Ty::Byte, SyntaxKind::MINUS) => self.b.ins().isub(l, r),
+            (Ty::Int | Ty::Byte, SyntaxKind::STAR) => self.b.ins().imul(l, r),
+            (Ty::Int | Ty::Byte, SyntaxKind::SLASH | SyntaxKind::PERCENT) => self.checked_division(op, l, r, node)?,
+            _ => return Err(self.unsupported(node, "this operator on these types")),
+        })
+    }
+
+    /// Integer division: a zero divisor is a fault with the source line; `MIN / -1`
+    /// wraps (to MIN, remainder 0) instead of trapping.
+    fn checked_division(&mut self, op: SyntaxKind, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
+        let fault = self.b.create_block();
+        let ok = self.b.create_block();
+        let minus_one = self.b.create_block();
+        let divide = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+        self.b.ins().brif(is_zero, fault, &[], ok, &[]);
+        self.b.set_cold_block(fault);
+
+        self.switch_to(fault);
+        let kind = if op == SyntaxKind::SLASH { 0 } else { 1 };
+        self.fault(kind, l, r, node)?;
+
+        self.switch_to(ok);
+        let is_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
+        self.b.ins().brif(is_minus_one, minus_one, &[], divide, &[]);
+
+        self.switch_to(minus_one);
+        let special = if op == SyntaxKind::SLASH { self.b.ins().ineg(l) } else { self.b.ins().iconst(types::I64, 0) };
+        self.b.ins().jump(done, &[ir::BlockArg::Value(special)]);
+
+        self.switch_to(divide);
+        let v = if op == SyntaxKind::SLASH { self.b.ins().sdiv(l, r) } else { self.b.ins().srem(l, r) };
+        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+
+        self.switch_to(done);
+        Ok(self.b.block_params(done)[0])
+    }
+
+    /// Ends a branch of an `if`, `match` or `catch` by jumping to `done`, passing its
+    /// value converted to the construct's type (a branch that already left passes nothing).
+    pub fn finish_branch(
+        &mut self,
+        done: ir::Block,
+        result: &Ty,
+        value: Option<Value>,
+        value_ty: &Ty,
+        node: &SyntaxNode,
+    ) -> Result<()> {
+        if self.filled {
+            return Ok(());
+        }
+        match machine_type(result) {
+            Some(_) => {
+                let v = value.ok_or_else(|| self.unsupported(node, "this branch as a value"))?;
+                let v = self.convert(v, value_ty, result);
+                self.jump(done, &[v]);
+            }
+            None => self.jump(done, &[]),
+        }
+        Ok(())
+    }
+
+    fn block_ty(&self, block: &ast::Block) -> Ty {
+        block.tail_expr().map(|e| self.ty_of(e.syntax())).unwrap_or(Ty::Void)
+    }
+
+    fn if_expr(&mut self, i: &ast::IfExpr, ty: &Ty) -> Result<Option<Value>> {
+        let cond = i.condition().ok_or_else(|| self.unsupported(i.syntax(), "an `if` without a condition"))?;
+        let c = self.value(&cond)?;
+        let then_block = self.b.create_block();
+        let else_block = self.b.create_block();
+        let done = self.b.create_block();
+        let result = if i.else_branch().is_some() { ty.clone() } else { Ty::Void };
+        if let Some(t) = machine_type(&result) {
+            self.b.append_block_param(done, t);
+        }
+        self.b.ins().brif(c, then_block, &[], else_block, &[]);
+
+        self.switch_to(then_block);
+        if let Some(b) = i.then_branch() {
+            let v = self.block(&b)?;
+            let vt = self.block_ty(&b);
+            self.finish_branch(done, &result, v, &vt, i.syntax())?;
+        }
+        self.jump(done, &[]);
+
+        self.switch_to(else_block);
+        match i.else_branch() {
+            Some(ast::ElseBranch::Block(b)) => {
+                let v = self.block(&b)?;
+                let vt = self.block_ty(&b);
+                self.finish_branch(done, &result, v, &vt, i.syntax())?;
+            }
+            Some(ast::ElseBranch::If(nested)) => {
+                let nested_ty = self.ty_of(nested.syntax());
+                let v = self.if_expr(&nested, &nested_ty)?;
+                self.finish_branch(done, &result, v, &nested_ty, i.syntax())?;
+            }
+            None => self.jump(done, &[]),
+        }
+        self.switch_to(done);
+        Ok(machine_type(&result).map(|_| self.b.block_params(done)[0]))
+    }
+
+    fn match_expr(&mut self, m: &ast::MatchExpr, ty: &Ty) -> Result<Option<Value>> {
+        let scrutinee = m.scrutinee().ok_or_else(|| self.unsupported(m.syntax(), "a `match` without a value"))?;
+        let scrutinee_ty = self.ty_of(scrutinee.syntax());
+        let value = self.value(&scrutinee)?;
+        let done = self.b.create_block();
+        if let Some(t) = machine_type(ty) {
+            self.b.append_block_param(done, t);
+        }
+        for arm in m.arms() {
+            let body_block = self.b.create_block();
+            let next = self.b.create_block();
+            self.scopes.push(Default::default());
+            let pattern = arm.pattern().ok_or_else(|| self.unsupported(arm.syntax(), "an arm without a pattern"))?;
+            self.pattern_test(&pattern, value, &scrutinee_ty, body_block, next)?;
+            self.switch_to(body_block);
+            let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
+            let body_ty = self.ty_of(body.syntax());
+            let v = self.expr(&body)?;
+            self.finish_branch(done, ty, v, &body_ty, arm.syntax())?;
+            self.scopes.pop();
+            self.switch_to(next);
+        }
+        // Exhaustiveness was checked: falling through every arm cannot happen.
+        self.b.ins().trap(TrapCode::unwrap_user(3));
+        self.filled = true;
+        self.switch_to(done);
+        Ok(machine_type(ty).map(|_| self.b.block_params(done)[0]))
+    }
+
+    /// Branches to `yes` (with the pattern's names bound) if `value` matches, else `no`.
+    fn pattern_test(
+        &mut self,
+        pattern: &ast::Pattern,
+        value: Value,
+        ty: &Ty,
+        yes: ir::Block,
+        no: ir::Block,
+    ) -> Result<()> {
+        match pattern {
+            ast::Pattern::WildcardPat(_) => {
+                self.b.ins().jump(yes, &[]);
+            }
+            ast::Pattern::IdentPat(p) => {
+                let name = p.name().map(|n| n.text()).unwrap_or_default();
+                self.declare(&name, ty.clone(), Some(value));
+                self.b.ins().jump(yes, &[]);
+            }
+            ast::Pattern::LiteralPat(p) => {
+                let literal = p.literal().ok_or_else(|| self.unsupported(p.syntax(), "this pattern"))?;
+                let mut expected = self.value(&literal)?;
+                if p.is_negative() {
+                    expected = match ty {
+                        Ty::Float => self.b.ins().fneg(expected),
+                        _ => self.b.ins().ineg(expected),
+                    };
+                }
+                let hit = match ty {
+                    Ty::Str => self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[value, expected])[0],
+                    Ty::Float => self.b.ins().fcmp(FloatCC::Equal, value, expected),
+                    _ => self.b.ins().icmp(IntCC::Equal, value, expected),
+                };
+                self.b.ins().brif(hit, yes, &[], no, &[]);
+            }
+            ast::Pattern::VariantPat(p) => {
+                let Ty::Adt(enum_loc, _) = ty else { return Err(self.unsupported(p.syntax(), "this pattern")) };
+                let variant = p.path().and_then(|p| p.segments().last()).map(|n| n.text()).unwrap_or_default();
+                let data = adt_data(self.db, self.program, *enum_loc).clone();
+                let index = data
+                    .variants
+                    .iter()
+                    .position(|(n, _)| *n == variant)
+                    .ok_or_else(|| self.unsupported(p.syntax(), "this variant"))?;
+                let tag = self.b.ins().load(types::I64, MemFlagsData::trusted(), value, 8);
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, tag, index as i64);
+                let bind = self.b.create_block();
+                self.b.ins().brif(hit, bind, &[], no, &[]);
+                self.switch_to(bind);
+                let fields = &data.variants[index].1;
+                for field in p.fields() {
+                    let Some(name_ref) = field.name_ref() else { continue };
+                    let Some(j) = fields.iter().position(|f| f.name == name_ref.text()) else { continue };
+                    let slot_ty = fields[j].ty.clone();
+                    let w = self.load_word(value, 2 + j as i32, &slot_ty);
+                    match field.pattern() {
+                        None => {
+                            let bound = self.ty_of(name_ref.syntax());
+                            let v = self.convert(w, &slot_ty, &bound);
+                            self.declare(&name_ref.text(), bound, Some(v));
+                        }
+                        Some(ast::Pattern::IdentPat(ip)) => {
+                            let name = ip.name().map(|n| n.text()).unwrap_or_default();
+                            let bound = ip.name().map(|n| self.ty_of(n.syntax())).unwrap_or(Ty::Unknown);
+                            let v = self.convert(w, &slot_ty, &bound);
+                            self.declare(&name, bound, Some(v));
+                        }
+                        Some(ast::Pattern::WildcardPat(_)) => {}
+                        Some(other) => return Err(self.unsupported(other.syntax(), "nested patterns")),
+                    }
+                }
+                self.b.ins().jump(yes, &[]);
+            }
+            ast::Pattern::TuplePat(p) => return Err(self.unsupported(p.syntax(), "tuple patterns")),
+        }
+        self.filled = true;
+        Ok(())
+    }
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let text = text.replace('_', "");
+    let (digits, radix) = match text.get(..2) {
+        Some("0x" | "0X") => (&text[2..], 16),
+        Some("0b" | "0B") => (&text[2..], 2),
+        Some("0o" | "0O") => (&text[2..], 8),
+        _ => (&text[..], 10),
+    };
+    // Integers wrap: a literal past i64::MAX is read as its two's complement.
+    u64::from_str_radix(digits, radix).ok().map(|n| n as i64)
+}
+
+/// The text of a string piece with its escapes applied.
+fn unescape(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(other) => out.push(other),
+                None => {}
+            },
+            '{' | '}' if chars.peek() == Some(&c) => {
+                chars.next();
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}

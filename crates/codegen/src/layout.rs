@@ -1,0 +1,257 @@
+//! How Pluto values are laid out (the same layout `runtime/src/value.rs` reads): machine
+//! types, object field offsets, and the static data the runtime needs: string objects,
+//! fault sites, and type descriptors.
+
+use cranelift_codegen::ir::types;
+use cranelift_module::{DataDescription, DataId, Linkage, Module};
+use pluto_db::Db;
+use pluto_hir::def_map::ItemLoc;
+use pluto_hir::item_tree::ItemKind;
+use pluto_hir::lower::adt_data;
+use pluto_hir::ty::Ty;
+
+use crate::{CodegenError, Globals};
+
+pub const KIND_INT: i64 = 0;
+pub const KIND_FLOAT: i64 = 1;
+pub const KIND_BOOL: i64 = 2;
+pub const KIND_STRING: i64 = 3;
+pub const KIND_ARRAY: i64 = 4;
+pub const KIND_MAP: i64 = 5;
+pub const KIND_SET: i64 = 6;
+pub const KIND_NULLABLE: i64 = 7;
+pub const KIND_ADT: i64 = 8;
+pub const KIND_OPAQUE: i64 = 9;
+pub const KIND_BYTE: i64 = 10;
+
+pub const ADT_CLASS: i64 = 0;
+pub const ADT_ENUM: i64 = 1;
+pub const ADT_ERROR: i64 = 2;
+
+/// Offset of `AdtDesc::traits`.
+pub const DESC_TRAITS: i32 = 40;
+
+/// The machine type of a value of `ty`, or `None` for `void`. Everything that is not a
+/// number or a bool is a pointer word.
+pub fn machine_type(ty: &Ty) -> Option<types::Type> {
+    match ty {
+        Ty::Float => Some(types::F64),
+        Ty::Bool => Some(types::I8),
+        Ty::Void | Ty::Never => None,
+        _ => Some(types::I64),
+    }
+}
+
+/// Whether a nullable of `inner` boxes the value (numbers, bools, and generic values,
+/// whose representation is not known where they are handled).
+pub fn boxed_when_nullable(inner: &Ty) -> bool {
+    matches!(inner, Ty::Int | Ty::Float | Ty::Bool | Ty::Byte | Ty::Param(_) | Ty::Var(_) | Ty::Unknown)
+}
+
+/// Where the fields of an object of this class, error, enum or stage start, in words.
+pub fn first_field(db: &dyn Db, loc: ItemLoc) -> i32 {
+    match loc.item(db).kind {
+        ItemKind::Error(_) | ItemKind::Enum { .. } => 2,
+        _ => 1,
+    }
+}
+
+impl Globals {
+    fn define_data(&mut self, name: String, data: DataDescription) -> Result<DataId, CodegenError> {
+        let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
+        self.module.define_data(id, &data).map_err(crate::backend)?;
+        Ok(id)
+    }
+
+    /// A static string object `[len][bytes]` with `text`.
+    pub fn string_object(&mut self, text: &str) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.strings.get(text) {
+            return Ok(*id);
+        }
+        let mut bytes = (text.len() as i64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        let mut data = DataDescription::new();
+        data.define(bytes.into_boxed_slice());
+        data.set_align(8);
+        let id = self.define_data(format!("pluto_str{}", self.strings.len()), data)?;
+        self.strings.insert(text.to_string(), id);
+        Ok(id)
+    }
+
+    /// A NUL-terminated C string (names in descriptors, fault sites).
+    pub fn c_string(&mut self, text: &str) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.c_strings.get(text) {
+            return Ok(*id);
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        let mut data = DataDescription::new();
+        data.define(bytes.into_boxed_slice());
+        let id = self.define_data(format!("pluto_cstr{}", self.c_strings.len()), data)?;
+        self.c_strings.insert(text.to_string(), id);
+        Ok(id)
+    }
+
+    /// A static table of words and addresses.
+    fn table(&mut self, name: String, words: &[Word]) -> Result<DataId, CodegenError> {
+        let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
+        self.fill(id, words)?;
+        Ok(id)
+    }
+
+    fn fill(&mut self, id: DataId, words: &[Word]) -> Result<(), CodegenError> {
+        let mut data = DataDescription::new();
+        let mut bytes = vec![0u8; words.len().max(1) * 8];
+        for (i, w) in words.iter().enumerate() {
+            if let Word::Int(n) = w {
+                bytes[i * 8..i * 8 + 8].copy_from_slice(&n.to_le_bytes());
+            }
+        }
+        data.define(bytes.into_boxed_slice());
+        data.set_align(8);
+        for (i, w) in words.iter().enumerate() {
+            match w {
+                Word::Int(_) => {}
+                Word::Data(d) => {
+                    let gv = self.module.declare_data_in_data(*d, &mut data);
+                    data.write_data_addr((i * 8) as u32, gv, 0);
+                }
+                Word::Func(f) => {
+                    let fr = self.module.declare_func_in_data(*f, &mut data);
+                    data.write_function_addr((i * 8) as u32, fr);
+                }
+            }
+        }
+        self.module.define_data(id, &data).map_err(crate::backend)
+    }
+
+    /// The descriptor the runtime uses to print, compare and hash values of `ty`.
+    pub fn type_desc(&mut self, db: &dyn Db, ty: &Ty) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.type_descs.get(ty) {
+            return Ok(*id);
+        }
+        let (kind, a, b) = match ty {
+            Ty::Int => (KIND_INT, None, None),
+            Ty::Byte => (KIND_BYTE, None, None),
+            Ty::Float => (KIND_FLOAT, None, None),
+            Ty::Bool => (KIND_BOOL, None, None),
+            Ty::Str => (KIND_STRING, None, None),
+            Ty::Array(t) => (KIND_ARRAY, Some(self.type_desc(db, t)?), None),
+            Ty::Set(t) => (KIND_SET, Some(self.type_desc(db, t)?), None),
+            Ty::Map(k, v) => (KIND_MAP, Some(self.type_desc(db, k)?), Some(self.type_desc(db, v)?)),
+            Ty::Nullable(t) => {
+                // Generic values box when nullable, like numbers; the descriptor says int
+                // so that the runtime unboxes them.
+                let inner = if boxed_when_nullable(t) && !t.is_numeric() && **t != Ty::Bool && **t != Ty::Byte {
+                    self.type_desc(db, &Ty::Unknown)?
+                } else {
+                    self.type_desc(db, t)?
+                };
+                (KIND_NULLABLE, Some(inner), None)
+            }
+            Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (KIND_ADT, None, None),
+            _ => (KIND_OPAQUE, None, None),
+        };
+        let words = [Word::Int(kind), a.map_or(Word::Int(0), Word::Data), b.map_or(Word::Int(0), Word::Data)];
+        let id = self.table(format!("pluto_ty{}", self.type_descs.len()), &words)?;
+        self.type_descs.insert(ty.clone(), id);
+        Ok(id)
+    }
+
+    fn field_descs(&mut self, db: &dyn Db, name: String, fields: &[(String, Ty)]) -> Result<DataId, CodegenError> {
+        let mut words = Vec::new();
+        for (field, ty) in fields {
+            words.push(Word::Data(self.c_string(field)?));
+            words.push(Word::Data(self.type_desc(db, ty)?));
+        }
+        words.push(Word::Int(0));
+        self.table(name, &words)
+    }
+
+    /// The descriptor at the start of every object of class, enum or error `loc`:
+    /// `[kind][name][count][fields][variants][traits]`, where `traits` has one vtable
+    /// (or null) per trait of the program.
+    pub fn adt_desc(&mut self, db: &dyn Db, program: pluto_db::Program, loc: ItemLoc) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.adt_descs.get(&loc) {
+            return Ok(*id);
+        }
+        let n = self.adt_descs.len();
+        // Reserve the name first: vtables below may refer back to this class.
+        let id = self
+            .module
+            .declare_data(&format!("pluto_adt{n}"), Linkage::Local, false, false)
+            .map_err(crate::backend)?;
+        self.adt_descs.insert(loc, id);
+        let item = loc.item(db);
+        let data = adt_data(db, program, loc).clone();
+        let plain = |fields: &[pluto_hir::lower::FieldTy]| -> Vec<(String, Ty)> {
+            fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect()
+        };
+        let name = self.c_string(&item.name)?;
+        let first = first_field(db, loc) as i64;
+        let (kind, count, fields, variants) = match &item.kind {
+            ItemKind::Enum { .. } => {
+                let mut words = Vec::new();
+                for (i, (variant, fields)) in data.variants.iter().enumerate() {
+                    words.push(Word::Data(self.c_string(variant)?));
+                    words.push(Word::Int(fields.len() as i64));
+                    words.push(Word::Data(self.field_descs(db, format!("pluto_adt{n}_v{i}"), &plain(fields))?));
+                }
+                let variants = self.table(format!("pluto_adt{n}_variants"), &words)?;
+                (ADT_ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))
+            }
+            ItemKind::Error(_) => {
+                let fields = self.field_descs(db, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                (ADT_ERROR, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
+            }
+            // Classes print their fields, not their dependencies; stages print no fields.
+            ItemKind::Class(_) => {
+                let fields = self.field_descs(db, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                (ADT_CLASS, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
+            }
+            _ => (ADT_CLASS, 0, Word::Int(0), Word::Int(0)),
+        };
+        let first = first + if matches!(item.kind, ItemKind::Class(_)) { data.deps.len() as i64 } else { 0 };
+        let mut vtables = Vec::new();
+        for t in self.traits.clone() {
+            let implemented = data.impls.iter().any(|i| matches!(i, Ty::Trait(x) if *x == t));
+            vtables.push(if implemented { Word::Data(self.vtable(db, program, loc, t)?) } else { Word::Int(0) });
+        }
+        let traits = self.table(format!("pluto_adt{n}_traits"), &vtables)?;
+        let words =
+            [Word::Int(kind), Word::Data(name), Word::Int(count), fields, variants, Word::Data(traits), Word::Int(first)];
+        self.fill(id, &words)?;
+        Ok(id)
+    }
+
+    /// The methods of `class` that implement trait `tr`, in the trait's order, as
+    /// functions with the uniform closure calling convention (the receiver first).
+    fn vtable(
+        &mut self,
+        db: &dyn Db,
+        program: pluto_db::Program,
+        class: ItemLoc,
+        tr: ItemLoc,
+    ) -> Result<DataId, CodegenError> {
+        let trait_methods = tr.item(db).body().map(|b| b.methods.clone()).unwrap_or_default();
+        let class_methods = class.item(db).body().map(|b| b.methods.clone()).unwrap_or_default();
+        let mut words = Vec::new();
+        for (i, m) in trait_methods.iter().enumerate() {
+            let f = match class_methods.iter().position(|c| c.name == m.name) {
+                Some(j) => pluto_hir::lower::FnLoc::Method(class, j as u32),
+                None => pluto_hir::lower::FnLoc::Method(tr, i as u32),
+            };
+            let thunk = self.thunk(db, program, f, crate::ThunkKind::Receiver)?;
+            words.push(Word::Func(thunk));
+        }
+        let n = self.vtables;
+        self.vtables += 1;
+        self.table(format!("pluto_vtable{n}"), &words)
+    }
+}
+
+pub enum Word {
+    Int(i64),
+    Data(DataId),
+    Func(cranelift_module::FuncId),
+}

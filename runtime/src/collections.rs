@@ -1,0 +1,351 @@
+//! Arrays, maps and sets. Maps and sets keep insertion order (entries in arrays, found
+//! through an open-addressing index), so printing and `keys()` are deterministic. All
+//! their storage is in the collected heap, so the collector sees every element.
+
+use crate::fault::{Fault, fault};
+use crate::format::{equal, hash};
+use crate::gc::{pluto_alloc, pluto_alloc_atomic};
+use crate::value::*;
+
+// ---- arrays ------------------------------------------------------------------------------
+
+fn reserve(a: &mut Array, want: usize) {
+    if (a.cap as usize) >= want {
+        return;
+    }
+    let cap = want.max(4).max(a.cap as usize * 2);
+    let data: *mut Word = pluto_alloc(cap as i64 * 8).cast();
+    if a.len > 0 {
+        // SAFETY: both blocks hold at least `len` words.
+        unsafe { std::ptr::copy_nonoverlapping(a.data, data, a.len as usize) };
+    }
+    a.data = data;
+    a.cap = cap as i64;
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_new(cap: i64) -> Word {
+    Array::with_capacity(cap.max(0) as usize)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_push(array: Word, value: Word) {
+    let a = Array::get(array);
+    reserve(a, a.len as usize + 1);
+    // SAFETY: capacity was reserved.
+    unsafe { *a.data.add(a.len as usize) = value };
+    a.len += 1;
+}
+
+/// Removes the last element; the caller checked the array is not empty.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_pop(array: Word) -> Word {
+    let a = Array::get(array);
+    a.len -= 1;
+    // SAFETY: `len` was at least 1.
+    unsafe { std::mem::replace(&mut *a.data.add(a.len as usize), 0) }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site: *const u8) {
+    let a = Array::get(array);
+    if index < 0 || index > a.len {
+        fault(Fault::Index { index, len: a.len }, site);
+    }
+    reserve(a, a.len as usize + 1);
+    // SAFETY: capacity for len + 1 words; the tail moves up by one.
+    unsafe {
+        let p = a.data.add(index as usize);
+        std::ptr::copy(p, p.add(1), (a.len - index) as usize);
+        *p = value;
+    }
+    a.len += 1;
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_remove(array: Word, index: i64, site: *const u8) -> Word {
+    let a = Array::get(array);
+    if index < 0 || index >= a.len {
+        fault(Fault::Index { index, len: a.len }, site);
+    }
+    // SAFETY: index < len; the tail moves down by one.
+    unsafe {
+        let p = a.data.add(index as usize);
+        let value = *p;
+        std::ptr::copy(p.add(1), p, (a.len - index - 1) as usize);
+        a.len -= 1;
+        *a.data.add(a.len as usize) = 0;
+        value
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_clear(array: Word) {
+    let a = Array::get(array);
+    a.len = 0;
+    a.cap = 0;
+    a.data = std::ptr::null_mut();
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_index_of(array: Word, value: Word, ty: *const TypeDesc) -> i64 {
+    Array::items(array).iter().position(|x| equal(*x, value, ty)).map_or(-1, |i| i as i64)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_slice(array: Word, from: i64, to: i64, site: *const u8) -> Word {
+    let items = Array::items(array);
+    if from < 0 || to < from || to as usize > items.len() {
+        fault(Fault::Slice { from, to, len: items.len() as i64 }, site);
+    }
+    Array::from(&items[from as usize..to as usize])
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_reverse(array: Word) -> Word {
+    let mut items = Array::items(array).to_vec();
+    items.reverse();
+    Array::from(&items)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_join(array: Word, separator: Word) -> Word {
+    let separator = Str::bytes(separator);
+    let mut out = Vec::new();
+    for (i, item) in Array::items(array).iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(separator);
+        }
+        out.extend_from_slice(Str::bytes(*item));
+    }
+    Str::new(&out)
+}
+
+// ---- maps and sets -----------------------------------------------------------------------
+
+/// A map or set (a set has no `vals`).
+#[repr(C)]
+pub struct MapObj {
+    pub count: i64,
+    /// Entries used, dead ones included.
+    used: i64,
+    cap: i64,
+    keys: *mut Word,
+    vals: *mut Word,
+    /// 1 for a live entry.
+    alive: *mut u8,
+    /// Slots holding entry index + 1, or 0.
+    index: *mut i64,
+    index_cap: i64,
+    key_ty: *const TypeDesc,
+    is_set: i64,
+}
+
+impl MapObj {
+    pub fn get<'a>(p: Word) -> &'a mut MapObj {
+        // SAFETY: `p` is a map or set object.
+        unsafe { &mut *(p as *mut MapObj) }
+    }
+
+    pub fn live_entries(&self) -> impl Iterator<Item = usize> + '_ {
+        // SAFETY: `alive` has `used` entries.
+        (0..self.used as usize).filter(|i| unsafe { *self.alive.add(*i) } == 1)
+    }
+
+    pub fn key(&self, entry: usize) -> Word {
+        // SAFETY: entry < used.
+        unsafe { *self.keys.add(entry) }
+    }
+
+    pub fn value(&self, entry: usize) -> Word {
+        // SAFETY: entry < used, and maps have values.
+        unsafe { *self.vals.add(entry) }
+    }
+
+    fn find(&self, key: Word) -> Option<usize> {
+        if self.index_cap == 0 {
+            return None;
+        }
+        let mask = self.index_cap as usize - 1;
+        let mut slot = hash(key, self.key_ty) as usize & mask;
+        loop {
+            // SAFETY: slot <= mask < index_cap.
+            let e = unsafe { *self.index.add(slot) };
+            if e == 0 {
+                return None;
+            }
+            let entry = e as usize - 1;
+            // SAFETY: entry < used.
+            if unsafe { *self.alive.add(entry) } == 1 && equal(self.key(entry), key, self.key_ty) {
+                return Some(entry);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let live: Vec<usize> = self.live_entries().collect();
+        let cap = (live.len() * 2).max(8);
+        let keys: *mut Word = pluto_alloc(cap as i64 * 8).cast();
+        let vals: *mut Word = if self.is_set == 1 { std::ptr::null_mut() } else { pluto_alloc(cap as i64 * 8).cast() };
+        let alive = pluto_alloc_atomic(cap as i64);
+        // SAFETY: the new arrays hold `cap` >= live.len() entries.
+        unsafe {
+            for (to, &from) in live.iter().enumerate() {
+                *keys.add(to) = self.key(from);
+                if !vals.is_null() {
+                    *vals.add(to) = self.value(from);
+                }
+                *alive.add(to) = 1;
+            }
+        }
+        self.keys = keys;
+        self.vals = vals;
+        self.alive = alive;
+        self.cap = cap as i64;
+        self.used = live.len() as i64;
+        self.index_cap = (cap * 2) as i64;
+        self.index = pluto_alloc_atomic(self.index_cap * 8).cast();
+        // SAFETY: a fresh zeroed block of index_cap slots.
+        unsafe { std::ptr::write_bytes(self.index, 0, self.index_cap as usize) };
+        for entry in 0..live.len() {
+            self.place(entry);
+        }
+    }
+
+    fn place(&mut self, entry: usize) {
+        let mask = self.index_cap as usize - 1;
+        let mut slot = hash(self.key(entry), self.key_ty) as usize & mask;
+        // SAFETY: the index is never full (index_cap = 2 * cap).
+        unsafe {
+            while *self.index.add(slot) != 0 {
+                slot = (slot + 1) & mask;
+            }
+            *self.index.add(slot) = entry as i64 + 1;
+        }
+    }
+
+    fn insert(&mut self, key: Word, value: Word) {
+        if let Some(entry) = self.find(key) {
+            if !self.vals.is_null() {
+                // SAFETY: entry < used.
+                unsafe { *self.vals.add(entry) = value };
+            }
+            return;
+        }
+        if self.used == self.cap {
+            self.grow();
+        }
+        let entry = self.used as usize;
+        // SAFETY: entry < cap.
+        unsafe {
+            *self.keys.add(entry) = key;
+            if !self.vals.is_null() {
+                *self.vals.add(entry) = value;
+            }
+            *self.alive.add(entry) = 1;
+        }
+        self.used += 1;
+        self.count += 1;
+        self.place(entry);
+    }
+
+    fn remove(&mut self, key: Word) -> Option<Word> {
+        let entry = self.find(key)?;
+        // SAFETY: entry < used.
+        unsafe { *self.alive.add(entry) = 0 };
+        self.count -= 1;
+        Some(if self.vals.is_null() { 0 } else { self.value(entry) })
+    }
+
+    fn collect(&self, values: bool) -> Word {
+        let items: Vec<Word> =
+            self.live_entries().map(|e| if values { self.value(e) } else { self.key(e) }).collect();
+        Array::from(&items)
+    }
+}
+
+fn new_map(key_ty: *const TypeDesc, is_set: bool) -> Word {
+    let p = pluto_alloc(std::mem::size_of::<MapObj>() as i64) as Word;
+    let m = MapObj::get(p);
+    m.key_ty = key_ty;
+    m.is_set = is_set as i64;
+    p
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_new(key_ty: *const TypeDesc) -> Word {
+    new_map(key_ty, false)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_set_new(key_ty: *const TypeDesc) -> Word {
+    new_map(key_ty, true)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_insert(map: Word, key: Word, value: Word) {
+    MapObj::get(map).insert(key, value)
+}
+
+/// The entry holding `key`, or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_find(map: Word, key: Word) -> i64 {
+    MapObj::get(map).find(key).map_or(-1, |e| e as i64)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_value_at(map: Word, entry: i64) -> Word {
+    MapObj::get(map).value(entry as usize)
+}
+
+/// `map[key]`: the value, or a fault.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_index(map: Word, key: Word, site: *const u8) -> Word {
+    let m = MapObj::get(map);
+    match m.find(key) {
+        Some(e) => m.value(e),
+        None => {
+            let mut text = String::new();
+            crate::format::write_value(key, m.key_ty, true, &mut text);
+            let key = text;
+            fault(Fault::MissingKey { key }, site)
+        }
+    }
+}
+
+/// Removes `key`; returns 1 and the old value through `old` if it was there.
+///
+/// # Safety
+/// `old` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_map_remove(map: Word, key: Word, old: *mut Word) -> i8 {
+    match MapObj::get(map).remove(key) {
+        Some(v) => {
+            // SAFETY: the caller passes a writable slot.
+            unsafe { *old = v };
+            1
+        }
+        None => 0,
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_keys(map: Word) -> Word {
+    MapObj::get(map).collect(false)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_values(map: Word) -> Word {
+    MapObj::get(map).collect(true)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_map_clear(map: Word) {
+    let m = MapObj::get(map);
+    let (key_ty, is_set) = (m.key_ty, m.is_set);
+    // SAFETY: resetting the object to an empty map of the same key type.
+    unsafe { std::ptr::write_bytes(m as *mut MapObj, 0, 1) };
+    m.key_ty = key_ty;
+    m.is_set = is_set;
+}

@@ -1,0 +1,105 @@
+//! Runtime faults (SPEC §2): index out of bounds, division by zero, missing map keys and
+//! the like print what failed and where, then exit with status 101. An error that escapes
+//! `main` prints `error: unhandled ...` and exits with 1. A stack overflow is caught on an
+//! alternate signal stack, so no program dies by a signal.
+
+use crate::value::{Word, cstr, field};
+
+pub enum Fault {
+    DivisionByZero,
+    RemainderByZero,
+    Index { index: i64, len: i64 },
+    Slice { from: i64, to: i64, len: i64 },
+    MissingKey { key: String },
+    Unwrap,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::DivisionByZero => write!(f, "division by zero"),
+            Fault::RemainderByZero => write!(f, "remainder by zero"),
+            Fault::Index { index, len } => write!(f, "index {index} is out of bounds for length {len}"),
+            Fault::Slice { from, to, len } => write!(f, "range {from}..{to} is out of bounds for length {len}"),
+            Fault::MissingKey { key } => write!(f, "key {key} is not in the map"),
+            Fault::Unwrap => write!(f, "value is none"),
+        }
+    }
+}
+
+/// Prints `message` and exits with 101 (for conditions the runtime itself cannot go on from).
+pub fn fatal(message: &str) -> ! {
+    crate::io::flush();
+    eprintln!("fault: {message}");
+    std::process::exit(101)
+}
+
+/// Reports `what` at `site` (a NUL-terminated `file:line`) and exits with 101.
+pub fn fault(what: Fault, site: *const u8) -> ! {
+    crate::io::flush();
+    eprintln!("fault: {what}\n  --> {}", cstr(site));
+    std::process::exit(101)
+}
+
+/// A fault detected by generated code: `kind` says which, `a` and `b` are its numbers.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_fault(kind: i64, a: i64, b: i64, site: *const u8) -> ! {
+    let what = match kind {
+        0 => Fault::DivisionByZero,
+        1 => Fault::RemainderByZero,
+        2 => Fault::Index { index: a, len: b },
+        _ => Fault::Unwrap,
+    };
+    fault(what, site)
+}
+
+/// An error escaped `main`: `error: unhandled Name { fields }` and where it was raised.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_unhandled(error: Word) -> ! {
+    crate::io::flush();
+    let mut text = String::new();
+    crate::format::write_object(error, &mut text);
+    eprintln!("error: unhandled {text}\n  --> raised at {}", cstr(field(error, 1) as *const u8));
+    std::process::exit(1)
+}
+
+/// Turns a stack overflow (or any invalid memory access) into a fault that exits with
+/// status 101, instead of the process dying by a signal. The handler runs on its own
+/// stack, since the overflowed one has no room left.
+pub fn install_handlers() {
+    const SIZE: usize = 64 * 1024;
+    // SAFETY: plain POSIX calls; the alternate stack is leaked on purpose (it lives as
+    // long as the process) and the handler only calls async-signal-safe functions.
+    unsafe {
+        let stack = libc::mmap(
+            std::ptr::null_mut(),
+            SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if stack == libc::MAP_FAILED {
+            return;
+        }
+        let alternate = libc::stack_t { ss_sp: stack, ss_flags: 0, ss_size: SIZE };
+        if libc::sigaltstack(&alternate, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_fault as extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+        action.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut());
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_fault(_signal: i32, _info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
+    const MESSAGE: &[u8] = b"fault: stack overflow (recursion too deep)\n";
+    // SAFETY: `write` and `_exit` are async-signal-safe.
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::_exit(101);
+    }
+}

@@ -1,0 +1,438 @@
+//! The garbage collector: a conservative, non-moving mark-and-sweep collector over one
+//! reserved address range. Why this design is in docs/runtime.md.
+//!
+//! The range is cut into 64 KiB blocks. A small object (up to 8 KiB) lives in a block of
+//! one size class; a large one takes a run of whole blocks. Every block has a side table
+//! entry with allocation and mark bits, so deciding whether a word points into a live
+//! object is a subtraction, a shift and a bit test. Roots are the words of the calling
+//! thread's stack (after its callee-saved registers are spilled onto it); objects are
+//! scanned word by word unless allocated as *atomic* (strings: bytes, never pointers).
+//!
+//! One lock guards the heap, so allocation is safe from several threads. A collection
+//! scans the stack of the thread that triggers it; stopping other threads to scan theirs
+//! is not implemented yet, so collection is only started while one thread runs Pluto code.
+
+use std::sync::Mutex;
+
+const BLOCK_SHIFT: usize = 16;
+const BLOCK: usize = 1 << BLOCK_SHIFT;
+const GRANULE: usize = 16;
+const SLOTS: usize = BLOCK / GRANULE;
+const BITWORDS: usize = SLOTS / 64;
+const SIZE_CLASSES: [usize; 18] =
+    [16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024, 2048, 4096, 8192];
+const MAX_SMALL: usize = 8192;
+/// A collection starts once this much was allocated since the last one, or as much as
+/// survived it, whichever is more.
+const MIN_THRESHOLD: usize = 8 << 20;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Free,
+    Small,
+    LargeHead,
+    LargeTail,
+}
+
+struct BlockMeta {
+    kind: Kind,
+    class: u8,
+    atomic: bool,
+    /// For a large head: the number of blocks; for a tail: the index of its head.
+    span: u32,
+    alloc: [u64; BITWORDS],
+    mark: [u64; BITWORDS],
+}
+
+impl BlockMeta {
+    fn new() -> BlockMeta {
+        BlockMeta { kind: Kind::Free, class: 0, atomic: false, span: 0, alloc: [0; BITWORDS], mark: [0; BITWORDS] }
+    }
+}
+
+fn test(bits: &[u64; BITWORDS], i: usize) -> bool {
+    bits[i / 64] & (1 << (i % 64)) != 0
+}
+
+fn set(bits: &mut [u64; BITWORDS], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+fn class_of(size: usize) -> usize {
+    SIZE_CLASSES.iter().position(|c| *c >= size).expect("small sizes have a class")
+}
+
+struct Heap {
+    base: usize,
+    /// Bytes reserved from `base`.
+    reserved: usize,
+    /// Blocks handed out so far (the rest of the range is untouched).
+    top: usize,
+    meta: Vec<BlockMeta>,
+    /// Free slots per size class, atomic and not: singly linked through their first word.
+    free: [[usize; 2]; SIZE_CLASSES.len()],
+    free_blocks: Vec<usize>,
+    /// Freed runs of blocks: (first block, count).
+    free_spans: Vec<(usize, usize)>,
+    allocated_since: usize,
+    threshold: usize,
+    /// Static slots holding objects (the instances of deployment units).
+    roots: Vec<usize>,
+    stats: Stats,
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct Stats {
+    pub collections: u64,
+    pub allocated_total: u64,
+    pub live_after_last: u64,
+}
+
+static HEAP: Mutex<Option<Heap>> = Mutex::new(None);
+
+fn reserve() -> (usize, usize) {
+    // Address space only: pages are backed when first touched.
+    for gib in [64usize, 16, 4, 1] {
+        let size = gib << 30;
+        // SAFETY: an anonymous private mapping; failure is checked.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size + BLOCK,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p != libc::MAP_FAILED {
+            let aligned = (p as usize + BLOCK - 1) & !(BLOCK - 1);
+            return (aligned, size);
+        }
+    }
+    crate::fault::fatal("out of memory: cannot reserve address space for the heap")
+}
+
+impl Heap {
+    fn new() -> Heap {
+        let (base, reserved) = reserve();
+        Heap {
+            base,
+            reserved,
+            top: 0,
+            meta: Vec::new(),
+            free: [[0; 2]; SIZE_CLASSES.len()],
+            free_blocks: Vec::new(),
+            free_spans: Vec::new(),
+            allocated_since: 0,
+            threshold: MIN_THRESHOLD,
+            roots: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn block_addr(&self, block: usize) -> usize {
+        self.base + (block << BLOCK_SHIFT)
+    }
+
+    fn fresh_blocks(&mut self, count: usize) -> usize {
+        if (self.top + count) << BLOCK_SHIFT > self.reserved {
+            crate::fault::fatal("out of memory: the heap is full");
+        }
+        let first = self.top;
+        self.top += count;
+        self.meta.resize_with(self.top, BlockMeta::new);
+        first
+    }
+
+    fn alloc(&mut self, size: usize, atomic: bool) -> *mut u8 {
+        let size = size.max(8);
+        self.allocated_since += size;
+        self.stats.allocated_total += size as u64;
+        if size <= MAX_SMALL { self.alloc_small(class_of(size), atomic) } else { self.alloc_large(size, atomic) }
+    }
+
+    fn alloc_small(&mut self, class: usize, atomic: bool) -> *mut u8 {
+        let size = SIZE_CLASSES[class];
+        if self.free[class][atomic as usize] == 0 {
+            let block = self.free_blocks.pop().unwrap_or_else(|| self.fresh_blocks(1));
+            let meta = &mut self.meta[block];
+            meta.kind = Kind::Small;
+            meta.class = class as u8;
+            meta.atomic = atomic;
+            meta.alloc = [0; BITWORDS];
+            let start = self.block_addr(block);
+            let count = BLOCK / size;
+            let mut head = 0usize;
+            for i in (0..count).rev() {
+                let slot = start + i * size;
+                // SAFETY: the slot is inside a block of the reserved range.
+                unsafe { *(slot as *mut usize) = head };
+                head = slot;
+            }
+            self.free[class][atomic as usize] = head;
+        }
+        let slot = self.free[class][atomic as usize];
+        // SAFETY: free slots hold the address of the next free slot in their first word.
+        self.free[class][atomic as usize] = unsafe { *(slot as *const usize) };
+        let block = (slot - self.base) >> BLOCK_SHIFT;
+        let index = (slot - self.block_addr(block)) / GRANULE;
+        set(&mut self.meta[block].alloc, index);
+        // SAFETY: the slot is `size` bytes of the heap owned by no one else.
+        unsafe { std::ptr::write_bytes(slot as *mut u8, 0, size) };
+        slot as *mut u8
+    }
+
+    fn alloc_large(&mut self, size: usize, atomic: bool) -> *mut u8 {
+        let count = size.div_ceil(BLOCK);
+        let first = match self.free_spans.iter().position(|&(_, n)| n >= count) {
+            Some(i) => {
+                let (first, n) = self.free_spans[i];
+                if n == count {
+                    self.free_spans.swap_remove(i);
+                } else {
+                    self.free_spans[i] = (first + count, n - count);
+                }
+                first
+            }
+            None => self.fresh_blocks(count),
+        };
+        for b in first..first + count {
+            let meta = &mut self.meta[b];
+            meta.kind = if b == first { Kind::LargeHead } else { Kind::LargeTail };
+            meta.span = if b == first { count as u32 } else { first as u32 };
+            meta.atomic = atomic;
+            meta.alloc = [0; BITWORDS];
+        }
+        set(&mut self.meta[first].alloc, 0);
+        let start = self.block_addr(first);
+        // SAFETY: the span belongs to this object alone; reused spans were released
+        // with MADV_DONTNEED (zero pages) but may also hold old data.
+        unsafe { std::ptr::write_bytes(start as *mut u8, 0, size) };
+        start as *mut u8
+    }
+
+    /// The object `word` points into, if it is an allocated one: (start, size, atomic).
+    fn find(&self, word: usize) -> Option<(usize, usize, usize, usize)> {
+        let offset = word.wrapping_sub(self.base);
+        if offset >= self.top << BLOCK_SHIFT {
+            return None;
+        }
+        let mut block = offset >> BLOCK_SHIFT;
+        let meta = &self.meta[block];
+        match meta.kind {
+            Kind::Free => None,
+            Kind::Small => {
+                let size = SIZE_CLASSES[meta.class as usize];
+                let within = offset & (BLOCK - 1);
+                let slot = within / size;
+                if (slot + 1) * size > BLOCK {
+                    return None;
+                }
+                let index = slot * size / GRANULE;
+                test(&meta.alloc, index).then(|| (self.block_addr(block) + slot * size, size, block, index))
+            }
+            Kind::LargeHead | Kind::LargeTail => {
+                if meta.kind == Kind::LargeTail {
+                    block = meta.span as usize;
+                }
+                let head = &self.meta[block];
+                test(&head.alloc, 0).then(|| (self.block_addr(block), (head.span as usize) << BLOCK_SHIFT, block, 0))
+            }
+        }
+    }
+
+    fn mark_range(&mut self, from: usize, to: usize, gray: &mut Vec<(usize, usize)>) {
+        let mut p = (from + 7) & !7;
+        while p + 8 <= to {
+            // SAFETY: callers pass readable ranges (a stack, or an object of the heap).
+            let word = unsafe { *(p as *const usize) };
+            if let Some((start, size, block, index)) = self.find(word) {
+                let meta = &mut self.meta[block];
+                if !test(&meta.mark, index) {
+                    set(&mut meta.mark, index);
+                    if !meta.atomic {
+                        gray.push((start, size));
+                    }
+                }
+            }
+            p += 8;
+        }
+    }
+
+    fn collect(&mut self, stack_from: usize, stack_to: usize) {
+        for meta in &mut self.meta {
+            meta.mark = [0; BITWORDS];
+        }
+        let mut gray = Vec::new();
+        self.mark_range(stack_from, stack_to, &mut gray);
+        for root in self.roots.clone() {
+            self.mark_range(root, root + 8, &mut gray);
+        }
+        while let Some((start, size)) = gray.pop() {
+            self.mark_range(start, start + size, &mut gray);
+        }
+        self.sweep();
+        self.stats.collections += 1;
+    }
+
+    fn sweep(&mut self) {
+        self.free = [[0; 2]; SIZE_CLASSES.len()];
+        self.free_blocks.clear();
+        let mut live = 0usize;
+        let mut block = 0;
+        while block < self.top {
+            let start = self.block_addr(block);
+            let meta = &mut self.meta[block];
+            match meta.kind {
+                Kind::Free => {
+                    self.free_blocks.push(block);
+                    block += 1;
+                }
+                Kind::Small => {
+                    let size = SIZE_CLASSES[meta.class as usize];
+                    let count = BLOCK / size;
+                    meta.alloc = meta.mark;
+                    let survivors: u32 = meta.alloc.iter().map(|w| w.count_ones()).sum();
+                    if survivors == 0 {
+                        meta.kind = Kind::Free;
+                        self.free_blocks.push(block);
+                    } else {
+                        live += survivors as usize * size;
+                        let list = &mut self.free[meta.class as usize][meta.atomic as usize];
+                        for i in (0..count).rev() {
+                            if !test(&meta.alloc, i * size / GRANULE) {
+                                let slot = start + i * size;
+                                // SAFETY: an unmarked slot of this block: garbage, ours to reuse.
+                                unsafe { *(slot as *mut usize) = *list };
+                                *list = slot;
+                            }
+                        }
+                    }
+                    block += 1;
+                }
+                Kind::LargeHead => {
+                    let count = meta.span as usize;
+                    if test(&meta.mark, 0) {
+                        live += count << BLOCK_SHIFT;
+                    } else {
+                        for b in block..block + count {
+                            self.meta[b].kind = Kind::Free;
+                            self.meta[b].alloc = [0; BITWORDS];
+                        }
+                        // SAFETY: the span is garbage; its pages go back to the system.
+                        unsafe { libc::madvise(start as *mut libc::c_void, count << BLOCK_SHIFT, libc::MADV_DONTNEED) };
+                        self.free_spans.push((block, count));
+                    }
+                    block += count;
+                }
+                Kind::LargeTail => block += 1,
+            }
+        }
+        // Free single blocks that belong to a freed span are handed out as spans only.
+        let spans = &self.free_spans;
+        self.free_blocks.retain(|b| !spans.iter().any(|&(first, n)| (first..first + n).contains(b)));
+        if self.free_blocks.len() > 64 {
+            for &b in &self.free_blocks[64..] {
+                let addr = self.base + (b << BLOCK_SHIFT);
+                // SAFETY: an empty block; its pages go back to the system until reused.
+                unsafe { libc::madvise(addr as *mut libc::c_void, BLOCK, libc::MADV_DONTNEED) };
+            }
+        }
+        self.allocated_since = 0;
+        self.threshold = MIN_THRESHOLD.max(live);
+        self.stats.live_after_last = live as u64;
+    }
+}
+
+/// The highest address of the calling thread's stack.
+fn stack_top() -> usize {
+    thread_local! {
+        static TOP: usize = {
+            // SAFETY: plain pthread queries about the current thread.
+            unsafe {
+                let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+                let mut addr: *mut libc::c_void = std::ptr::null_mut();
+                let mut size = 0usize;
+                if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0
+                    && libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0
+                {
+                    libc::pthread_attr_destroy(&mut attr);
+                    addr as usize + size
+                } else {
+                    crate::fault::fatal("cannot find the bounds of the stack for the garbage collector")
+                }
+            }
+        };
+    }
+    TOP.with(|t| *t)
+}
+
+/// Spills the callee-saved registers onto the stack, then collects with every word of
+/// the stack from here up as roots.
+#[inline(never)]
+fn collect_from_here(heap: &mut Heap) {
+    let mut registers = [0usize; 12];
+    // SAFETY: stores of registers into a local array.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!(
+            "mov [{0}], rbx", "mov [{0} + 8], rbp", "mov [{0} + 16], r12",
+            "mov [{0} + 24], r13", "mov [{0} + 32], r14", "mov [{0} + 40], r15",
+            in(reg) registers.as_mut_ptr(), options(nostack, preserves_flags)
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!(
+            "stp x19, x20, [{0}]", "stp x21, x22, [{0}, #16]", "stp x23, x24, [{0}, #32]",
+            "stp x25, x26, [{0}, #48]", "stp x27, x28, [{0}, #64]", "str x29, [{0}, #80]",
+            in(reg) registers.as_mut_ptr(), options(nostack, preserves_flags)
+        );
+    }
+    let registers = std::hint::black_box(&registers);
+    heap.collect(registers.as_ptr() as usize, stack_top());
+    std::hint::black_box(registers);
+}
+
+fn with_heap<T>(f: impl FnOnce(&mut Heap) -> T) -> T {
+    let mut guard = HEAP.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(Heap::new))
+}
+
+fn allocate(size: usize, atomic: bool) -> *mut u8 {
+    with_heap(|heap| {
+        if heap.allocated_since >= heap.threshold {
+            collect_from_here(heap);
+        }
+        heap.alloc(size, atomic)
+    })
+}
+
+/// Zeroed memory for an object that may hold pointers.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_alloc(size: i64) -> *mut u8 {
+    allocate(size as usize, false)
+}
+
+/// Memory for an object that holds no pointers (its contents are never scanned).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_alloc_atomic(size: i64) -> *mut u8 {
+    allocate(size as usize, true)
+}
+
+/// Makes the word at `slot` (static data) a root.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_gc_root(slot: *const u64) {
+    with_heap(|heap| heap.roots.push(slot as usize));
+}
+
+/// Runs a collection now (used by tests of the collector).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_gc_collect() {
+    with_heap(collect_from_here);
+}
+
+pub fn stats() -> Stats {
+    with_heap(|heap| heap.stats)
+}

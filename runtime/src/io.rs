@@ -1,0 +1,33 @@
+//! Standard output: buffered, flushed at exit, before anything goes to stderr, and after
+//! every line when stdout is a terminal.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+static OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+fn is_terminal() -> bool {
+    use std::sync::OnceLock;
+    static TTY: OnceLock<bool> = OnceLock::new();
+    // SAFETY: isatty has no preconditions.
+    *TTY.get_or_init(|| unsafe { libc::isatty(1) == 1 })
+}
+
+pub fn write_stdout(bytes: &[u8]) {
+    let mut buffer = OUT.lock().unwrap_or_else(|e| e.into_inner());
+    buffer.extend_from_slice(bytes);
+    if buffer.len() >= 1 << 16 || is_terminal() {
+        flush_locked(&mut buffer);
+    }
+}
+
+fn flush_locked(buffer: &mut Vec<u8>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(buffer);
+    let _ = out.flush();
+    buffer.clear();
+}
+
+pub fn flush() {
+    flush_locked(&mut OUT.lock().unwrap_or_else(|e| e.into_inner()));
+}

@@ -1,0 +1,185 @@
+//! String operations: concatenation, comparison, the string methods of SPEC §1, and
+//! number formatting for interpolation.
+
+use crate::fault::{Fault, fault};
+use crate::value::*;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_concat(a: Word, b: Word) -> Word {
+    let (a, b) = (Str::bytes(a), Str::bytes(b));
+    let p = crate::gc::pluto_alloc_atomic(8 + (a.len() + b.len()) as i64);
+    // SAFETY: a fresh object with room for both.
+    unsafe {
+        *(p as *mut i64) = (a.len() + b.len()) as i64;
+        std::ptr::copy_nonoverlapping(a.as_ptr(), p.add(8), a.len());
+        std::ptr::copy_nonoverlapping(b.as_ptr(), p.add(8 + a.len()), b.len());
+    }
+    p as Word
+}
+
+/// Joins `count` strings at `parts` (an interpolated string).
+///
+/// # Safety
+/// `parts` must hold `count` string objects.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_str_concat_n(parts: *const Word, count: i64) -> Word {
+    // SAFETY: per the contract.
+    let parts = unsafe { std::slice::from_raw_parts(parts, count as usize) };
+    let total: usize = parts.iter().map(|p| Str::bytes(*p).len()).sum();
+    let p = crate::gc::pluto_alloc_atomic(8 + total as i64);
+    // SAFETY: a fresh object with room for every part.
+    unsafe {
+        *(p as *mut i64) = total as i64;
+        let mut at = p.add(8);
+        for part in parts {
+            let bytes = Str::bytes(*part);
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
+            at = at.add(bytes.len());
+        }
+    }
+    p as Word
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_eq(a: Word, b: Word) -> i8 {
+    (a == b || Str::bytes(a) == Str::bytes(b)) as i8
+}
+
+/// -1, 0 or 1, comparing bytes (so code points) in order.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_cmp(a: Word, b: Word) -> i64 {
+    Str::bytes(a).cmp(Str::bytes(b)) as i64
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_int_to_str(value: i64) -> Word {
+    Str::new(value.to_string().as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_float_to_str(value: f64) -> Word {
+    let mut out = String::new();
+    crate::format::float(value, &mut out);
+    Str::new(out.as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_contains(s: Word, needle: Word) -> i8 {
+    Str::text(s).contains(Str::text(needle)) as i8
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_starts_with(s: Word, prefix: Word) -> i8 {
+    Str::bytes(s).starts_with(Str::bytes(prefix)) as i8
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_ends_with(s: Word, suffix: Word) -> i8 {
+    Str::bytes(s).ends_with(Str::bytes(suffix)) as i8
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_trim(s: Word) -> Word {
+    Str::new(Str::text(s).trim().as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_to_upper(s: Word) -> Word {
+    Str::new(Str::text(s).to_uppercase().as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_to_lower(s: Word) -> Word {
+    Str::new(Str::text(s).to_lowercase().as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_replace(s: Word, from: Word, to: Word) -> Word {
+    Str::new(Str::text(s).replace(Str::text(from), Str::text(to)).as_bytes())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_repeat(s: Word, count: i64) -> Word {
+    Str::new(Str::bytes(s).repeat(count.max(0) as usize).as_slice())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
+    let (text, separator) = (Str::text(s), Str::text(separator));
+    let pieces: Vec<&str> = if separator.is_empty() {
+        text.char_indices().map(|(i, c)| &text[i..i + c.len_utf8()]).collect()
+    } else {
+        text.split(separator).collect()
+    };
+    let array = Array::with_capacity(pieces.len());
+    for piece in pieces {
+        let word = Str::new(piece.as_bytes());
+        crate::collections::pluto_array_push(array, word);
+    }
+    array
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_chars(s: Word) -> Word {
+    let text = Str::text(s);
+    let array = Array::with_capacity(text.chars().count());
+    let mut buffer = [0u8; 4];
+    for c in text.chars() {
+        let word = Str::new(c.encode_utf8(&mut buffer).as_bytes());
+        crate::collections::pluto_array_push(array, word);
+    }
+    array
+}
+
+/// The byte offset of `needle`, or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_index_of(s: Word, needle: Word) -> i64 {
+    Str::text(s).find(Str::text(needle)).map_or(-1, |i| i as i64)
+}
+
+/// `s.slice(from, to)` by byte offsets, which must fall on character boundaries.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_slice(s: Word, from: i64, to: i64, site: *const u8) -> Word {
+    let text = Str::text(s);
+    let ok = from >= 0
+        && to >= from
+        && (to as usize) <= text.len()
+        && text.is_char_boundary(from as usize)
+        && text.is_char_boundary(to as usize);
+    if !ok {
+        fault(Fault::Slice { from, to, len: text.len() as i64 }, site);
+    }
+    Str::new(&Str::bytes(s)[from as usize..to as usize])
+}
+
+/// `s.to_int()`: 1 and the number through `out`, or 0 when `s` is not an integer.
+///
+/// # Safety
+/// `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_str_to_int(s: Word, out: *mut i64) -> i8 {
+    match Str::text(s).trim().parse::<i64>() {
+        Ok(n) => {
+            // SAFETY: per the contract.
+            unsafe { *out = n };
+            1
+        }
+        Err(_) => 0,
+    }
+}
+
+/// `s.to_float()`, like [`pluto_str_to_int`].
+///
+/// # Safety
+/// `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_str_to_float(s: Word, out: *mut f64) -> i8 {
+    match Str::text(s).trim().parse::<f64>() {
+        Ok(n) => {
+            // SAFETY: per the contract.
+            unsafe { *out = n };
+            1
+        }
+        Err(_) => 0,
+    }
+}

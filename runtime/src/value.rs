@@ -1,0 +1,172 @@
+//! The layout of Pluto values in memory, shared with the code generator
+//! (`crates/codegen/src/layout.rs` writes the same offsets; docs/runtime.md lists them).
+//!
+//! Every value is one 64-bit word: an `int`, a `float`'s bits, a `bool` (0 or 1), or a
+//! pointer to a heap object. Objects are made of words:
+//! - string: `[len][bytes...]` (literals are static objects of the same shape);
+//! - array: `[len][cap][data]`, `data` a separate block of `cap` words;
+//! - map and set: [`MapObj`];
+//! - class, stage instance: `[desc][fields...]`; error: `[desc][raise site][fields...]`;
+//!   enum: `[desc][variant][fields of the variant...]`;
+//! - nullable: `none` is 0; `int?`, `float?`, `bool?` and `byte?` box their value in a
+//!   one-word object, other types use the pointer itself;
+//! - closure: `[code][captures...]`.
+//!
+//! Type descriptors ([`TypeDesc`], [`AdtDesc`]) are static data emitted by the compiler;
+//! the runtime reads them to print, compare and hash values of any type.
+
+use std::ffi::CStr;
+
+pub type Word = u64;
+
+pub const KIND_INT: i64 = 0;
+pub const KIND_FLOAT: i64 = 1;
+pub const KIND_BOOL: i64 = 2;
+pub const KIND_STRING: i64 = 3;
+pub const KIND_ARRAY: i64 = 4;
+pub const KIND_MAP: i64 = 5;
+pub const KIND_SET: i64 = 6;
+pub const KIND_NULLABLE: i64 = 7;
+pub const KIND_ADT: i64 = 8;
+pub const KIND_BYTE: i64 = 10;
+
+#[repr(C)]
+pub struct TypeDesc {
+    pub kind: i64,
+    pub a: *const TypeDesc,
+    pub b: *const TypeDesc,
+}
+
+pub const ADT_ENUM: i64 = 1;
+
+#[repr(C)]
+pub struct FieldDesc {
+    pub name: *const u8,
+    pub ty: *const TypeDesc,
+}
+
+#[repr(C)]
+pub struct VariantDesc {
+    pub name: *const u8,
+    pub count: i64,
+    pub fields: *const FieldDesc,
+}
+
+#[repr(C)]
+pub struct AdtDesc {
+    pub kind: i64,
+    pub name: *const u8,
+    /// Fields of a class or error; variants of an enum.
+    pub count: i64,
+    pub fields: *const FieldDesc,
+    pub variants: *const VariantDesc,
+    /// Vtables by trait number (read by generated code only).
+    pub traits: *const *const u8,
+    /// The word of an object where the printed fields start.
+    pub first: i64,
+}
+
+pub fn cstr(p: *const u8) -> &'static str {
+    // SAFETY: the compiler emits NUL-terminated UTF-8 names.
+    unsafe { CStr::from_ptr(p.cast()).to_str().unwrap_or("?") }
+}
+
+impl TypeDesc {
+    pub fn get(p: *const TypeDesc) -> &'static TypeDesc {
+        // SAFETY: descriptors are static data emitted by the compiler.
+        unsafe { &*p }
+    }
+
+    /// Whether a nullable of this type boxes its value.
+    pub fn boxed_when_nullable(&self) -> bool {
+        matches!(self.kind, KIND_INT | KIND_FLOAT | KIND_BOOL | KIND_BYTE)
+    }
+}
+
+/// A string object.
+#[repr(C)]
+pub struct Str {
+    pub len: i64,
+    bytes: [u8; 0],
+}
+
+impl Str {
+    pub fn bytes<'a>(p: Word) -> &'a [u8] {
+        // SAFETY: `p` is a string object: a length and that many bytes.
+        unsafe {
+            let s = &*(p as *const Str);
+            std::slice::from_raw_parts(s.bytes.as_ptr(), s.len as usize)
+        }
+    }
+
+    pub fn text<'a>(p: Word) -> &'a str {
+        // SAFETY: Pluto strings are UTF-8 by construction.
+        unsafe { std::str::from_utf8_unchecked(Str::bytes(p)) }
+    }
+
+    pub fn new(text: &[u8]) -> Word {
+        let p = crate::gc::pluto_alloc_atomic(8 + text.len() as i64);
+        // SAFETY: a fresh object of 8 + len bytes.
+        unsafe {
+            *(p as *mut i64) = text.len() as i64;
+            std::ptr::copy_nonoverlapping(text.as_ptr(), p.add(8), text.len());
+        }
+        p as Word
+    }
+}
+
+/// An array object.
+#[repr(C)]
+pub struct Array {
+    pub len: i64,
+    pub cap: i64,
+    pub data: *mut Word,
+}
+
+impl Array {
+    pub fn get<'a>(p: Word) -> &'a mut Array {
+        // SAFETY: `p` is an array object.
+        unsafe { &mut *(p as *mut Array) }
+    }
+
+    pub fn items<'a>(p: Word) -> &'a [Word] {
+        let a = Array::get(p);
+        if a.len == 0 {
+            return &[];
+        }
+        // SAFETY: `data` holds `len` initialised words.
+        unsafe { std::slice::from_raw_parts(a.data, a.len as usize) }
+    }
+
+    pub fn with_capacity(cap: usize) -> Word {
+        let p = crate::gc::pluto_alloc(24) as Word;
+        let a = Array::get(p);
+        a.cap = cap as i64;
+        if cap > 0 {
+            a.data = crate::gc::pluto_alloc(cap as i64 * 8).cast();
+        }
+        p
+    }
+
+    pub fn from(items: &[Word]) -> Word {
+        let p = Array::with_capacity(items.len());
+        let a = Array::get(p);
+        for (i, w) in items.iter().enumerate() {
+            // SAFETY: capacity is items.len().
+            unsafe { *a.data.add(i) = *w };
+        }
+        a.len = items.len() as i64;
+        p
+    }
+}
+
+/// Reads word `i` of an object.
+pub fn field(object: Word, i: usize) -> Word {
+    // SAFETY: callers index within the object's layout.
+    unsafe { *(object as *const Word).add(i) }
+}
+
+pub fn adt_desc(object: Word) -> &'static AdtDesc {
+    // SAFETY: every class, enum and error object starts with its descriptor.
+    unsafe { &*(field(object, 0) as *const AdtDesc) }
+}
