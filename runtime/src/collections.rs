@@ -14,27 +14,46 @@ fn reserve(a: &mut Array, want: usize) {
         return;
     }
     let cap = want.max(4).max(a.cap as usize * 2);
-    let data: *mut Word = pluto_alloc(cap as i64 * 8).cast();
+    let data = Array::allocate_data(a.kind, cap);
     if a.len > 0 {
-        // SAFETY: both blocks hold at least `len` words.
-        unsafe { std::ptr::copy_nonoverlapping(a.data, data, a.len as usize) };
+        // SAFETY: both blocks hold at least `len` elements.
+        unsafe { std::ptr::copy_nonoverlapping(a.data, data, a.len as usize * a.element_size()) };
     }
     a.data = data;
     a.cap = cap as i64;
 }
 
+/// A new array; `kind` is one of the `ARRAY_*` layouts.
 #[unsafe(no_mangle)]
-pub extern "C" fn pluto_array_new(cap: i64) -> Word {
-    Array::with_capacity(cap.max(0) as usize)
+pub extern "C" fn pluto_array_new(cap: i64, kind: i64) -> Word {
+    Array::with_capacity(kind, cap.max(0) as usize)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_push(array: Word, value: Word) {
     let a = Array::get(array);
     reserve(a, a.len as usize + 1);
-    // SAFETY: capacity was reserved.
-    unsafe { *a.data.add(a.len as usize) = value };
+    a.put(a.len as usize, value);
     a.len += 1;
+}
+
+/// Element `index` as a word (generic code, which does not know the layout).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_get(array: Word, index: i64, site: *const u8) -> Word {
+    let a = Array::get(array);
+    if index < 0 || index >= a.len {
+        fault(Fault::Index { index, len: a.len }, site);
+    }
+    a.at(index as usize)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_array_set(array: Word, index: i64, value: Word, site: *const u8) {
+    let a = Array::get(array);
+    if index < 0 || index >= a.len {
+        fault(Fault::Index { index, len: a.len }, site);
+    }
+    a.put(index as usize, value)
 }
 
 /// Removes the last element; the caller checked the array is not empty.
@@ -42,8 +61,9 @@ pub extern "C" fn pluto_array_push(array: Word, value: Word) {
 pub extern "C" fn pluto_array_pop(array: Word) -> Word {
     let a = Array::get(array);
     a.len -= 1;
-    // SAFETY: `len` was at least 1.
-    unsafe { std::mem::replace(&mut *a.data.add(a.len as usize), 0) }
+    let value = a.at(a.len as usize);
+    a.put(a.len as usize, 0);
+    value
 }
 
 #[unsafe(no_mangle)]
@@ -53,12 +73,13 @@ pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site:
         fault(Fault::Index { index, len: a.len }, site);
     }
     reserve(a, a.len as usize + 1);
-    // SAFETY: capacity for len + 1 words; the tail moves up by one.
+    let size = a.element_size();
+    // SAFETY: capacity for len + 1 elements; the tail moves up by one.
     unsafe {
-        let p = a.data.add(index as usize);
-        std::ptr::copy(p, p.add(1), (a.len - index) as usize);
-        *p = value;
+        let p = a.data.add(index as usize * size);
+        std::ptr::copy(p, p.add(size), (a.len - index) as usize * size);
     }
+    a.put(index as usize, value);
     a.len += 1;
 }
 
@@ -68,15 +89,16 @@ pub extern "C" fn pluto_array_remove(array: Word, index: i64, site: *const u8) -
     if index < 0 || index >= a.len {
         fault(Fault::Index { index, len: a.len }, site);
     }
+    let value = a.at(index as usize);
+    let size = a.element_size();
     // SAFETY: index < len; the tail moves down by one.
     unsafe {
-        let p = a.data.add(index as usize);
-        let value = *p;
-        std::ptr::copy(p.add(1), p, (a.len - index - 1) as usize);
-        a.len -= 1;
-        *a.data.add(a.len as usize) = 0;
-        value
+        let p = a.data.add(index as usize * size);
+        std::ptr::copy(p.add(size), p, (a.len - index - 1) as usize * size);
     }
+    a.len -= 1;
+    a.put(a.len as usize, 0);
+    value
 }
 
 #[unsafe(no_mangle)]
@@ -98,14 +120,14 @@ pub extern "C" fn pluto_array_slice(array: Word, from: i64, to: i64, site: *cons
     if from < 0 || to < from || to as usize > items.len() {
         fault(Fault::Slice { from, to, len: items.len() as i64 }, site);
     }
-    Array::from(&items[from as usize..to as usize])
+    Array::from(Array::get(array).kind, &items[from as usize..to as usize])
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_reverse(array: Word) -> Word {
-    let mut items = Array::items(array).to_vec();
+    let mut items = Array::items(array);
     items.reverse();
-    Array::from(&items)
+    Array::from(Array::get(array).kind, &items)
 }
 
 #[unsafe(no_mangle)]
@@ -259,9 +281,8 @@ impl MapObj {
     }
 
     fn collect(&self, values: bool) -> Word {
-        let items: Vec<Word> =
-            self.live_entries().map(|e| if values { self.value(e) } else { self.key(e) }).collect();
-        Array::from(&items)
+        let items: Vec<Word> = self.live_entries().map(|e| if values { self.value(e) } else { self.key(e) }).collect();
+        Array::from(ARRAY_WORDS, &items)
     }
 }
 

@@ -97,6 +97,7 @@ pub fn install_handlers() {
 
 extern "C" fn on_fault(_signal: i32, _info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
     const MESSAGE: &[u8] = b"fault: stack overflow (recursion too deep)\n";
+    crate::io::flush_from_signal();
     // SAFETY: `write` and `_exit` are async-signal-safe.
     unsafe {
         libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());

@@ -114,7 +114,7 @@ pub fn equal(a: Word, b: Word, ty: *const TypeDesc) -> bool {
         KIND_STRING => a == b || Str::bytes(a) == Str::bytes(b),
         KIND_ARRAY => {
             let (x, y) = (Array::items(a), Array::items(b));
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| equal(*x, *y, ty.a))
+            x.len() == y.len() && x.iter().zip(&y).all(|(x, y)| equal(*x, *y, ty.a))
         }
         KIND_NULLABLE => match (a, b) {
             (0, 0) => true,

@@ -31,3 +31,12 @@ fn flush_locked(buffer: &mut Vec<u8>) {
 pub fn flush() {
     flush_locked(&mut OUT.lock().unwrap_or_else(|e| e.into_inner()));
 }
+
+/// From the fault signal handler: writes what is buffered with plain `write`, unless
+/// the interrupted code holds the buffer.
+pub fn flush_from_signal() {
+    if let Ok(buffer) = OUT.try_lock() {
+        // SAFETY: `write` is async-signal-safe; the buffer is not being changed.
+        unsafe { libc::write(1, buffer.as_ptr().cast(), buffer.len()) };
+    }
+}

@@ -111,7 +111,7 @@ pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
     } else {
         text.split(separator).collect()
     };
-    let array = Array::with_capacity(pieces.len());
+    let array = Array::with_capacity(crate::value::ARRAY_WORDS, pieces.len());
     for piece in pieces {
         let word = Str::new(piece.as_bytes());
         crate::collections::pluto_array_push(array, word);
@@ -122,7 +122,7 @@ pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_chars(s: Word) -> Word {
     let text = Str::text(s);
-    let array = Array::with_capacity(text.chars().count());
+    let array = Array::with_capacity(crate::value::ARRAY_WORDS, text.chars().count());
     let mut buffer = [0u8; 4];
     for c in text.chars() {
         let word = Str::new(c.encode_utf8(&mut buffer).as_bytes());

@@ -115,12 +115,21 @@ impl Str {
     }
 }
 
+/// What an array's data block holds.
+pub const ARRAY_WORDS: i64 = 0;
+/// Words that are never pointers (ints, floats): the block is not scanned.
+#[allow(dead_code)] // chosen by the compiler for `[int]` and `[float]`
+pub const ARRAY_PLAIN_WORDS: i64 = 1;
+/// One byte per element (`[bool]`, `[byte]`).
+pub const ARRAY_BYTES: i64 = 2;
+
 /// An array object.
 #[repr(C)]
 pub struct Array {
     pub len: i64,
     pub cap: i64,
-    pub data: *mut Word,
+    pub data: *mut u8,
+    pub kind: i64,
 }
 
 impl Array {
@@ -129,31 +138,55 @@ impl Array {
         unsafe { &mut *(p as *mut Array) }
     }
 
-    pub fn items<'a>(p: Word) -> &'a [Word] {
-        let a = Array::get(p);
-        if a.len == 0 {
-            return &[];
-        }
-        // SAFETY: `data` holds `len` initialised words.
-        unsafe { std::slice::from_raw_parts(a.data, a.len as usize) }
+    pub fn at(&self, i: usize) -> Word {
+        // SAFETY: callers index below `len`.
+        unsafe { if self.kind == ARRAY_BYTES { *self.data.add(i) as Word } else { *(self.data as *const Word).add(i) } }
     }
 
-    pub fn with_capacity(cap: usize) -> Word {
-        let p = crate::gc::pluto_alloc(24) as Word;
-        let a = Array::get(p);
-        a.cap = cap as i64;
-        if cap > 0 {
-            a.data = crate::gc::pluto_alloc(cap as i64 * 8).cast();
+    pub fn put(&mut self, i: usize, w: Word) {
+        // SAFETY: callers index below `cap`.
+        unsafe {
+            if self.kind == ARRAY_BYTES {
+                *self.data.add(i) = w as u8;
+            } else {
+                *(self.data as *mut Word).add(i) = w;
+            }
         }
+    }
+
+    pub fn element_size(&self) -> usize {
+        if self.kind == ARRAY_BYTES { 1 } else { 8 }
+    }
+
+    /// The elements, each as a word.
+    pub fn items(p: Word) -> Vec<Word> {
+        let a = Array::get(p);
+        (0..a.len as usize).map(|i| a.at(i)).collect()
+    }
+
+    /// Room for `cap` more elements in a fresh data block.
+    pub fn allocate_data(kind: i64, cap: usize) -> *mut u8 {
+        if cap == 0 {
+            return std::ptr::null_mut();
+        }
+        let size = if kind == ARRAY_BYTES { cap } else { cap * 8 } as i64;
+        if kind == ARRAY_WORDS { crate::gc::pluto_alloc(size) } else { crate::gc::pluto_alloc_atomic(size) }
+    }
+
+    pub fn with_capacity(kind: i64, cap: usize) -> Word {
+        let p = crate::gc::pluto_alloc(32) as Word;
+        let a = Array::get(p);
+        a.kind = kind;
+        a.cap = cap as i64;
+        a.data = Array::allocate_data(kind, cap);
         p
     }
 
-    pub fn from(items: &[Word]) -> Word {
-        let p = Array::with_capacity(items.len());
+    pub fn from(kind: i64, items: &[Word]) -> Word {
+        let p = Array::with_capacity(kind, items.len());
         let a = Array::get(p);
         for (i, w) in items.iter().enumerate() {
-            // SAFETY: capacity is items.len().
-            unsafe { *a.data.add(i) = *w };
+            a.put(i, *w);
         }
         a.len = items.len() as i64;
         p

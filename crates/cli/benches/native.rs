@@ -7,12 +7,24 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn run(executable: &Path) -> (Duration, String) {
+/// Runs `executable`: its wall time, its output and its peak resident set in MB.
+fn run(executable: &Path) -> (Duration, String, f64) {
     let start = Instant::now();
-    let output = Command::new(executable).output().expect("run the benchmark");
+    let child = Command::new(executable).stdout(std::process::Stdio::piped()).spawn().expect("run the benchmark");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.expect("piped"), &mut stdout).expect("read the output");
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data filled by wait4 for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let elapsed = start.elapsed();
-    assert!(output.status.success(), "{} failed: {}", executable.display(), String::from_utf8_lossy(&output.stderr));
-    (elapsed, String::from_utf8_lossy(&output.stdout).into_owned())
+    assert!(
+        waited == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{} failed",
+        executable.display()
+    );
+    (elapsed, stdout, usage.ru_maxrss as f64 / 1024.0)
 }
 
 fn median(mut times: Vec<Duration>) -> f64 {
@@ -31,7 +43,10 @@ fn main() {
         .collect();
     names.sort();
     names.dedup();
-    println!("{:<12} {:>10} {:>10} {:>8} {:>12}", "benchmark", "Pluto ms", "C ms", "Pluto/C", "compile ms");
+    println!(
+        "{:<16} {:>10} {:>10} {:>8} {:>14} {:>10} {:>12}",
+        "benchmark", "Pluto ms", "C ms", "Pluto/C", "Pluto RSS MB", "C RSS MB", "compile ms"
+    );
     for name in names {
         let pluto_exe = out.join(format!("{name}-pluto"));
         let c_exe = out.join(format!("{name}-c"));
@@ -44,19 +59,31 @@ fn main() {
             .unwrap();
         let compile = start.elapsed();
         assert!(status.success(), "pluto build {name} failed");
-        let status =
-            Command::new("cc").args(["-O2", "-o"]).arg(&c_exe).arg(root.join(format!("{name}.c"))).status().unwrap();
+        let status = Command::new("cc")
+            .args(["-O2", "-o"])
+            .arg(&c_exe)
+            .arg(root.join(format!("{name}.c")))
+            .arg("-lm")
+            .status()
+            .unwrap();
         assert!(status.success(), "cc {name}.c failed");
         let (mut pluto, mut c) = (Vec::new(), Vec::new());
+        let (mut pluto_rss, mut c_rss) = (0.0f64, 0.0f64);
         for _ in 0..5 {
-            let (t, p_out) = run(&pluto_exe);
+            let (t, p_out, rss) = run(&pluto_exe);
             pluto.push(t);
-            let (t, c_out) = run(&c_exe);
+            pluto_rss = pluto_rss.max(rss);
+            let (t, c_out, rss) = run(&c_exe);
             c.push(t);
+            c_rss = c_rss.max(rss);
             assert_eq!(p_out, c_out, "{name}: Pluto and C print different results");
         }
         let (p, c) = (median(pluto), median(c));
-        println!("{name:<12} {p:>10.1} {c:>10.1} {:>8.2} {:>12.0}", p / c, compile.as_secs_f64() * 1e3);
+        println!(
+            "{name:<16} {p:>10.1} {c:>10.1} {:>8.2} {pluto_rss:>14.1} {c_rss:>10.1} {:>12.0}",
+            p / c,
+            compile.as_secs_f64() * 1e3
+        );
     }
     let _ = std::fs::remove_dir_all(&out);
 }

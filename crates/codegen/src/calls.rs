@@ -179,6 +179,9 @@ impl Lowerer<'_, '_> {
             Receiver::Namespace => ((f, None), None),
         };
         let info = self.g.function(self.db, self.program, key)?;
+        if let Some(v) = self.math_instruction(key.0, args)? {
+            return Ok(Some(v));
+        }
         let mut values = Vec::new();
         if info.has_self {
             let this = this.ok_or_else(|| self.unsupported(node, "calling a method without its receiver"))?;
@@ -188,12 +191,24 @@ impl Lowerer<'_, '_> {
             let v = self.value_as(a, param)?;
             values.push(v);
         }
-        let values: Vec<Value> = values
-            .iter()
-            .zip(&info.signature.params)
-            .map(|(v, p)| self.coerce(*v, p.value_type))
-            .collect();
+        let values: Vec<Value> =
+            values.iter().zip(&info.signature.params).map(|(v, p)| self.coerce(*v, p.value_type)).collect();
         self.direct_call(&info, &values, ty, handling, node)
+    }
+
+    /// `std.math` functions are single instructions.
+    fn math_instruction(&mut self, f: FnLoc, args: &[ast::Expr]) -> Result<Option<Value>> {
+        if f.sig(self.db).has_body || f.file().path(self.db).to_string() != "<std>/math.pluto" {
+            return Ok(None);
+        }
+        let [x] = args else { return Ok(None) };
+        let x = self.value_as(x, &Ty::Float)?;
+        Ok(Some(match f.sig(self.db).name.as_str() {
+            "sqrt" => self.b.ins().sqrt(x),
+            "abs" => self.b.ins().fabs(x),
+            "floor" => self.b.ins().floor(x),
+            _ => return Ok(None),
+        }))
     }
 
     fn direct_call(
@@ -370,7 +385,7 @@ impl Lowerer<'_, '_> {
             }
             (Ty::Str, "to_int" | "to_float") => return self.parse_number(v, name, ty, handling, node),
             (Ty::Array(_), "push") => {
-                self.rt_void("pluto_array_push", &[v, words[0]]);
+                self.array_push(v, words[0], &element);
                 return Ok(None);
             }
             (Ty::Array(_), "pop") => {
@@ -526,8 +541,14 @@ impl crate::Globals {
             return Ok(*id);
         }
         let name = format!("pluto_unit_{}", unit.item(db).name);
-        let id = cranelift_module::Module::declare_data(&mut self.module, &name, cranelift_module::Linkage::Local, true, false)
-            .map_err(crate::backend)?;
+        let id = cranelift_module::Module::declare_data(
+            &mut self.module,
+            &name,
+            cranelift_module::Linkage::Local,
+            true,
+            false,
+        )
+        .map_err(crate::backend)?;
         let mut data = cranelift_module::DataDescription::new();
         data.define_zeroinit(8);
         data.set_align(8);

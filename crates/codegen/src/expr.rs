@@ -131,11 +131,10 @@ impl Lowerer<'_, '_> {
                 };
                 let items: Vec<ast::Expr> = a.elements().collect();
                 let cap = self.b.ins().iconst(types::I64, items.len() as i64);
-                let array = self.rt("pluto_array_new", &[cap]);
+                let array = self.array_new(cap, &element);
                 for item in &items {
                     let v = self.value_as(item, &element)?;
-                    let w = self.word(v);
-                    self.rt_void("pluto_array_push", &[array, w]);
+                    self.array_push(array, v, &element);
                 }
                 Ok(Some(array))
             }
@@ -229,7 +228,8 @@ impl Lowerer<'_, '_> {
             1 => Ok(parts[0]),
             2 => Ok(self.rt("pluto_str_concat", &[parts[0], parts[1]])),
             n => {
-                let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, n as u32 * 8, 3));
+                let slot =
+                    self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, n as u32 * 8, 3));
                 for (i, p) in parts.iter().enumerate() {
                     self.b.ins().stack_store(types::I64, *p, slot, i as i32 * 8);
                 }
@@ -334,8 +334,7 @@ impl Lowerer<'_, '_> {
         match &base_ty {
             Ty::Array(element) => {
                 let i = self.value(&index)?;
-                let addr = self.element_addr(container, i, ix.syntax())?;
-                let v = self.load_word(addr, 0, element);
+                let v = self.array_get(container, i, element, ix.syntax())?;
                 Ok(self.convert(v, element, ty))
             }
             Ty::Map(k, v) => {
@@ -355,12 +354,8 @@ impl Lowerer<'_, '_> {
         let item = loc.item(self.db);
         let data = adt_data(self.db, self.program, loc).clone();
         if let ItemKind::Enum { .. } = item.kind {
-            let variant = s
-                .ty()
-                .and_then(|t| t.path())
-                .and_then(|p| p.segments().last())
-                .map(|n| n.text())
-                .unwrap_or_default();
+            let variant =
+                s.ty().and_then(|t| t.path()).and_then(|p| p.segments().last()).map(|n| n.text()).unwrap_or_default();
             let fields = data.variants.iter().find(|(n, _)| *n == variant).map(|(_, f)| f.clone()).unwrap_or_default();
             let mut values = Vec::new();
             for fd in &fields {
@@ -419,11 +414,8 @@ impl Lowerer<'_, '_> {
         sig.params.push(ir::AbiParam::new(types::I64));
         sig.returns.push(ir::AbiParam::new(types::I64));
         let name = format!("pluto_defaults_{}_{}", class.item(self.db).name, self.g.defaults.len());
-        let id = self
-            .g
-            .module
-            .declare_function(&name, cranelift_module::Linkage::Local, &sig)
-            .map_err(crate::backend)?;
+        let id =
+            self.g.module.declare_function(&name, cranelift_module::Linkage::Local, &sig).map_err(crate::backend)?;
         self.g.defaults.insert(class, Some(id));
         self.g.queue.push_back(Job::Defaults(class, id));
         Ok(id)
@@ -451,11 +443,8 @@ impl Lowerer<'_, '_> {
         let sig = self.g.value_signature(arity);
         let name = format!("pluto_closure{}", self.g.closures);
         self.g.closures += 1;
-        let id = self
-            .g
-            .module
-            .declare_function(&name, cranelift_module::Linkage::Local, &sig)
-            .map_err(crate::backend)?;
+        let id =
+            self.g.module.declare_function(&name, cranelift_module::Linkage::Local, &sig).map_err(crate::backend)?;
         self.g.queue.push_back(Job::Closure(ClosureJob {
             id,
             owner: self.owner,
@@ -499,9 +488,7 @@ impl Lowerer<'_, '_> {
         }
         let lhs_ty = self.ty_of(lhs.syntax());
         let rhs_ty = self.ty_of(rhs.syntax());
-        let is_none = |e: &ast::Expr| {
-            matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW))
-        };
+        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
         if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) && (is_none(&lhs) || is_none(&rhs)) {
             // Comparing with `none`: a word test.
             let l = self.word_of(&lhs)?;
@@ -545,12 +532,9 @@ impl Lowerer<'_, '_> {
                     let desc = self.g.type_desc(self.db, &operand_ty)?;
                     let desc = self.data_addr(desc);
                     let (l, r) = (self.word(l), self.word(r));
-                    let eq = self.call_rt(
-                        "pluto_equal",
-                        &[types::I64, types::I64, types::I64],
-                        &[types::I8],
-                        &[l, r, desc],
-                    )[0];
+                    let eq =
+                        self.call_rt("pluto_equal", &[types::I64, types::I64, types::I64], &[types::I8], &[l, r, desc])
+                            [0];
                     if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
                 _ => return Err(self.unsupported(bin.syntax(), "ordering values of this type")),
@@ -744,7 +728,9 @@ impl Lowerer<'_, '_> {
                     };
                 }
                 let hit = match ty {
-                    Ty::Str => self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[value, expected])[0],
+                    Ty::Str => {
+                        self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[value, expected])[0]
+                    }
                     Ty::Float => self.b.ins().fcmp(FloatCC::Equal, value, expected),
                     _ => self.b.ins().icmp(IntCC::Equal, value, expected),
                 };

@@ -219,7 +219,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     pub fn convert(&mut self, v: Value, from: &Ty, to: &Ty) -> Value {
         let v = match (from, to) {
             (Ty::Nullable(a), Ty::Nullable(b)) if boxed_when_nullable(a) != boxed_when_nullable(b) => {
-                if boxed_when_nullable(a) { self.unbox_or_zero(v) } else { self.box_or_zero(v) }
+                if boxed_when_nullable(a) {
+                    self.unbox_or_zero(v)
+                } else {
+                    self.box_or_zero(v)
+                }
             }
             (Ty::Nullable(_) | Ty::Never | Ty::Unknown, Ty::Nullable(_)) => v,
             (_, Ty::Nullable(inner)) if boxed_when_nullable(inner) => self.box_value(v),
@@ -522,13 +526,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.scopes.push(HashMap::new());
         let current = self.b.use_var(counter);
         let value = match items {
-            Some(array) => {
-                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 16);
-                let offset = self.b.ins().ishl_imm_u(current, 3);
-                let addr = self.b.ins().iadd(data, offset);
-                let t = machine_type(&element).unwrap_or(types::I64);
-                self.b.ins().load(t, MemFlagsData::trusted(), addr, 0)
-            }
+            Some(array) => self.array_get(array, current, &element, s.syntax())?,
             None => current,
         };
         let declared = p.name().map(|n| self.ty_of(n.syntax())).filter(|t| !t.is_unknown()).unwrap_or(element);
@@ -613,11 +611,13 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 match &base_ty {
                     Ty::Array(element) => {
                         let target_ty = (**element).clone();
-                        let addr = self.element_addr(container, key, ix.syntax())?;
-                        let old = (op != SyntaxKind::EQ).then(|| self.load_word(addr, 0, element));
+                        let old = match op {
+                            SyntaxKind::EQ => None,
+                            _ => Some(self.array_get(container, key, element, ix.syntax())?),
+                        };
                         let new = compute(self, old, &target_ty)?;
                         let new = self.convert(new, &target_ty, element);
-                        self.store_word(addr, 0, new);
+                        self.array_set(container, key, new, element, ix.syntax())?;
                     }
                     Ty::Map(k, v) => {
                         let target_ty = (**v).clone();
@@ -651,10 +651,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let receiver_ty = f.receiver().map(|r| self.ty_of(r.syntax())).unwrap_or(Ty::Unknown);
         let loc = match &receiver_ty {
             // In a template's method compiled for a concrete stage, `self` is that stage.
-            Ty::Adt(loc, _) if matches!(
-                loc.item(self.db).kind,
-                pluto_hir::item_tree::ItemKind::Stage(_) | pluto_hir::item_tree::ItemKind::Instance { .. }
-            ) =>
+            Ty::Adt(loc, _)
+                if matches!(
+                    loc.item(self.db).kind,
+                    pluto_hir::item_tree::ItemKind::Stage(_) | pluto_hir::item_tree::ItemKind::Instance { .. }
+                ) =>
             {
                 self.owner.1.unwrap_or(*loc)
             }
@@ -675,22 +676,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Some(i) => Ok((first + deps + i as i32, data.fields[i].ty.clone())),
             None => Err(self.unsupported(f.syntax(), "this field")),
         }
-    }
-
-    /// The address of element `index` of `array`, after a bounds check.
-    pub fn element_addr(&mut self, array: Value, index: Value, node: &SyntaxNode) -> Result<Value> {
-        let len = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 0);
-        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
-        let good = self.b.create_block();
-        let bad = self.b.create_block();
-        self.b.ins().brif(ok, good, &[], bad, &[]);
-        self.b.set_cold_block(bad);
-        self.switch_to(bad);
-        self.fault(2, index, len, node)?;
-        self.switch_to(good);
-        let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 16);
-        let offset = self.b.ins().ishl_imm_u(index, 3);
-        Ok(self.b.ins().iadd(data, offset))
     }
 }
 

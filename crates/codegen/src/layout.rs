@@ -177,10 +177,8 @@ impl Globals {
         }
         let n = self.adt_descs.len();
         // Reserve the name first: vtables below may refer back to this class.
-        let id = self
-            .module
-            .declare_data(&format!("pluto_adt{n}"), Linkage::Local, false, false)
-            .map_err(crate::backend)?;
+        let id =
+            self.module.declare_data(&format!("pluto_adt{n}"), Linkage::Local, false, false).map_err(crate::backend)?;
         self.adt_descs.insert(loc, id);
         let item = loc.item(db);
         let data = adt_data(db, program, loc).clone();
@@ -218,8 +216,15 @@ impl Globals {
             vtables.push(if implemented { Word::Data(self.vtable(db, program, loc, t)?) } else { Word::Int(0) });
         }
         let traits = self.table(format!("pluto_adt{n}_traits"), &vtables)?;
-        let words =
-            [Word::Int(kind), Word::Data(name), Word::Int(count), fields, variants, Word::Data(traits), Word::Int(first)];
+        let words = [
+            Word::Int(kind),
+            Word::Data(name),
+            Word::Int(count),
+            fields,
+            variants,
+            Word::Data(traits),
+            Word::Int(first),
+        ];
         self.fill(id, &words)?;
         Ok(id)
     }

@@ -8,6 +8,7 @@
 //! template calls the instance's `run` directly. Anything not supported is reported with
 //! its source line, never silently miscompiled.
 
+mod arrays;
 mod calls;
 mod entry;
 mod errors;
@@ -122,11 +123,9 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
     let mut flags = settings::builder();
     flags.set("is_pic", "true").map_err(backend)?;
     flags.set("opt_level", "speed").map_err(backend)?;
-    let isa = cranelift_native::builder()
-        .map_err(backend)?
-        .finish(settings::Flags::new(flags))
-        .map_err(backend)?;
-    let builder = ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names()).map_err(backend)?;
+    let isa = cranelift_native::builder().map_err(backend)?.finish(settings::Flags::new(flags)).map_err(backend)?;
+    let builder =
+        ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names()).map_err(backend)?;
     let mut traits = Vec::new();
     for m in &pluto_db::modules::module_graph(db, program).modules {
         for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
@@ -212,7 +211,9 @@ impl Globals {
         }
         let (name, linkage) = if intrinsic {
             match std_module_name(db, f) {
-                Some(module) if f.container().is_none() => (format!("pluto_std_{module}_{}", sig.name), Linkage::Import),
+                Some(module) if f.container().is_none() => {
+                    (format!("pluto_std_{module}_{}", sig.name), Linkage::Import)
+                }
                 _ => {
                     let loc = match f {
                         FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
@@ -250,13 +251,7 @@ impl Globals {
     }
 
     /// A wrapper of `f` with the closure convention.
-    pub fn thunk(
-        &mut self,
-        db: &dyn Db,
-        program: Program,
-        f: FnLoc,
-        kind: ThunkKind,
-    ) -> Result<FuncId, CodegenError> {
+    pub fn thunk(&mut self, db: &dyn Db, program: Program, f: FnLoc, kind: ThunkKind) -> Result<FuncId, CodegenError> {
         let key = (f, None);
         if let Some(id) = self.thunks.get(&(key, kind)) {
             return Ok(*id);
@@ -278,7 +273,8 @@ impl Globals {
         let mut sig = self.module.make_signature();
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
         sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
-        let id = self.module.declare_function(name, Linkage::Import, &sig).expect("runtime functions are declared once");
+        let id =
+            self.module.declare_function(name, Linkage::Import, &sig).expect("runtime functions are declared once");
         self.runtime.insert(name, id);
         id
     }

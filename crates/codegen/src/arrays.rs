@@ -1,0 +1,165 @@
+//! Array elements. Arrays of `bool` and `byte` hold one byte per element, others one
+//! word (`[len][cap][data][kind]`, runtime/src/value.rs). Code that knows the element
+//! type reads and writes inline after a bounds check; where the element may be a byte
+//! (bools, and generic code, which cannot know) the layout is checked at run time.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
+use pluto_hir::ty::Ty;
+use pluto_syntax::SyntaxNode;
+
+use crate::function::{Lowerer, Result};
+use crate::layout::machine_type;
+
+/// `ARRAY_WORDS`, `ARRAY_PLAIN_WORDS`, `ARRAY_BYTES` of the runtime.
+const WORDS: i64 = 0;
+const PLAIN_WORDS: i64 = 1;
+const BYTES: i64 = 2;
+
+/// How an array of `element` created here stores it.
+fn kind_for(element: &Ty) -> i64 {
+    match element {
+        Ty::Bool | Ty::Byte => BYTES,
+        Ty::Int | Ty::Float => PLAIN_WORDS,
+        _ => WORDS,
+    }
+}
+
+/// Elements of a generic type may be stored either way.
+fn is_generic(element: &Ty) -> bool {
+    matches!(element, Ty::Param(_) | Ty::Var(_) | Ty::Unknown)
+}
+
+impl Lowerer<'_, '_> {
+    pub fn array_new(&mut self, capacity: Value, element: &Ty) -> Value {
+        let kind = self.b.ins().iconst(types::I64, kind_for(element));
+        self.rt("pluto_array_new", &[capacity, kind])
+    }
+
+    fn header(&mut self, array: Value, word: i32) -> Value {
+        self.b.ins().load(types::I64, MemFlagsData::trusted(), array, word * 8)
+    }
+
+    /// Faults unless `0 <= index < len`.
+    fn bounds_check(&mut self, array: Value, index: Value, node: &SyntaxNode) -> Result<()> {
+        let len = self.header(array, 0);
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+        let good = self.b.create_block();
+        let bad = self.b.create_block();
+        self.b.ins().brif(ok, good, &[], bad, &[]);
+        self.b.set_cold_block(bad);
+        self.switch_to(bad);
+        self.fault(2, index, len, node)?;
+        self.switch_to(good);
+        Ok(())
+    }
+
+    /// Element `index` of an array of `element`, in its machine type.
+    pub fn array_get(&mut self, array: Value, index: Value, element: &Ty, node: &SyntaxNode) -> Result<Value> {
+        let machine = machine_type(element).unwrap_or(types::I64);
+        if is_generic(element) {
+            let site = self.site(node)?;
+            let w = self.rt("pluto_array_get", &[array, index, site]);
+            return Ok(self.coerce(w, machine));
+        }
+        self.bounds_check(array, index, node)?;
+        let data = self.header(array, 2);
+        if kind_for(element) != BYTES {
+            let offset = self.b.ins().ishl_imm_u(index, 3);
+            let addr = self.b.ins().iadd(data, offset);
+            return Ok(self.b.ins().load(machine, MemFlagsData::trusted(), addr, 0));
+        }
+        // A `[bool]` made by generic code holds words.
+        let kind = self.header(array, 3);
+        let bytes = self.b.create_block();
+        let words = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, types::I64);
+        let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
+        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
+        self.switch_to(bytes);
+        let addr = self.b.ins().iadd(data, index);
+        let v = self.b.ins().uload8(types::I64, MemFlagsData::trusted(), addr, 0);
+        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        self.switch_to(words);
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        let addr = self.b.ins().iadd(data, offset);
+        let v = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        self.switch_to(done);
+        let w = self.b.block_params(done)[0];
+        Ok(self.coerce(w, machine))
+    }
+
+    /// Stores `value` (already of the element's type) as element `index`.
+    pub fn array_set(
+        &mut self,
+        array: Value,
+        index: Value,
+        value: Value,
+        element: &Ty,
+        node: &SyntaxNode,
+    ) -> Result<()> {
+        if is_generic(element) {
+            let site = self.site(node)?;
+            let w = self.word(value);
+            self.rt_void("pluto_array_set", &[array, index, w, site]);
+            return Ok(());
+        }
+        self.bounds_check(array, index, node)?;
+        let data = self.header(array, 2);
+        if kind_for(element) != BYTES {
+            let offset = self.b.ins().ishl_imm_u(index, 3);
+            let addr = self.b.ins().iadd(data, offset);
+            self.store_word(addr, 0, value);
+            return Ok(());
+        }
+        let w = self.word(value);
+        let kind = self.header(array, 3);
+        let bytes = self.b.create_block();
+        let words = self.b.create_block();
+        let done = self.b.create_block();
+        let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
+        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
+        self.switch_to(bytes);
+        let addr = self.b.ins().iadd(data, index);
+        self.b.ins().istore8(MemFlagsData::trusted(), w, addr, 0);
+        self.b.ins().jump(done, &[]);
+        self.switch_to(words);
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        let addr = self.b.ins().iadd(data, offset);
+        self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+        self.b.ins().jump(done, &[]);
+        self.switch_to(done);
+        Ok(())
+    }
+
+    /// `array.push(value)`: inline while there is room in a word array, else the runtime.
+    pub fn array_push(&mut self, array: Value, value: Value, element: &Ty) {
+        let w = self.word(value);
+        if is_generic(element) || kind_for(element) == BYTES {
+            self.rt_void("pluto_array_push", &[array, w]);
+            return;
+        }
+        let len = self.header(array, 0);
+        let cap = self.header(array, 1);
+        let room = self.b.ins().icmp(IntCC::SignedLessThan, len, cap);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(room, fast, &[], slow, &[]);
+        self.switch_to(fast);
+        let data = self.header(array, 2);
+        let offset = self.b.ins().ishl_imm_u(len, 3);
+        let addr = self.b.ins().iadd(data, offset);
+        self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+        let next = self.b.ins().iadd_imm_s(len, 1);
+        self.b.ins().store(MemFlagsData::trusted(), next, array, 0);
+        self.b.ins().jump(done, &[]);
+        self.b.set_cold_block(slow);
+        self.switch_to(slow);
+        self.rt_void("pluto_array_push", &[array, w]);
+        self.b.ins().jump(done, &[]);
+        self.switch_to(done);
+    }
+}
