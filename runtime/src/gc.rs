@@ -8,11 +8,14 @@
 //! thread's stack (after its callee-saved registers are spilled onto it); objects are
 //! scanned word by word unless allocated as *atomic* (strings: bytes, never pointers).
 //!
-//! One lock guards the heap, so allocation is safe from several threads. A collection
+//! One lock guards the heap, so allocation is safe from several threads; each thread
+//! takes free slots in batches and allocates from its batch without the lock. A collection
 //! scans the stack of the thread that triggers it; stopping other threads to scan theirs
 //! is not implemented yet, so collection is only started while one thread runs Pluto code.
 
+use std::cell::UnsafeCell;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const BLOCK_SHIFT: usize = 16;
 const BLOCK: usize = 1 << BLOCK_SHIFT;
@@ -22,7 +25,7 @@ const BITWORDS: usize = SLOTS / 64;
 const SIZE_CLASSES: [usize; 18] =
     [16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024, 2048, 4096, 8192];
 const MAX_SMALL: usize = 8192;
-/// A collection starts once this much was allocated since the last one, or as much as
+/// A collection starts once this much was allocated since the last one, or twice what
 /// survived it, whichever is more.
 const MIN_THRESHOLD: usize = 8 << 20;
 
@@ -58,8 +61,39 @@ fn set(bits: &mut [u64; BITWORDS], i: usize) {
     bits[i / 64] |= 1 << (i % 64);
 }
 
+/// The size class of every small size, by size in granules.
+static CLASS_OF: [u8; MAX_SMALL / GRANULE + 1] = {
+    let mut table = [0u8; MAX_SMALL / GRANULE + 1];
+    let mut granules = 0;
+    let mut class = 0;
+    while granules <= MAX_SMALL / GRANULE {
+        while SIZE_CLASSES[class] < granules * GRANULE {
+            class += 1;
+        }
+        table[granules] = class as u8;
+        granules += 1;
+    }
+    table
+};
+
 fn class_of(size: usize) -> usize {
-    SIZE_CLASSES.iter().position(|c| *c >= size).expect("small sizes have a class")
+    CLASS_OF[size.div_ceil(GRANULE)] as usize
+}
+
+/// `x / SIZE_CLASSES[class]` for `x` < BLOCK, by multiplication: exact because
+/// `x * size < 2^32`.
+static DIVIDE: [u64; SIZE_CLASSES.len()] = {
+    let mut table = [0u64; SIZE_CLASSES.len()];
+    let mut i = 0;
+    while i < SIZE_CLASSES.len() {
+        table[i] = (1u64 << 32) / SIZE_CLASSES[i] as u64 + 1;
+        i += 1;
+    }
+    table
+};
+
+fn divide(x: usize, class: usize) -> usize {
+    ((x as u64 * DIVIDE[class]) >> 32) as usize
 }
 
 struct Heap {
@@ -145,14 +179,9 @@ impl Heap {
         first
     }
 
-    fn alloc(&mut self, size: usize, atomic: bool) -> *mut u8 {
-        let size = size.max(8);
-        self.allocated_since += size;
-        self.stats.allocated_total += size as u64;
-        if size <= MAX_SMALL { self.alloc_small(class_of(size), atomic) } else { self.alloc_large(size, atomic) }
-    }
-
-    fn alloc_small(&mut self, class: usize, atomic: bool) -> *mut u8 {
+    /// Up to a batch of free slots of `class`, linked through their first words and
+    /// marked allocated: a thread allocates from them without the lock.
+    fn batch(&mut self, class: usize, atomic: bool) -> usize {
         let size = SIZE_CLASSES[class];
         if self.free[class][atomic as usize] == 0 {
             let block = self.free_blocks.pop().unwrap_or_else(|| self.fresh_blocks(1));
@@ -172,18 +201,32 @@ impl Heap {
             }
             self.free[class][atomic as usize] = head;
         }
-        let slot = self.free[class][atomic as usize];
-        // SAFETY: free slots hold the address of the next free slot in their first word.
-        self.free[class][atomic as usize] = unsafe { *(slot as *const usize) };
-        let block = (slot - self.base) >> BLOCK_SHIFT;
-        let index = (slot - self.block_addr(block)) / GRANULE;
-        set(&mut self.meta[block].alloc, index);
-        // SAFETY: the slot is `size` bytes of the heap owned by no one else.
-        unsafe { std::ptr::write_bytes(slot as *mut u8, 0, size) };
-        slot as *mut u8
+        let head = self.free[class][atomic as usize];
+        let mut slot = head;
+        let mut taken = 0;
+        loop {
+            let block = (slot - self.base) >> BLOCK_SHIFT;
+            let index = (slot - self.block_addr(block)) / GRANULE;
+            set(&mut self.meta[block].alloc, index);
+            taken += 1;
+            // SAFETY: free slots hold the address of the next free slot in their first word.
+            let next = unsafe { *(slot as *const usize) };
+            if next == 0 || taken * size >= BATCH_BYTES {
+                // SAFETY: as above; the batch ends here.
+                unsafe { *(slot as *mut usize) = 0 };
+                self.free[class][atomic as usize] = next;
+                break;
+            }
+            slot = next;
+        }
+        self.allocated_since += taken * size;
+        self.stats.allocated_total += (taken * size) as u64;
+        head
     }
 
     fn alloc_large(&mut self, size: usize, atomic: bool) -> *mut u8 {
+        self.allocated_since += size;
+        self.stats.allocated_total += size as u64;
         let count = size.div_ceil(BLOCK);
         let first = match self.free_spans.iter().position(|&(_, n)| n >= count) {
             Some(i) => {
@@ -225,7 +268,7 @@ impl Heap {
             Kind::Small => {
                 let size = SIZE_CLASSES[meta.class as usize];
                 let within = offset & (BLOCK - 1);
-                let slot = within / size;
+                let slot = divide(within, meta.class as usize);
                 if (slot + 1) * size > BLOCK {
                     return None;
                 }
@@ -274,6 +317,8 @@ impl Heap {
         }
         self.sweep();
         self.stats.collections += 1;
+        // Slots threads had cached were swept like any unreachable slot.
+        EPOCH.fetch_add(1, Ordering::Relaxed);
     }
 
     fn sweep(&mut self) {
@@ -340,7 +385,8 @@ impl Heap {
             }
         }
         self.allocated_since = 0;
-        self.threshold = MIN_THRESHOLD.max(live);
+        // The heap may grow to three times what survived before the next collection.
+        self.threshold = MIN_THRESHOLD.max(2 * live);
         self.stats.live_after_last = live as u64;
     }
 }
@@ -400,12 +446,69 @@ fn with_heap<T>(f: impl FnOnce(&mut Heap) -> T) -> T {
     f(guard.get_or_insert_with(Heap::new))
 }
 
+/// Bytes of small slots a thread takes from the heap at once.
+const BATCH_BYTES: usize = 16 * 1024;
+
+/// Increases at every collection, which frees the slots threads had cached.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's free slots per size class, valid for one collection epoch.
+struct Cache {
+    epoch: u64,
+    heads: [[usize; 2]; SIZE_CLASSES.len()],
+}
+
+thread_local! {
+    static CACHE: UnsafeCell<Cache> = const { UnsafeCell::new(Cache { epoch: 0, heads: [[0; 2]; SIZE_CLASSES.len()] }) };
+}
+
+fn collect_if_due(heap: &mut Heap) {
+    if heap.allocated_since >= heap.threshold {
+        collect_from_here(heap);
+    }
+}
+
 fn allocate(size: usize, atomic: bool) -> *mut u8 {
-    with_heap(|heap| {
-        if heap.allocated_since >= heap.threshold {
-            collect_from_here(heap);
+    let size = size.max(8);
+    if size > MAX_SMALL {
+        return with_heap(|heap| {
+            collect_if_due(heap);
+            heap.alloc_large(size, atomic)
+        });
+    }
+    let class = class_of(size);
+    CACHE.with(|cell| {
+        // SAFETY: the cache belongs to this thread and no reference to it escapes.
+        let cache = unsafe { &mut *cell.get() };
+        loop {
+            let epoch = EPOCH.load(Ordering::Relaxed);
+            if cache.epoch != epoch {
+                cache.heads = [[0; 2]; SIZE_CLASSES.len()];
+                cache.epoch = epoch;
+            }
+            let slot = cache.heads[class][atomic as usize];
+            if slot != 0 {
+                // SAFETY: a cached slot: ours, `size` bytes, its first word links the next.
+                unsafe {
+                    cache.heads[class][atomic as usize] = *(slot as *const usize);
+                    let words = slot as *mut usize;
+                    for i in 0..SIZE_CLASSES[class] / 8 {
+                        *words.add(i) = 0;
+                    }
+                }
+                return slot as *mut u8;
+            }
+            let batch = with_heap(|heap| {
+                collect_if_due(heap);
+                heap.batch(class, atomic)
+            });
+            let epoch = EPOCH.load(Ordering::Relaxed);
+            if cache.epoch != epoch {
+                cache.heads = [[0; 2]; SIZE_CLASSES.len()];
+                cache.epoch = epoch;
+            }
+            cache.heads[class][atomic as usize] = batch;
         }
-        heap.alloc(size, atomic)
     })
 }
 

@@ -134,25 +134,37 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// `array.push(value)`: inline while there is room in a word array, else the runtime.
+    /// `array.push(value)`: inline while there is room, else the runtime.
     pub fn array_push(&mut self, array: Value, value: Value, element: &Ty) {
         let w = self.word(value);
-        if is_generic(element) || kind_for(element) == BYTES {
+        if is_generic(element) {
             self.rt_void("pluto_array_push", &[array, w]);
             return;
         }
+        let bytes = kind_for(element) == BYTES;
         let len = self.header(array, 0);
         let cap = self.header(array, 1);
-        let room = self.b.ins().icmp(IntCC::SignedLessThan, len, cap);
+        let mut room = self.b.ins().icmp(IntCC::SignedLessThan, len, cap);
+        if bytes {
+            // Only a byte array made here takes bytes inline.
+            let kind = self.header(array, 3);
+            let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
+            room = self.b.ins().band(room, is_bytes);
+        }
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         let done = self.b.create_block();
         self.b.ins().brif(room, fast, &[], slow, &[]);
         self.switch_to(fast);
         let data = self.header(array, 2);
-        let offset = self.b.ins().ishl_imm_u(len, 3);
-        let addr = self.b.ins().iadd(data, offset);
-        self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+        if bytes {
+            let addr = self.b.ins().iadd(data, len);
+            self.b.ins().istore8(MemFlagsData::trusted(), w, addr, 0);
+        } else {
+            let offset = self.b.ins().ishl_imm_u(len, 3);
+            let addr = self.b.ins().iadd(data, offset);
+            self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+        }
         let next = self.b.ins().iadd_imm_s(len, 1);
         self.b.ins().store(MemFlagsData::trusted(), next, array, 0);
         self.b.ins().jump(done, &[]);
