@@ -76,6 +76,38 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
         };
         return Err(crate::unsupported(db, loc, "a `main` with parameters or a result"));
     }
+    // Every function of the program's own files is compiled, reachable or not, as any
+    // compiler does: generic ones once, stage methods once per unit that runs them.
+    for m in &graph.modules {
+        if m.file.path(db).is_std() {
+            continue;
+        }
+        for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
+            let loc = ItemLoc::top(m.file, i);
+            match &item.kind {
+                ItemKind::Fn(sig) if sig.has_body => {
+                    g.function(db, program, (FnLoc::Free(loc), None))?;
+                }
+                ItemKind::Class(body) | ItemKind::Trait(body) => {
+                    for (j, method) in body.methods.iter().enumerate() {
+                        if method.has_body {
+                            g.function(db, program, (FnLoc::Method(loc, j as u32), None))?;
+                        }
+                    }
+                }
+                ItemKind::Stage(body) | ItemKind::Instance { body, .. } => {
+                    for unit in units.iter().filter(|u| map.chain(**u).contains(&loc)) {
+                        for method in body.methods.iter().filter(|m| m.has_body) {
+                            if let Some(f) = chain_method(db, program, *unit, &method.name) {
+                                g.function(db, program, (f, Some(*unit)))?;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     let mut sig = g.module.make_signature();
     sig.returns.push(ir::AbiParam::new(types::I64));
     let id = g.module.declare_function("pluto_main", Linkage::Export, &sig).map_err(crate::backend)?;

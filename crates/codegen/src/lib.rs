@@ -1,8 +1,8 @@
 //! Native code generation: a checked program becomes one object file (Cranelift) that is
 //! linked with the embedded runtime by the system C compiler.
 //!
-//! Functions are compiled on demand, starting from the entry (`main`, or the deployment
-//! unit with `main`), so only reachable code is compiled. Generics are compiled once, with
+//! Every function of the program's own files is compiled; standard-library functions
+//! are compiled when something calls them. Generics are compiled once, with
 //! type parameters erased to words (docs/runtime.md explains the value representation);
 //! methods of stage templates are compiled once per concrete stage, so `self.run()` in a
 //! template calls the instance's `run` directly. Anything not supported is reported with
