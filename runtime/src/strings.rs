@@ -141,13 +141,13 @@ pub extern "C" fn pluto_str_index_of(s: Word, needle: Word) -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_slice(s: Word, from: i64, to: i64, site: *const u8) -> Word {
     let text = Str::text(s);
-    let ok = from >= 0
-        && to >= from
-        && (to as usize) <= text.len()
-        && text.is_char_boundary(from as usize)
-        && text.is_char_boundary(to as usize);
-    if !ok {
+    if from < 0 || to < from || (to as usize) > text.len() {
         fault(Fault::Slice { from, to, len: text.len() as i64 }, site);
+    }
+    for at in [from, to] {
+        if !text.is_char_boundary(at as usize) {
+            fault(Fault::CharBoundary { at }, site);
+        }
     }
     Str::new(&Str::bytes(s)[from as usize..to as usize])
 }

@@ -167,11 +167,15 @@ impl Lowerer<'_, '_> {
             }
             Receiver::Value(v, rty) => match container {
                 Some(c) if self.is_stage(c) => {
+                    // The concrete stage this code runs for, when the receiver is (a level
+                    // of) it; otherwise the receiver's own stage.
                     let stage = match rty {
-                        Ty::Adt(s, _) if self.is_stage(s) => self.owner.1.filter(|_| s == c).or(Some(s)),
-                        _ => self.owner.1,
+                        Ty::Adt(s, _) if self.is_stage(s) => match self.owner.1 {
+                            Some(o) if def_map(self.db, self.program).chain(o).contains(&s) => o,
+                            _ => s,
+                        },
+                        _ => self.owner.1.unwrap_or(c),
                     };
-                    let stage = stage.unwrap_or(c);
                     ((self.stage_method(f, stage), Some(stage)), Some(v))
                 }
                 _ => ((f, None), Some(v)),

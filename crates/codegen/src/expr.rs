@@ -428,9 +428,11 @@ impl Lowerer<'_, '_> {
         let mut captures: Vec<(String, Ty)> = Vec::new();
         for node in c.syntax().descendants() {
             let Some(name_ref) = ast::NameRef::cast(node) else { continue };
+            // Locals of the enclosing scopes (read or assigned; a copy is captured).
             let is_local = match self.resolutions.get(&name_ref.syntax().text_range()) {
                 Some(Target::Local(declared)) => !range.contains_range(*declared),
-                _ => name_ref.is_self(),
+                Some(_) => false,
+                None => true,
             };
             let name = name_ref.text();
             if is_local && !captures.iter().any(|(n, _)| *n == name) {

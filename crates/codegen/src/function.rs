@@ -74,6 +74,17 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub catches: Vec<ir::Block>,
 }
 
+/// Types by range. A declared name appears again when narrowing refines it
+/// (`if x == none { return }`); its first entry is the declared type, which says how
+/// the value is represented.
+fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
+    let mut types = HashMap::new();
+    for (range, ty) in &result.expr_types {
+        types.entry(*range).or_insert_with(|| ty.clone());
+    }
+    types
+}
+
 fn results(db: &dyn Db, program: Program, key: FnKey) -> &InferResult {
     infer_fn(db, program, key.0)
 }
@@ -97,7 +108,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             g,
             b: FunctionBuilder::new(func, context),
             owner,
-            types: result.expr_types.iter().cloned().collect(),
+            types: expression_types(result),
             resolutions: result.resolutions.iter().cloned().collect(),
             calls: result.calls.iter().map(|c| (c.range, c.clone())).collect(),
             scopes: vec![HashMap::new()],
@@ -529,8 +540,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Some(array) => self.array_get(array, current, &element, s.syntax())?,
             None => current,
         };
-        let declared = p.name().map(|n| self.ty_of(n.syntax())).filter(|t| !t.is_unknown()).unwrap_or(element);
-        self.declare(&name, declared, Some(value));
+        // The element type says how the value is represented.
+        self.declare(&name, element, Some(value));
         self.loops.push(Loop { header: step, exit });
         if let Some(block) = s.body() {
             self.block(&block)?;
@@ -561,8 +572,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let compute = |l: &mut Self, old: Option<Value>, target_ty: &Ty| -> Result<Value> {
             let value_ty = l.ty_of(value.syntax());
             let v = l.value(&value)?;
+            let v = l.convert(v, &value_ty, target_ty);
             match old {
-                None => Ok(l.convert(v, &value_ty, target_ty)),
+                None => Ok(v),
                 Some(old) => {
                     let binary = match op {
                         SyntaxKind::PLUS_EQ => SyntaxKind::PLUS,
@@ -800,7 +812,7 @@ fn build_closure(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let ret = {
-        let types: HashMap<TextRange, Ty> = results(db, program, job.owner).expr_types.iter().cloned().collect();
+        let types = expression_types(results(db, program, job.owner));
         match types.get(&job.node.syntax().text_range()) {
             Some(Ty::Fn(_, r)) => (**r).clone(),
             _ => Ty::Unknown,
@@ -860,7 +872,7 @@ fn build_defaults(
             continue;
         }
         let result = infer_field_default(db, program, class, i as u32);
-        l.types = result.expr_types.iter().cloned().collect();
+        l.types = expression_types(result);
         l.resolutions = result.resolutions.iter().cloned().collect();
         l.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
         let green = decl_green(db, Decl::new(db, class.file, field.ast)).clone().expect("the field exists");
