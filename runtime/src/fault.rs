@@ -23,7 +23,9 @@ impl std::fmt::Display for Fault {
             Fault::Index { index, len } => write!(f, "index {index} is out of bounds for length {len}"),
             Fault::Slice { from, to, len } => write!(f, "range {from}..{to} is out of bounds for length {len}"),
             Fault::MissingKey { key } => write!(f, "key {key} is not in the map"),
-            Fault::CharBoundary { at } => write!(f, "byte {at} is inside a character (strings are sliced at UTF-8 character boundaries)"),
+            Fault::CharBoundary { at } => {
+                write!(f, "byte {at} is inside a character (strings are sliced at UTF-8 character boundaries)")
+            }
             Fault::Unwrap => write!(f, "value is none"),
         }
     }

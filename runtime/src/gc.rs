@@ -11,7 +11,8 @@
 //! One lock guards the heap, so allocation is safe from several threads; each thread
 //! takes free slots in batches and allocates from its batch without the lock. A collection
 //! scans the stack of the thread that triggers it; stopping other threads to scan theirs
-//! is not implemented yet, so collection is only started while one thread runs Pluto code.
+//! is not implemented yet, so no collection starts while a second thread runs Pluto code
+//! (today only `signal.on_sigterm` handlers do).
 
 use std::cell::UnsafeCell;
 use std::sync::Mutex;
@@ -462,8 +463,28 @@ thread_local! {
     static CACHE: UnsafeCell<Cache> = const { UnsafeCell::new(Cache { epoch: 0, heads: [[0; 2]; SIZE_CLASSES.len()] }) };
 }
 
+/// Threads other than the main one running Pluto code right now (signal handlers).
+/// Their stacks are not scanned, so no collection starts while there are any.
+static FOREIGN: AtomicU64 = AtomicU64::new(0);
+
+/// Marks a thread as running Pluto code for as long as it lives.
+pub struct ForeignCall;
+
+impl ForeignCall {
+    pub fn enter() -> ForeignCall {
+        FOREIGN.fetch_add(1, Ordering::SeqCst);
+        ForeignCall
+    }
+}
+
+impl Drop for ForeignCall {
+    fn drop(&mut self) {
+        FOREIGN.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 fn collect_if_due(heap: &mut Heap) {
-    if heap.allocated_since >= heap.threshold {
+    if heap.allocated_since >= heap.threshold && FOREIGN.load(Ordering::SeqCst) == 0 {
         collect_from_here(heap);
     }
 }

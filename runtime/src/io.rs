@@ -1,8 +1,10 @@
-//! Standard output: buffered, flushed at exit, before anything goes to stderr, and after
-//! every line when stdout is a terminal.
+//! Standard output: buffered, and flushed at exit, before anything goes to stderr, before
+//! sleeping, when 20 ms passed since the last flush, and after every line when stdout is a
+//! terminal.
 
 use std::io::Write;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 static OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
@@ -13,11 +15,17 @@ fn is_terminal() -> bool {
     *TTY.get_or_init(|| unsafe { libc::isatty(1) == 1 })
 }
 
+static LAST_FLUSH: Mutex<Option<Instant>> = Mutex::new(None);
+
 pub fn write_stdout(bytes: &[u8]) {
     let mut buffer = OUT.lock().unwrap_or_else(|e| e.into_inner());
     buffer.extend_from_slice(bytes);
-    if buffer.len() >= 1 << 16 || is_terminal() {
+    let mut last = LAST_FLUSH.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    let stale = last.is_none_or(|t| now.duration_since(t) >= Duration::from_millis(20));
+    if buffer.len() >= 1 << 16 || stale || is_terminal() {
         flush_locked(&mut buffer);
+        *last = Some(now);
     }
 }
 

@@ -1,7 +1,8 @@
 //! The functions of the standard library that have no Pluto body (`std.time`, `std.env`,
-//! `std.cli`). The compiler calls `pluto_std_<module>_<name>`.
+//! `std.cli`, `std.signal`). The compiler calls `pluto_std_<module>_<name>`.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::value::{Array, Str, Word};
 
@@ -52,5 +53,57 @@ pub extern "C" fn pluto_std_time_now_ms() -> i64 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_time_sleep_ms(ms: i64) {
+    crate::io::flush();
     std::thread::sleep(std::time::Duration::from_millis(ms.max(0) as u64));
+}
+
+/// The closure `signal.on_sigterm` registered (a collector root), or 0.
+static SHUTDOWN: AtomicU64 = AtomicU64::new(0);
+
+#[repr(C)]
+struct Outcome {
+    value: Word,
+    error: Word,
+}
+
+/// `signal.on_sigterm(f)`: SIGTERM and SIGINT are blocked in the program's threads and
+/// a watcher thread waits for them with `sigwait`, then calls `f` (the latest one
+/// registered). While it runs, collections are postponed (see `gc::ForeignCall`).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_std_signal_on_sigterm(closure: Word) {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    SHUTDOWN.store(closure, Ordering::SeqCst);
+    STARTED.call_once(|| {
+        crate::gc::pluto_gc_root(SHUTDOWN.as_ptr());
+        // SAFETY: plain signal-mask calls on a local set.
+        let set = unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::sigaddset(&mut set, libc::SIGINT);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            set
+        };
+        std::thread::spawn(move || {
+            loop {
+                let mut signal = 0;
+                // SAFETY: waits for one of the blocked signals.
+                if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+                    return;
+                }
+                let closure = SHUTDOWN.load(Ordering::SeqCst);
+                let _foreign = crate::gc::ForeignCall::enter();
+                // SAFETY: a closure object starts with its code, which takes the closure
+                // and returns a value word and an error word.
+                let outcome = unsafe {
+                    let code: extern "C" fn(Word) -> Outcome = std::mem::transmute(*(closure as *const usize));
+                    code(closure)
+                };
+                let _ = outcome.value;
+                if outcome.error != 0 {
+                    crate::fault::pluto_unhandled(outcome.error);
+                }
+            }
+        });
+    });
 }
