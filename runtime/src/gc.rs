@@ -9,10 +9,9 @@
 //! scanned word by word unless allocated as *atomic* (strings: bytes, never pointers).
 //!
 //! One lock guards the heap, so allocation is safe from several threads; each thread
-//! takes free slots in batches and allocates from its batch without the lock. A collection
-//! scans the stack of the thread that triggers it; stopping other threads to scan theirs
-//! is not implemented yet, so no collection starts while a second thread runs Pluto code
-//! (today only `signal.on_sigterm` handlers do).
+//! takes free slots in batches and allocates from its batch without the lock. A
+//! collection stops every other thread that runs Pluto code (`threads.rs`) and scans all
+//! their stacks.
 
 use std::cell::UnsafeCell;
 use std::sync::Mutex;
@@ -304,12 +303,14 @@ impl Heap {
         }
     }
 
-    fn collect(&mut self, stack_from: usize, stack_to: usize) {
+    fn collect(&mut self, stacks: &[(usize, usize)]) {
         for meta in &mut self.meta {
             meta.mark = [0; BITWORDS];
         }
         let mut gray = Vec::new();
-        self.mark_range(stack_from, stack_to, &mut gray);
+        for &(from, to) in stacks {
+            self.mark_range(from, to, &mut gray);
+        }
         for root in self.roots.clone() {
             self.mark_range(root, root + 8, &mut gray);
         }
@@ -392,33 +393,10 @@ impl Heap {
     }
 }
 
-/// The highest address of the calling thread's stack.
-fn stack_top() -> usize {
-    thread_local! {
-        static TOP: usize = {
-            // SAFETY: plain pthread queries about the current thread.
-            unsafe {
-                let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-                let mut addr: *mut libc::c_void = std::ptr::null_mut();
-                let mut size = 0usize;
-                if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0
-                    && libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0
-                {
-                    libc::pthread_attr_destroy(&mut attr);
-                    addr as usize + size
-                } else {
-                    crate::fault::fatal("cannot find the bounds of the stack for the garbage collector")
-                }
-            }
-        };
-    }
-    TOP.with(|t| *t)
-}
-
-/// Spills the callee-saved registers onto the stack, then collects with every word of
-/// the stack from here up as roots.
-#[inline(never)]
-fn collect_from_here(heap: &mut Heap) {
+/// The callee-saved registers, stored in the caller's frame so that a scan of the
+/// stack from there up sees the pointers they hold.
+#[inline(always)]
+pub fn spill_registers() -> [usize; 12] {
     let mut registers = [0usize; 12];
     // SAFETY: stores of registers into a local array.
     #[cfg(target_arch = "x86_64")]
@@ -437,8 +415,20 @@ fn collect_from_here(heap: &mut Heap) {
             in(reg) registers.as_mut_ptr(), options(nostack, preserves_flags)
         );
     }
+    registers
+}
+
+/// Collects with every word of every registered thread's stack as roots: this thread's
+/// from here up (registers spilled first), the others' from where they stopped.
+#[inline(never)]
+fn collect_from_here(heap: &mut Heap) {
+    let registers = spill_registers();
     let registers = std::hint::black_box(&registers);
-    heap.collect(registers.as_ptr() as usize, stack_top());
+    let others = crate::threads::stop_others();
+    let mut stacks = vec![(registers.as_ptr() as usize, crate::threads::stack_top())];
+    stacks.extend(others);
+    heap.collect(&stacks);
+    crate::threads::resume();
     std::hint::black_box(registers);
 }
 
@@ -463,28 +453,8 @@ thread_local! {
     static CACHE: UnsafeCell<Cache> = const { UnsafeCell::new(Cache { epoch: 0, heads: [[0; 2]; SIZE_CLASSES.len()] }) };
 }
 
-/// Threads other than the main one running Pluto code right now (signal handlers).
-/// Their stacks are not scanned, so no collection starts while there are any.
-static FOREIGN: AtomicU64 = AtomicU64::new(0);
-
-/// Marks a thread as running Pluto code for as long as it lives.
-pub struct ForeignCall;
-
-impl ForeignCall {
-    pub fn enter() -> ForeignCall {
-        FOREIGN.fetch_add(1, Ordering::SeqCst);
-        ForeignCall
-    }
-}
-
-impl Drop for ForeignCall {
-    fn drop(&mut self) {
-        FOREIGN.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 fn collect_if_due(heap: &mut Heap) {
-    if heap.allocated_since >= heap.threshold && FOREIGN.load(Ordering::SeqCst) == 0 {
+    if heap.allocated_since >= heap.threshold {
         collect_from_here(heap);
     }
 }
@@ -502,7 +472,10 @@ fn allocate(size: usize, atomic: bool) -> *mut u8 {
         // SAFETY: the cache belongs to this thread and no reference to it escapes.
         let cache = unsafe { &mut *cell.get() };
         loop {
-            let epoch = EPOCH.load(Ordering::Relaxed);
+            // No stop for a collection while the cache is read or changed: a collection
+            // frees the cached slots, so a stale cache must never be used.
+            crate::threads::enter_critical();
+            let epoch = EPOCH.load(Ordering::SeqCst);
             if cache.epoch != epoch {
                 cache.heads = [[0; 2]; SIZE_CLASSES.len()];
                 cache.epoch = epoch;
@@ -517,18 +490,25 @@ fn allocate(size: usize, atomic: bool) -> *mut u8 {
                         *words.add(i) = 0;
                     }
                 }
+                crate::threads::leave_critical();
                 return slot as *mut u8;
             }
-            let batch = with_heap(|heap| {
-                collect_if_due(heap);
-                heap.batch(class, atomic)
-            });
-            let epoch = EPOCH.load(Ordering::Relaxed);
+            crate::threads::leave_critical();
+            // Waiting for the lock, the thread may be stopped; holding it, no other
+            // thread can collect.
+            let mut guard = HEAP.lock().unwrap_or_else(|e| e.into_inner());
+            crate::threads::enter_critical();
+            let heap = guard.get_or_insert_with(Heap::new);
+            collect_if_due(heap);
+            let batch = heap.batch(class, atomic);
+            drop(guard);
+            let epoch = EPOCH.load(Ordering::SeqCst);
             if cache.epoch != epoch {
                 cache.heads = [[0; 2]; SIZE_CLASSES.len()];
                 cache.epoch = epoch;
             }
             cache.heads[class][atomic as usize] = batch;
+            crate::threads::leave_critical();
         }
     })
 }

@@ -11,6 +11,7 @@ mod gc;
 mod io;
 mod stdlib;
 mod strings;
+mod threads;
 mod value;
 
 unsafe extern "C" {
@@ -23,6 +24,7 @@ unsafe extern "C" {
 #[unsafe(no_mangle)]
 pub extern "C" fn main(argc: i32, argv: *const *const u8) -> i32 {
     fault::install_handlers();
+    threads::init();
     stdlib::set_args(argc, argv);
     // SAFETY: the generated entry takes nothing and returns a word.
     let error = unsafe { pluto_main() };

@@ -68,7 +68,7 @@ struct Outcome {
 
 /// `signal.on_sigterm(f)`: SIGTERM and SIGINT are blocked in the program's threads and
 /// a watcher thread waits for them with `sigwait`, then calls `f` (the latest one
-/// registered). While it runs, collections are postponed (see `gc::ForeignCall`).
+/// registered). The watcher is a registered thread: collections stop and scan it too.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_signal_on_sigterm(closure: Word) {
     static STARTED: std::sync::Once = std::sync::Once::new();
@@ -85,14 +85,16 @@ pub extern "C" fn pluto_std_signal_on_sigterm(closure: Word) {
             set
         };
         std::thread::spawn(move || {
+            crate::threads::attach();
             loop {
                 let mut signal = 0;
                 // SAFETY: waits for one of the blocked signals.
-                if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
-                    return;
+                match unsafe { libc::sigwait(&set, &mut signal) } {
+                    0 => {}
+                    libc::EINTR => continue,
+                    _ => return,
                 }
                 let closure = SHUTDOWN.load(Ordering::SeqCst);
-                let _foreign = crate::gc::ForeignCall::enter();
                 // SAFETY: a closure object starts with its code, which takes the closure
                 // and returns a value word and an error word.
                 let outcome = unsafe {

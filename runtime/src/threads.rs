@@ -1,0 +1,169 @@
+//! Threads that run Pluto code, and stopping them for a collection. Every such thread
+//! is registered with the bounds of its stack. To collect, the collecting thread sends
+//! each other registered thread `SIGPWR`; the handler records where the thread's stack
+//! ends (the kernel saved its registers on that stack, below which nothing is live) and
+//! waits until the collection is over. A thread inside an allocator critical section
+//! (manipulating its cache of free slots) defers the stop to the end of the section.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+struct Record {
+    thread: libc::pthread_t,
+    /// The highest address of the thread's stack.
+    top: usize,
+    /// Where its stack ends while it is stopped.
+    sp: AtomicUsize,
+}
+
+static THREADS: Mutex<Vec<Arc<Record>>> = Mutex::new(Vec::new());
+/// Set while a collection runs: stopped threads wait for it to clear.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// Threads that have stopped for the current collection.
+static STOPPED: AtomicUsize = AtomicUsize::new(0);
+
+const STOP_SIGNAL: i32 = libc::SIGPWR;
+
+thread_local! {
+    static RECORD: Cell<Option<*const Record>> = const { Cell::new(None) };
+    static CRITICAL: Cell<u32> = const { Cell::new(0) };
+    static PENDING: Cell<bool> = const { Cell::new(false) };
+    static GUARD: Registration = const { Registration };
+}
+
+/// Deregisters the thread when it ends.
+struct Registration;
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(record) = RECORD.with(|r| r.take()) {
+            enter_critical();
+            THREADS.lock().unwrap_or_else(|e| e.into_inner()).retain(|r| !std::ptr::eq(Arc::as_ptr(r), record));
+            leave_critical();
+        }
+    }
+}
+
+/// The highest address of the calling thread's stack.
+pub fn stack_top() -> usize {
+    // SAFETY: plain pthread queries about the current thread.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size = 0usize;
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0
+            && libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0
+        {
+            libc::pthread_attr_destroy(&mut attr);
+            addr as usize + size
+        } else {
+            crate::fault::fatal("cannot find the bounds of the stack for the garbage collector")
+        }
+    }
+}
+
+/// Installs the stop handler (once, at start-up).
+pub fn init() {
+    // SAFETY: installs a handler that only touches atomics and thread-locals.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_stop as extern "C" fn(i32) as usize;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(STOP_SIGNAL, &action, std::ptr::null_mut());
+    }
+    attach();
+}
+
+/// Registers the calling thread (idempotent); it must be called before the thread
+/// holds any Pluto object.
+pub fn attach() {
+    if RECORD.with(|r| r.get()).is_some() {
+        return;
+    }
+    // SAFETY: pthread_self has no preconditions.
+    let record =
+        Arc::new(Record { thread: unsafe { libc::pthread_self() }, top: stack_top(), sp: AtomicUsize::new(0) });
+    RECORD.with(|r| r.set(Some(Arc::as_ptr(&record))));
+    GUARD.with(|_| {});
+    enter_critical();
+    THREADS.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+    leave_critical();
+}
+
+/// While in a critical section the thread is not stopped (the stop waits for its end).
+pub fn enter_critical() {
+    CRITICAL.with(|c| c.set(c.get() + 1));
+}
+
+pub fn leave_critical() {
+    let depth = CRITICAL.with(|c| {
+        c.set(c.get() - 1);
+        c.get()
+    });
+    if depth == 0 && PENDING.with(|p| p.replace(false)) && STOP.load(Ordering::SeqCst) {
+        park();
+    }
+}
+
+extern "C" fn on_stop(_signal: i32) {
+    if CRITICAL.with(|c| c.get()) > 0 {
+        PENDING.with(|p| p.set(true));
+        return;
+    }
+    park();
+}
+
+/// Records where this thread's stack ends (after spilling its registers onto it) and
+/// waits until the collection is over.
+#[inline(never)]
+fn park() {
+    let registers = crate::gc::spill_registers();
+    if let Some(record) = RECORD.with(|r| r.get()) {
+        // SAFETY: the record lives while the thread is registered.
+        unsafe { (*record).sp.store(registers.as_ptr() as usize, Ordering::SeqCst) };
+    }
+    STOPPED.fetch_add(1, Ordering::SeqCst);
+    while STOP.load(Ordering::SeqCst) {
+        // SAFETY: sched_yield is async-signal-safe.
+        unsafe { libc::sched_yield() };
+    }
+    std::hint::black_box(&registers);
+}
+
+/// Stops every other registered thread and returns their live stack ranges; the caller
+/// collects, then calls [`resume`].
+pub fn stop_others() -> Vec<(usize, usize)> {
+    let me = RECORD.with(|r| r.get());
+    let others: Vec<Arc<Record>> = THREADS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|r| Some(Arc::as_ptr(r)) != me)
+        .cloned()
+        .collect();
+    if others.is_empty() {
+        return Vec::new();
+    }
+    STOPPED.store(0, Ordering::SeqCst);
+    STOP.store(true, Ordering::SeqCst);
+    for r in &others {
+        r.sp.store(0, Ordering::SeqCst);
+        // SAFETY: the thread is registered, so it is alive.
+        unsafe { libc::pthread_kill(r.thread, STOP_SIGNAL) };
+    }
+    let start = std::time::Instant::now();
+    while STOPPED.load(Ordering::SeqCst) < others.len() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            crate::fault::fatal("a thread did not stop for garbage collection");
+        }
+        // SAFETY: no preconditions.
+        unsafe { libc::sched_yield() };
+    }
+    others.iter().map(|r| (r.sp.load(Ordering::SeqCst), r.top)).collect()
+}
+
+pub fn resume() {
+    STOP.store(false, Ordering::SeqCst);
+}
