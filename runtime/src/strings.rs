@@ -131,6 +131,20 @@ pub extern "C" fn pluto_str_chars(s: Word) -> Word {
     array
 }
 
+/// The UTF-8 bytes of a string, as a `[byte]`-shaped array.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_str_bytes(s: Word) -> Word {
+    let bytes: Vec<Word> = Str::bytes(s).iter().map(|b| *b as Word).collect();
+    Array::from(crate::value::ARRAY_BYTES, &bytes)
+}
+
+/// Bytes as a string; invalid UTF-8 becomes U+FFFD.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_bytes_to_string(bytes: Word) -> Word {
+    let raw: Vec<u8> = Array::items(bytes).iter().map(|b| *b as u8).collect();
+    Str::new(String::from_utf8_lossy(&raw).as_bytes())
+}
+
 /// The byte offset of `needle`, or -1.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_index_of(s: Word, needle: Word) -> i64 {

@@ -4,7 +4,7 @@
 //! (bools, and generic code, which cannot know) the layout is checked at run time.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{self, InstBuilder, Value, types};
 use pluto_hir::ty::Ty;
 use pluto_syntax::SyntaxNode;
 
@@ -37,7 +37,7 @@ impl Lowerer<'_, '_> {
     }
 
     fn header(&mut self, array: Value, word: i32) -> Value {
-        self.b.ins().load(types::I64, MemFlagsData::trusted(), array, word * 8)
+        self.b.ins().load(types::I64, self.header_flags, array, word * 8)
     }
 
     /// Faults unless `0 <= index < len`.
@@ -47,6 +47,8 @@ impl Lowerer<'_, '_> {
         let good = self.b.create_block();
         let bad = self.b.create_block();
         self.b.ins().brif(ok, good, &[], bad, &[]);
+        self.b.seal_block(good);
+        self.b.seal_block(bad);
         self.b.set_cold_block(bad);
         self.switch_to(bad);
         self.fault(2, index, len, node)?;
@@ -67,7 +69,7 @@ impl Lowerer<'_, '_> {
         if kind_for(element) != BYTES {
             let offset = self.b.ins().ishl_imm_u(index, 3);
             let addr = self.b.ins().iadd(data, offset);
-            return Ok(self.b.ins().load(machine, MemFlagsData::trusted(), addr, 0));
+            return Ok(self.b.ins().load(machine, self.element_flags, addr, 0));
         }
         // A `[bool]` made by generic code holds words.
         let kind = self.header(array, 3);
@@ -77,15 +79,18 @@ impl Lowerer<'_, '_> {
         self.b.append_block_param(done, types::I64);
         let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
         self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
+        self.b.seal_block(bytes);
+        self.b.seal_block(words);
         self.switch_to(bytes);
         let addr = self.b.ins().iadd(data, index);
-        let v = self.b.ins().uload8(types::I64, MemFlagsData::trusted(), addr, 0);
+        let v = self.b.ins().uload8(types::I64, self.element_flags, addr, 0);
         self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
         self.switch_to(words);
         let offset = self.b.ins().ishl_imm_u(index, 3);
         let addr = self.b.ins().iadd(data, offset);
-        let v = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+        let v = self.b.ins().load(types::I64, self.element_flags, addr, 0);
         self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
+        self.b.seal_block(done);
         self.switch_to(done);
         let w = self.b.block_params(done)[0];
         Ok(self.coerce(w, machine))
@@ -111,7 +116,11 @@ impl Lowerer<'_, '_> {
         if kind_for(element) != BYTES {
             let offset = self.b.ins().ishl_imm_u(index, 3);
             let addr = self.b.ins().iadd(data, offset);
-            self.store_word(addr, 0, value);
+            let v = match self.b.func.dfg.value_type(value) {
+                types::I8 => self.word(value),
+                _ => value,
+            };
+            self.b.ins().store(self.element_flags, v, addr, 0);
             return Ok(());
         }
         let w = self.word(value);
@@ -121,15 +130,18 @@ impl Lowerer<'_, '_> {
         let done = self.b.create_block();
         let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
         self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
+        self.b.seal_block(bytes);
+        self.b.seal_block(words);
         self.switch_to(bytes);
         let addr = self.b.ins().iadd(data, index);
-        self.b.ins().istore8(MemFlagsData::trusted(), w, addr, 0);
+        self.b.ins().istore8(self.element_flags, w, addr, 0);
         self.b.ins().jump(done, &[]);
         self.switch_to(words);
         let offset = self.b.ins().ishl_imm_u(index, 3);
         let addr = self.b.ins().iadd(data, offset);
-        self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+        self.b.ins().store(self.element_flags, w, addr, 0);
         self.b.ins().jump(done, &[]);
+        self.b.seal_block(done);
         self.switch_to(done);
         Ok(())
     }
@@ -155,23 +167,26 @@ impl Lowerer<'_, '_> {
         let slow = self.b.create_block();
         let done = self.b.create_block();
         self.b.ins().brif(room, fast, &[], slow, &[]);
+        self.b.seal_block(fast);
+        self.b.seal_block(slow);
         self.switch_to(fast);
         let data = self.header(array, 2);
         if bytes {
             let addr = self.b.ins().iadd(data, len);
-            self.b.ins().istore8(MemFlagsData::trusted(), w, addr, 0);
+            self.b.ins().istore8(self.element_flags, w, addr, 0);
         } else {
             let offset = self.b.ins().ishl_imm_u(len, 3);
             let addr = self.b.ins().iadd(data, offset);
-            self.b.ins().store(MemFlagsData::trusted(), w, addr, 0);
+            self.b.ins().store(self.element_flags, w, addr, 0);
         }
         let next = self.b.ins().iadd_imm_s(len, 1);
-        self.b.ins().store(MemFlagsData::trusted(), next, array, 0);
+        self.b.ins().store(self.header_flags, next, array, 0);
         self.b.ins().jump(done, &[]);
         self.b.set_cold_block(slow);
         self.switch_to(slow);
         self.rt_void("pluto_array_push", &[array, w]);
         self.b.ins().jump(done, &[]);
+        self.b.seal_block(done);
         self.switch_to(done);
     }
 }

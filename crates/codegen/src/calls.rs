@@ -346,6 +346,9 @@ impl Lowerer<'_, '_> {
         handling: Option<Handling>,
         node: &SyntaxNode,
     ) -> Result<Option<Value>> {
+        // `bytes` is laid out as a `[byte]`.
+        let byte_array = Ty::array(Ty::Byte);
+        let rty = if *rty == Ty::Bytes && name != "to_string" { &byte_array } else { rty };
         let mut words = Vec::new();
         let element = match rty {
             Ty::Array(t) | Ty::Set(t) => (**t).clone(),
@@ -357,7 +360,11 @@ impl Lowerer<'_, '_> {
             let x = self.value_as(a, p)?;
             words.push(self.word(x));
         }
-        let len = |l: &mut Self| l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0);
+        // Strings keep their length in the first word too; it never changes.
+        let len = |l: &mut Self| {
+            let flags = if matches!(rty, Ty::Array(_)) { l.header_flags } else { MemFlagsData::trusted() };
+            l.b.ins().load(types::I64, flags, v, 0)
+        };
         let r = match (rty, name) {
             (Ty::Str | Ty::Array(_) | Ty::Map(..) | Ty::Set(_), "len") => len(self),
             (Ty::Str | Ty::Array(_) | Ty::Map(..) | Ty::Set(_), "is_empty") => {
@@ -379,6 +386,8 @@ impl Lowerer<'_, '_> {
             (Ty::Str, "repeat") => self.rt("pluto_str_repeat", &[v, words[0]]),
             (Ty::Str, "split") => self.rt("pluto_str_split", &[v, words[0]]),
             (Ty::Str, "chars") => self.rt("pluto_str_chars", &[v]),
+            (Ty::Str, "bytes") => self.rt("pluto_str_bytes", &[v]),
+            (Ty::Bytes, "to_string") => self.rt("pluto_bytes_to_string", &[v]),
             (Ty::Str, "slice") => {
                 let site = self.site(node)?;
                 self.rt("pluto_str_slice", &[v, words[0], words[1], site])

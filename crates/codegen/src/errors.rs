@@ -18,6 +18,8 @@ impl Lowerer<'_, '_> {
         let failed = self.b.create_block();
         let ok = self.b.create_block();
         self.b.ins().brif(error, failed, &[], ok, &[]);
+        self.b.seal_block(failed);
+        self.b.seal_block(ok);
         self.b.set_cold_block(failed);
         self.switch_to(failed);
         self.handle_error(error, handling, node)?;

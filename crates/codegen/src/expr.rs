@@ -337,6 +337,10 @@ impl Lowerer<'_, '_> {
                 let v = self.array_get(container, i, element, ix.syntax())?;
                 Ok(self.convert(v, element, ty))
             }
+            Ty::Bytes => {
+                let i = self.value(&index)?;
+                self.array_get(container, i, &Ty::Byte, ix.syntax())
+            }
             Ty::Map(k, v) => {
                 let key = self.value_as(&index, k)?;
                 let key = self.word(key);
@@ -482,9 +486,11 @@ impl Lowerer<'_, '_> {
             } else {
                 self.b.ins().brif(l, done, &[ir::BlockArg::Value(l)], rhs_block, &[]);
             }
+            self.b.seal_block(rhs_block);
             self.switch_to(rhs_block);
             let r = self.value(&rhs)?;
             self.jump(done, &[r]);
+            self.b.seal_block(done);
             self.switch_to(done);
             return Ok(self.b.block_params(done)[0]);
         }
@@ -646,6 +652,8 @@ impl Lowerer<'_, '_> {
             self.b.append_block_param(done, t);
         }
         self.b.ins().brif(c, then_block, &[], else_block, &[]);
+        self.b.seal_block(then_block);
+        self.b.seal_block(else_block);
 
         self.switch_to(then_block);
         if let Some(b) = i.then_branch() {
@@ -669,6 +677,7 @@ impl Lowerer<'_, '_> {
             }
             None => self.jump(done, &[]),
         }
+        self.b.seal_block(done);
         self.switch_to(done);
         Ok(machine_type(&result).map(|_| self.b.block_params(done)[0]))
     }
@@ -687,6 +696,8 @@ impl Lowerer<'_, '_> {
             self.scopes.push(Default::default());
             let pattern = arm.pattern().ok_or_else(|| self.unsupported(arm.syntax(), "an arm without a pattern"))?;
             self.pattern_test(&pattern, value, &scrutinee_ty, body_block, next)?;
+            self.b.seal_block(body_block);
+            self.b.seal_block(next);
             self.switch_to(body_block);
             let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
             let body_ty = self.ty_of(body.syntax());
@@ -698,6 +709,7 @@ impl Lowerer<'_, '_> {
         // Exhaustiveness was checked: falling through every arm cannot happen.
         self.b.ins().trap(TrapCode::unwrap_user(3));
         self.filled = true;
+        self.b.seal_block(done);
         self.switch_to(done);
         Ok(machine_type(ty).map(|_| self.b.block_params(done)[0]))
     }
@@ -751,6 +763,7 @@ impl Lowerer<'_, '_> {
                 let hit = self.b.ins().icmp_imm_s(IntCC::Equal, tag, index as i64);
                 let bind = self.b.create_block();
                 self.b.ins().brif(hit, bind, &[], no, &[]);
+                self.b.seal_block(bind);
                 self.switch_to(bind);
                 let fields = &data.variants[index].1;
                 for field in p.fields() {

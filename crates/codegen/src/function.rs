@@ -72,6 +72,11 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub abi: Abi,
     /// Handler blocks of the `catch` expressions being lowered, innermost last.
     pub catches: Vec<ir::Block>,
+    /// Memory flags of array headers (`len`, `cap`, `data`, `kind`) and of array
+    /// elements: distinct alias regions, so storing an element does not make Cranelift
+    /// reload the header.
+    pub header_flags: MemFlagsData,
+    pub element_flags: MemFlagsData,
 }
 
 /// Types by range. A declared name appears again when narrowing refines it
@@ -102,10 +107,19 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         real: SyntaxNode,
         abi: Abi,
     ) -> Self {
+        let mut region = |user_id: u32, description: &'static str| {
+            let region =
+                func.dfg.alias_regions.insert(ir::AliasRegionData { user_id, description: description.into() });
+            MemFlagsData::trusted().with_alias_region(Some(region))
+        };
+        let header_flags = region(1, "array headers");
+        let element_flags = region(2, "array elements");
         Lowerer {
             db,
             program,
             g,
+            header_flags,
+            element_flags,
             b: FunctionBuilder::new(func, context),
             owner,
             types: expression_types(result),
@@ -345,6 +359,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         if self.filled {
             let block = self.b.create_block();
             self.b.switch_to_block(block);
+            // Nothing jumps here: its predecessors are all known.
+            self.b.seal_block(block);
             self.filled = false;
         }
     }
@@ -453,6 +469,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     s.condition().ok_or_else(|| self.unsupported(s.syntax(), "a `while` without a condition"))?;
                 let c = self.value(&cond)?;
                 self.b.ins().brif(c, body, &[], exit, &[]);
+                self.b.seal_block(body);
                 self.switch_to(body);
                 self.loops.push(Loop { header, exit });
                 if let Some(block) = s.body() {
@@ -460,6 +477,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 }
                 self.loops.pop();
                 self.jump(header, &[]);
+                // Sealing as soon as every jump to a block is known lets the SSA builder
+                // avoid block parameters for values that do not change in the loop.
+                self.b.seal_block(header);
+                self.b.seal_block(exit);
                 self.switch_to(exit);
             }
             ast::Stmt::ForStmt(s) => self.for_loop(s)?,
@@ -507,6 +528,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     Ty::Array(t) => (v, (**t).clone()),
                     Ty::Map(k, _) => (self.rt("pluto_map_keys", &[v]), (**k).clone()),
                     Ty::Set(t) => (self.rt("pluto_map_keys", &[v]), (**t).clone()),
+                    Ty::Bytes => (v, Ty::Byte),
                     _ => return Err(self.unsupported(s.syntax(), "`for` over this type")),
                 };
                 let zero = self.b.ins().iconst(types::I64, 0);
@@ -524,7 +546,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let i = self.b.use_var(counter);
         let go = match items {
             Some(array) => {
-                let len = self.b.ins().load(types::I64, MemFlagsData::trusted(), array, 0);
+                let len = self.b.ins().load(types::I64, self.header_flags, array, 0);
                 self.b.ins().icmp(IntCC::SignedLessThan, i, len)
             }
             None => {
@@ -533,6 +555,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             }
         };
         self.b.ins().brif(go, body, &[], exit, &[]);
+        self.b.seal_block(body);
         self.switch_to(body);
         self.scopes.push(HashMap::new());
         let current = self.b.use_var(counter);
@@ -549,6 +572,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.loops.pop();
         self.scopes.pop();
         self.jump(step, &[]);
+        self.b.seal_block(step);
         self.switch_to(step);
         let i = self.b.use_var(counter);
         let next = self.b.ins().iadd_imm_s(i, 1);
@@ -560,6 +584,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         } else {
             self.b.ins().jump(header, &[]);
         }
+        self.b.seal_block(header);
+        self.b.seal_block(exit);
         self.switch_to(exit);
         Ok(())
     }

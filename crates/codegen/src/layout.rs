@@ -137,6 +137,7 @@ impl Globals {
             Ty::Bool => (KIND_BOOL, None, None),
             Ty::Str => (KIND_STRING, None, None),
             Ty::Array(t) => (KIND_ARRAY, Some(self.type_desc(db, t)?), None),
+            Ty::Bytes => (KIND_ARRAY, Some(self.type_desc(db, &Ty::Byte)?), None),
             Ty::Set(t) => (KIND_SET, Some(self.type_desc(db, t)?), None),
             Ty::Map(k, v) => (KIND_MAP, Some(self.type_desc(db, k)?), Some(self.type_desc(db, v)?)),
             Ty::Nullable(t) => {

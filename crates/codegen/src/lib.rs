@@ -161,6 +161,9 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
         };
         context.func.signature = g.module.declarations().get_function_decl(id).signature.clone();
         function::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;
+        if std::env::var_os("PLUTO_DUMP_CLIF").is_some() {
+            eprintln!("{}", context.func.display());
+        }
         g.module.define_function(id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
         g.module.clear_context(&mut context);
     }

@@ -44,6 +44,13 @@ pub fn method(receiver: &Ty, name: &str) -> Option<BuiltinMethod> {
             "to_float" => raising(vec![], Float, &["ParseError"]),
             _ => None,
         },
+        Bytes => match name {
+            "len" => m(vec![], Int),
+            "is_empty" => m(vec![], Bool),
+            "slice" => m(vec![Int, Int], Bytes),
+            "to_string" => m(vec![], Str),
+            _ => None,
+        },
         Array(t) => {
             let t = (**t).clone();
             match name {
@@ -136,6 +143,7 @@ pub fn method_names(receiver: &Ty) -> &'static [&'static str] {
         ],
         Ty::Map(..) => &["len", "is_empty", "insert", "remove", "contains", "get", "keys", "values", "clear"],
         Ty::Set(_) => &["len", "is_empty", "insert", "remove", "contains", "values"],
+        Ty::Bytes => &["len", "is_empty", "slice", "to_string"],
         Ty::Sender(_) => &["send", "try_send", "close"],
         Ty::Receiver(_) => &["recv", "try_recv"],
         Ty::Task(_) => &["get"],

@@ -625,6 +625,7 @@ impl<'a> Infer<'a> {
             Ty::Array(t) | Ty::Set(t) | Ty::Receiver(t) => (*t).clone(),
             Ty::Map(k, _) => (*k).clone(),
             Ty::Range => Ty::Int,
+            Ty::Bytes => Ty::Byte,
             Ty::Unknown | Ty::Never => Ty::Unknown,
             other => {
                 let shown = self.show(&other);
@@ -1222,6 +1223,13 @@ impl<'a> Infer<'a> {
                     self.expect_ty(&it, &k, ix.syntax().text_range());
                 }
                 (*v).clone()
+            }
+            Ty::Bytes => {
+                if let Some(ix) = index {
+                    let it = self.infer_expr(&ix, Some(&Ty::Int));
+                    self.expect_ty(&it, &Ty::Int, ix.syntax().text_range());
+                }
+                Ty::Byte
             }
             Ty::Unknown => {
                 if let Some(ix) = index {
