@@ -14,12 +14,13 @@ mod entry;
 mod errors;
 mod expr;
 mod function;
+mod inline;
 mod layout;
 mod link;
 
 use std::collections::{HashMap, VecDeque};
 
-use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::ir::{self, AbiParam, Signature, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
@@ -151,8 +152,11 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
         units: HashMap::new(),
     };
     entry::plan(db, program, &mut g)?;
+    // Every function is built first, then each is compiled with its small callees
+    // inlined (Cranelift has no inliner of its own heuristics; `inline.rs` is ours).
     let mut context = g.module.make_context();
     let mut builder_context = cranelift_frontend::FunctionBuilderContext::new();
+    let mut built: Vec<(FuncId, ir::Function)> = Vec::new();
     while let Some(job) = g.queue.pop_front() {
         let id = match &job {
             Job::Fn(_, id) | Job::Thunk(_, _, id) | Job::Defaults(_, id) => *id,
@@ -161,10 +165,17 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
         };
         context.func.signature = g.module.declarations().get_function_decl(id).signature.clone();
         function::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;
+        built.push((id, std::mem::replace(&mut context.func, ir::Function::new())));
+        g.module.clear_context(&mut context);
+    }
+    let bodies = inline::Bodies::new(&built);
+    for (id, func) in &built {
+        context.func = func.clone();
+        context.inline(bodies.inliner()).map_err(backend)?;
         if std::env::var_os("PLUTO_DUMP_CLIF").is_some() {
             eprintln!("{}", context.func.display());
         }
-        g.module.define_function(id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+        g.module.define_function(*id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
         g.module.clear_context(&mut context);
     }
     let product = g.module.finish();
