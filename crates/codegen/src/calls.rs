@@ -16,7 +16,7 @@ use crate::function::{Lowerer, Result};
 use crate::layout::{DESC_TRAITS, machine_type};
 use cranelift_module::Module;
 
-use crate::{FnInfo, FnKey};
+use crate::{CodegenError, FnInfo, FnKey};
 
 /// The receiver of a call, when there is one.
 enum Receiver {
@@ -66,11 +66,16 @@ impl Lowerer<'_, '_> {
                 let name_ref = f.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
                 let receiver_expr = f.receiver().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
                 let target = self.resolutions.get(&name_ref.syntax().text_range()).cloned();
+                // `Router.new()`, `http.Router.new()`, `time.now_ms()`, `auth.verify()`.
                 let namespace = match &receiver_expr {
                     ast::Expr::PathExpr(p) => p
                         .name_ref()
                         .filter(|n| self.lookup(&n.text()).is_none() && !n.is_self())
                         .and_then(|n| self.resolutions.get(&n.syntax().text_range()).cloned()),
+                    ast::Expr::FieldExpr(inner) => inner
+                        .name_ref()
+                        .and_then(|n| self.resolutions.get(&n.syntax().text_range()).cloned())
+                        .filter(|t| matches!(t, Target::Item(_) | Target::Module(_))),
                     _ => None,
                 };
                 let receiver = match namespace {
@@ -182,7 +187,13 @@ impl Lowerer<'_, '_> {
             },
             Receiver::Namespace => ((f, None), None),
         };
-        let info = self.g.function(self.db, self.program, key)?;
+        let info = match self.g.function(self.db, self.program, key) {
+            // A standard-library function the runtime does not provide: say where it is called.
+            Err(CodegenError::Unsupported { what, file, .. }) if file.starts_with("<std>") => {
+                return Err(self.unsupported(node, &what));
+            }
+            other => other?,
+        };
         if let Some(v) = self.math_instruction(key.0, args)? {
             return Ok(Some(v));
         }

@@ -189,6 +189,21 @@ pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
         || f.container().is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }))
 }
 
+/// The bodiless standard-library functions the runtime provides, as (module, name);
+/// `std.math`'s are instructions. Calling any other (such as `http.serve`) is reported as
+/// not supported yet.
+const RUNTIME_INTRINSICS: &[(&str, &str)] = &[
+    ("cli", "raw_args"),
+    ("cli", "exit"),
+    ("env", "get"),
+    ("time", "now_ms"),
+    ("time", "sleep_ms"),
+    ("signal", "on_sigterm"),
+    ("math", "sqrt"),
+    ("math", "abs"),
+    ("math", "floor"),
+];
+
 /// The name of a standard-library module file (`time` for std/time.pluto).
 fn std_module_name(db: &dyn Db, f: FnLoc) -> Option<String> {
     match f.file().path(db) {
@@ -225,14 +240,18 @@ impl Globals {
         }
         let (name, linkage) = if intrinsic {
             match std_module_name(db, f) {
-                Some(module) if f.container().is_none() => {
+                Some(module)
+                    if f.container().is_none()
+                        && RUNTIME_INTRINSICS.contains(&(module.as_str(), sig.name.as_str())) =>
+                {
                     (format!("pluto_std_{module}_{}", sig.name), Linkage::Import)
                 }
                 _ => {
                     let loc = match f {
                         FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
                     };
-                    return Err(unsupported(db, loc, &format!("calling `{}`, which has no body", f.display(db))));
+                    let module = std_module_name(db, f).map(|m| format!("{m}.")).unwrap_or_default();
+                    return Err(unsupported(db, loc, &format!("`{module}{}` (it has no body)", f.display(db))));
                 }
             }
         } else {
