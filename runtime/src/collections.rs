@@ -120,14 +120,18 @@ pub extern "C" fn pluto_array_slice(array: Word, from: i64, to: i64, site: *cons
     if from < 0 || to < from || to as usize > items.len() {
         fault(Fault::Slice { from, to, len: items.len() as i64 }, site);
     }
-    Array::from(Array::get(array).kind, &items[from as usize..to as usize])
+    let slice = Array::from(Array::get(array).kind, &items[from as usize..to as usize]);
+    keep_alive(array);
+    slice
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_reverse(array: Word) -> Word {
     let mut items = Array::items(array);
     items.reverse();
-    Array::from(Array::get(array).kind, &items)
+    let reversed = Array::from(Array::get(array).kind, &items);
+    keep_alive(array);
+    reversed
 }
 
 #[unsafe(no_mangle)]
@@ -140,7 +144,7 @@ pub extern "C" fn pluto_array_join(array: Word, separator: Word) -> Word {
         }
         out.extend_from_slice(Str::bytes(*item));
     }
-    Str::new(&out)
+    Str::from_bytes(&out)
 }
 
 // ---- maps and sets -----------------------------------------------------------------------
@@ -282,7 +286,9 @@ impl MapObj {
 
     fn collect(&self, values: bool) -> Word {
         let items: Vec<Word> = self.live_entries().map(|e| if values { self.value(e) } else { self.key(e) }).collect();
-        Array::from(ARRAY_WORDS, &items)
+        let array = Array::from(ARRAY_WORDS, &items);
+        keep_alive(self as *const MapObj as Word);
+        array
     }
 }
 

@@ -182,7 +182,7 @@ pub unsafe extern "C" fn pluto_to_string(value: Word, ty: *const TypeDesc) -> Wo
     if TypeDesc::get(ty).kind == KIND_STRING {
         return value;
     }
-    Str::new(to_text(value, ty).as_bytes())
+    Str::from_bytes(to_text(value, ty).as_bytes())
 }
 
 #[unsafe(no_mangle)]

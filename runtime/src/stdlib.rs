@@ -25,7 +25,7 @@ pub extern "C" fn pluto_std_cli_raw_args() -> Word {
     let args = ARGS.get().map(|a| &a[1.min(a.len())..]).unwrap_or(&[]);
     let array = Array::with_capacity(crate::value::ARRAY_WORDS, args.len());
     for arg in args {
-        let word = Str::new(arg.as_bytes());
+        let word = Str::from_bytes(arg.as_bytes());
         crate::collections::pluto_array_push(array, word);
     }
     array
@@ -41,7 +41,7 @@ pub extern "C" fn pluto_std_cli_exit(status: i64) -> ! {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_env_get(name: Word) -> Word {
     match std::env::var(Str::text(name)) {
-        Ok(value) => Str::new(value.as_bytes()),
+        Ok(value) => Str::from_bytes(value.as_bytes()),
         Err(_) => 0,
     }
 }

@@ -53,14 +53,14 @@ pub extern "C" fn pluto_str_cmp(a: Word, b: Word) -> i64 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_int_to_str(value: i64) -> Word {
-    Str::new(value.to_string().as_bytes())
+    Str::from_bytes(value.to_string().as_bytes())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_float_to_str(value: f64) -> Word {
     let mut out = String::new();
     crate::format::float(value, &mut out);
-    Str::new(out.as_bytes())
+    Str::from_bytes(out.as_bytes())
 }
 
 #[unsafe(no_mangle)]
@@ -80,27 +80,27 @@ pub extern "C" fn pluto_str_ends_with(s: Word, suffix: Word) -> i8 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_trim(s: Word) -> Word {
-    Str::new(Str::text(s).trim().as_bytes())
+    Str::from_bytes(Str::text(s).trim().as_bytes())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_to_upper(s: Word) -> Word {
-    Str::new(Str::text(s).to_uppercase().as_bytes())
+    Str::from_bytes(Str::text(s).to_uppercase().as_bytes())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_to_lower(s: Word) -> Word {
-    Str::new(Str::text(s).to_lowercase().as_bytes())
+    Str::from_bytes(Str::text(s).to_lowercase().as_bytes())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_replace(s: Word, from: Word, to: Word) -> Word {
-    Str::new(Str::text(s).replace(Str::text(from), Str::text(to)).as_bytes())
+    Str::from_bytes(Str::text(s).replace(Str::text(from), Str::text(to)).as_bytes())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_repeat(s: Word, count: i64) -> Word {
-    Str::new(Str::bytes(s).repeat(count.max(0) as usize).as_slice())
+    Str::from_bytes(Str::bytes(s).repeat(count.max(0) as usize).as_slice())
 }
 
 #[unsafe(no_mangle)]
@@ -113,9 +113,11 @@ pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
     };
     let array = Array::with_capacity(crate::value::ARRAY_WORDS, pieces.len());
     for piece in pieces {
-        let word = Str::new(piece.as_bytes());
+        let word = Str::from_bytes(piece.as_bytes());
         crate::collections::pluto_array_push(array, word);
     }
+    // The pieces point into `s` from Rust memory: `s` must outlive the allocations.
+    keep_alive(s);
     array
 }
 
@@ -125,9 +127,10 @@ pub extern "C" fn pluto_str_chars(s: Word) -> Word {
     let array = Array::with_capacity(crate::value::ARRAY_WORDS, text.chars().count());
     let mut buffer = [0u8; 4];
     for c in text.chars() {
-        let word = Str::new(c.encode_utf8(&mut buffer).as_bytes());
+        let word = Str::from_bytes(c.encode_utf8(&mut buffer).as_bytes());
         crate::collections::pluto_array_push(array, word);
     }
+    keep_alive(s);
     array
 }
 
@@ -142,7 +145,7 @@ pub extern "C" fn pluto_str_bytes(s: Word) -> Word {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_bytes_to_string(bytes: Word) -> Word {
     let raw: Vec<u8> = Array::items(bytes).iter().map(|b| *b as u8).collect();
-    Str::new(String::from_utf8_lossy(&raw).as_bytes())
+    Str::from_bytes(String::from_utf8_lossy(&raw).as_bytes())
 }
 
 /// The byte offset of `needle`, or -1.
@@ -163,7 +166,7 @@ pub extern "C" fn pluto_str_slice(s: Word, from: i64, to: i64, site: *const u8) 
             fault(Fault::CharBoundary { at }, site);
         }
     }
-    Str::new(&Str::bytes(s)[from as usize..to as usize])
+    Str::from_bytes(&Str::bytes(s)[from as usize..to as usize])
 }
 
 /// `s.to_int()`: 1 and the number through `out`, or 0 when `s` is not an integer.

@@ -104,7 +104,7 @@ impl Str {
         unsafe { std::str::from_utf8_unchecked(Str::bytes(p)) }
     }
 
-    pub fn new(text: &[u8]) -> Word {
+    pub fn from_bytes(text: &[u8]) -> Word {
         let p = crate::gc::pluto_alloc_atomic(8 + text.len() as i64);
         // SAFETY: a fresh object of 8 + len bytes.
         unsafe {
@@ -191,6 +191,14 @@ impl Array {
         a.len = items.len() as i64;
         p
     }
+}
+
+/// Keeps `object` visible to the collector until this point. Runtime functions that copy
+/// words of an object into Rust memory (which is not scanned) and then allocate call it
+/// at their end, so the copied words stay reachable through the object meanwhile.
+#[inline(always)]
+pub fn keep_alive(object: Word) {
+    std::hint::black_box(object);
 }
 
 /// Reads word `i` of an object.

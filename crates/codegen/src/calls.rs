@@ -114,7 +114,7 @@ impl Lowerer<'_, '_> {
             match ty {
                 Ty::Str => self.rt_void("pluto_print_str", &[v]),
                 _ => {
-                    let desc = self.g.type_desc(self.db, &ty)?;
+                    let desc = self.g.type_desc(&ty)?;
                     let desc = self.data_addr(desc);
                     let w = self.word(v);
                     self.rt_void("pluto_print", &[w, desc]);
@@ -241,10 +241,7 @@ impl Lowerer<'_, '_> {
             let error = results[results.len() - 1];
             self.check_error(error, handling, node)?;
         }
-        Ok(match machine_type(&info.ret) {
-            Some(_) => Some(self.convert(results[0], &info.ret, ty)),
-            None => None,
-        })
+        Ok(machine_type(&info.ret).map(|_| self.convert(results[0], &info.ret, ty)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -289,10 +286,7 @@ impl Lowerer<'_, '_> {
         let call = self.b.ins().call_indirect(sig_ref, code, &args);
         let results = self.b.inst_results(call).to_vec();
         self.check_error(results[1], handling, node)?;
-        Ok(match machine_type(ty) {
-            Some(_) => Some(self.convert(results[0], ret, ty)),
-            None => None,
-        })
+        Ok(machine_type(ty).map(|_| self.convert(results[0], ret, ty)))
     }
 
     fn call_value(
@@ -444,7 +438,7 @@ impl Lowerer<'_, '_> {
                 return Ok(None);
             }
             (Ty::Array(_), "contains" | "index_of") => {
-                let desc = self.g.type_desc(self.db, &element)?;
+                let desc = self.g.type_desc(&element)?;
                 let desc = self.data_addr(desc);
                 let i = self.rt("pluto_array_index_of", &[v, words[0], desc]);
                 if name == "contains" { self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1) } else { self.index_or_none(i) }

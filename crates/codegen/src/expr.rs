@@ -82,7 +82,7 @@ impl Lowerer<'_, '_> {
                     }
                     (Ty::Int, Ty::Byte) => self.b.ins().band_imm_u(v, 0xff),
                     (Ty::Byte, Ty::Int) => v,
-                    (Ty::Int | Ty::Float | Ty::Bool | Ty::Byte, Ty::Str) => self.to_string(v, &from)?,
+                    (Ty::Int | Ty::Float | Ty::Bool | Ty::Byte, Ty::Str) => self.string_of(v, &from)?,
                     (a, b) if a == b => v,
                     _ => return Err(self.unsupported(e.syntax(), "this cast")),
                 }))
@@ -143,7 +143,7 @@ impl Lowerer<'_, '_> {
                     Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
                     _ => return Err(self.unsupported(e.syntax(), "this map")),
                 };
-                let key_desc = self.g.type_desc(self.db, &k)?;
+                let key_desc = self.g.type_desc(&k)?;
                 let key_desc = self.data_addr(key_desc);
                 let map = self.rt("pluto_map_new", &[key_desc]);
                 for entry in m.entries() {
@@ -161,7 +161,7 @@ impl Lowerer<'_, '_> {
                     Ty::Set(t) => (**t).clone(),
                     _ => return Err(self.unsupported(e.syntax(), "this set")),
                 };
-                let desc = self.g.type_desc(self.db, &element)?;
+                let desc = self.g.type_desc(&element)?;
                 let desc = self.data_addr(desc);
                 let set = self.rt("pluto_set_new", &[desc]);
                 for item in s.elements() {
@@ -216,7 +216,7 @@ impl Lowerer<'_, '_> {
                     let Some(e) = i.expr() else { continue };
                     let ty = self.ty_of(e.syntax());
                     let v = self.value(&e)?;
-                    parts.push(self.to_string(v, &ty)?);
+                    parts.push(self.string_of(v, &ty)?);
                 }
             }
         }
@@ -241,13 +241,13 @@ impl Lowerer<'_, '_> {
     }
 
     /// Any value as a string object.
-    pub fn to_string(&mut self, v: Value, ty: &Ty) -> Result<Value> {
+    pub fn string_of(&mut self, v: Value, ty: &Ty) -> Result<Value> {
         Ok(match ty {
             Ty::Str => v,
             Ty::Int => self.rt("pluto_int_to_str", &[v]),
             Ty::Float => self.call_rt("pluto_float_to_str", &[types::F64], &[types::I64], &[v])[0],
             _ => {
-                let desc = self.g.type_desc(self.db, ty)?;
+                let desc = self.g.type_desc(ty)?;
                 let desc = self.data_addr(desc);
                 let w = self.word(v);
                 self.rt("pluto_to_string", &[w, desc])
@@ -439,10 +439,11 @@ impl Lowerer<'_, '_> {
                 None => true,
             };
             let name = name_ref.text();
-            if is_local && !captures.iter().any(|(n, _)| *n == name) {
-                if let Some(local) = self.lookup(&name) {
-                    captures.push((name, local.ty));
-                }
+            if is_local
+                && !captures.iter().any(|(n, _)| *n == name)
+                && let Some(local) = self.lookup(&name)
+            {
+                captures.push((name, local.ty));
             }
         }
         let arity = c.param_list().map_or(0, |l| l.params().count());
@@ -537,7 +538,7 @@ impl Lowerer<'_, '_> {
                     return Err(self.unsupported(bin.syntax(), "comparing values of a generic or function type"));
                 }
                 _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
-                    let desc = self.g.type_desc(self.db, &operand_ty)?;
+                    let desc = self.g.type_desc(&operand_ty)?;
                     let desc = self.data_addr(desc);
                     let (l, r) = (self.word(l), self.word(r));
                     let eq =

@@ -126,7 +126,7 @@ impl Globals {
     }
 
     /// The descriptor the runtime uses to print, compare and hash values of `ty`.
-    pub fn type_desc(&mut self, db: &dyn Db, ty: &Ty) -> Result<DataId, CodegenError> {
+    pub fn type_desc(&mut self, ty: &Ty) -> Result<DataId, CodegenError> {
         if let Some(id) = self.type_descs.get(ty) {
             return Ok(*id);
         }
@@ -136,17 +136,17 @@ impl Globals {
             Ty::Float => (KIND_FLOAT, None, None),
             Ty::Bool => (KIND_BOOL, None, None),
             Ty::Str => (KIND_STRING, None, None),
-            Ty::Array(t) => (KIND_ARRAY, Some(self.type_desc(db, t)?), None),
-            Ty::Bytes => (KIND_ARRAY, Some(self.type_desc(db, &Ty::Byte)?), None),
-            Ty::Set(t) => (KIND_SET, Some(self.type_desc(db, t)?), None),
-            Ty::Map(k, v) => (KIND_MAP, Some(self.type_desc(db, k)?), Some(self.type_desc(db, v)?)),
+            Ty::Array(t) => (KIND_ARRAY, Some(self.type_desc(t)?), None),
+            Ty::Bytes => (KIND_ARRAY, Some(self.type_desc(&Ty::Byte)?), None),
+            Ty::Set(t) => (KIND_SET, Some(self.type_desc(t)?), None),
+            Ty::Map(k, v) => (KIND_MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
             Ty::Nullable(t) => {
                 // Generic values box when nullable, like numbers; the descriptor says int
                 // so that the runtime unboxes them.
                 let inner = if boxed_when_nullable(t) && !t.is_numeric() && **t != Ty::Bool && **t != Ty::Byte {
-                    self.type_desc(db, &Ty::Unknown)?
+                    self.type_desc(&Ty::Unknown)?
                 } else {
-                    self.type_desc(db, t)?
+                    self.type_desc(t)?
                 };
                 (KIND_NULLABLE, Some(inner), None)
             }
@@ -159,11 +159,11 @@ impl Globals {
         Ok(id)
     }
 
-    fn field_descs(&mut self, db: &dyn Db, name: String, fields: &[(String, Ty)]) -> Result<DataId, CodegenError> {
+    fn field_descs(&mut self, name: String, fields: &[(String, Ty)]) -> Result<DataId, CodegenError> {
         let mut words = Vec::new();
         for (field, ty) in fields {
             words.push(Word::Data(self.c_string(field)?));
-            words.push(Word::Data(self.type_desc(db, ty)?));
+            words.push(Word::Data(self.type_desc(ty)?));
         }
         words.push(Word::Int(0));
         self.table(name, &words)
@@ -194,18 +194,18 @@ impl Globals {
                 for (i, (variant, fields)) in data.variants.iter().enumerate() {
                     words.push(Word::Data(self.c_string(variant)?));
                     words.push(Word::Int(fields.len() as i64));
-                    words.push(Word::Data(self.field_descs(db, format!("pluto_adt{n}_v{i}"), &plain(fields))?));
+                    words.push(Word::Data(self.field_descs(format!("pluto_adt{n}_v{i}"), &plain(fields))?));
                 }
                 let variants = self.table(format!("pluto_adt{n}_variants"), &words)?;
                 (ADT_ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))
             }
             ItemKind::Error(_) => {
-                let fields = self.field_descs(db, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
                 (ADT_ERROR, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
             // Classes print their fields, not their dependencies; stages print no fields.
             ItemKind::Class(_) => {
-                let fields = self.field_descs(db, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
                 (ADT_CLASS, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
             _ => (ADT_CLASS, 0, Word::Int(0), Word::Int(0)),
