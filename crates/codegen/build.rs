@@ -13,6 +13,7 @@ fn main() {
     let target_dir = out_dir.join("runtime-target");
     println!("cargo:rerun-if-changed={}", runtime.join("src").display());
     println!("cargo:rerun-if-changed={}", runtime.join("Cargo.toml").display());
+    println!("cargo:rerun-if-changed={}", manifest_dir.join("../abi/src").display());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--release", "--quiet", "-p", "pluto_runtime", "--target-dir"])

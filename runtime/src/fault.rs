@@ -12,7 +12,7 @@ pub enum Fault {
     Slice { from: i64, to: i64, len: i64 },
     MissingKey { key: String },
     CharBoundary { at: i64 },
-    Unwrap,
+    Unknown,
 }
 
 impl std::fmt::Display for Fault {
@@ -26,7 +26,7 @@ impl std::fmt::Display for Fault {
             Fault::CharBoundary { at } => {
                 write!(f, "byte {at} is inside a character (strings are sliced at UTF-8 character boundaries)")
             }
-            Fault::Unwrap => write!(f, "value is none"),
+            Fault::Unknown => write!(f, "runtime fault"),
         }
     }
 }
@@ -48,11 +48,12 @@ pub fn fault(what: Fault, site: *const u8) -> ! {
 /// A fault detected by generated code: `kind` says which, `a` and `b` are its numbers.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_fault(kind: i64, a: i64, b: i64, site: *const u8) -> ! {
+    use pluto_abi::fault::*;
     let what = match kind {
-        0 => Fault::DivisionByZero,
-        1 => Fault::RemainderByZero,
-        2 => Fault::Index { index: a, len: b },
-        _ => Fault::Unwrap,
+        DIVISION_BY_ZERO => Fault::DivisionByZero,
+        REMAINDER_BY_ZERO => Fault::RemainderByZero,
+        INDEX => Fault::Index { index: a, len: b },
+        _ => Fault::Unknown,
     };
     fault(what, site)
 }

@@ -15,19 +15,19 @@ pub fn float(value: f64, out: &mut String) {
 pub fn write_value(value: Word, ty: *const TypeDesc, nested: bool, out: &mut String) {
     let ty = TypeDesc::get(ty);
     match ty.kind {
-        KIND_INT => {
+        kind::INT => {
             let _ = write!(out, "{}", value as i64);
         }
-        KIND_BYTE => {
+        kind::BYTE => {
             let _ = write!(out, "{}", value as u8);
         }
-        KIND_FLOAT => float(f64::from_bits(value), out),
-        KIND_BOOL => out.push_str(if value & 0xff != 0 { "true" } else { "false" }),
-        KIND_STRING if nested => {
+        kind::FLOAT => float(f64::from_bits(value), out),
+        kind::BOOL => out.push_str(if value & 0xff != 0 { "true" } else { "false" }),
+        kind::STRING if nested => {
             let _ = write!(out, "{:?}", Str::text(value));
         }
-        KIND_STRING => out.push_str(Str::text(value)),
-        KIND_ARRAY => {
+        kind::STRING => out.push_str(Str::text(value)),
+        kind::ARRAY => {
             out.push('[');
             for (i, item) in Array::items(value).iter().enumerate() {
                 if i > 0 {
@@ -37,7 +37,7 @@ pub fn write_value(value: Word, ty: *const TypeDesc, nested: bool, out: &mut Str
             }
             out.push(']');
         }
-        KIND_MAP | KIND_SET => {
+        kind::MAP | kind::SET => {
             out.push('{');
             let map = crate::collections::MapObj::get(value);
             for (i, entry) in map.live_entries().enumerate() {
@@ -45,20 +45,20 @@ pub fn write_value(value: Word, ty: *const TypeDesc, nested: bool, out: &mut Str
                     out.push_str(", ");
                 }
                 write_value(map.key(entry), ty.a, true, out);
-                if ty.kind == KIND_MAP {
+                if ty.kind == kind::MAP {
                     out.push_str(": ");
                     write_value(map.value(entry), ty.b, true, out);
                 }
             }
             out.push('}');
         }
-        KIND_NULLABLE if value == 0 => out.push_str("none"),
-        KIND_NULLABLE => {
+        kind::NULLABLE if value == 0 => out.push_str("none"),
+        kind::NULLABLE => {
             let inner = TypeDesc::get(ty.a);
             let value = if inner.boxed_when_nullable() { field(value, 0) } else { value };
             write_value(value, ty.a, nested, out)
         }
-        KIND_ADT => write_object(value, out),
+        kind::ADT => write_object(value, out),
         _ => out.push_str("<value>"),
     }
 }
@@ -84,7 +84,7 @@ fn write_fields(object: Word, first: usize, count: i64, fields: *const FieldDesc
 pub fn write_object(object: Word, out: &mut String) {
     let desc = adt_desc(object);
     match desc.kind {
-        ADT_ENUM => {
+        adt::ENUM => {
             let variant = field(object, 1) as usize;
             // SAFETY: the variant index is below `count`.
             let v = unsafe { &*desc.variants.add(variant) };
@@ -109,20 +109,20 @@ pub fn to_text(value: Word, ty: *const TypeDesc) -> String {
 pub fn equal(a: Word, b: Word, ty: *const TypeDesc) -> bool {
     let ty = TypeDesc::get(ty);
     match ty.kind {
-        KIND_FLOAT => f64::from_bits(a) == f64::from_bits(b),
-        KIND_BOOL | KIND_BYTE => (a & 0xff) == (b & 0xff),
-        KIND_STRING => a == b || Str::bytes(a) == Str::bytes(b),
-        KIND_ARRAY => {
+        kind::FLOAT => f64::from_bits(a) == f64::from_bits(b),
+        kind::BOOL | kind::BYTE => (a & 0xff) == (b & 0xff),
+        kind::STRING => a == b || Str::bytes(a) == Str::bytes(b),
+        kind::ARRAY => {
             let (x, y) = (Array::items(a), Array::items(b));
             x.len() == y.len() && x.iter().zip(&y).all(|(x, y)| equal(*x, *y, ty.a))
         }
-        KIND_NULLABLE => match (a, b) {
+        kind::NULLABLE => match (a, b) {
             (0, 0) => true,
             (0, _) | (_, 0) => false,
             _ if TypeDesc::get(ty.a).boxed_when_nullable() => equal(field(a, 0), field(b, 0), ty.a),
             _ => equal(a, b, ty.a),
         },
-        KIND_ADT => a == b || enum_equal(a, b),
+        kind::ADT => a == b || enum_equal(a, b),
         _ => a == b,
     }
 }
@@ -130,7 +130,7 @@ pub fn equal(a: Word, b: Word, ty: *const TypeDesc) -> bool {
 /// Two enum values are equal when they are the same variant and their fields are.
 fn enum_equal(a: Word, b: Word) -> bool {
     let desc = adt_desc(a);
-    if desc.kind != ADT_ENUM || !std::ptr::eq(desc, adt_desc(b)) || field(a, 1) != field(b, 1) {
+    if desc.kind != adt::ENUM || !std::ptr::eq(desc, adt_desc(b)) || field(a, 1) != field(b, 1) {
         return false;
     }
     // SAFETY: the variant index is below `count`.
@@ -152,9 +152,9 @@ pub fn hash(value: Word, ty: *const TypeDesc) -> u64 {
         }
     };
     match ty.kind {
-        KIND_STRING => mix(Str::bytes(value)),
-        KIND_BOOL | KIND_BYTE => mix(&[(value & 0xff) as u8]),
-        KIND_NULLABLE if value != 0 && TypeDesc::get(ty.a).boxed_when_nullable() => {
+        kind::STRING => mix(Str::bytes(value)),
+        kind::BOOL | kind::BYTE => mix(&[(value & 0xff) as u8]),
+        kind::NULLABLE if value != 0 && TypeDesc::get(ty.a).boxed_when_nullable() => {
             return hash(field(value, 0), ty.a);
         }
         _ => mix(&value.to_le_bytes()),
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn pluto_print(value: Word, ty: *const TypeDesc) {
 /// `ty` must describe `value`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_to_string(value: Word, ty: *const TypeDesc) -> Word {
-    if TypeDesc::get(ty).kind == KIND_STRING {
+    if TypeDesc::get(ty).kind == kind::STRING {
         return value;
     }
     Str::from_bytes(to_text(value, ty).as_bytes())

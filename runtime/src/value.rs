@@ -19,16 +19,7 @@ use std::ffi::CStr;
 
 pub type Word = u64;
 
-pub const KIND_INT: i64 = 0;
-pub const KIND_FLOAT: i64 = 1;
-pub const KIND_BOOL: i64 = 2;
-pub const KIND_STRING: i64 = 3;
-pub const KIND_ARRAY: i64 = 4;
-pub const KIND_MAP: i64 = 5;
-pub const KIND_SET: i64 = 6;
-pub const KIND_NULLABLE: i64 = 7;
-pub const KIND_ADT: i64 = 8;
-pub const KIND_BYTE: i64 = 10;
+pub use pluto_abi::kind;
 
 #[repr(C)]
 pub struct TypeDesc {
@@ -37,7 +28,7 @@ pub struct TypeDesc {
     pub b: *const TypeDesc,
 }
 
-pub const ADT_ENUM: i64 = 1;
+pub use pluto_abi::adt;
 
 #[repr(C)]
 pub struct FieldDesc {
@@ -79,7 +70,7 @@ impl TypeDesc {
 
     /// Whether a nullable of this type boxes its value.
     pub fn boxed_when_nullable(&self) -> bool {
-        matches!(self.kind, KIND_INT | KIND_FLOAT | KIND_BOOL | KIND_BYTE)
+        matches!(self.kind, kind::INT | kind::FLOAT | kind::BOOL | kind::BYTE)
     }
 }
 
@@ -115,13 +106,7 @@ impl Str {
     }
 }
 
-/// What an array's data block holds.
-pub const ARRAY_WORDS: i64 = 0;
-/// Words that are never pointers (ints, floats): the block is not scanned.
-#[allow(dead_code)] // chosen by the compiler for `[int]` and `[float]`
-pub const ARRAY_PLAIN_WORDS: i64 = 1;
-/// One byte per element (`[bool]`, `[byte]`).
-pub const ARRAY_BYTES: i64 = 2;
+pub use pluto_abi::array::{BYTES as ARRAY_BYTES, WORDS as ARRAY_WORDS};
 
 /// An array object.
 #[repr(C)]

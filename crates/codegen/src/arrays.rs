@@ -11,10 +11,7 @@ use pluto_syntax::SyntaxNode;
 use crate::function::{Lowerer, Result};
 use crate::layout::machine_type;
 
-/// `ARRAY_WORDS`, `ARRAY_PLAIN_WORDS`, `ARRAY_BYTES` of the runtime.
-const WORDS: i64 = 0;
-const PLAIN_WORDS: i64 = 1;
-const BYTES: i64 = 2;
+use pluto_abi::array::{BYTES, PLAIN_WORDS, WORDS};
 
 /// How an array of `element` created here stores it.
 fn kind_for(element: &Ty) -> i64 {
@@ -51,9 +48,46 @@ impl Lowerer<'_, '_> {
         self.b.seal_block(bad);
         self.b.set_cold_block(bad);
         self.switch_to(bad);
-        self.fault(2, index, len, node)?;
+        self.fault(pluto_abi::fault::INDEX, index, len, node)?;
         self.switch_to(good);
         Ok(())
+    }
+
+    /// The address of element `index` in `data` when elements are words.
+    fn word_slot(&mut self, data: Value, index: Value) -> Value {
+        let offset = self.b.ins().ishl_imm_u(index, 3);
+        self.b.ins().iadd(data, offset)
+    }
+
+    /// Runs `on_bytes` or `on_words` as the array's layout says at run time (an array of
+    /// `bool` made by generic code holds words); both give a word, or both nothing.
+    fn by_layout(
+        &mut self,
+        array: Value,
+        on_bytes: impl FnOnce(&mut Self) -> Option<Value>,
+        on_words: impl FnOnce(&mut Self) -> Option<Value>,
+    ) -> Option<Value> {
+        let kind = self.header(array, 3);
+        let bytes = self.b.create_block();
+        let words = self.b.create_block();
+        let done = self.b.create_block();
+        let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
+        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
+        self.b.seal_block(bytes);
+        self.b.seal_block(words);
+        self.switch_to(bytes);
+        let from_bytes = on_bytes(self);
+        if from_bytes.is_some() {
+            self.b.append_block_param(done, types::I64);
+        }
+        let args: Vec<ir::BlockArg> = from_bytes.into_iter().map(ir::BlockArg::Value).collect();
+        self.b.ins().jump(done, &args);
+        self.switch_to(words);
+        let args: Vec<ir::BlockArg> = on_words(self).into_iter().map(ir::BlockArg::Value).collect();
+        self.b.ins().jump(done, &args);
+        self.b.seal_block(done);
+        self.switch_to(done);
+        from_bytes.map(|_| self.b.block_params(done)[0])
     }
 
     /// Element `index` of an array of `element`, in its machine type.
@@ -67,32 +101,22 @@ impl Lowerer<'_, '_> {
         self.bounds_check(array, index, node)?;
         let data = self.header(array, 2);
         if kind_for(element) != BYTES {
-            let offset = self.b.ins().ishl_imm_u(index, 3);
-            let addr = self.b.ins().iadd(data, offset);
+            let addr = self.word_slot(data, index);
             return Ok(self.b.ins().load(machine, self.element_flags, addr, 0));
         }
-        // A `[bool]` made by generic code holds words.
-        let kind = self.header(array, 3);
-        let bytes = self.b.create_block();
-        let words = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.append_block_param(done, types::I64);
-        let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
-        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
-        self.b.seal_block(bytes);
-        self.b.seal_block(words);
-        self.switch_to(bytes);
-        let addr = self.b.ins().iadd(data, index);
-        let v = self.b.ins().uload8(types::I64, self.element_flags, addr, 0);
-        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
-        self.switch_to(words);
-        let offset = self.b.ins().ishl_imm_u(index, 3);
-        let addr = self.b.ins().iadd(data, offset);
-        let v = self.b.ins().load(types::I64, self.element_flags, addr, 0);
-        self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
-        self.b.seal_block(done);
-        self.switch_to(done);
-        let w = self.b.block_params(done)[0];
+        let w = self
+            .by_layout(
+                array,
+                |l| {
+                    let addr = l.b.ins().iadd(data, index);
+                    Some(l.b.ins().uload8(types::I64, l.element_flags, addr, 0))
+                },
+                |l| {
+                    let addr = l.word_slot(data, index);
+                    Some(l.b.ins().load(types::I64, l.element_flags, addr, 0))
+                },
+            )
+            .expect("both layouts load a word");
         Ok(self.coerce(w, machine))
     }
 
@@ -105,44 +129,32 @@ impl Lowerer<'_, '_> {
         element: &Ty,
         node: &SyntaxNode,
     ) -> Result<()> {
+        let w = self.word(value);
         if is_generic(element) {
             let site = self.site(node)?;
-            let w = self.word(value);
             self.rt_void("pluto_array_set", &[array, index, w, site]);
             return Ok(());
         }
         self.bounds_check(array, index, node)?;
         let data = self.header(array, 2);
+        let store_word = |l: &mut Self| {
+            let addr = l.word_slot(data, index);
+            l.b.ins().store(l.element_flags, w, addr, 0);
+            None
+        };
         if kind_for(element) != BYTES {
-            let offset = self.b.ins().ishl_imm_u(index, 3);
-            let addr = self.b.ins().iadd(data, offset);
-            let v = match self.b.func.dfg.value_type(value) {
-                types::I8 => self.word(value),
-                _ => value,
-            };
-            self.b.ins().store(self.element_flags, v, addr, 0);
+            store_word(self);
             return Ok(());
         }
-        let w = self.word(value);
-        let kind = self.header(array, 3);
-        let bytes = self.b.create_block();
-        let words = self.b.create_block();
-        let done = self.b.create_block();
-        let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
-        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
-        self.b.seal_block(bytes);
-        self.b.seal_block(words);
-        self.switch_to(bytes);
-        let addr = self.b.ins().iadd(data, index);
-        self.b.ins().istore8(self.element_flags, w, addr, 0);
-        self.b.ins().jump(done, &[]);
-        self.switch_to(words);
-        let offset = self.b.ins().ishl_imm_u(index, 3);
-        let addr = self.b.ins().iadd(data, offset);
-        self.b.ins().store(self.element_flags, w, addr, 0);
-        self.b.ins().jump(done, &[]);
-        self.b.seal_block(done);
-        self.switch_to(done);
+        self.by_layout(
+            array,
+            |l| {
+                let addr = l.b.ins().iadd(data, index);
+                l.b.ins().istore8(l.element_flags, w, addr, 0);
+                None
+            },
+            store_word,
+        );
         Ok(())
     }
 
@@ -175,8 +187,7 @@ impl Lowerer<'_, '_> {
             let addr = self.b.ins().iadd(data, len);
             self.b.ins().istore8(self.element_flags, w, addr, 0);
         } else {
-            let offset = self.b.ins().ishl_imm_u(len, 3);
-            let addr = self.b.ins().iadd(data, offset);
+            let addr = self.word_slot(data, len);
             self.b.ins().store(self.element_flags, w, addr, 0);
         }
         let next = self.b.ins().iadd_imm_s(len, 1);

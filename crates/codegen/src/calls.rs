@@ -3,7 +3,7 @@
 //! function values (closures), and the built-in methods of strings and collections.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
 use pluto_hir::def_map::{Def, ItemLoc, def_map};
 use pluto_hir::infer::{Handling, Target};
 use pluto_hir::item_tree::ItemKind;
@@ -13,7 +13,7 @@ use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode};
 
 use crate::function::{Lowerer, Result};
-use crate::layout::{DESC_TRAITS, machine_type};
+use crate::layout::machine_type;
 use cranelift_module::Module;
 
 use crate::{CodegenError, FnInfo, FnKey};
@@ -259,7 +259,7 @@ impl Lowerer<'_, '_> {
         let t = self.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
         let object = self.word(object);
         let desc = self.b.ins().load(types::I64, MemFlagsData::trusted(), object, 0);
-        let table = self.b.ins().load(types::I64, MemFlagsData::trusted(), desc, DESC_TRAITS);
+        let table = self.b.ins().load(types::I64, MemFlagsData::trusted(), desc, pluto_abi::adt_desc::TRAITS);
         let vtable = self.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
         let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
         let signature = pluto_hir::lower::fn_signature(self.db, self.program, f).clone();
@@ -322,21 +322,13 @@ impl Lowerer<'_, '_> {
 
     /// `-1` means none; anything else is the (boxed) int.
     fn index_or_none(&mut self, i: Value) -> Value {
-        let found = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.append_block_param(done, types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        let missing = self.b.ins().icmp_imm_s(IntCC::Equal, i, -1);
-        self.b.ins().brif(missing, done, &[ir::BlockArg::Value(zero)], found, &[]);
-        self.switch_to(found);
-        let boxed = self.box_value(i);
-        self.b.ins().jump(done, &[ir::BlockArg::Value(boxed)]);
-        self.switch_to(done);
-        self.b.block_params(done)[0]
+        let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1);
+        self.when(found, |l| l.box_value(i))
     }
 
-    /// A word of element type `element` as a value of nullable `ty` (present).
+    /// A word holding a value of type `element`, as the present value of nullable `ty`.
     fn some(&mut self, w: Value, element: &Ty, ty: &Ty) -> Value {
+        let w = self.coerce(w, machine_type(element).unwrap_or(types::I64));
         self.convert(w, element, ty)
     }
 
@@ -408,20 +400,10 @@ impl Lowerer<'_, '_> {
             }
             (Ty::Array(_), "pop") => {
                 let n = len(self);
-                let some = self.b.create_block();
-                let done = self.b.create_block();
-                self.b.append_block_param(done, types::I64);
-                let zero = self.b.ins().iconst(types::I64, 0);
-                self.b.ins().brif(n, some, &[], done, &[ir::BlockArg::Value(zero)]);
-                self.switch_to(some);
-                let w = self.rt("pluto_array_pop", &[v]);
-                let elem_machine = machine_type(&element).unwrap_or(types::I64);
-                let w = self.coerce(w, elem_machine);
-                let boxed = self.some(w, &element, ty);
-                let boxed = self.word(boxed);
-                self.b.ins().jump(done, &[ir::BlockArg::Value(boxed)]);
-                self.switch_to(done);
-                self.b.block_params(done)[0]
+                self.when(n, |l| {
+                    let w = l.rt("pluto_array_pop", &[v]);
+                    l.some(w, &element, ty)
+                })
             }
             (Ty::Array(_), "insert") => {
                 let site = self.site(node)?;
@@ -463,20 +445,11 @@ impl Lowerer<'_, '_> {
             }
             (Ty::Map(_, val), "get") => {
                 let e = self.rt("pluto_map_find", &[v, words[0]]);
-                let found = self.b.create_block();
-                let done = self.b.create_block();
-                self.b.append_block_param(done, types::I64);
-                let zero = self.b.ins().iconst(types::I64, 0);
-                let missing = self.b.ins().icmp_imm_s(IntCC::Equal, e, -1);
-                self.b.ins().brif(missing, done, &[ir::BlockArg::Value(zero)], found, &[]);
-                self.switch_to(found);
-                let w = self.rt("pluto_map_value_at", &[v, e]);
-                let w = self.coerce(w, machine_type(val).unwrap_or(types::I64));
-                let r = self.some(w, val, ty);
-                let r = self.word(r);
-                self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
-                self.switch_to(done);
-                self.b.block_params(done)[0]
+                let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, e, -1);
+                self.when(found, |l| {
+                    let w = l.rt("pluto_map_value_at", &[v, e]);
+                    l.some(w, val, ty)
+                })
             }
             (Ty::Map(..) | Ty::Set(_), "remove") => {
                 let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
@@ -489,21 +462,10 @@ impl Lowerer<'_, '_> {
                 )[0];
                 match rty {
                     Ty::Set(_) => removed,
-                    Ty::Map(_, val) => {
-                        let found = self.b.create_block();
-                        let done = self.b.create_block();
-                        self.b.append_block_param(done, types::I64);
-                        let zero = self.b.ins().iconst(types::I64, 0);
-                        self.b.ins().brif(removed, found, &[], done, &[ir::BlockArg::Value(zero)]);
-                        self.switch_to(found);
-                        let w = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
-                        let w = self.coerce(w, machine_type(val).unwrap_or(types::I64));
-                        let r = self.some(w, val, ty);
-                        let r = self.word(r);
-                        self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
-                        self.switch_to(done);
-                        self.b.block_params(done)[0]
-                    }
+                    Ty::Map(_, val) => self.when(removed, |l| {
+                        let w = l.b.ins().stack_load(types::I64, types::I64, slot, 0);
+                        l.some(w, val, ty)
+                    }),
                     _ => unreachable!("matched above"),
                 }
             }

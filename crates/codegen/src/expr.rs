@@ -595,7 +595,10 @@ impl Lowerer<'_, '_> {
         self.b.set_cold_block(fault);
 
         self.switch_to(fault);
-        let kind = if op == SyntaxKind::SLASH { 0 } else { 1 };
+        let kind = match op {
+            SyntaxKind::SLASH => pluto_abi::fault::DIVISION_BY_ZERO,
+            _ => pluto_abi::fault::REMAINDER_BY_ZERO,
+        };
         self.fault(kind, l, r, node)?;
 
         self.switch_to(ok);

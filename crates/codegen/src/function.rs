@@ -277,25 +277,30 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn box_or_zero(&mut self, v: Value) -> Value {
-        self.select_nonzero(v, |l, v| l.box_value(v))
+        let v = self.word(v);
+        self.when(v, |l| l.box_value(v))
     }
 
     fn unbox_or_zero(&mut self, v: Value) -> Value {
-        self.select_nonzero(v, |l, v| l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0))
+        let v = self.word(v);
+        self.when(v, |l| l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0))
     }
 
-    /// `v == 0 ? 0 : f(v)`.
-    fn select_nonzero(&mut self, v: Value, f: impl FnOnce(&mut Self, Value) -> Value) -> Value {
-        let v = self.word(v);
+    /// `condition ? f() : 0` as a word: `f` runs only when `condition` is non-zero.
+    /// Built-ins that may find nothing (`pop`, `get`, `index_of`) produce nullables so.
+    pub fn when(&mut self, condition: Value, f: impl FnOnce(&mut Self) -> Value) -> Value {
         let some = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().brif(v, some, &[], done, &[ir::BlockArg::Value(zero)]);
-        self.b.switch_to_block(some);
-        let r = f(self, v);
+        self.b.ins().brif(condition, some, &[], done, &[ir::BlockArg::Value(zero)]);
+        self.b.seal_block(some);
+        self.switch_to(some);
+        let r = f(self);
+        let r = self.word(r);
         self.b.ins().jump(done, &[ir::BlockArg::Value(r)]);
-        self.b.switch_to_block(done);
+        self.b.seal_block(done);
+        self.switch_to(done);
         self.b.block_params(done)[0]
     }
 

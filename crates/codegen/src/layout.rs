@@ -1,5 +1,5 @@
-//! How Pluto values are laid out (the same layout `runtime/src/value.rs` reads): machine
-//! types, object field offsets, and the static data the runtime needs: string objects,
+//! How Pluto values are laid out (the numbers are in `pluto_abi`, shared with the
+//! runtime): machine types, object field offsets, and the static data the runtime needs: string objects,
 //! fault sites, and type descriptors.
 
 use cranelift_codegen::ir::types;
@@ -10,26 +10,9 @@ use pluto_hir::item_tree::ItemKind;
 use pluto_hir::lower::adt_data;
 use pluto_hir::ty::Ty;
 
+use pluto_abi::{adt, kind};
+
 use crate::{CodegenError, Globals};
-
-pub const KIND_INT: i64 = 0;
-pub const KIND_FLOAT: i64 = 1;
-pub const KIND_BOOL: i64 = 2;
-pub const KIND_STRING: i64 = 3;
-pub const KIND_ARRAY: i64 = 4;
-pub const KIND_MAP: i64 = 5;
-pub const KIND_SET: i64 = 6;
-pub const KIND_NULLABLE: i64 = 7;
-pub const KIND_ADT: i64 = 8;
-pub const KIND_OPAQUE: i64 = 9;
-pub const KIND_BYTE: i64 = 10;
-
-pub const ADT_CLASS: i64 = 0;
-pub const ADT_ENUM: i64 = 1;
-pub const ADT_ERROR: i64 = 2;
-
-/// Offset of `AdtDesc::traits`.
-pub const DESC_TRAITS: i32 = 40;
 
 /// The machine type of a value of `ty`, or `None` for `void`. Everything that is not a
 /// number or a bool is a pointer word.
@@ -131,15 +114,15 @@ impl Globals {
             return Ok(*id);
         }
         let (kind, a, b) = match ty {
-            Ty::Int => (KIND_INT, None, None),
-            Ty::Byte => (KIND_BYTE, None, None),
-            Ty::Float => (KIND_FLOAT, None, None),
-            Ty::Bool => (KIND_BOOL, None, None),
-            Ty::Str => (KIND_STRING, None, None),
-            Ty::Array(t) => (KIND_ARRAY, Some(self.type_desc(t)?), None),
-            Ty::Bytes => (KIND_ARRAY, Some(self.type_desc(&Ty::Byte)?), None),
-            Ty::Set(t) => (KIND_SET, Some(self.type_desc(t)?), None),
-            Ty::Map(k, v) => (KIND_MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
+            Ty::Int => (kind::INT, None, None),
+            Ty::Byte => (kind::BYTE, None, None),
+            Ty::Float => (kind::FLOAT, None, None),
+            Ty::Bool => (kind::BOOL, None, None),
+            Ty::Str => (kind::STRING, None, None),
+            Ty::Array(t) => (kind::ARRAY, Some(self.type_desc(t)?), None),
+            Ty::Bytes => (kind::ARRAY, Some(self.type_desc(&Ty::Byte)?), None),
+            Ty::Set(t) => (kind::SET, Some(self.type_desc(t)?), None),
+            Ty::Map(k, v) => (kind::MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
             Ty::Nullable(t) => {
                 // Generic values box when nullable, like numbers; the descriptor says int
                 // so that the runtime unboxes them.
@@ -148,10 +131,10 @@ impl Globals {
                 } else {
                     self.type_desc(t)?
                 };
-                (KIND_NULLABLE, Some(inner), None)
+                (kind::NULLABLE, Some(inner), None)
             }
-            Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (KIND_ADT, None, None),
-            _ => (KIND_OPAQUE, None, None),
+            Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (kind::ADT, None, None),
+            _ => (kind::OPAQUE, None, None),
         };
         let words = [Word::Int(kind), a.map_or(Word::Int(0), Word::Data), b.map_or(Word::Int(0), Word::Data)];
         let id = self.table(format!("pluto_ty{}", self.type_descs.len()), &words)?;
@@ -197,18 +180,18 @@ impl Globals {
                     words.push(Word::Data(self.field_descs(format!("pluto_adt{n}_v{i}"), &plain(fields))?));
                 }
                 let variants = self.table(format!("pluto_adt{n}_variants"), &words)?;
-                (ADT_ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))
+                (adt::ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))
             }
             ItemKind::Error(_) => {
                 let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
-                (ADT_ERROR, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
+                (adt::ERROR, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
             // Classes print their fields, not their dependencies; stages print no fields.
             ItemKind::Class(_) => {
                 let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
-                (ADT_CLASS, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
+                (adt::CLASS, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
-            _ => (ADT_CLASS, 0, Word::Int(0), Word::Int(0)),
+            _ => (adt::CLASS, 0, Word::Int(0), Word::Int(0)),
         };
         let first = first + if matches!(item.kind, ItemKind::Class(_)) { data.deps.len() as i64 } else { 0 };
         let mut vtables = Vec::new();
