@@ -28,6 +28,9 @@ const MAX_SMALL: usize = 8192;
 /// A collection starts once this much was allocated since the last one, or twice what
 /// survived it, whichever is more.
 const MIN_THRESHOLD: usize = 8 << 20;
+/// With `PLUTO_GC_STRESS` set, collections come after every 64 KiB instead, and the
+/// heap is not allowed to grow: tests run whole programs so to shake out missed roots.
+const STRESS_THRESHOLD: usize = 64 << 10;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -112,6 +115,7 @@ struct Heap {
     threshold: usize,
     /// Static slots holding objects (the instances of deployment units).
     roots: Vec<usize>,
+    stress: bool,
     stats: Stats,
 }
 
@@ -159,8 +163,9 @@ impl Heap {
             free_blocks: Vec::new(),
             free_spans: Vec::new(),
             allocated_since: 0,
-            threshold: MIN_THRESHOLD,
+            threshold: if std::env::var_os("PLUTO_GC_STRESS").is_some() { STRESS_THRESHOLD } else { MIN_THRESHOLD },
             roots: Vec::new(),
+            stress: std::env::var_os("PLUTO_GC_STRESS").is_some(),
             stats: Stats::default(),
         }
     }
@@ -388,7 +393,7 @@ impl Heap {
         }
         self.allocated_since = 0;
         // The heap may grow to three times what survived before the next collection.
-        self.threshold = MIN_THRESHOLD.max(2 * live);
+        self.threshold = if self.stress { STRESS_THRESHOLD } else { MIN_THRESHOLD.max(2 * live) };
         self.stats.live_after_last = live as u64;
     }
 }
