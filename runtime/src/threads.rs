@@ -6,7 +6,7 @@
 //! (manipulating its cache of free slots) defers the stop to the end of the section.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 struct Record {
@@ -18,8 +18,11 @@ struct Record {
 }
 
 static THREADS: Mutex<Vec<Arc<Record>>> = Mutex::new(Vec::new());
-/// Set while a collection runs: stopped threads wait for it to clear.
-static STOP: AtomicBool = AtomicBool::new(false);
+/// Collections started and finished: one runs while `STARTED > FINISHED`. Counting them
+/// (rather than one flag) lets a thread still leaving its stop for the previous
+/// collection tell it from the next one.
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+static FINISHED: AtomicUsize = AtomicUsize::new(0);
 /// Threads that have stopped for the current collection.
 static STOPPED: AtomicUsize = AtomicUsize::new(0);
 
@@ -29,6 +32,10 @@ thread_local! {
     static RECORD: Cell<Option<*const Record>> = const { Cell::new(None) };
     static CRITICAL: Cell<u32> = const { Cell::new(0) };
     static PENDING: Cell<bool> = const { Cell::new(false) };
+    /// Set while the thread waits in `park` (a stop signal then has nothing to do).
+    static PARKED: Cell<bool> = const { Cell::new(false) };
+    /// The last collection this thread reported itself stopped for.
+    static ACKNOWLEDGED: Cell<usize> = const { Cell::new(0) };
     static GUARD: Registration = const { Registration };
 }
 
@@ -102,7 +109,7 @@ pub fn leave_critical() {
         c.set(c.get() - 1);
         c.get()
     });
-    if depth == 0 && PENDING.with(|p| p.replace(false)) && STOP.load(Ordering::SeqCst) {
+    if depth == 0 && PENDING.with(|p| p.replace(false)) {
         park();
     }
 }
@@ -119,17 +126,33 @@ extern "C" fn on_stop(_signal: i32) {
 /// waits until the collection is over.
 #[inline(never)]
 fn park() {
-    let registers = crate::gc::spill_registers();
-    if let Some(record) = RECORD.with(|r| r.get()) {
-        // SAFETY: the record lives while the thread is registered.
-        unsafe { (*record).sp.store(registers.as_ptr() as usize, Ordering::SeqCst) };
+    if PARKED.with(|p| p.replace(true)) {
+        return;
     }
-    STOPPED.fetch_add(1, Ordering::SeqCst);
-    while STOP.load(Ordering::SeqCst) {
-        // SAFETY: sched_yield is async-signal-safe.
-        unsafe { libc::sched_yield() };
+    let registers = crate::gc::spill_registers();
+    // A stop signal that arrives while parked is consumed there; so after each
+    // collection, look whether the next one has started, and stop for it too. Each
+    // collection is acknowledged once.
+    loop {
+        let collection = STARTED.load(Ordering::SeqCst);
+        if FINISHED.load(Ordering::SeqCst) >= collection {
+            break;
+        }
+        if ACKNOWLEDGED.with(|a| a.replace(collection)) != collection {
+            // The collector clears `sp` before each collection: set it for this one.
+            if let Some(record) = RECORD.with(|r| r.get()) {
+                // SAFETY: the record lives while the thread is registered.
+                unsafe { (*record).sp.store(registers.as_ptr() as usize, Ordering::SeqCst) };
+            }
+            STOPPED.fetch_add(1, Ordering::SeqCst);
+        }
+        while FINISHED.load(Ordering::SeqCst) < collection {
+            // SAFETY: sched_yield is async-signal-safe.
+            unsafe { libc::sched_yield() };
+        }
     }
     std::hint::black_box(&registers);
+    PARKED.with(|p| p.set(false));
 }
 
 /// Stops every other registered thread and returns their live stack ranges; the caller
@@ -147,7 +170,7 @@ pub fn stop_others() -> Vec<(usize, usize)> {
         return Vec::new();
     }
     STOPPED.store(0, Ordering::SeqCst);
-    STOP.store(true, Ordering::SeqCst);
+    STARTED.fetch_add(1, Ordering::SeqCst);
     for r in &others {
         r.sp.store(0, Ordering::SeqCst);
         // SAFETY: the thread is registered, so it is alive.
@@ -165,5 +188,5 @@ pub fn stop_others() -> Vec<(usize, usize)> {
 }
 
 pub fn resume() {
-    STOP.store(false, Ordering::SeqCst);
+    FINISHED.store(STARTED.load(Ordering::SeqCst), Ordering::SeqCst);
 }

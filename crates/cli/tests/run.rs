@@ -59,7 +59,7 @@ fn check_corpus(env: &[(&str, &str)]) {
 
 /// Builds `test-data/signals/NAME.pluto`, runs it until it prints "running", sends it
 /// SIGTERM, and returns the lines it prints after that and its exit status.
-fn run_until_sigterm(name: &str) -> (Vec<String>, Option<i32>) {
+fn run_until_sigterm(name: &str, env: &[(&str, &str)]) -> (Vec<String>, Option<i32>) {
     use std::io::BufRead;
     use std::sync::mpsc;
     use std::time::Duration;
@@ -73,7 +73,7 @@ fn run_until_sigterm(name: &str) -> (Vec<String>, Option<i32>) {
         .status()
         .unwrap();
     assert!(status.success());
-    let mut child = Command::new(&exe).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(&exe).envs(env.iter().copied()).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let (lines_tx, lines) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
@@ -107,16 +107,17 @@ fn run_until_sigterm(name: &str) -> (Vec<String>, Option<i32>) {
 /// prelude's `Daemon.main` calls `shutdown`, the run loop ends, the process exits 0.
 #[test]
 fn daemon_stops_on_sigterm() {
-    let (lines, status) = run_until_sigterm("daemon_shutdown");
+    let (lines, status) = run_until_sigterm("daemon_shutdown", &[]);
     assert_eq!(lines, ["shutting down", "stopped cleanly"]);
     assert_eq!(status, Some(0));
 }
 
-/// Two threads allocate at once (the main loop and the SIGTERM handler): collections
-/// must stop and scan both, or the lists they check come out wrong (or crash).
+/// Two threads allocate at once (the main loop and the SIGTERM handler) with a
+/// collection after every 64 KiB: thousands of collections must stop and scan both
+/// threads, or the lists they check come out wrong (or the process crashes or hangs).
 #[test]
 fn collector_scans_every_thread() {
-    let (lines, status) = run_until_sigterm("gc_two_threads");
+    let (lines, status) = run_until_sigterm("gc_two_threads", &[("PLUTO_GC_STRESS", "1")]);
     assert_eq!(lines, ["main thread: 0 bad rounds", "handler: 9999000000"]);
     assert_eq!(status, Some(0));
 }
