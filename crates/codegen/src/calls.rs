@@ -151,50 +151,65 @@ impl Lowerer<'_, '_> {
         handling: Option<Handling>,
         node: &SyntaxNode,
     ) -> Result<Option<Value>> {
+        let mut f = f;
         let container = f.container();
-        // Trait methods on values whose class is not known here go through the vtable.
         if let (Some(tr), Receiver::Value(v, rty)) = (container, &receiver)
             && matches!(tr.item(self.db).kind, ItemKind::Trait(_))
-            && !matches!(rty, Ty::Adt(..))
         {
-            let i = match f {
-                FnLoc::Method(_, i) => i as i64,
-                FnLoc::Free(_) => 0,
-            };
-            return self.call_trait(*v, tr, i, f, args, ty, handling, node);
+            match rty {
+                // The class is known (a concrete receiver, or a bounded type parameter of
+                // this instance): call its method, or the trait's default, directly.
+                Ty::Adt(class, _) => {
+                    let name = &f.sig(self.db).name;
+                    if let Some(j) =
+                        class.item(self.db).body().and_then(|b| b.methods.iter().position(|m| m.name == *name))
+                    {
+                        f = FnLoc::Method(*class, j as u32);
+                    }
+                }
+                // Otherwise through the vtable.
+                _ => {
+                    let i = match f {
+                        FnLoc::Method(_, i) => i as i64,
+                        FnLoc::Free(_) => 0,
+                    };
+                    return self.call_trait(*v, tr, i, f, args, ty, handling, node);
+                }
+            }
         }
+        let container = f.container();
         let (key, this): (FnKey, Option<Value>) = match receiver {
             Receiver::Unit(unit) => {
                 let slot = self.g.unit_slot(self.db, unit)?;
                 let addr = self.data_addr(slot);
                 let this = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
-                ((self.stage_method(f, unit), Some(unit)), Some(this))
+                (FnKey::for_stage(self.stage_method(f, unit), unit), Some(this))
             }
             Receiver::Value(v, rty) => match container {
                 Some(c) if self.is_stage(c) => {
                     // The concrete stage this code runs for, when the receiver is (a level
                     // of) it; otherwise the receiver's own stage.
                     let stage = match rty {
-                        Ty::Adt(s, _) if self.is_stage(s) => match self.owner.1 {
+                        Ty::Adt(s, _) if self.is_stage(s) => match self.owner.stage {
                             Some(o) if def_map(self.db, self.program).chain(o).contains(&s) => o,
                             _ => s,
                         },
-                        _ => self.owner.1.unwrap_or(c),
+                        _ => self.owner.stage.unwrap_or(c),
                     };
-                    ((self.stage_method(f, stage), Some(stage)), Some(v))
+                    (FnKey::for_stage(self.stage_method(f, stage), stage), Some(v))
                 }
-                _ => ((f, None), Some(v)),
+                _ => (self.instance(f, Some(&rty), args, ty), Some(v)),
             },
-            Receiver::Namespace => ((f, None), None),
+            Receiver::Namespace => (self.instance(f, None, args, ty), None),
         };
-        let info = match self.g.function(self.db, self.program, key) {
+        let info = match self.g.function(self.db, self.program, key.clone()) {
             // A standard-library function the runtime does not provide: say where it is called.
             Err(CodegenError::Unsupported { what, file, .. }) if file.starts_with("<std>") => {
                 return Err(self.unsupported(node, &what));
             }
             other => other?,
         };
-        if let Some(v) = self.math_instruction(key.0, args)? {
+        if let Some(v) = self.math_instruction(key.f, args)? {
             return Ok(Some(v));
         }
         let mut values = Vec::new();
@@ -209,6 +224,29 @@ impl Lowerer<'_, '_> {
         let values: Vec<Value> =
             values.iter().zip(&info.signature.params).map(|(v, p)| self.coerce(*v, p.value_type)).collect();
         self.direct_call(&info, &values, ty, handling, node)
+    }
+
+    /// The instance of `f` a call needs: the receiver's type arguments for its class's
+    /// parameters, and its own parameters bound from the arguments and the result.
+    pub fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty) -> FnKey {
+        let names = crate::generic_names(self.db, f);
+        if names.is_empty() {
+            return FnKey::plain(f);
+        }
+        let mut bound: Vec<Option<Ty>> = vec![None; names.len()];
+        if let (Some(Ty::Adt(loc, class_args)), Some(c)) = (receiver, f.container())
+            && *loc == c
+        {
+            for (slot, arg) in bound.iter_mut().zip(class_args.iter()) {
+                *slot = Some(arg.clone());
+            }
+        }
+        let signature = pluto_hir::lower::fn_signature(self.db, self.program, f);
+        for (a, (_, declared)) in args.iter().zip(&signature.params) {
+            bind_types(declared, &self.ty_of(a.syntax()), &names, &mut bound);
+        }
+        bind_types(&signature.ret, ty, &names, &mut bound);
+        FnKey::instance(f, bound)
     }
 
     /// `std.math` functions are single instructions.
@@ -535,5 +573,49 @@ impl crate::Globals {
         cranelift_module::Module::define_data(&mut self.module, id, &data).map_err(crate::backend)?;
         self.units.insert(unit, id);
         Ok(id)
+    }
+}
+
+/// Binds the type parameters `names` that `pattern` (a declared type) mentions to the
+/// parts of `actual` (a concrete type) in the same places.
+pub(crate) fn bind_types(pattern: &Ty, actual: &Ty, names: &[String], out: &mut [Option<Ty>]) {
+    match (pattern, actual) {
+        (_, Ty::Unknown | Ty::Var(_) | Ty::Never) => {}
+        (Ty::Param(name), _) => {
+            if let Some(i) = names.iter().position(|n| **n == **name)
+                && out[i].is_none()
+            {
+                out[i] = Some(actual.clone());
+            }
+        }
+        (Ty::Array(p), Ty::Array(a))
+        | (Ty::Set(p), Ty::Set(a))
+        | (Ty::Nullable(p), Ty::Nullable(a))
+        | (Ty::Sender(p), Ty::Sender(a))
+        | (Ty::Receiver(p), Ty::Receiver(a))
+        | (Ty::Task(p), Ty::Task(a)) => bind_types(p, a, names, out),
+        // A value where a nullable is expected.
+        (Ty::Nullable(p), a) => bind_types(p, a, names, out),
+        (Ty::Map(pk, pv), Ty::Map(ak, av)) => {
+            bind_types(pk, ak, names, out);
+            bind_types(pv, av, names, out);
+        }
+        (Ty::Fn(pp, pr), Ty::Fn(ap, ar)) => {
+            for (p, a) in pp.iter().zip(ap.iter()) {
+                bind_types(p, a, names, out);
+            }
+            bind_types(pr, ar, names, out);
+        }
+        (Ty::Adt(pl, pa), Ty::Adt(al, aa)) if pl == al => {
+            for (p, a) in pa.iter().zip(aa.iter()) {
+                bind_types(p, a, names, out);
+            }
+        }
+        (Ty::Tuple(ps), Ty::Tuple(as_)) => {
+            for (p, a) in ps.iter().zip(as_.iter()) {
+                bind_types(p, a, names, out);
+            }
+        }
+        _ => {}
     }
 }

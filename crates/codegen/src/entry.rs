@@ -46,7 +46,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
         .items
         .iter()
         .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
-        .map(|i| (FnLoc::Free(ItemLoc::top(entry_file, i)), None));
+        .map(|i| FnKey::plain(FnLoc::Free(ItemLoc::top(entry_file, i))));
     let main = match plain {
         Some(main) => main,
         None => {
@@ -54,7 +54,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
                 units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
             match with_main.as_slice() {
                 [] => return Err(CodegenError::NoMain),
-                [(unit, m)] => (*m, Some(*unit)),
+                [(unit, m)] => FnKey::for_stage(*m, *unit),
                 [(first, _), (second, _), ..] => {
                     return Err(crate::unsupported(
                         db,
@@ -69,9 +69,9 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
             }
         }
     };
-    let info = g.function(db, program, main)?;
+    let info = g.function(db, program, main.clone())?;
     if !info.params.is_empty() || !matches!(info.ret, Ty::Void) {
-        let loc = match main.0 {
+        let loc = match main.f {
             FnLoc::Free(l) | FnLoc::Method(l, _) => l,
         };
         return Err(crate::unsupported(db, loc, "a `main` with parameters or a result"));
@@ -86,12 +86,17 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
             let loc = ItemLoc::top(m.file, i);
             match &item.kind {
                 ItemKind::Fn(sig) if sig.has_body => {
-                    g.function(db, program, (FnLoc::Free(loc), None))?;
+                    if sig.generics.is_empty() {
+                        g.function(db, program, FnKey::plain(FnLoc::Free(loc)))?;
+                    }
                 }
                 ItemKind::Class(body) | ItemKind::Trait(body) => {
                     for (j, method) in body.methods.iter().enumerate() {
                         if method.has_body {
-                            g.function(db, program, (FnLoc::Method(loc, j as u32), None))?;
+                            let f = FnLoc::Method(loc, j as u32);
+                            if crate::generic_names(db, f).is_empty() {
+                                g.function(db, program, FnKey::plain(f))?;
+                            }
                         }
                     }
                 }
@@ -99,7 +104,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
                     for unit in units.iter().filter(|u| map.chain(**u).contains(&loc)) {
                         for method in body.methods.iter().filter(|m| m.has_body) {
                             if let Some(f) = chain_method(db, program, *unit, &method.name) {
-                                g.function(db, program, (f, Some(*unit)))?;
+                                g.function(db, program, FnKey::for_stage(f, *unit))?;
                             }
                         }
                     }
@@ -123,12 +128,12 @@ pub(crate) fn build(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let owner_loc = match job.main.0 {
+    let owner_loc = match job.main.f {
         FnLoc::Free(l) | FnLoc::Method(l, _) => l,
     };
     let real = pluto_hir::item_tree::ast_id_map(db, owner_loc.file)
         .node(&pluto_db::modules::parse(db, owner_loc.file).syntax(), owner_loc.item(db).ast);
-    let mut l = Lowerer::new_entry(db, program, g, func, context, job.main, real);
+    let mut l = Lowerer::new_entry(db, program, g, func, context, job.main.clone(), real);
     let mut singletons: HashMap<ItemLoc, Value> = HashMap::new();
     for unit in &job.units {
         let object = l.construct(*unit, &mut singletons, &mut Vec::new())?;
@@ -137,10 +142,10 @@ pub(crate) fn build(
         l.b.ins().store(MemFlagsData::trusted(), object, addr, 0);
         l.rt_void("pluto_gc_root", &[addr]);
     }
-    let info = l.g.function(db, program, job.main)?;
+    let info = l.g.function(db, program, job.main.clone())?;
     let mut args = Vec::new();
     if info.has_self {
-        let unit = job.main.1.expect("stage methods run for a unit");
+        let unit = job.main.stage.expect("stage methods run for a unit");
         args.push(singletons[&unit]);
     }
     let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
@@ -182,7 +187,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let fields = if is_class { data.fields.len() } else { 0 };
         let first = first_field(self.db, loc);
         let object = self.alloc(first as i64 + deps.len() as i64 + fields as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let desc = self.g.adt_desc(self.db, self.program, loc, &[])?;
         let desc = self.data_addr(desc);
         self.store_word(object, 0, desc);
         for (i, d) in deps.iter().enumerate() {

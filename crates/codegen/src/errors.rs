@@ -59,7 +59,7 @@ impl Lowerer<'_, '_> {
     /// A new error object `[desc][raise site][fields...]`.
     pub fn error_object(&mut self, loc: ItemLoc, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
         let object = self.alloc(2 + fields.len() as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let desc = self.g.adt_desc(self.db, self.program, loc, &[])?;
         let desc = self.data_addr(desc);
         self.store_word(object, 0, desc);
         let site = self.site(node)?;
@@ -105,7 +105,7 @@ impl Lowerer<'_, '_> {
             let binding = clause.name().map(|n| (n.text(), self.ty_of(n.syntax())));
             if let Some((_, Ty::Adt(loc, _))) = &binding {
                 // A typed handler: compare descriptors.
-                let desc = self.g.adt_desc(self.db, self.program, *loc)?;
+                let desc = self.g.adt_desc(self.db, self.program, *loc, &[])?;
                 let expected = self.data_addr(desc);
                 let actual = self.b.ins().load(types::I64, MemFlagsData::trusted(), error, 0);
                 let hit = self.b.ins().icmp(ir::condcodes::IntCC::Equal, actual, expected);

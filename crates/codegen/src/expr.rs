@@ -15,7 +15,7 @@ use crate::function::{ClosureJob, Lowerer, Result};
 use crate::layout::{first_field, machine_type};
 use cranelift_module::Module;
 
-use crate::{Job, ThunkKind};
+use crate::{FnKey, Job, ThunkKind};
 
 impl Lowerer<'_, '_> {
     /// An expression that must produce a value.
@@ -263,19 +263,35 @@ impl Lowerer<'_, '_> {
             return Ok(self.convert(v, &local.ty, ty));
         }
         match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
-            Some(Target::Fn(f)) => self.function_value(f, None),
+            Some(Target::Fn(f)) => self.function_value(f, None, ty),
             _ => Err(self.unsupported(p.syntax(), &format!("the name `{name}` here"))),
         }
     }
 
-    /// A function as a value: a closure object `[thunk][receiver]`.
-    pub fn function_value(&mut self, f: FnLoc, receiver: Option<Value>) -> Result<Value> {
-        let thunk = self.g.thunk(self.db, self.program, f, ThunkKind::Value)?;
+    /// A function as a value: a closure object `[thunk][receiver]`. `ty` is the value's
+    /// function type, which fixes a generic function's type arguments.
+    pub fn function_value(&mut self, f: FnLoc, receiver: Option<(Value, Ty)>, ty: &Ty) -> Result<Value> {
+        let key = match ty {
+            Ty::Fn(params, ret) => {
+                let names = crate::generic_names(self.db, f);
+                let mut bound: Vec<Option<Ty>> = vec![None; names.len()];
+                if let (Some((_, Ty::Adt(_, class_args))), true) = (&receiver, f.container().is_some()) {
+                    for (slot, arg) in bound.iter_mut().zip(class_args.iter()) {
+                        *slot = Some(arg.clone());
+                    }
+                }
+                let declared = pluto_hir::lower::fn_signature(self.db, self.program, f).fn_ty();
+                crate::calls::bind_types(&declared, &Ty::Fn(params.clone(), ret.clone()), &names, &mut bound);
+                FnKey::instance(f, bound)
+            }
+            _ => FnKey::plain(f),
+        };
+        let thunk = self.g.thunk(self.db, self.program, key, ThunkKind::Value)?;
         let object = self.alloc(2, false);
         let fr = self.g.module.declare_func_in_func(thunk, self.b.func);
         let code = self.b.ins().func_addr(types::I64, fr);
         self.store_word(object, 0, code);
-        if let Some(r) = receiver {
+        if let Some((r, _)) = receiver {
             self.store_word(object, 1, r);
         }
         Ok(object)
@@ -285,10 +301,17 @@ impl Lowerer<'_, '_> {
         let name_ref = f.name_ref().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
         let receiver = f.receiver().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
         match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
-            Some(Target::Variant(enum_loc, variant)) => return self.variant(enum_loc, &variant, &[], f.syntax()),
+            Some(Target::Variant(enum_loc, variant)) => {
+                let args = match ty {
+                    Ty::Adt(_, args) => args.to_vec(),
+                    _ => Vec::new(),
+                };
+                return self.variant(enum_loc, &args, &variant, &[], f.syntax());
+            }
             Some(Target::Fn(method)) => {
+                let receiver_ty = self.ty_of(receiver.syntax());
                 let r = self.value(&receiver)?;
-                return self.function_value(method, Some(r));
+                return self.function_value(method, Some((r, receiver_ty)), ty);
             }
             _ => {}
         }
@@ -306,7 +329,14 @@ impl Lowerer<'_, '_> {
     }
 
     /// An enum value: `[desc][variant][fields...]`.
-    pub fn variant(&mut self, enum_loc: ItemLoc, variant: &str, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
+    pub fn variant(
+        &mut self,
+        enum_loc: ItemLoc,
+        args: &[Ty],
+        variant: &str,
+        fields: &[Value],
+        node: &SyntaxNode,
+    ) -> Result<Value> {
         let data = adt_data(self.db, self.program, enum_loc);
         let index = data
             .variants
@@ -314,7 +344,7 @@ impl Lowerer<'_, '_> {
             .position(|(n, _)| n == variant)
             .ok_or_else(|| self.unsupported(node, "this variant"))?;
         let object = self.alloc(2 + fields.len() as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, enum_loc)?;
+        let desc = self.g.adt_desc(self.db, self.program, enum_loc, args)?;
         let desc = self.data_addr(desc);
         self.store_word(object, 0, desc);
         let i = self.b.ins().iconst(types::I64, index as i64);
@@ -370,11 +400,19 @@ impl Lowerer<'_, '_> {
                 };
                 values.push(v);
             }
-            return self.variant(loc, &variant, &values, s.syntax());
+            let args = match ty {
+                Ty::Adt(_, args) => args.to_vec(),
+                _ => Vec::new(),
+            };
+            return self.variant(loc, &args, &variant, &values, s.syntax());
         }
         let first = first_field(self.db, loc);
         let object = self.alloc(first as i64 + data.deps.len() as i64 + data.fields.len() as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, loc)?;
+        let args = match ty {
+            Ty::Adt(_, args) => args.to_vec(),
+            _ => Vec::new(),
+        };
+        let desc = self.g.adt_desc(self.db, self.program, loc, &args)?;
         let desc = self.data_addr(desc);
         self.store_word(object, 0, desc);
         if matches!(item.kind, ItemKind::Error(_)) {
@@ -454,7 +492,7 @@ impl Lowerer<'_, '_> {
             self.g.module.declare_function(&name, cranelift_module::Linkage::Local, &sig).map_err(crate::backend)?;
         self.g.queue.push_back(Job::Closure(ClosureJob {
             id,
-            owner: self.owner,
+            owner: self.owner.clone(),
             node: c.clone(),
             real: self.real.clone(),
             captures: captures.clone(),

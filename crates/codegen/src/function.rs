@@ -90,8 +90,8 @@ fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
     types
 }
 
-fn results(db: &dyn Db, program: Program, key: FnKey) -> &InferResult {
-    infer_fn(db, program, key.0)
+fn results<'db>(db: &'db dyn Db, program: Program, key: &FnKey) -> &'db InferResult {
+    infer_fn(db, program, key.f)
 }
 
 impl<'a, 'b> Lowerer<'a, 'b> {
@@ -149,7 +149,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     pub fn file(&self) -> pluto_db::SourceFile {
-        self.owner.0.file()
+        self.owner.f.file()
     }
 
     pub fn unsupported(&self, node: &SyntaxNode, what: &str) -> CodegenError {
@@ -180,8 +180,12 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.ins().symbol_value(types::I64, gv)
     }
 
+    /// The type inference recorded for `node`, with this instance's type arguments.
     pub fn ty_of(&self, node: &SyntaxNode) -> Ty {
-        self.types.get(&node.text_range()).cloned().unwrap_or(Ty::Unknown)
+        match self.types.get(&node.text_range()) {
+            Some(ty) => self.owner.substitute(self.db, ty),
+            None => Ty::Unknown,
+        }
     }
 
     // ---- runtime calls and values ------------------------------------------------------------
@@ -700,7 +704,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     pluto_hir::item_tree::ItemKind::Stage(_) | pluto_hir::item_tree::ItemKind::Instance { .. }
                 ) =>
             {
-                self.owner.1.unwrap_or(*loc)
+                self.owner.stage.unwrap_or(*loc)
             }
             Ty::Adt(loc, _) => *loc,
             _ => return Err(self.unsupported(f.syntax(), "fields of this type")),
@@ -755,33 +759,36 @@ fn build_fn(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let f = key.0;
+    let f = key.f;
     let (root, real) = declaration(db, f);
     let func_node = ast::Fn::cast(root).expect("a function node");
     let info = g.functions[&key].clone();
     let signature = fn_signature(db, program, f);
-    let abi = Abi::Direct { ret: signature.ret.clone(), fallible: info.fallible };
-    let mut l = Lowerer::new(db, program, g, func, context, key, results(db, program, key), real, abi);
+    let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
+    let self_ty = match key.stage.or(f.container()) {
+        Some(c) if matches!(c.item(db).kind, pluto_hir::item_tree::ItemKind::Trait(_)) => Ty::Trait(c),
+        Some(c) => {
+            let params = pluto_hir::lower::item_generics(db, c);
+            key.substitute(db, &Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect()))
+        }
+        None => Ty::Unknown,
+    };
+    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), results(db, program, &key), real, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut params = params.into_iter();
     if info.has_self {
         let this = params.next().expect("the receiver");
-        let self_ty = match key.1.or(f.container()) {
-            Some(c) if matches!(c.item(db).kind, pluto_hir::item_tree::ItemKind::Trait(_)) => Ty::Trait(c),
-            Some(c) => Ty::Adt(c, Default::default()),
-            None => Ty::Unknown,
-        };
         l.declare("self", self_ty, Some(this));
     }
-    for ((name, ty), v) in signature.params.iter().zip(params) {
+    for (((name, _), ty), v) in signature.params.iter().zip(&info.params).zip(params) {
         l.declare(name, ty.clone(), Some(v));
     }
     let body = func_node.body().ok_or_else(|| l.unsupported(func_node.syntax(), "functions without a body"))?;
     let value = l.block(&body)?;
     if !l.filled {
         let body_ty = body.tail_expr().map(|e| l.ty_of(e.syntax())).unwrap_or(Ty::Void);
-        match (&signature.ret, value) {
+        match (&info.ret, value) {
             (Ty::Void, _) => l.emit_return(None, None),
             (_, Some(v)) => l.emit_return(Some((v, body_ty)), None),
             // Checking proved every path returns; this end is unreachable.
@@ -804,8 +811,8 @@ fn build_thunk(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let f = key.0;
-    let target = g.function(db, program, key)?;
+    let f = key.f;
+    let target = g.function(db, program, key.clone())?;
     let real = declaration(db, f).1;
     let abi = Abi::Value { ret: target.ret.clone() };
     let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
@@ -843,14 +850,15 @@ fn build_closure(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let ret = {
-        let types = expression_types(results(db, program, job.owner));
+        let types = expression_types(results(db, program, &job.owner));
         match types.get(&job.node.syntax().text_range()) {
-            Some(Ty::Fn(_, r)) => (**r).clone(),
+            Some(Ty::Fn(_, r)) => job.owner.substitute(db, r),
             _ => Ty::Unknown,
         }
     };
     let abi = Abi::Value { ret: ret.clone() };
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, results(db, program, job.owner), job.real, abi);
+    let result = results(db, program, &job.owner);
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     for (i, (name, ty)) in job.captures.iter().enumerate() {
@@ -893,8 +901,9 @@ fn build_defaults(
     let data = adt_data(db, program, class).clone();
     let first = crate::layout::first_field(db, class) + data.deps.len() as i32;
     let real_class = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), class.item(db).ast);
-    // Any function of the class gives the lowering a file; defaults have their own types.
-    let owner = (FnLoc::Free(class), None);
+    // The class stands in for the function: it gives the lowering a file (defaults have
+    // their own types, and no type arguments: fields keep their declared layout).
+    let owner = FnKey::plain(FnLoc::Free(class));
     let mut l = Lowerer::new(db, program, g, func, context, owner, &InferResult::default(), real_class, Abi::Entry);
     let entry = l.start();
     let object = l.b.block_params(entry)[0];

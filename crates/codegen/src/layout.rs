@@ -155,19 +155,41 @@ impl Globals {
     /// The descriptor at the start of every object of class, enum or error `loc`:
     /// `[kind][name][count][fields][variants][traits]`, where `traits` has one vtable
     /// (or null) per trait of the program.
-    pub fn adt_desc(&mut self, db: &dyn Db, program: pluto_db::Program, loc: ItemLoc) -> Result<DataId, CodegenError> {
-        if let Some(id) = self.adt_descs.get(&loc) {
+    ///
+    /// A generic class or enum has one descriptor per list of type arguments (so that
+    /// `Box<int>` prints its field as an int); arguments that are not all known share the
+    /// generic one.
+    pub fn adt_desc(
+        &mut self,
+        db: &dyn Db,
+        program: pluto_db::Program,
+        loc: ItemLoc,
+        args: &[Ty],
+    ) -> Result<DataId, CodegenError> {
+        let mut concrete = true;
+        for a in args {
+            a.walk(&mut |t| concrete &= !matches!(t, Ty::Param(_) | Ty::Var(_) | Ty::Unknown));
+        }
+        let args: std::sync::Arc<[Ty]> = if concrete { args.into() } else { std::sync::Arc::from([]) };
+        if let Some(id) = self.adt_descs.get(&(loc, args.clone())) {
             return Ok(*id);
         }
         let n = self.adt_descs.len();
         // Reserve the name first: vtables below may refer back to this class.
         let id =
             self.module.declare_data(&format!("pluto_adt{n}"), Linkage::Local, false, false).map_err(crate::backend)?;
-        self.adt_descs.insert(loc, id);
+        self.adt_descs.insert((loc, args.clone()), id);
         let item = loc.item(db);
         let data = adt_data(db, program, loc).clone();
+        let generics = data.generics.clone();
         let plain = |fields: &[pluto_hir::lower::FieldTy]| -> Vec<(String, Ty)> {
-            fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect()
+            fields
+                .iter()
+                .map(|f| {
+                    let ty = if args.is_empty() { f.ty.clone() } else { f.ty.substitute(&generics, &args) };
+                    (f.name.clone(), ty)
+                })
+                .collect()
         };
         let name = self.c_string(&item.name)?;
         let first = first_field(db, loc) as i64;
@@ -230,7 +252,7 @@ impl Globals {
                 Some(j) => pluto_hir::lower::FnLoc::Method(class, j as u32),
                 None => pluto_hir::lower::FnLoc::Method(tr, i as u32),
             };
-            let thunk = self.thunk(db, program, f, crate::ThunkKind::Receiver)?;
+            let thunk = self.thunk(db, program, crate::FnKey::plain(f), crate::ThunkKind::Receiver)?;
             words.push(Word::Func(thunk));
         }
         let n = self.vtables;

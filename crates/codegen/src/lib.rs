@@ -1,11 +1,11 @@
 //! Native code generation: a checked program becomes one object file (Cranelift) that is
 //! linked with the embedded runtime by the system C compiler.
 //!
-//! Every function of the program's own files is compiled; standard-library functions
-//! are compiled when something calls them. Generics are compiled once, with
-//! type parameters erased to words (docs/runtime.md explains the value representation);
-//! methods of stage templates are compiled once per concrete stage, so `self.run()` in a
-//! template calls the instance's `run` directly. Anything not supported is reported with
+//! Every non-generic function of the program's own files is compiled; generic ones once
+//! per list of type arguments a call needs, and standard-library functions when something
+//! calls them (docs/runtime.md explains the value representation). Methods of stage
+//! templates are compiled once per concrete stage, so `self.run()` in a template calls the
+//! instance's `run` directly. Anything not supported is reported with
 //! its source line, never silently miscompiled.
 
 mod arrays;
@@ -19,6 +19,7 @@ mod layout;
 mod link;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use cranelift_codegen::ir::{self, AbiParam, Signature, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -67,8 +68,54 @@ pub(crate) fn backend(e: impl std::fmt::Debug) -> CodegenError {
     CodegenError::Backend(format!("{e:?}"))
 }
 
-/// A function as compiled: methods of stages carry the concrete stage they run for.
-pub(crate) type FnKey = (FnLoc, Option<ItemLoc>);
+/// A function as compiled: generic functions once per list of type arguments (the
+/// container's parameters, then the function's own), methods of stage templates once
+/// per concrete stage they run for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FnKey {
+    pub f: FnLoc,
+    pub stage: Option<ItemLoc>,
+    pub args: Arc<[Ty]>,
+}
+
+impl FnKey {
+    pub fn plain(f: FnLoc) -> FnKey {
+        FnKey { f, stage: None, args: Arc::from([]) }
+    }
+
+    /// An instance; type arguments nothing decided (all unknown) leave `f` generic, its
+    /// type parameters handled as words.
+    pub fn instance(f: FnLoc, args: Vec<Option<Ty>>) -> FnKey {
+        if args.iter().all(Option::is_none) {
+            return FnKey::plain(f);
+        }
+        FnKey { f, stage: None, args: args.into_iter().map(|t| t.unwrap_or(Ty::Unknown)).collect() }
+    }
+
+    pub fn for_stage(f: FnLoc, stage: ItemLoc) -> FnKey {
+        FnKey { f, stage: Some(stage), args: Arc::from([]) }
+    }
+
+    /// The names the type arguments stand for.
+    pub fn names(&self, db: &dyn Db) -> Vec<String> {
+        generic_names(db, self.f)
+    }
+
+    /// `ty` with this instance's type arguments for the type parameters.
+    pub fn substitute(&self, db: &dyn Db, ty: &Ty) -> Ty {
+        if self.args.is_empty() { ty.clone() } else { ty.substitute(&self.names(db), &self.args) }
+    }
+}
+
+/// The type parameters in scope in `f`: its container's, then its own.
+pub(crate) fn generic_names(db: &dyn Db, f: FnLoc) -> Vec<String> {
+    let mut names = match f.container() {
+        Some(c) => pluto_hir::lower::item_generics(db, c),
+        None => Vec::new(),
+    };
+    names.extend(f.sig(db).generics.iter().map(|g| g.name.clone()));
+    names
+}
 
 /// Wrappers with the uniform calling convention of function values: every argument and
 /// the result are words, and an error word is returned after the result.
@@ -107,7 +154,7 @@ pub(crate) struct Globals {
     pub strings: HashMap<String, DataId>,
     pub c_strings: HashMap<String, DataId>,
     pub type_descs: HashMap<Ty, DataId>,
-    pub adt_descs: HashMap<ItemLoc, DataId>,
+    pub adt_descs: HashMap<(ItemLoc, Arc<[Ty]>), DataId>,
     pub runtime: HashMap<&'static str, FuncId>,
     /// Every trait of the program, numbered: an object's descriptor has a vtable slot
     /// per trait.
@@ -182,6 +229,15 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
     product.emit().map_err(|e| CodegenError::Backend(e.to_string()))
 }
 
+/// Type arguments larger than this stop instantiation (`f<T>` calling `f<[T]>`).
+const MAX_TYPE_SIZE: usize = 24;
+
+fn size(ty: &Ty) -> usize {
+    let mut nodes = 0;
+    ty.walk(&mut |_| nodes += 1);
+    nodes
+}
+
 /// Whether `f` takes the receiver as its first argument: methods with `self`, and every
 /// function of a stage (where `self` is implicit).
 pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
@@ -218,9 +274,17 @@ impl Globals {
         if let Some(info) = self.functions.get(&key) {
             return Ok(info.clone());
         }
-        let (f, stage) = key;
+        let (f, stage) = (key.f, key.stage);
+        if key.args.iter().any(|t| size(t) > MAX_TYPE_SIZE) {
+            let loc = match f {
+                FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
+            };
+            return Err(unsupported(db, loc, "a generic function that instantiates itself with ever larger types"));
+        }
         let sig = f.sig(db);
-        let signature = fn_signature(db, program, f);
+        let declared = fn_signature(db, program, f);
+        let params: Vec<Ty> = declared.params.iter().map(|(_, t)| key.substitute(db, t)).collect();
+        let ret = key.substitute(db, &declared.ret);
         let has_self = has_self(db, f);
         let intrinsic = !sig.has_body;
         let fallible = !intrinsic && !pluto_hir::errors::error_sets(db, program).of(f).is_empty();
@@ -228,11 +292,11 @@ impl Globals {
         if has_self {
             machine.params.push(AbiParam::new(types::I64));
         }
-        for (_, ty) in &signature.params {
+        for ty in &params {
             // `void` parameters do not exist; a word keeps the arity.
             machine.params.push(AbiParam::new(layout::machine_type(ty).unwrap_or(types::I64)));
         }
-        if let Some(t) = layout::machine_type(&signature.ret) {
+        if let Some(t) = layout::machine_type(&ret) {
             machine.returns.push(AbiParam::new(t));
         }
         if fallible {
@@ -260,15 +324,8 @@ impl Globals {
             (format!("pluto_{}{stage_name}_{n}", f.display(db).replace('.', "_")), Linkage::Local)
         };
         let id = self.module.declare_function(&name, linkage, &machine).map_err(backend)?;
-        let info = FnInfo {
-            id,
-            signature: machine,
-            has_self,
-            fallible,
-            params: signature.params.iter().map(|(_, t)| t.clone()).collect(),
-            ret: signature.ret.clone(),
-        };
-        self.functions.insert(key, info.clone());
+        let info = FnInfo { id, signature: machine, has_self, fallible, params, ret };
+        self.functions.insert(key.clone(), info.clone());
         if !intrinsic {
             self.queue.push_back(Job::Fn(key, id));
         }
@@ -284,16 +341,22 @@ impl Globals {
     }
 
     /// A wrapper of `f` with the closure convention.
-    pub fn thunk(&mut self, db: &dyn Db, program: Program, f: FnLoc, kind: ThunkKind) -> Result<FuncId, CodegenError> {
-        let key = (f, None);
-        if let Some(id) = self.thunks.get(&(key, kind)) {
+    pub fn thunk(
+        &mut self,
+        db: &dyn Db,
+        program: Program,
+        key: FnKey,
+        kind: ThunkKind,
+    ) -> Result<FuncId, CodegenError> {
+        if let Some(id) = self.thunks.get(&(key.clone(), kind)) {
             return Ok(*id);
         }
+        let f = key.f;
         let arity = fn_signature(db, program, f).params.len();
         let sig = self.value_signature(arity);
         let name = format!("pluto_thunk{}_{}", self.thunks.len(), f.display(db).replace('.', "_"));
         let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(backend)?;
-        self.thunks.insert((key, kind), id);
+        self.thunks.insert((key.clone(), kind), id);
         self.queue.push_back(Job::Thunk(key, kind, id));
         Ok(id)
     }
