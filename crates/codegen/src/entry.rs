@@ -85,10 +85,8 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
         for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
             let loc = ItemLoc::top(m.file, i);
             match &item.kind {
-                ItemKind::Fn(sig) if sig.has_body => {
-                    if sig.generics.is_empty() {
-                        g.function(db, program, FnKey::plain(FnLoc::Free(loc)))?;
-                    }
+                ItemKind::Fn(sig) if sig.has_body && sig.generics.is_empty() => {
+                    g.function(db, program, FnKey::plain(FnLoc::Free(loc)))?;
                 }
                 ItemKind::Class(body) | ItemKind::Trait(body) => {
                     for (j, method) in body.methods.iter().enumerate() {
