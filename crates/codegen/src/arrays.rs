@@ -33,8 +33,15 @@ impl Lowerer<'_, '_> {
         self.rt("pluto_array_new", &[capacity, kind])
     }
 
+    /// Word `word` of an array's header (0 len, 1 cap, 2 data, 3 kind), from before the
+    /// loop when it was hoisted.
     fn header(&mut self, array: Value, word: i32) -> Value {
-        self.b.ins().load(types::I64, self.header_flags, array, word * 8)
+        match (self.headers.get(&array), word) {
+            (Some(h), 0) => h[0],
+            (Some(h), 2) => h[1],
+            (Some(h), 3) => h[2],
+            _ => self.b.ins().load(types::I64, self.header_flags, array, word * 8),
+        }
     }
 
     /// Faults unless `0 <= index < len`.

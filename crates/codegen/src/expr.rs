@@ -259,7 +259,10 @@ impl Lowerer<'_, '_> {
         let name_ref = p.name_ref().ok_or_else(|| self.unsupported(p.syntax(), "this name"))?;
         let name = name_ref.text();
         if let Some(local) = self.lookup(&name) {
-            let v = self.b.use_var(local.var);
+            let v = match self.hoisted.get(&name) {
+                Some(array) => *array,
+                None => self.b.use_var(local.var),
+            };
             return Ok(self.convert(v, &local.ty, ty));
         }
         match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {

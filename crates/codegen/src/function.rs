@@ -77,6 +77,10 @@ pub(crate) struct Lowerer<'a, 'b> {
     /// reload the header.
     pub header_flags: MemFlagsData,
     pub element_flags: MemFlagsData,
+    /// Inside a loop that makes no calls: local arrays read once before the loop, by
+    /// name, and their headers (`len`, `data`, `kind`) by array value (see `hoist_arrays`).
+    pub hoisted: HashMap<String, Value>,
+    pub headers: HashMap<Value, [Value; 3]>,
 }
 
 /// Types by range. A declared name appears again when narrowing refines it
@@ -120,6 +124,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             g,
             header_flags,
             element_flags,
+            hoisted: HashMap::new(),
+            headers: HashMap::new(),
             b: FunctionBuilder::new(func, context),
             owner,
             types: expression_types(result),
@@ -472,6 +478,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 let header = self.b.create_block();
                 let body = self.b.create_block();
                 let exit = self.b.create_block();
+                let hoisted = self.hoist_arrays(s.syntax());
                 self.jump(header, &[]);
                 self.switch_to(header);
                 let cond =
@@ -491,10 +498,70 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 self.b.seal_block(header);
                 self.b.seal_block(exit);
                 self.switch_to(exit);
+                self.unhoist(hoisted);
             }
-            ast::Stmt::ForStmt(s) => self.for_loop(s)?,
+            ast::Stmt::ForStmt(s) => {
+                let hoisted = self.hoist_arrays(s.syntax());
+                let result = self.for_loop(s);
+                self.unhoist(hoisted);
+                result?
+            }
         }
         Ok(())
+    }
+
+    /// Before a loop whose condition and body make no call, reads each local array it
+    /// indexes, and that array's header, once: nothing in such a loop can change a header
+    /// (only calls push, pop or reassign through another reference), and the variable is
+    /// not assigned in it. Cranelift does not hoist loads out of loops by itself.
+    fn hoist_arrays(&mut self, looped: &SyntaxNode) -> Vec<String> {
+        if self.filled || looped.descendants().any(|n| ast::CallExpr::cast(n).is_some()) {
+            return Vec::new();
+        }
+        let mut names = Vec::new();
+        let mut assigned = Vec::new();
+        for node in looped.descendants() {
+            if let Some(ix) = ast::IndexExpr::cast(node.clone())
+                && let Some(ast::Expr::PathExpr(p)) = ix.base()
+                && let Some(name) = p.name_ref().map(|n| n.text())
+                && !names.contains(&name)
+            {
+                names.push(name);
+            } else if let Some(a) = ast::AssignStmt::cast(node.clone())
+                && let Some(ast::Expr::PathExpr(p)) = a.target()
+            {
+                assigned.extend(p.name_ref().map(|n| n.text()));
+            } else if let Some(pat) = ast::IdentPat::cast(node) {
+                // A local declared in the loop could shadow the array.
+                assigned.extend(pat.name().map(|n| n.text()));
+            }
+        }
+        let mut hoisted = Vec::new();
+        for name in names {
+            if assigned.contains(&name) || self.hoisted.contains_key(&name) {
+                continue;
+            }
+            let Some(local) = self.lookup(&name) else { continue };
+            if !matches!(local.ty, Ty::Array(_) | Ty::Bytes) {
+                continue;
+            }
+            let array = self.b.use_var(local.var);
+            let len = self.b.ins().load(types::I64, self.header_flags, array, 0);
+            let data = self.b.ins().load(types::I64, self.header_flags, array, 16);
+            let kind = self.b.ins().load(types::I64, self.header_flags, array, 24);
+            self.headers.insert(array, [len, data, kind]);
+            self.hoisted.insert(name.clone(), array);
+            hoisted.push(name);
+        }
+        hoisted
+    }
+
+    fn unhoist(&mut self, names: Vec<String>) {
+        for name in names {
+            if let Some(array) = self.hoisted.remove(&name) {
+                self.headers.remove(&array);
+            }
+        }
     }
 
     /// Binds a `let` pattern: a name (typed by inference) or a tuple of names.
