@@ -25,6 +25,8 @@ const BITWORDS: usize = SLOTS / 64;
 const SIZE_CLASSES: [usize; 18] =
     [16, 32, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512, 768, 1024, 2048, 4096, 8192];
 const MAX_SMALL: usize = 8192;
+/// `BlockMeta::class` of a free block whose pages were given back to the system.
+const RELEASED: u8 = u8::MAX;
 /// A collection starts once this much was allocated since the last one, or twice what
 /// survived it, whichever is more.
 const MIN_THRESHOLD: usize = 8 << 20;
@@ -384,16 +386,22 @@ impl Heap {
         // Free single blocks that belong to a freed span are handed out as spans only.
         let spans = &self.free_spans;
         self.free_blocks.retain(|b| !spans.iter().any(|&(first, n)| (first..first + n).contains(b)));
-        if self.free_blocks.len() > 64 {
-            for &b in &self.free_blocks[64..] {
-                let addr = self.base + (b << BLOCK_SHIFT);
-                // SAFETY: an empty block; its pages go back to the system until reused.
-                unsafe { libc::madvise(addr as *mut libc::c_void, BLOCK, libc::MADV_DONTNEED) };
-            }
-        }
         self.allocated_since = 0;
         // The heap may grow to three times what survived before the next collection.
         self.threshold = if self.stress { STRESS_THRESHOLD } else { MIN_THRESHOLD.max(2 * live) };
+        // Empty blocks are reused last-in first-out: the last ones, as many as the next
+        // cycle will allocate into, stay resident; the pages of the others go back to the
+        // system until they are reused.
+        let keep = self.threshold / BLOCK + 1;
+        let release = self.free_blocks.len().saturating_sub(keep);
+        for &b in &self.free_blocks[..release] {
+            if self.meta[b].class != RELEASED {
+                let addr = self.base + (b << BLOCK_SHIFT);
+                // SAFETY: an empty block; its pages go back to the system until reused.
+                unsafe { libc::madvise(addr as *mut libc::c_void, BLOCK, libc::MADV_DONTNEED) };
+                self.meta[b].class = RELEASED;
+            }
+        }
         self.stats.live_after_last = live as u64;
     }
 }
