@@ -4,7 +4,7 @@
 //! (bools, and generic code, which cannot know) the layout is checked at run time.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, Value, types};
+use cranelift_codegen::ir::{InstBuilder, Value, types};
 use pluto_hir::ty::Ty;
 use pluto_syntax::SyntaxNode;
 
@@ -66,35 +66,18 @@ impl Lowerer<'_, '_> {
         self.b.ins().iadd(data, offset)
     }
 
-    /// Runs `on_bytes` or `on_words` as the array's layout says at run time (an array of
-    /// `bool` made by generic code holds words); both give a word, or both nothing.
-    fn by_layout(
-        &mut self,
-        array: Value,
-        on_bytes: impl FnOnce(&mut Self) -> Option<Value>,
-        on_words: impl FnOnce(&mut Self) -> Option<Value>,
-    ) -> Option<Value> {
+    /// The address of element `index` of an array of bools or bytes, whichever layout it
+    /// has (an array made by generic code holds words): in both the value is the byte at
+    /// that address, since words are little-endian and such a word never exceeds 255. No
+    /// branch, so the layout test moves out of loops with the header.
+    fn small_slot(&mut self, array: Value, data: Value, index: Value) -> Value {
         let kind = self.header(array, 3);
-        let bytes = self.b.create_block();
-        let words = self.b.create_block();
-        let done = self.b.create_block();
         let is_bytes = self.b.ins().icmp_imm_s(IntCC::Equal, kind, BYTES);
-        self.b.ins().brif(is_bytes, bytes, &[], words, &[]);
-        self.b.seal_block(bytes);
-        self.b.seal_block(words);
-        self.switch_to(bytes);
-        let from_bytes = on_bytes(self);
-        if from_bytes.is_some() {
-            self.b.append_block_param(done, types::I64);
-        }
-        let args: Vec<ir::BlockArg> = from_bytes.into_iter().map(ir::BlockArg::Value).collect();
-        self.b.ins().jump(done, &args);
-        self.switch_to(words);
-        let args: Vec<ir::BlockArg> = on_words(self).into_iter().map(ir::BlockArg::Value).collect();
-        self.b.ins().jump(done, &args);
-        self.b.seal_block(done);
-        self.switch_to(done);
-        from_bytes.map(|_| self.b.block_params(done)[0])
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let three = self.b.ins().iconst(types::I64, 3);
+        let shift = self.b.ins().select(is_bytes, zero, three);
+        let offset = self.b.ins().ishl(index, shift);
+        self.b.ins().iadd(data, offset)
     }
 
     /// Element `index` of an array of `element`, in its machine type.
@@ -111,19 +94,8 @@ impl Lowerer<'_, '_> {
             let addr = self.word_slot(data, index);
             return Ok(self.b.ins().load(machine, self.element_flags, addr, 0));
         }
-        let w = self
-            .by_layout(
-                array,
-                |l| {
-                    let addr = l.b.ins().iadd(data, index);
-                    Some(l.b.ins().uload8(types::I64, l.element_flags, addr, 0))
-                },
-                |l| {
-                    let addr = l.word_slot(data, index);
-                    Some(l.b.ins().load(types::I64, l.element_flags, addr, 0))
-                },
-            )
-            .expect("both layouts load a word");
+        let addr = self.small_slot(array, data, index);
+        let w = self.b.ins().uload8(types::I64, self.element_flags, addr, 0);
         Ok(self.coerce(w, machine))
     }
 
@@ -144,24 +116,14 @@ impl Lowerer<'_, '_> {
         }
         self.bounds_check(array, index, node)?;
         let data = self.header(array, 2);
-        let store_word = |l: &mut Self| {
-            let addr = l.word_slot(data, index);
-            l.b.ins().store(l.element_flags, w, addr, 0);
-            None
-        };
         if kind_for(element) != BYTES {
-            store_word(self);
-            return Ok(());
+            let addr = self.word_slot(data, index);
+            self.b.ins().store(self.element_flags, w, addr, 0);
+        } else {
+            // The other bytes of a word element are zero already: only the low one changes.
+            let addr = self.small_slot(array, data, index);
+            self.b.ins().istore8(self.element_flags, w, addr, 0);
         }
-        self.by_layout(
-            array,
-            |l| {
-                let addr = l.b.ins().iadd(data, index);
-                l.b.ins().istore8(l.element_flags, w, addr, 0);
-                None
-            },
-            store_word,
-        );
         Ok(())
     }
 
