@@ -57,6 +57,7 @@ impl Lowerer<'_, '_> {
                             self.print(&args)?;
                             return Ok(None);
                         }
+                        None if name == "chan" => return Err(self.unsupported(call.syntax(), "channels (`chan`)")),
                         _ => {}
                     }
                 }
