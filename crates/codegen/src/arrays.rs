@@ -1,17 +1,17 @@
 //! Array elements. Arrays of `bool` and `byte` hold one byte per element, others one
 //! word (`[len][cap][data][kind]`, runtime/src/value.rs). Code that knows the element
-//! type reads and writes inline after a bounds check; where the element may be a byte
-//! (bools, and generic code, which cannot know) the layout is checked at run time.
+//! type reads and writes inline after a bounds check; a `[bool]` or `[byte]` made by code
+//! that did not know its element type holds words, so those elements are addressed in a
+//! way that serves both layouts.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
+use pluto_abi::array::{BYTES, PLAIN_WORDS, WORDS};
 use pluto_hir::ty::Ty;
 use pluto_syntax::SyntaxNode;
 
 use crate::function::{Lowerer, Result};
 use crate::layout::machine_type;
-
-use pluto_abi::array::{BYTES, PLAIN_WORDS, WORDS};
 
 /// How an array of `element` created here stores it.
 fn kind_for(element: &Ty) -> i64 {
@@ -35,7 +35,7 @@ impl Lowerer<'_, '_> {
 
     /// Word `word` of an array's header (0 len, 1 cap, 2 data, 3 kind), from before the
     /// loop when it was hoisted.
-    fn header(&mut self, array: Value, word: i32) -> Value {
+    pub fn header(&mut self, array: Value, word: i32) -> Value {
         match (self.headers.get(&array), word) {
             (Some(h), 0) => h[0],
             (Some(h), 2) => h[1],

@@ -12,10 +12,10 @@ use pluto_hir::ty::Ty;
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode};
 
-use crate::function::{Lowerer, Result};
-use crate::layout::machine_type;
 use cranelift_module::Module;
 
+use crate::function::{Lowerer, Result};
+use crate::layout::machine_type;
 use crate::{CodegenError, FnInfo, FnKey};
 
 /// The receiver of a call, when there is one.
@@ -115,8 +115,7 @@ impl Lowerer<'_, '_> {
             match ty {
                 Ty::Str => self.rt_void("pluto_print_str", &[v]),
                 _ => {
-                    let desc = self.g.type_desc(&ty)?;
-                    let desc = self.data_addr(desc);
+                    let desc = self.type_desc_addr(&ty)?;
                     let w = self.word(v);
                     self.rt_void("pluto_print", &[w, desc]);
                 }
@@ -128,19 +127,7 @@ impl Lowerer<'_, '_> {
     /// The method of concrete stage `stage` that a call of `f` means: the nearest level
     /// of its chain with a body for that name.
     fn stage_method(&self, f: FnLoc, stage: ItemLoc) -> FnLoc {
-        let name = &f.sig(self.db).name;
-        for level in def_map(self.db, self.program).chain(stage) {
-            if let Some(body) = level.item(self.db).body()
-                && let Some(i) = body.methods.iter().position(|m| m.name == *name && m.has_body)
-            {
-                return FnLoc::Method(level, i as u32);
-            }
-        }
-        f
-    }
-
-    fn is_stage(&self, loc: ItemLoc) -> bool {
-        matches!(loc.item(self.db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. })
+        crate::entry::chain_method(self.db, self.program, stage, &f.sig(self.db).name).unwrap_or(f)
     }
 
     fn call_fn(
@@ -160,14 +147,7 @@ impl Lowerer<'_, '_> {
             match rty {
                 // The class is known (a concrete receiver, or a bounded type parameter of
                 // this instance): call its method, or the trait's default, directly.
-                Ty::Adt(class, _) => {
-                    let name = &f.sig(self.db).name;
-                    if let Some(j) =
-                        class.item(self.db).body().and_then(|b| b.methods.iter().position(|m| m.name == *name))
-                    {
-                        f = FnLoc::Method(*class, j as u32);
-                    }
-                }
+                Ty::Adt(class, _) => f = crate::implementation(self.db, *class, f),
                 // Otherwise through the vtable.
                 _ => {
                     let i = match f {
@@ -187,11 +167,11 @@ impl Lowerer<'_, '_> {
                 (FnKey::for_stage(self.stage_method(f, unit), unit), Some(this))
             }
             Receiver::Value(v, rty) => match container {
-                Some(c) if self.is_stage(c) => {
+                Some(c) if crate::is_stage(self.db, c) => {
                     // The concrete stage this code runs for, when the receiver is (a level
                     // of) it; otherwise the receiver's own stage.
                     let stage = match rty {
-                        Ty::Adt(s, _) if self.is_stage(s) => match self.owner.stage {
+                        Ty::Adt(s, _) if crate::is_stage(self.db, s) => match self.owner.stage {
                             Some(o) if def_map(self.db, self.program).chain(o).contains(&s) => o,
                             _ => s,
                         },
@@ -227,9 +207,16 @@ impl Lowerer<'_, '_> {
         self.direct_call(&info, &values, ty, handling, node)
     }
 
-    /// The instance of `f` a call needs: the receiver's type arguments for its class's
-    /// parameters, and its own parameters bound from the arguments and the result.
-    pub fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty) -> FnKey {
+    /// The instance of `f` a call with these arguments and result type needs.
+    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty) -> FnKey {
+        let used = Ty::func(args.iter().map(|a| self.ty_of(a.syntax())).collect(), ty.clone());
+        self.instance_for(f, receiver, &used)
+    }
+
+    /// The instance of `f` used as a function of type `used`: the receiver's type
+    /// arguments for its class's parameters, its own parameters bound by matching its
+    /// declared type against `used`.
+    pub fn instance_for(&self, f: FnLoc, receiver: Option<&Ty>, used: &Ty) -> FnKey {
         let names = crate::generic_names(self.db, f);
         if names.is_empty() {
             return FnKey::plain(f);
@@ -242,11 +229,8 @@ impl Lowerer<'_, '_> {
                 *slot = Some(arg.clone());
             }
         }
-        let signature = pluto_hir::lower::fn_signature(self.db, self.program, f);
-        for (a, (_, declared)) in args.iter().zip(&signature.params) {
-            bind_types(declared, &self.ty_of(a.syntax()), &names, &mut bound);
-        }
-        bind_types(&signature.ret, ty, &names, &mut bound);
+        let declared = pluto_hir::lower::fn_signature(self.db, self.program, f).fn_ty();
+        bind_types(&declared, used, &names, &mut bound);
         FnKey::instance(f, bound)
     }
 
@@ -359,9 +343,14 @@ impl Lowerer<'_, '_> {
 
     // ---- built-in methods ------------------------------------------------------------------
 
+    /// Whether a position or entry the runtime returned was found (it returns -1 if not).
+    fn found(&mut self, i: Value) -> Value {
+        self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1)
+    }
+
     /// `-1` means none; anything else is the (boxed) int.
     fn index_or_none(&mut self, i: Value) -> Value {
-        let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1);
+        let found = self.found(i);
         self.when(found, |l| l.box_value(i))
     }
 
@@ -397,9 +386,9 @@ impl Lowerer<'_, '_> {
             words.push(self.word(x));
         }
         // Strings keep their length in the first word too; it never changes.
-        let len = |l: &mut Self| {
-            let flags = if matches!(rty, Ty::Array(_)) { l.header_flags } else { MemFlagsData::trusted() };
-            l.b.ins().load(types::I64, flags, v, 0)
+        let len = |l: &mut Self| match rty {
+            Ty::Array(_) => l.header(v, 0),
+            _ => l.b.ins().load(types::I64, MemFlagsData::trusted(), v, 0),
         };
         let r = match (rty, name) {
             (Ty::Str | Ty::Array(_) | Ty::Map(..) | Ty::Set(_), "len") => len(self),
@@ -459,10 +448,9 @@ impl Lowerer<'_, '_> {
                 return Ok(None);
             }
             (Ty::Array(_), "contains" | "index_of") => {
-                let desc = self.g.type_desc(&element)?;
-                let desc = self.data_addr(desc);
+                let desc = self.type_desc_addr(&element)?;
                 let i = self.rt("pluto_array_index_of", &[v, words[0], desc]);
-                if name == "contains" { self.b.ins().icmp_imm_s(IntCC::NotEqual, i, -1) } else { self.index_or_none(i) }
+                if name == "contains" { self.found(i) } else { self.index_or_none(i) }
             }
             (Ty::Array(_), "slice") => {
                 let site = self.site(node)?;
@@ -480,11 +468,11 @@ impl Lowerer<'_, '_> {
             }
             (Ty::Map(..) | Ty::Set(_), "contains") => {
                 let e = self.rt("pluto_map_find", &[v, words[0]]);
-                self.b.ins().icmp_imm_s(IntCC::NotEqual, e, -1)
+                self.found(e)
             }
             (Ty::Map(_, val), "get") => {
                 let e = self.rt("pluto_map_find", &[v, words[0]]);
-                let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, e, -1);
+                let found = self.found(e);
                 self.when(found, |l| {
                     let w = l.rt("pluto_map_value_at", &[v, e]);
                     l.some(w, val, ty)
@@ -553,33 +541,9 @@ impl Lowerer<'_, '_> {
     }
 }
 
-impl crate::Globals {
-    /// The static slot holding unit `unit`'s instance (filled by the generated `main`).
-    pub fn unit_slot(&mut self, db: &dyn pluto_db::Db, unit: ItemLoc) -> Result<cranelift_module::DataId> {
-        if let Some(id) = self.units.get(&unit) {
-            return Ok(*id);
-        }
-        let name = format!("pluto_unit_{}", unit.item(db).name);
-        let id = cranelift_module::Module::declare_data(
-            &mut self.module,
-            &name,
-            cranelift_module::Linkage::Local,
-            true,
-            false,
-        )
-        .map_err(crate::backend)?;
-        let mut data = cranelift_module::DataDescription::new();
-        data.define_zeroinit(8);
-        data.set_align(8);
-        cranelift_module::Module::define_data(&mut self.module, id, &data).map_err(crate::backend)?;
-        self.units.insert(unit, id);
-        Ok(id)
-    }
-}
-
 /// Binds the type parameters `names` that `pattern` (a declared type) mentions to the
 /// parts of `actual` (a concrete type) in the same places.
-pub(crate) fn bind_types(pattern: &Ty, actual: &Ty, names: &[String], out: &mut [Option<Ty>]) {
+fn bind_types(pattern: &Ty, actual: &Ty, names: &[String], out: &mut [Option<Ty>]) {
     match (pattern, actual) {
         (_, Ty::Unknown | Ty::Var(_) | Ty::Never) => {}
         (Ty::Param(name), _) => {

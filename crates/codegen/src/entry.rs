@@ -17,7 +17,7 @@ use pluto_hir::lower::{FnLoc, adt_data};
 use pluto_hir::ty::Ty;
 
 use crate::function::{Abi, Lowerer, Result};
-use crate::layout::first_field;
+use crate::layout::{fields_start, first_field};
 use crate::{CodegenError, FnKey, Globals, Job};
 
 pub(crate) struct EntryJob {
@@ -27,7 +27,7 @@ pub(crate) struct EntryJob {
 }
 
 /// The method `name` with a body along `stage`'s chain, nearest first.
-fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: &str) -> Option<FnLoc> {
+pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: &str) -> Option<FnLoc> {
     def_map(db, program).chain(stage).into_iter().find_map(|level| {
         let body = level.item(db).body()?;
         let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
@@ -71,9 +71,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
     };
     let info = g.function(db, program, main.clone())?;
     if !info.params.is_empty() || !matches!(info.ret, Ty::Void) {
-        let loc = match main.f {
-            FnLoc::Free(l) | FnLoc::Method(l, _) => l,
-        };
+        let loc = crate::item_of(main.f);
         return Err(crate::unsupported(db, loc, "a `main` with parameters or a result"));
     }
     // Every function of the program's own files is compiled, reachable or not, as any
@@ -126,9 +124,7 @@ pub(crate) fn build(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let owner_loc = match job.main.f {
-        FnLoc::Free(l) | FnLoc::Method(l, _) => l,
-    };
+    let owner_loc = crate::item_of(job.main.f);
     let real = pluto_hir::item_tree::ast_id_map(db, owner_loc.file)
         .node(&pluto_db::modules::parse(db, owner_loc.file).syntax(), owner_loc.item(db).ast);
     let mut l = Lowerer::new_entry(db, program, g, func, context, job.main.clone(), real);
@@ -149,9 +145,8 @@ pub(crate) fn build(
     let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
     let call = l.b.ins().call(fr, &args);
     let results = l.b.inst_results(call).to_vec();
-    let error = if info.fallible { results[results.len() - 1] } else { l.b.ins().iconst(types::I64, 0) };
-    l.b.ins().return_(&[error]);
-    l.filled = true;
+    let error = info.fallible.then(|| results[results.len() - 1]);
+    l.emit_return(None, error);
     l.finish();
     Ok(())
 }
@@ -181,21 +176,14 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             }
         }
         path.pop();
-        let is_class = matches!(loc.item(self.db).kind, ItemKind::Class(_));
-        let fields = if is_class { data.fields.len() } else { 0 };
         let first = first_field(self.db, loc);
-        let object = self.alloc(first as i64 + deps.len() as i64 + fields as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, loc, &[])?;
-        let desc = self.data_addr(desc);
+        let object = self.alloc(fields_start(self.db, self.program, loc) as i64 + data.fields.len() as i64, false);
+        let desc = self.adt_desc_addr(loc, &[])?;
         self.store_word(object, 0, desc);
         for (i, d) in deps.iter().enumerate() {
             self.store_word(object, first + i as i32, *d);
         }
-        if is_class && data.fields.iter().any(|f| f.has_default) {
-            let defaults = self.defaults_fn(loc)?;
-            let fr = self.g.module.declare_func_in_func(defaults, self.b.func);
-            self.b.ins().call(fr, &[object]);
-        }
+        self.store_defaults(loc, object)?;
         built.insert(loc, object);
         Ok(object)
     }

@@ -59,8 +59,7 @@ impl Lowerer<'_, '_> {
     /// A new error object `[desc][raise site][fields...]`.
     pub fn error_object(&mut self, loc: ItemLoc, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
         let object = self.alloc(2 + fields.len() as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, loc, &[])?;
-        let desc = self.data_addr(desc);
+        let desc = self.adt_desc_addr(loc, &[])?;
         self.store_word(object, 0, desc);
         let site = self.site(node)?;
         self.store_word(object, 1, site);
@@ -105,8 +104,7 @@ impl Lowerer<'_, '_> {
             let binding = clause.name().map(|n| (n.text(), self.ty_of(n.syntax())));
             if let Some((_, Ty::Adt(loc, _))) = &binding {
                 // A typed handler: compare descriptors.
-                let desc = self.g.adt_desc(self.db, self.program, *loc, &[])?;
-                let expected = self.data_addr(desc);
+                let expected = self.adt_desc_addr(*loc, &[])?;
                 let actual = self.b.ins().load(types::I64, MemFlagsData::trusted(), error, 0);
                 let hit = self.b.ins().icmp(ir::condcodes::IntCC::Equal, actual, expected);
                 let body = self.b.create_block();

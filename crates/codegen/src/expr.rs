@@ -11,11 +11,11 @@ use pluto_hir::ty::Ty;
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode};
 
-use crate::function::{ClosureJob, Lowerer, Result};
-use crate::layout::{first_field, machine_type};
 use cranelift_module::Module;
 
-use crate::{FnKey, Job, ThunkKind};
+use crate::function::{ClosureJob, Lowerer, Result};
+use crate::layout::{fields_start, machine_type, type_args};
+use crate::{Job, ThunkKind};
 
 impl Lowerer<'_, '_> {
     /// An expression that must produce a value.
@@ -143,8 +143,7 @@ impl Lowerer<'_, '_> {
                     Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
                     _ => return Err(self.unsupported(e.syntax(), "this map")),
                 };
-                let key_desc = self.g.type_desc(&k)?;
-                let key_desc = self.data_addr(key_desc);
+                let key_desc = self.type_desc_addr(&k)?;
                 let map = self.rt("pluto_map_new", &[key_desc]);
                 for entry in m.entries() {
                     let (Some(key), Some(value)) = (entry.key(), entry.value()) else { continue };
@@ -161,8 +160,7 @@ impl Lowerer<'_, '_> {
                     Ty::Set(t) => (**t).clone(),
                     _ => return Err(self.unsupported(e.syntax(), "this set")),
                 };
-                let desc = self.g.type_desc(&element)?;
-                let desc = self.data_addr(desc);
+                let desc = self.type_desc_addr(&element)?;
                 let set = self.rt("pluto_set_new", &[desc]);
                 for item in s.elements() {
                     let v = self.value_as(&item, &element)?;
@@ -247,8 +245,7 @@ impl Lowerer<'_, '_> {
             Ty::Int => self.rt("pluto_int_to_str", &[v]),
             Ty::Float => self.call_rt("pluto_float_to_str", &[types::F64], &[types::I64], &[v])[0],
             _ => {
-                let desc = self.g.type_desc(ty)?;
-                let desc = self.data_addr(desc);
+                let desc = self.type_desc_addr(ty)?;
                 let w = self.word(v);
                 self.rt("pluto_to_string", &[w, desc])
             }
@@ -274,21 +271,7 @@ impl Lowerer<'_, '_> {
     /// A function as a value: a closure object `[thunk][receiver]`. `ty` is the value's
     /// function type, which fixes a generic function's type arguments.
     pub fn function_value(&mut self, f: FnLoc, receiver: Option<(Value, Ty)>, ty: &Ty) -> Result<Value> {
-        let key = match ty {
-            Ty::Fn(params, ret) => {
-                let names = crate::generic_names(self.db, f);
-                let mut bound: Vec<Option<Ty>> = vec![None; names.len()];
-                if let (Some((_, Ty::Adt(_, class_args))), true) = (&receiver, f.container().is_some()) {
-                    for (slot, arg) in bound.iter_mut().zip(class_args.iter()) {
-                        *slot = Some(arg.clone());
-                    }
-                }
-                let declared = pluto_hir::lower::fn_signature(self.db, self.program, f).fn_ty();
-                crate::calls::bind_types(&declared, &Ty::Fn(params.clone(), ret.clone()), &names, &mut bound);
-                FnKey::instance(f, bound)
-            }
-            _ => FnKey::plain(f),
-        };
+        let key = self.instance_for(f, receiver.as_ref().map(|(_, t)| t), ty);
         let thunk = self.g.thunk(self.db, self.program, key, ThunkKind::Value)?;
         let object = self.alloc(2, false);
         let fr = self.g.module.declare_func_in_func(thunk, self.b.func);
@@ -305,11 +288,7 @@ impl Lowerer<'_, '_> {
         let receiver = f.receiver().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
         match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
             Some(Target::Variant(enum_loc, variant)) => {
-                let args = match ty {
-                    Ty::Adt(_, args) => args.to_vec(),
-                    _ => Vec::new(),
-                };
-                return self.variant(enum_loc, &args, &variant, &[], f.syntax());
+                return self.variant(enum_loc, &type_args(ty), &variant, &[], f.syntax());
             }
             Some(Target::Fn(method)) => {
                 let receiver_ty = self.ty_of(receiver.syntax());
@@ -347,8 +326,7 @@ impl Lowerer<'_, '_> {
             .position(|(n, _)| n == variant)
             .ok_or_else(|| self.unsupported(node, "this variant"))?;
         let object = self.alloc(2 + fields.len() as i64, false);
-        let desc = self.g.adt_desc(self.db, self.program, enum_loc, args)?;
-        let desc = self.data_addr(desc);
+        let desc = self.adt_desc_addr(enum_loc, args)?;
         self.store_word(object, 0, desc);
         let i = self.b.ins().iconst(types::I64, index as i64);
         self.store_word(object, 1, i);
@@ -403,34 +381,21 @@ impl Lowerer<'_, '_> {
                 };
                 values.push(v);
             }
-            let args = match ty {
-                Ty::Adt(_, args) => args.to_vec(),
-                _ => Vec::new(),
-            };
-            return self.variant(loc, &args, &variant, &values, s.syntax());
+            return self.variant(loc, &type_args(ty), &variant, &values, s.syntax());
         }
-        let first = first_field(self.db, loc);
-        let object = self.alloc(first as i64 + data.deps.len() as i64 + data.fields.len() as i64, false);
-        let args = match ty {
-            Ty::Adt(_, args) => args.to_vec(),
-            _ => Vec::new(),
-        };
-        let desc = self.g.adt_desc(self.db, self.program, loc, &args)?;
-        let desc = self.data_addr(desc);
+        let first = fields_start(self.db, self.program, loc);
+        let object = self.alloc(first as i64 + data.fields.len() as i64, false);
+        let desc = self.adt_desc_addr(loc, &type_args(ty))?;
         self.store_word(object, 0, desc);
         if matches!(item.kind, ItemKind::Error(_)) {
             let site = self.site(s.syntax())?;
             self.store_word(object, 1, site);
         }
-        if data.fields.iter().any(|f| f.has_default) {
-            let defaults = self.defaults_fn(loc)?;
-            let fr = self.g.module.declare_func_in_func(defaults, self.b.func);
-            self.b.ins().call(fr, &[object]);
-        }
+        self.store_defaults(loc, object)?;
         for (i, fd) in data.fields.iter().enumerate() {
             if let Some(init) = s.fields().find(|init| init.name_ref().is_some_and(|n| n.text() == fd.name)) {
                 let v = self.field_init(&init, &fd.ty)?;
-                self.store_word(object, first + data.deps.len() as i32 + i as i32, v);
+                self.store_word(object, first + i as i32, v);
             }
         }
         Ok(object)
@@ -450,8 +415,18 @@ impl Lowerer<'_, '_> {
         Ok(self.word(v))
     }
 
+    /// Stores the field defaults of `class` (if it has any) into a new `object`.
+    pub fn store_defaults(&mut self, class: ItemLoc, object: Value) -> Result<()> {
+        if adt_data(self.db, self.program, class).fields.iter().any(|f| f.has_default) {
+            let defaults = self.defaults_fn(class)?;
+            let fr = self.g.module.declare_func_in_func(defaults, self.b.func);
+            self.b.ins().call(fr, &[object]);
+        }
+        Ok(())
+    }
+
     /// The function storing the field defaults of `class`, declared on first use.
-    pub fn defaults_fn(&mut self, class: ItemLoc) -> Result<cranelift_module::FuncId> {
+    fn defaults_fn(&mut self, class: ItemLoc) -> Result<cranelift_module::FuncId> {
         if let Some(Some(id)) = self.g.defaults.get(&class) {
             return Ok(*id);
         }
@@ -579,8 +554,7 @@ impl Lowerer<'_, '_> {
                     return Err(self.unsupported(bin.syntax(), "comparing values of a generic or function type"));
                 }
                 _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
-                    let desc = self.g.type_desc(&operand_ty)?;
-                    let desc = self.data_addr(desc);
+                    let desc = self.type_desc_addr(&operand_ty)?;
                     let (l, r) = (self.word(l), self.word(r));
                     let eq =
                         self.call_rt("pluto_equal", &[types::I64, types::I64, types::I64], &[types::I8], &[l, r, desc])

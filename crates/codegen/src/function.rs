@@ -181,6 +181,18 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         Ok(self.data_addr(id))
     }
 
+    /// The address of the runtime's descriptor of `ty`.
+    pub fn type_desc_addr(&mut self, ty: &Ty) -> Result<Value> {
+        let id = self.g.type_desc(ty)?;
+        Ok(self.data_addr(id))
+    }
+
+    /// The address of the object descriptor of `loc` with type arguments `args`.
+    pub fn adt_desc_addr(&mut self, loc: pluto_hir::def_map::ItemLoc, args: &[Ty]) -> Result<Value> {
+        let id = self.g.adt_desc(self.db, self.program, loc, args)?;
+        Ok(self.data_addr(id))
+    }
+
     pub fn data_addr(&mut self, id: DataId) -> Value {
         let gv = self.g.module.declare_data_in_func(id, self.b.func);
         self.b.ins().symbol_value(types::I64, gv)
@@ -279,8 +291,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     pub fn box_value(&mut self, v: Value) -> Value {
-        let eight = self.b.ins().iconst(types::I64, 8);
-        let p = self.rt("pluto_alloc_atomic", &[eight]);
+        let p = self.alloc(1, true);
         let w = self.word(v);
         self.b.ins().store(MemFlagsData::trusted(), w, p, 0);
         p
@@ -356,10 +367,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let var = self.b.declare_var(machine);
         let value = match value {
             Some(v) => self.coerce(v, machine),
-            None => match machine {
-                types::F64 => self.b.ins().f64const(0.0),
-                t => self.b.ins().iconst(t, 0),
-            },
+            None => self.zero_of(&ty).unwrap_or_else(|| self.b.ins().iconst(types::I64, 0)),
         };
         self.b.def_var(var, value);
         self.scopes.last_mut().unwrap().insert(name.to_string(), Local { var, ty });
@@ -546,9 +554,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 continue;
             }
             let array = self.b.use_var(local.var);
-            let len = self.b.ins().load(types::I64, self.header_flags, array, 0);
-            let data = self.b.ins().load(types::I64, self.header_flags, array, 16);
-            let kind = self.b.ins().load(types::I64, self.header_flags, array, 24);
+            let [len, data, kind] = [0, 2, 3].map(|word| self.header(array, word));
             self.headers.insert(array, [len, data, kind]);
             self.hoisted.insert(name.clone(), array);
             hoisted.push(name);
@@ -622,7 +628,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let i = self.b.use_var(counter);
         let go = match items {
             Some(array) => {
-                let len = self.b.ins().load(types::I64, self.header_flags, array, 0);
+                let len = self.header(array, 0);
                 self.b.ins().icmp(IntCC::SignedLessThan, i, len)
             }
             None => {
@@ -765,29 +771,18 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let receiver_ty = f.receiver().map(|r| self.ty_of(r.syntax())).unwrap_or(Ty::Unknown);
         let loc = match &receiver_ty {
             // In a template's method compiled for a concrete stage, `self` is that stage.
-            Ty::Adt(loc, _)
-                if matches!(
-                    loc.item(self.db).kind,
-                    pluto_hir::item_tree::ItemKind::Stage(_) | pluto_hir::item_tree::ItemKind::Instance { .. }
-                ) =>
-            {
-                self.owner.stage.unwrap_or(*loc)
-            }
+            Ty::Adt(loc, _) if crate::is_stage(self.db, *loc) => self.owner.stage.unwrap_or(*loc),
             Ty::Adt(loc, _) => *loc,
             _ => return Err(self.unsupported(f.syntax(), "fields of this type")),
         };
         let data = adt_data(self.db, self.program, loc);
-        let first = crate::layout::first_field(self.db, loc);
         if let Some(i) = data.deps.iter().position(|(n, _)| *n == name) {
-            return Ok((first + i as i32, data.deps[i].1.clone()));
+            return Ok((crate::layout::first_field(self.db, loc) + i as i32, data.deps[i].1.clone()));
         }
-        let deps = if matches!(loc.item(self.db).kind, pluto_hir::item_tree::ItemKind::Class(_)) {
-            data.deps.len() as i32
-        } else {
-            0
-        };
         match data.fields.iter().position(|fd| fd.name == name) {
-            Some(i) => Ok((first + deps + i as i32, data.fields[i].ty.clone())),
+            Some(i) => {
+                Ok((crate::layout::fields_start(self.db, self.program, loc) + i as i32, data.fields[i].ty.clone()))
+            }
             None => Err(self.unsupported(f.syntax(), "this field")),
         }
     }
@@ -916,16 +911,13 @@ fn build_closure(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let ret = {
-        let types = expression_types(results(db, program, &job.owner));
-        match types.get(&job.node.syntax().text_range()) {
-            Some(Ty::Fn(_, r)) => job.owner.substitute(db, r),
-            _ => Ty::Unknown,
-        }
-    };
-    let abi = Abi::Value { ret: ret.clone() };
     let result = results(db, program, &job.owner);
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, Abi::Entry);
+    let ret = match l.ty_of(job.node.syntax()) {
+        Ty::Fn(_, r) => (*r).clone(),
+        _ => Ty::Unknown,
+    };
+    l.abi = Abi::Value { ret: ret.clone() };
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     for (i, (name, ty)) in job.captures.iter().enumerate() {
@@ -966,7 +958,7 @@ fn build_defaults(
 ) -> Result<()> {
     let body = class.item(db).body().expect("classes have bodies").clone();
     let data = adt_data(db, program, class).clone();
-    let first = crate::layout::first_field(db, class) + data.deps.len() as i32;
+    let first = crate::layout::fields_start(db, program, class);
     let real_class = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), class.item(db).ast);
     // The class stands in for the function: it gives the lowering a file (defaults have
     // their own types, and no type arguments: fields keep their declared layout).

@@ -31,7 +31,8 @@ pub fn boxed_when_nullable(inner: &Ty) -> bool {
     matches!(inner, Ty::Int | Ty::Float | Ty::Bool | Ty::Byte | Ty::Param(_) | Ty::Var(_) | Ty::Unknown)
 }
 
-/// Where the fields of an object of this class, error, enum or stage start, in words.
+/// Where the dependencies of an object of this class or stage start, in words (after
+/// the descriptor; errors and enums have a second header word, and no dependencies).
 pub fn first_field(db: &dyn Db, loc: ItemLoc) -> i32 {
     match loc.item(db).kind {
         ItemKind::Error(_) | ItemKind::Enum { .. } => 2,
@@ -39,10 +40,39 @@ pub fn first_field(db: &dyn Db, loc: ItemLoc) -> i32 {
     }
 }
 
+/// Where the fields of an object of `loc` start, in words: after its header and its
+/// dependencies.
+pub fn fields_start(db: &dyn Db, program: pluto_db::Program, loc: ItemLoc) -> i32 {
+    first_field(db, loc) + adt_data(db, program, loc).deps.len() as i32
+}
+
+/// The type arguments of a class, enum or error type (none for other types).
+pub fn type_args(ty: &Ty) -> Vec<Ty> {
+    match ty {
+        Ty::Adt(_, args) => args.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
 impl Globals {
     fn define_data(&mut self, name: String, data: DataDescription) -> Result<DataId, CodegenError> {
         let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
         self.module.define_data(id, &data).map_err(crate::backend)?;
+        Ok(id)
+    }
+
+    /// The writable slot holding unit `unit`'s instance (filled by the generated `main`).
+    pub fn unit_slot(&mut self, db: &dyn Db, unit: ItemLoc) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.units.get(&unit) {
+            return Ok(*id);
+        }
+        let name = format!("pluto_unit_{}", unit.item(db).name);
+        let id = self.module.declare_data(&name, Linkage::Local, true, false).map_err(crate::backend)?;
+        let mut data = DataDescription::new();
+        data.define_zeroinit(8);
+        data.set_align(8);
+        self.module.define_data(id, &data).map_err(crate::backend)?;
+        self.units.insert(unit, id);
         Ok(id)
     }
 
@@ -123,16 +153,7 @@ impl Globals {
             Ty::Bytes => (kind::ARRAY, Some(self.type_desc(&Ty::Byte)?), None),
             Ty::Set(t) => (kind::SET, Some(self.type_desc(t)?), None),
             Ty::Map(k, v) => (kind::MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
-            Ty::Nullable(t) => {
-                // Generic values box when nullable, like numbers; the descriptor says int
-                // so that the runtime unboxes them.
-                let inner = if boxed_when_nullable(t) && !t.is_numeric() && **t != Ty::Bool && **t != Ty::Byte {
-                    self.type_desc(&Ty::Unknown)?
-                } else {
-                    self.type_desc(t)?
-                };
-                (kind::NULLABLE, Some(inner), None)
-            }
+            Ty::Nullable(t) => (kind::NULLABLE, Some(self.type_desc(t)?), None),
             Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (kind::ADT, None, None),
             _ => (kind::OPAQUE, None, None),
         };
@@ -192,7 +213,6 @@ impl Globals {
                 .collect()
         };
         let name = self.c_string(&item.name)?;
-        let first = first_field(db, loc) as i64;
         let (kind, count, fields, variants) = match &item.kind {
             ItemKind::Enum { .. } => {
                 let mut words = Vec::new();
@@ -215,7 +235,7 @@ impl Globals {
             }
             _ => (adt::CLASS, 0, Word::Int(0), Word::Int(0)),
         };
-        let first = first + if matches!(item.kind, ItemKind::Class(_)) { data.deps.len() as i64 } else { 0 };
+        let first = fields_start(db, program, loc) as i64;
         let mut vtables = Vec::new();
         for t in self.traits.clone() {
             let implemented = data.impls.iter().any(|i| matches!(i, Ty::Trait(x) if *x == t));
@@ -244,14 +264,10 @@ impl Globals {
         class: ItemLoc,
         tr: ItemLoc,
     ) -> Result<DataId, CodegenError> {
-        let trait_methods = tr.item(db).body().map(|b| b.methods.clone()).unwrap_or_default();
-        let class_methods = class.item(db).body().map(|b| b.methods.clone()).unwrap_or_default();
+        let count = tr.item(db).body().map_or(0, |b| b.methods.len());
         let mut words = Vec::new();
-        for (i, m) in trait_methods.iter().enumerate() {
-            let f = match class_methods.iter().position(|c| c.name == m.name) {
-                Some(j) => pluto_hir::lower::FnLoc::Method(class, j as u32),
-                None => pluto_hir::lower::FnLoc::Method(tr, i as u32),
-            };
+        for i in 0..count {
+            let f = crate::implementation(db, class, pluto_hir::lower::FnLoc::Method(tr, i as u32));
             let thunk = self.thunk(db, program, crate::FnKey::plain(f), crate::ThunkKind::Receiver)?;
             words.push(Word::Func(thunk));
         }

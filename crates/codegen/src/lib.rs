@@ -241,8 +241,30 @@ fn size(ty: &Ty) -> usize {
 /// Whether `f` takes the receiver as its first argument: methods with `self`, and every
 /// function of a stage (where `self` is implicit).
 pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
-    f.sig(db).self_param.is_some()
-        || f.container().is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }))
+    f.sig(db).self_param.is_some() || f.container().is_some_and(|c| is_stage(db, c))
+}
+
+/// What a call of trait method `f` runs on an object of `class`: the class's method of
+/// that name, or else the trait's default.
+pub(crate) fn implementation(db: &dyn Db, class: ItemLoc, f: FnLoc) -> FnLoc {
+    let name = &f.sig(db).name;
+    match class.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == *name)) {
+        Some(j) => FnLoc::Method(class, j as u32),
+        None => f,
+    }
+}
+
+/// The item that declares `f`: the function itself, or the class or stage holding the
+/// method (for error locations).
+pub(crate) fn item_of(f: FnLoc) -> ItemLoc {
+    match f {
+        FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
+    }
+}
+
+/// Whether `loc` is a stage (template or unit) or an instance of one.
+pub(crate) fn is_stage(db: &dyn Db, loc: ItemLoc) -> bool {
+    matches!(loc.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. })
 }
 
 /// The bodiless standard-library functions the runtime provides, as (module, name);
@@ -276,9 +298,7 @@ impl Globals {
         }
         let (f, stage) = (key.f, key.stage);
         if key.args.iter().any(|t| size(t) > MAX_TYPE_SIZE) {
-            let loc = match f {
-                FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
-            };
+            let loc = item_of(f);
             return Err(unsupported(db, loc, "a generic function that instantiates itself with ever larger types"));
         }
         let sig = f.sig(db);
@@ -311,9 +331,7 @@ impl Globals {
                     (format!("pluto_std_{module}_{}", sig.name), Linkage::Import)
                 }
                 _ => {
-                    let loc = match f {
-                        FnLoc::Free(loc) | FnLoc::Method(loc, _) => loc,
-                    };
+                    let loc = item_of(f);
                     let module = std_module_name(db, f).map(|m| format!("{m}.")).unwrap_or_default();
                     return Err(unsupported(db, loc, &format!("`{module}{}` (it has no body)", f.display(db))));
                 }
