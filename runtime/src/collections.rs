@@ -37,23 +37,26 @@ pub extern "C" fn pluto_array_push(array: Word, value: Word) {
     a.len += 1;
 }
 
+/// The array at `array`, after checking that `index` is one of its elements (or, with
+/// `end_ok`, just past the last).
+fn checked<'a>(array: Word, index: i64, end_ok: bool, site: *const u8) -> &'a mut Array {
+    let a = Array::get(array);
+    let limit = if end_ok { a.len + 1 } else { a.len };
+    if index < 0 || index >= limit {
+        fault(Fault::Index { index, len: a.len }, site);
+    }
+    a
+}
+
 /// Element `index` as a word (generic code, which does not know the layout).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_get(array: Word, index: i64, site: *const u8) -> Word {
-    let a = Array::get(array);
-    if index < 0 || index >= a.len {
-        fault(Fault::Index { index, len: a.len }, site);
-    }
-    a.at(index as usize)
+    checked(array, index, false, site).at(index as usize)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_set(array: Word, index: i64, value: Word, site: *const u8) {
-    let a = Array::get(array);
-    if index < 0 || index >= a.len {
-        fault(Fault::Index { index, len: a.len }, site);
-    }
-    a.put(index as usize, value)
+    checked(array, index, false, site).put(index as usize, value)
 }
 
 /// Removes the last element; the caller checked the array is not empty.
@@ -68,10 +71,7 @@ pub extern "C" fn pluto_array_pop(array: Word) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site: *const u8) {
-    let a = Array::get(array);
-    if index < 0 || index > a.len {
-        fault(Fault::Index { index, len: a.len }, site);
-    }
+    let a = checked(array, index, true, site);
     reserve(a, a.len as usize + 1);
     let size = a.element_size();
     // SAFETY: capacity for len + 1 elements; the tail moves up by one.
@@ -85,10 +85,7 @@ pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site:
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_remove(array: Word, index: i64, site: *const u8) -> Word {
-    let a = Array::get(array);
-    if index < 0 || index >= a.len {
-        fault(Fault::Index { index, len: a.len }, site);
-    }
+    let a = checked(array, index, false, site);
     let value = a.at(index as usize);
     let size = a.element_size();
     // SAFETY: index < len; the tail moves down by one.

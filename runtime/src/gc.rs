@@ -156,6 +156,7 @@ fn reserve() -> (usize, usize) {
 impl Heap {
     fn new() -> Heap {
         let (base, reserved) = reserve();
+        let stress = std::env::var_os("PLUTO_GC_STRESS").is_some();
         Heap {
             base,
             reserved,
@@ -165,9 +166,9 @@ impl Heap {
             free_blocks: Vec::new(),
             free_spans: Vec::new(),
             allocated_since: 0,
-            threshold: if std::env::var_os("PLUTO_GC_STRESS").is_some() { STRESS_THRESHOLD } else { MIN_THRESHOLD },
+            threshold: if stress { STRESS_THRESHOLD } else { MIN_THRESHOLD },
             roots: Vec::new(),
-            stress: std::env::var_os("PLUTO_GC_STRESS").is_some(),
+            stress,
             stats: Stats::default(),
         }
     }
@@ -462,6 +463,17 @@ struct Cache {
     heads: [[usize; 2]; SIZE_CLASSES.len()],
 }
 
+impl Cache {
+    /// Forgets the cached slots if a collection has run since they were taken.
+    fn drop_if_stale(&mut self) {
+        let epoch = EPOCH.load(Ordering::SeqCst);
+        if self.epoch != epoch {
+            self.heads = [[0; 2]; SIZE_CLASSES.len()];
+            self.epoch = epoch;
+        }
+    }
+}
+
 thread_local! {
     static CACHE: UnsafeCell<Cache> = const { UnsafeCell::new(Cache { epoch: 0, heads: [[0; 2]; SIZE_CLASSES.len()] }) };
 }
@@ -488,11 +500,7 @@ fn allocate(size: usize, atomic: bool) -> *mut u8 {
             // No stop for a collection while the cache is read or changed: a collection
             // frees the cached slots, so a stale cache must never be used.
             crate::threads::enter_critical();
-            let epoch = EPOCH.load(Ordering::SeqCst);
-            if cache.epoch != epoch {
-                cache.heads = [[0; 2]; SIZE_CLASSES.len()];
-                cache.epoch = epoch;
-            }
+            cache.drop_if_stale();
             let slot = cache.heads[class][atomic as usize];
             if slot != 0 {
                 // SAFETY: a cached slot: ours, `size` bytes, its first word links the next.
@@ -515,11 +523,7 @@ fn allocate(size: usize, atomic: bool) -> *mut u8 {
             collect_if_due(heap);
             let batch = heap.batch(class, atomic);
             drop(guard);
-            let epoch = EPOCH.load(Ordering::SeqCst);
-            if cache.epoch != epoch {
-                cache.heads = [[0; 2]; SIZE_CLASSES.len()];
-                cache.epoch = epoch;
-            }
+            cache.drop_if_stale();
             cache.heads[class][atomic as usize] = batch;
             crate::threads::leave_critical();
         }
@@ -542,12 +546,6 @@ pub extern "C" fn pluto_alloc_atomic(size: i64) -> *mut u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_gc_root(slot: *const u64) {
     with_heap(|heap| heap.roots.push(slot as usize));
-}
-
-/// Runs a collection now (used by tests of the collector).
-#[unsafe(no_mangle)]
-pub extern "C" fn pluto_gc_collect() {
-    with_heap(collect_from_here);
 }
 
 pub fn stats() -> Stats {

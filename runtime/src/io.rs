@@ -6,7 +6,13 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-static OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// What is waiting to be written, and when it was last written out.
+struct Out {
+    buffer: Vec<u8>,
+    flushed_at: Option<Instant>,
+}
+
+static OUT: Mutex<Out> = Mutex::new(Out { buffer: Vec::new(), flushed_at: None });
 
 fn is_terminal() -> bool {
     use std::sync::OnceLock;
@@ -15,36 +21,34 @@ fn is_terminal() -> bool {
     *TTY.get_or_init(|| unsafe { libc::isatty(1) == 1 })
 }
 
-static LAST_FLUSH: Mutex<Option<Instant>> = Mutex::new(None);
-
 pub fn write_stdout(bytes: &[u8]) {
-    let mut buffer = OUT.lock().unwrap_or_else(|e| e.into_inner());
-    buffer.extend_from_slice(bytes);
-    let mut last = LAST_FLUSH.lock().unwrap_or_else(|e| e.into_inner());
-    let now = Instant::now();
-    let stale = last.is_none_or(|t| now.duration_since(t) >= Duration::from_millis(20));
-    if buffer.len() >= 1 << 16 || stale || is_terminal() {
-        flush_locked(&mut buffer);
-        *last = Some(now);
+    let mut out = OUT.lock().unwrap_or_else(|e| e.into_inner());
+    out.buffer.extend_from_slice(bytes);
+    let stale = out.flushed_at.is_none_or(|t| t.elapsed() >= Duration::from_millis(20));
+    if out.buffer.len() >= 1 << 16 || stale || is_terminal() {
+        out.flush();
     }
 }
 
-fn flush_locked(buffer: &mut Vec<u8>) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(buffer);
-    let _ = out.flush();
-    buffer.clear();
+impl Out {
+    fn flush(&mut self) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&self.buffer);
+        let _ = stdout.flush();
+        self.buffer.clear();
+        self.flushed_at = Some(Instant::now());
+    }
 }
 
 pub fn flush() {
-    flush_locked(&mut OUT.lock().unwrap_or_else(|e| e.into_inner()));
+    OUT.lock().unwrap_or_else(|e| e.into_inner()).flush();
 }
 
 /// From the fault signal handler: writes what is buffered with plain `write`, unless
 /// the interrupted code holds the buffer.
 pub fn flush_from_signal() {
-    if let Ok(buffer) = OUT.try_lock() {
+    if let Ok(out) = OUT.try_lock() {
         // SAFETY: `write` is async-signal-safe; the buffer is not being changed.
-        unsafe { libc::write(1, buffer.as_ptr().cast(), buffer.len()) };
+        unsafe { libc::write(1, out.buffer.as_ptr().cast(), out.buffer.len()) };
     }
 }

@@ -23,12 +23,7 @@ pub fn set_args(argc: i32, argv: *const *const u8) {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_cli_raw_args() -> Word {
     let args = ARGS.get().map(|a| &a[1.min(a.len())..]).unwrap_or(&[]);
-    let array = Array::with_capacity(crate::value::ARRAY_WORDS, args.len());
-    for arg in args {
-        let word = Str::from_bytes(arg.as_bytes());
-        crate::collections::pluto_array_push(array, word);
-    }
-    array
+    Array::of_strings(args.iter().map(|a| a.as_bytes()))
 }
 
 #[unsafe(no_mangle)]

@@ -6,15 +6,9 @@ use crate::value::*;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_concat(a: Word, b: Word) -> Word {
-    let (a, b) = (Str::bytes(a), Str::bytes(b));
-    let p = crate::gc::pluto_alloc_atomic(8 + (a.len() + b.len()) as i64);
-    // SAFETY: a fresh object with room for both.
-    unsafe {
-        *(p as *mut i64) = (a.len() + b.len()) as i64;
-        std::ptr::copy_nonoverlapping(a.as_ptr(), p.add(8), a.len());
-        std::ptr::copy_nonoverlapping(b.as_ptr(), p.add(8 + a.len()), b.len());
-    }
-    p as Word
+    let parts = [a, b];
+    // SAFETY: two string objects.
+    unsafe { pluto_str_concat_n(parts.as_ptr(), 2) }
 }
 
 /// Joins `count` strings at `parts` (an interpolated string).
@@ -106,16 +100,9 @@ pub extern "C" fn pluto_str_repeat(s: Word, count: i64) -> Word {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
     let (text, separator) = (Str::text(s), Str::text(separator));
-    let pieces: Vec<&str> = if separator.is_empty() {
-        text.char_indices().map(|(i, c)| &text[i..i + c.len_utf8()]).collect()
-    } else {
-        text.split(separator).collect()
-    };
-    let array = Array::with_capacity(crate::value::ARRAY_WORDS, pieces.len());
-    for piece in pieces {
-        let word = Str::from_bytes(piece.as_bytes());
-        crate::collections::pluto_array_push(array, word);
-    }
+    let pieces: Vec<&str> =
+        if separator.is_empty() { characters(text).collect() } else { text.split(separator).collect() };
+    let array = Array::of_strings(pieces.iter().map(|p| p.as_bytes()));
     // The pieces point into `s` from Rust memory: `s` must outlive the allocations.
     keep_alive(s);
     array
@@ -123,15 +110,14 @@ pub extern "C" fn pluto_str_split(s: Word, separator: Word) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_chars(s: Word) -> Word {
-    let text = Str::text(s);
-    let array = Array::with_capacity(crate::value::ARRAY_WORDS, text.chars().count());
-    let mut buffer = [0u8; 4];
-    for c in text.chars() {
-        let word = Str::from_bytes(c.encode_utf8(&mut buffer).as_bytes());
-        crate::collections::pluto_array_push(array, word);
-    }
+    let array = Array::of_strings(characters(Str::text(s)).map(str::as_bytes));
     keep_alive(s);
     array
+}
+
+/// Each character of `text` as a string slice.
+fn characters(text: &str) -> impl Iterator<Item = &str> {
+    text.char_indices().map(|(i, c)| &text[i..i + c.len_utf8()])
 }
 
 /// The UTF-8 bytes of a string, as a `[byte]`-shaped array.
@@ -175,7 +161,16 @@ pub extern "C" fn pluto_str_slice(s: Word, from: i64, to: i64, site: *const u8) 
 /// `out` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_str_to_int(s: Word, out: *mut i64) -> i8 {
-    match Str::text(s).trim().parse::<i64>() {
+    // SAFETY: per the contract.
+    unsafe { parse_into(s, out) }
+}
+
+/// Parses `s` (spaces around it allowed) into `out`; 1 if it is a `T`, else 0.
+///
+/// # Safety
+/// `out` must be writable.
+unsafe fn parse_into<T: std::str::FromStr>(s: Word, out: *mut T) -> i8 {
+    match Str::text(s).trim().parse::<T>() {
         Ok(n) => {
             // SAFETY: per the contract.
             unsafe { *out = n };
@@ -191,12 +186,6 @@ pub unsafe extern "C" fn pluto_str_to_int(s: Word, out: *mut i64) -> i8 {
 /// `out` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_str_to_float(s: Word, out: *mut f64) -> i8 {
-    match Str::text(s).trim().parse::<f64>() {
-        Ok(n) => {
-            // SAFETY: per the contract.
-            unsafe { *out = n };
-            1
-        }
-        Err(_) => 0,
-    }
+    // SAFETY: per the contract.
+    unsafe { parse_into(s, out) }
 }

@@ -167,6 +167,16 @@ impl Array {
         p
     }
 
+    /// A `[string]` of new strings with these contents.
+    pub fn of_strings<'s>(pieces: impl Iterator<Item = &'s [u8]>) -> Word {
+        let array = Array::with_capacity(ARRAY_WORDS, pieces.size_hint().0);
+        for piece in pieces {
+            let word = Str::from_bytes(piece);
+            crate::collections::pluto_array_push(array, word);
+        }
+        array
+    }
+
     pub fn from(kind: i64, items: &[Word]) -> Word {
         let p = Array::with_capacity(kind, items.len());
         let a = Array::get(p);
