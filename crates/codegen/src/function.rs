@@ -83,15 +83,9 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
-/// Types by range. A declared name appears again when narrowing refines it
-/// (`if x == none { return }`); its first entry is the declared type, which says how
-/// the value is represented.
+/// The types inference recorded, by range.
 fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
-    let mut types = HashMap::new();
-    for (range, ty) in &result.expr_types {
-        types.entry(*range).or_insert_with(|| ty.clone());
-    }
-    types
+    result.expr_types.iter().cloned().collect()
 }
 
 fn results<'db>(db: &'db dyn Db, program: Program, key: &FnKey) -> &'db InferResult {

@@ -400,6 +400,16 @@ impl<'a> Infer<'a> {
     }
 
     fn declare(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
+        let index = self.push_local(name, ty, mutable, range, report_unused);
+        if !range.is_empty() {
+            // The declared name's type, for hovers on declarations.
+            self.result.expr_types.push((range, self.locals[index].ty.clone()));
+        }
+        index
+    }
+
+    /// A local in the current scope (its type is recorded by the caller, if at all).
+    fn push_local(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
         self.locals.push(Local {
             name: name.to_string(),
             ty,
@@ -412,10 +422,6 @@ impl<'a> Infer<'a> {
         });
         let index = self.locals.len() - 1;
         self.scopes.last_mut().expect("a scope is always open").push(index);
-        if !range.is_empty() {
-            // The declared name's type, for hovers on declarations.
-            self.result.expr_types.push((range, self.locals[index].ty.clone()));
-        }
         index
     }
 
@@ -425,7 +431,8 @@ impl<'a> Infer<'a> {
         let declared = self.locals[original].ty.clone();
         let local = &self.locals[of];
         let (name, mutable, range) = (local.name.clone(), local.mutable, local.range);
-        let index = self.declare(&name, ty, mutable, range, false);
+        // Not a declaration: the declared name keeps its declared type.
+        let index = self.push_local(&name, ty, mutable, range, false);
         self.locals[index].alias_of = Some(original);
         self.locals[index].declared = Some(declared);
     }
