@@ -395,9 +395,7 @@ pub fn all_functions(db: &dyn Db, program: Program) -> Vec<FnLoc> {
 
 /// Every function and method declared in a file.
 pub fn file_functions(db: &dyn Db, file: SourceFile) -> Vec<FnLoc> {
-    let mut out = Vec::new();
-    for (i, item) in item_tree(db, file).items.iter().enumerate() {
-        let loc = ItemLoc::top(file, i);
+    fn add(item: &crate::item_tree::Item, loc: ItemLoc, out: &mut Vec<FnLoc>) {
         match &item.kind {
             ItemKind::Fn(_) => out.push(FnLoc::Free(loc)),
             _ => {
@@ -405,6 +403,16 @@ pub fn file_functions(db: &dyn Db, file: SourceFile) -> Vec<FnLoc> {
                     out.extend((0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)));
                 }
             }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+        let loc = ItemLoc::top(file, i);
+        add(item, loc, &mut out);
+        // Items nested in a body (only errors are allowed there, but a broken file can
+        // nest anything) are reachable by name, so their functions are checked too.
+        for (k, nested) in item.body().map(|b| b.nested.as_slice()).unwrap_or_default().iter().enumerate() {
+            add(nested, ItemLoc { nested: Some(k as u32), ..loc }, &mut out);
         }
     }
     out
