@@ -39,7 +39,15 @@ pub extern "C" fn main(argc: i32, argv: *const *const u8) -> i32 {
             s.collections, s.allocated_total, s.live_after_last
         );
     }
-    0
+    EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed) as i32
+}
+
+/// The status the process exits with when `main` returns: `fn main() int`'s result.
+static EXIT_STATUS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_set_exit_status(status: i64) {
+    EXIT_STATUS.store(status, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Prints a string and a newline.

@@ -32,8 +32,10 @@ enum Command {
 
     /// Build a program into one native executable.
     ///
-    /// Code generation is in progress: programs of free functions over `int`, `float` and
-    /// `bool` compile; anything else is reported as not supported yet.
+    /// The executable holds every stage of the program: calls between deployment units
+    /// are direct calls. It is written to OUT (default: the file's name without
+    /// `.pluto`, in the current directory). Constructs code generation does not handle
+    /// yet are reported with their source line.
     Build(build::BuildArgs),
 
     /// Build a program (cached by its sources) and run it.
@@ -61,7 +63,11 @@ fn main() -> ExitCode {
         Command::Build(args) => build::build(args),
         Command::Run(args) => build::run(args),
         Command::Lsp => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                // Analysis runs on these threads: give them the main thread's stack size.
+                .thread_stack_size(8 * 1024 * 1024)
+                .enable_all()
+                .build() {
                 Ok(runtime) => runtime,
                 Err(e) => {
                     eprintln!("error: cannot start the language server: {e}");

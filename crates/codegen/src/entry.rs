@@ -70,9 +70,10 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
         }
     };
     let info = g.function(db, program, main.clone())?;
-    if !info.params.is_empty() || !matches!(info.ret, Ty::Void) {
+    if !info.params.is_empty() || !matches!(info.ret, Ty::Void | Ty::Int) {
+        // Checking reports this (E0218); only programs with errors get here.
         let loc = crate::item_of(main.f);
-        return Err(crate::unsupported(db, loc, "a `main` with parameters or a result"));
+        return Err(crate::unsupported(db, loc, "a `main` with parameters or a result other than `int`"));
     }
     // Every function of the program's own files is compiled, reachable or not, as any
     // compiler does: generic ones once, stage methods once per unit that runs them.
@@ -145,6 +146,10 @@ pub(crate) fn build(
     let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
     let call = l.b.ins().call(fr, &args);
     let results = l.b.inst_results(call).to_vec();
+    if info.ret == Ty::Int {
+        // `fn main() int`: the process exits with the result (after a failure, 1).
+        l.rt_void("pluto_set_exit_status", &[results[0]]);
+    }
     let error = info.fallible.then(|| results[results.len() - 1]);
     l.emit_return(None, error);
     l.finish();

@@ -45,6 +45,10 @@ impl Lowerer<'_, '_> {
     }
 
     pub fn expr(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
+        pluto_syntax::ensure_stack(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
         self.ensure_open();
         let ty = self.ty_of(e.syntax());
         match e {
@@ -92,6 +96,23 @@ impl Lowerer<'_, '_> {
                 Some(inner) => self.expr(&inner),
                 None => Ok(None),
             },
+            ast::Expr::TryExpr(t) => {
+                let inner = t.expr().ok_or_else(|| self.unsupported(e.syntax(), "this `?`"))?;
+                let inner_ty = self.ty_of(inner.syntax());
+                let v = self.value(&inner)?;
+                let v = self.word(v);
+                // `none`: the function returns `none` (a zero word in every nullable layout).
+                let present = self.b.create_block();
+                let absent = self.b.create_block();
+                self.b.ins().brif(v, present, &[], absent, &[]);
+                self.b.seal_block(present);
+                self.b.seal_block(absent);
+                self.switch_to(absent);
+                let none = self.b.ins().iconst(types::I64, 0);
+                self.emit_return(Some((none, Ty::Never)), None);
+                self.switch_to(present);
+                Ok(Some(self.convert(v, &inner_ty, &ty)))
+            }
             ast::Expr::CatchExpr(c) => self.catch_expr(c, &ty),
             ast::Expr::RaiseExpr(r) => {
                 self.raise(r)?;
@@ -264,6 +285,10 @@ impl Lowerer<'_, '_> {
         }
         match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
             Some(Target::Fn(f)) => self.function_value(f, None, ty),
+            // An error without fields is its own value: `raise Empty`.
+            Some(Target::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
+                self.error_object(loc, &[], p.syntax())
+            }
             _ => Err(self.unsupported(p.syntax(), &format!("the name `{name}` here"))),
         }
     }
@@ -691,7 +716,7 @@ impl Lowerer<'_, '_> {
             }
             Some(ast::ElseBranch::If(nested)) => {
                 let nested_ty = self.ty_of(nested.syntax());
-                let v = self.if_expr(&nested, &nested_ty)?;
+                let v = pluto_syntax::ensure_stack(|| self.if_expr(&nested, &nested_ty))?;
                 self.finish_branch(done, &result, v, &nested_ty, i.syntax())?;
             }
             None => self.jump(done, &[]),
@@ -815,16 +840,10 @@ impl Lowerer<'_, '_> {
     }
 }
 
+/// An integer literal's value; checking rejected those past `i64::MAX` (but for the
+/// negated `9223372036854775808`, which wraps to `i64::MIN`).
 fn parse_int(text: &str) -> Option<i64> {
-    let text = text.replace('_', "");
-    let (digits, radix) = match text.get(..2) {
-        Some("0x" | "0X") => (&text[2..], 16),
-        Some("0b" | "0B") => (&text[2..], 2),
-        Some("0o" | "0O") => (&text[2..], 8),
-        _ => (&text[..], 10),
-    };
-    // Integers wrap: a literal past i64::MAX is read as its two's complement.
-    u64::from_str_radix(digits, radix).ok().map(|n| n as i64)
+    ast::int_literal_value(text).map(|n| n as i64)
 }
 
 /// The text of a string piece with its escapes applied.

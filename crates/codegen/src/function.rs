@@ -608,7 +608,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     _ => return Err(self.unsupported(s.syntax(), "`for` over this type")),
                 };
                 let zero = self.b.ins().iconst(types::I64, 0);
-                (zero, zero, false, Some(array), element)
+                let len = self.header(array, 0);
+                (zero, zero, false, Some((array, len)), element)
             }
         };
         let counter = self.b.declare_var(types::I64);
@@ -621,8 +622,12 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.switch_to(header);
         let i = self.b.use_var(counter);
         let go = match items {
-            Some(array) => {
+            // The elements present when the loop starts: pushing in the body does not
+            // extend it (as Go's `range`); removing in the body ends it early rather
+            // than reading past the end.
+            Some((array, start_len)) => {
                 let len = self.header(array, 0);
+                let len = self.b.ins().smin(len, start_len);
                 self.b.ins().icmp(IntCC::SignedLessThan, i, len)
             }
             None => {
@@ -636,7 +641,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.scopes.push(HashMap::new());
         let current = self.b.use_var(counter);
         let value = match items {
-            Some(array) => self.array_get(array, current, &element, s.syntax())?,
+            Some((array, _)) => self.array_get(array, current, &element, s.syntax())?,
             None => current,
         };
         // The element type says how the value is represented.

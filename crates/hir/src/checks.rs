@@ -48,7 +48,39 @@ pub fn declaration_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
         }
     }
     check_di(db, program, map, &mut out);
+    check_main(db, program, &mut out);
     out
+}
+
+/// The entry file's `fn main()` takes nothing and returns nothing or an `int` (the exit
+/// status); so does the `main` of a deployment unit.
+fn check_main(db: &dyn Db, program: Program, out: &mut Vec<SemDiag>) {
+    let entry = program.entry(db);
+    let mut mains: Vec<FnLoc> = Vec::new();
+    for (i, item) in item_tree(db, entry).items.iter().enumerate() {
+        match &item.kind {
+            ItemKind::Fn(sig) if sig.name == "main" => mains.push(FnLoc::Free(ItemLoc::top(entry, i))),
+            ItemKind::Stage(body) | ItemKind::Instance { body, .. } => {
+                if let Some(m) = body.methods.iter().position(|m| m.name == "main" && m.has_body) {
+                    mains.push(FnLoc::Method(ItemLoc::top(entry, i), m as u32));
+                }
+            }
+            _ => {}
+        }
+    }
+    for f in mains {
+        let sig = fn_signature(db, program, f);
+        let bad_ret = !matches!(sig.ret, Ty::Void | Ty::Int | Ty::Unknown);
+        if sig.params.is_empty() && !bad_ret {
+            continue;
+        }
+        let what = if !sig.params.is_empty() { "takes no parameters" } else { "returns nothing or an `int`" };
+        out.push(
+            SemDiag::error(codes::MAIN_SIGNATURE, f.name_loc(db), format!("`main` {what}"))
+                .label(format!("this is `{}`", sig.fn_ty().display(db)))
+                .hint("write `fn main()`, or `fn main() int` to choose the exit status; read arguments with `std.cli`"),
+        );
+    }
 }
 
 fn check_free_fn(file: pluto_db::SourceFile, sig: &FnSig, is_std: bool, out: &mut Vec<SemDiag>) {

@@ -223,7 +223,7 @@ pub fn def_map(db: &dyn Db, program: Program) -> DefMap {
                                 .with(item.name_loc(db), "declared here without `pub`")
                                 .hint(format!(
                                     "mark it `pub {}` to use it from other modules",
-                                    item.item(db).kind_name()
+                                    item.item(db).keyword()
                                 )),
                         );
                         continue;

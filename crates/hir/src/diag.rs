@@ -120,6 +120,9 @@ pub mod codes {
     pub const TRAIT_NOT_IMPLEMENTED: &str = "E0215";
     pub const NOT_INDEXABLE: &str = "E0216";
     pub const SELF_OUTSIDE_METHOD: &str = "E0217";
+    pub const MAIN_SIGNATURE: &str = "E0218";
+    pub const INT_OUT_OF_RANGE: &str = "E0219";
+    pub const NONE_PROPAGATION: &str = "E0220";
     // Errors.
     pub const UNHANDLED_ERROR: &str = "E0301";
     pub const NOTHING_TO_PROPAGATE: &str = "E0302";

@@ -9,24 +9,56 @@ use pluto_db::{Db, Program};
 
 use crate::def_map::{Def, DefMap, ItemLoc, def_map};
 use crate::diag::{Loc, SemDiag, codes};
-use crate::infer::{Callee, Handling, InferResult, Raise, infer_fn};
+use crate::infer::{BodyOwner, Callee, ClosureLoc, FnValue, Handling, InferResult, Raise, infer_fn};
+use crate::ty::Ty;
 use crate::item_tree::ItemKind;
-use crate::lower::{FnLoc, all_functions};
+use crate::lower::FnLoc;
 use crate::ty::qualified_name;
 
 /// A set of errors, kept sorted by (file, item) position for stable output.
 pub type ErrorSet = Vec<ItemLoc>;
 
+/// What has an error set: a function, or a closure (whose body's errors are its own,
+/// not the enclosing function's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorNode {
+    Fn(FnLoc),
+    Closure(ClosureLoc),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ErrorSets {
-    sets: HashMap<FnLoc, ErrorSet>,
+    sets: HashMap<ErrorNode, ErrorSet>,
     /// `NetworkError` and `DeserializationError`, added to every cross-stage call.
     remote: ErrorSet,
+    /// Every function value of the program, for calls through values.
+    values: Vec<FnValue>,
+    /// Every spawned call, for `Task.get()`.
+    spawns: Vec<(Callee, Ty)>,
 }
 
 impl ErrorSets {
     pub fn of(&self, f: FnLoc) -> &[ItemLoc] {
-        self.sets.get(&f).map_or(&[], |s| s.as_slice())
+        self.of_node(ErrorNode::Fn(f))
+    }
+
+    pub fn of_node(&self, node: ErrorNode) -> &[ItemLoc] {
+        self.sets.get(&node).map_or(&[], |s| s.as_slice())
+    }
+
+    /// The errors a call can raise.
+    pub fn call_set(&self, db: &dyn Db, program: Program, callee: &Callee) -> ErrorSet {
+        let map = def_map(db, program);
+        let (nodes, direct) = sources(db, program, map, callee, &self.values, &self.spawns, &self.remote);
+        let mut set = direct;
+        for node in nodes {
+            for e in self.of_node(node) {
+                insert(&mut set, *e);
+            }
+        }
+        let order = |e: &ItemLoc| (e.file.path(db).clone(), e.index, e.nested);
+        set.sort_by_key(order);
+        set
     }
 }
 
@@ -45,109 +77,236 @@ fn prelude_error(map: &DefMap, name: &str) -> Option<ItemLoc> {
     }
 }
 
-/// What error inference needs from one function: the errors it raises itself and the
-/// callees whose errors flow into its set. A firewall between bodies and `error_sets`:
-/// an edit that changes a body but none of its calls or raises leaves it equal.
+/// What error inference needs from one function or closure: the errors it raises itself
+/// and the callees whose errors flow into its set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct ErrorSummary {
     pub raises: Vec<ItemLoc>,
     pub flows: Vec<Callee>,
 }
 
-/// The error summaries of every function of a file (one query per file; it is backdated
-/// when no summary changed, so it stays a firewall).
-#[salsa::tracked(returns(ref))]
-pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> Vec<(FnLoc, ErrorSummary)> {
-    crate::lower::file_functions(db, file).into_iter().map(|f| (f, error_summary(db, program, f))).collect()
+/// What error inference needs from the bodies of one file: a summary per function and
+/// closure, the function values they create and the calls they spawn. A firewall
+/// between bodies and `error_sets`: an edit that changes none of these leaves it equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FileErrorSummary {
+    pub nodes: Vec<(ErrorNode, ErrorSummary)>,
+    pub values: Vec<FnValue>,
+    pub spawns: Vec<(Callee, Ty)>,
 }
 
-fn error_summary(db: &dyn Db, program: Program, f: FnLoc) -> ErrorSummary {
-    let result = infer_fn(db, program, f);
-    let mut summary = ErrorSummary::default();
-    let mut flow = |callee: &Callee| {
-        if !summary.flows.contains(callee) {
-            summary.flows.push(callee.clone());
+/// The error summaries of the bodies of a file (one query per file; it is backdated when
+/// no summary changed, so it stays a firewall).
+#[salsa::tracked(returns(ref))]
+pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> FileErrorSummary {
+    let mut out = FileErrorSummary::default();
+    for f in crate::lower::file_functions(db, file) {
+        summarize(infer_fn(db, program, f), BodyOwner::Fn(f), &mut out);
+    }
+    for (i, item) in crate::item_tree::item_tree(db, file).items.iter().enumerate() {
+        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::top(file, i)) else { continue };
+        for (n, _) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
+            let result = crate::infer::infer_field_default(db, program, owner, n as u32);
+            summarize(result, BodyOwner::FieldDefault(owner, n as u32), &mut out);
+        }
+    }
+    out
+}
+
+/// Adds the summaries of one body and its closures.
+fn summarize(result: &InferResult, owner: BodyOwner, out: &mut FileErrorSummary) {
+    let node = |closure: Option<u32>| match (closure, owner) {
+        (Some(index), _) => Some(ErrorNode::Closure(ClosureLoc { owner, index })),
+        (None, BodyOwner::Fn(f)) => Some(ErrorNode::Fn(f)),
+        // A field default is not called: its calls are checked where they are.
+        (None, BodyOwner::FieldDefault(..)) => None,
+    };
+    let mut nodes: Vec<(ErrorNode, ErrorSummary)> = Vec::new();
+    if let BodyOwner::Fn(f) = owner {
+        nodes.push((ErrorNode::Fn(f), ErrorSummary::default()));
+    }
+    for index in 0..result.closures.len() as u32 {
+        nodes.push((ErrorNode::Closure(ClosureLoc { owner, index }), ErrorSummary::default()));
+    }
+    let summary_of = |nodes: &mut Vec<(ErrorNode, ErrorSummary)>, n: ErrorNode| -> usize {
+        nodes.iter().position(|(m, _)| *m == n).expect("every node of the body is listed")
+    };
+    let flow = |nodes: &mut Vec<(ErrorNode, ErrorSummary)>, at: Option<ErrorNode>, callee: &Callee| {
+        let Some(at) = at else { return };
+        let i = summary_of(nodes, at);
+        if !nodes[i].1.flows.contains(callee) {
+            nodes[i].1.flows.push(callee.clone());
         }
     };
     for call in &result.calls {
         // Unhandled calls are reported where they are made; counting their errors here
-        // too keeps callers from a second, misleading report.
-        if matches!(call.handling, Handling::Propagate | Handling::Spawn | Handling::None) {
-            flow(&call.callee);
+        // too keeps callers from a second, misleading report (a `!` that would be "useless"
+        // until the callee is fixed). Spawned calls raise where their task is awaited
+        // (`Task.get()`).
+        if matches!(call.handling, Handling::Propagate | Handling::None) {
+            flow(&mut nodes, node(call.closure), &call.callee);
         }
     }
-    for (_, raise) in &result.raises {
-        match raise {
+    for raise in &result.raises {
+        let at = node(raise.closure);
+        match &raise.raise {
             Raise::Error(e) => {
-                insert(&mut summary.raises, *e);
+                if let Some(at) = at {
+                    let i = summary_of(&mut nodes, at);
+                    insert(&mut nodes[i].1.raises, *e);
+                }
             }
             Raise::Caught(k) => {
                 for call in result.calls.iter().filter(|c| c.handling == Handling::Catch(*k)) {
-                    flow(&call.callee);
+                    flow(&mut nodes, at, &call.callee);
                 }
             }
         }
     }
-    summary
+    out.nodes.extend(nodes);
+    out.values.extend(result.fn_values.iter().cloned());
+    out.spawns.extend(result.spawns.iter().cloned());
+}
+
+/// The nodes whose sets flow into a call of `callee`, and the errors it raises directly.
+fn sources(
+    db: &dyn Db,
+    program: Program,
+    map: &DefMap,
+    callee: &Callee,
+    values: &[FnValue],
+    spawns: &[(Callee, Ty)],
+    remote: &[ItemLoc],
+) -> (Vec<ErrorNode>, ErrorSet) {
+    let mut nodes = Vec::new();
+    let mut direct = Vec::new();
+    let add = |callee: &Callee, nodes: &mut Vec<ErrorNode>, direct: &mut ErrorSet| match callee {
+        Callee::Fn(g) => nodes.extend(implementations(db, map, *g).into_iter().map(ErrorNode::Fn)),
+        Callee::Closure(c) => nodes.push(ErrorNode::Closure(*c)),
+        Callee::Remote(g) => {
+            nodes.push(ErrorNode::Fn(*g));
+            remote.iter().for_each(|e| {
+                insert(direct, *e);
+            });
+        }
+        Callee::Trait(tr, name) => {
+            nodes.extend(trait_impls(db, program, *tr, name).into_iter().map(ErrorNode::Fn))
+        }
+        Callee::Builtin(errors) => errors.iter().for_each(|e| {
+            insert(direct, *e);
+        }),
+        // Values are functions, closures or method references, never calls of values.
+        Callee::Value(_) | Callee::TaskGet(_) => {}
+    };
+    match callee {
+        Callee::Value(ty) => {
+            for value in values.iter().filter(|v| may_equal(ty, &v.ty)) {
+                add(&value.callee, &mut nodes, &mut direct);
+            }
+        }
+        Callee::TaskGet(ty) => {
+            for (spawned, result) in spawns.iter().filter(|(_, t)| may_equal(ty, t)) {
+                match spawned {
+                    Callee::Value(value_ty) => {
+                        for value in values.iter().filter(|v| may_equal(value_ty, &v.ty)) {
+                            add(&value.callee, &mut nodes, &mut direct);
+                        }
+                    }
+                    other => add(other, &mut nodes, &mut direct),
+                }
+                let _ = result;
+            }
+        }
+        other => add(other, &mut nodes, &mut direct),
+    }
+    nodes.sort_by_key(|n| format!("{n:?}"));
+    nodes.dedup();
+    (nodes, direct)
+}
+
+/// Whether two types may be the same type once type parameters and whatever inference
+/// left open are filled in: the test that decides which function values a call through
+/// a value (or which spawned calls a `Task.get()`) may run. It errs towards "yes", so no
+/// error is ever lost.
+fn may_equal(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Param(_) | Ty::Var(_) | Ty::Unknown | Ty::Never | Ty::AnyError, _)
+        | (_, Ty::Param(_) | Ty::Var(_) | Ty::Unknown | Ty::Never | Ty::AnyError) => true,
+        (Ty::Array(x), Ty::Array(y))
+        | (Ty::Set(x), Ty::Set(y))
+        | (Ty::Nullable(x), Ty::Nullable(y))
+        | (Ty::Sender(x), Ty::Sender(y))
+        | (Ty::Receiver(x), Ty::Receiver(y))
+        | (Ty::Task(x), Ty::Task(y)) => may_equal(x, y),
+        (Ty::Map(k1, v1), Ty::Map(k2, v2)) => may_equal(k1, k2) && may_equal(v1, v2),
+        (Ty::Tuple(xs), Ty::Tuple(ys)) | (Ty::Adt(_, xs), Ty::Adt(_, ys))
+            if xs.len() == ys.len() && std::mem::discriminant(a) == std::mem::discriminant(b) =>
+        {
+            let same_item = match (a, b) {
+                (Ty::Adt(l1, _), Ty::Adt(l2, _)) => l1 == l2,
+                _ => true,
+            };
+            same_item && xs.iter().zip(ys.iter()).all(|(x, y)| may_equal(x, y))
+        }
+        (Ty::Fn(p1, r1), Ty::Fn(p2, r2)) => {
+            p1.len() == p2.len() && p1.iter().zip(p2.iter()).all(|(x, y)| may_equal(x, y)) && may_equal(r1, r2)
+        }
+        // A class may stand where one of its traits is expected.
+        (Ty::Trait(_), Ty::Adt(..)) | (Ty::Adt(..), Ty::Trait(_)) => true,
+        _ => a == b,
+    }
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let map = def_map(db, program);
-    let functions = all_functions(db, program);
     let remote: ErrorSet =
         ["NetworkError", "DeserializationError"].iter().filter_map(|n| prelude_error(map, n)).collect();
-    let index: HashMap<FnLoc, usize> = functions.iter().enumerate().map(|(i, f)| (*f, i)).collect();
-
-    // What each function's set is made of: errors it raises, and functions whose sets
-    // flow into it.
-    let mut sets: Vec<ErrorSet> = vec![Vec::new(); functions.len()];
-    let mut sources: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
-    let summaries: HashMap<FnLoc, &ErrorSummary> = pluto_db::modules::module_graph(db, program)
+    let summaries: Vec<&FileErrorSummary> = pluto_db::modules::module_graph(db, program)
         .modules
         .iter()
-        .flat_map(|m| file_error_summaries(db, program, m.file).iter().map(|(f, s)| (*f, s)))
+        .map(|m| file_error_summaries(db, program, m.file))
         .collect();
-    for (i, f) in functions.iter().enumerate() {
-        let summary = summaries[f];
-        let flows = |callee: &Callee, set: &mut ErrorSet, sources: &mut Vec<usize>| match callee {
-            Callee::Fn(g) => sources.extend(implementations(db, map, *g).iter().filter_map(|g| index.get(g))),
-            Callee::Remote(g) => {
-                sources.extend(index.get(g));
-                remote.iter().for_each(|e| {
-                    insert(set, *e);
-                });
-            }
-            Callee::Trait(tr, name) => {
-                sources.extend(trait_impls(db, program, *tr, name).iter().filter_map(|g| index.get(g)))
-            }
-            Callee::Builtin(errors) => errors.iter().for_each(|e| {
-                insert(set, *e);
-            }),
-        };
+    let nodes: Vec<(ErrorNode, &ErrorSummary)> =
+        summaries.iter().flat_map(|s| s.nodes.iter().map(|(n, summary)| (*n, summary))).collect();
+    let values: Vec<FnValue> = summaries.iter().flat_map(|s| s.values.iter().cloned()).collect();
+    let spawns: Vec<(Callee, Ty)> = summaries.iter().flat_map(|s| s.spawns.iter().cloned()).collect();
+    let index: HashMap<ErrorNode, usize> = nodes.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+
+    // What each node's set is made of: errors it raises, and nodes whose sets flow in.
+    let mut sets: Vec<ErrorSet> = vec![Vec::new(); nodes.len()];
+    let mut node_sources: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut cache: HashMap<Callee, (Vec<ErrorNode>, ErrorSet)> = HashMap::new();
+    for (i, (_, summary)) in nodes.iter().enumerate() {
         for callee in &summary.flows {
-            flows(callee, &mut sets[i], &mut sources[i]);
+            let (from, direct) = cache
+                .entry(callee.clone())
+                .or_insert_with(|| sources(db, program, map, callee, &values, &spawns, &remote));
+            node_sources[i].extend(from.iter().filter_map(|n| index.get(n)));
+            for e in direct.iter() {
+                insert(&mut sets[i], *e);
+            }
         }
         for e in &summary.raises {
             insert(&mut sets[i], *e);
         }
-        sources[i].sort_unstable();
-        sources[i].dedup();
+        node_sources[i].sort_unstable();
+        node_sources[i].dedup();
     }
 
-    // Fixed point: a function's set grows until none of its sources grows any more.
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
-    for (i, srcs) in sources.iter().enumerate() {
+    // Fixed point: a node's set grows until none of its sources grows any more.
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, srcs) in node_sources.iter().enumerate() {
         for &s in srcs {
             dependents[s].push(i);
         }
     }
-    let mut worklist: Vec<usize> = (0..functions.len()).collect();
-    let mut queued = vec![true; functions.len()];
+    let mut worklist: Vec<usize> = (0..nodes.len()).collect();
+    let mut queued = vec![true; nodes.len()];
     while let Some(i) = worklist.pop() {
         queued[i] = false;
         let mut grew = false;
-        for s in sources[i].clone() {
+        for s in node_sources[i].clone() {
             for e in sets[s].clone() {
                 grew |= insert(&mut sets[i], e);
             }
@@ -165,7 +324,7 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     for set in &mut sets {
         set.sort_by_key(|e| order(db, e));
     }
-    ErrorSets { sets: functions.into_iter().zip(sets).collect(), remote }
+    ErrorSets { sets: nodes.iter().map(|(n, _)| *n).zip(sets).collect(), remote, values, spawns }
 }
 
 /// The functions a call to `f` may run: `f` itself, or for a `requires fn` every
@@ -225,40 +384,12 @@ fn names(db: &dyn Db, set: &[ItemLoc]) -> String {
     set.iter().map(|e| format!("`{}`", qualified_name(db, *e))).collect::<Vec<_>>().join(", ")
 }
 
-/// The errors a call can raise.
-fn call_set(db: &dyn Db, program: Program, sets: &ErrorSets, map: &DefMap, callee: &Callee) -> ErrorSet {
-    let mut set = Vec::new();
-    match callee {
-        Callee::Fn(g) => {
-            for g in implementations(db, map, *g) {
-                sets.of(g).iter().for_each(|e| {
-                    insert(&mut set, *e);
-                });
-            }
-        }
-        Callee::Remote(g) => {
-            sets.of(*g).iter().chain(sets.remote.iter()).for_each(|e| {
-                insert(&mut set, *e);
-            });
-        }
-        Callee::Trait(tr, name) => {
-            for g in trait_impls(db, program, *tr, name) {
-                sets.of(g).iter().for_each(|e| {
-                    insert(&mut set, *e);
-                });
-            }
-        }
-        Callee::Builtin(errors) => set.extend(errors.iter().copied()),
-    }
-    set
-}
-
 /// Whether the callee's fallibility depends on implementations not known at the call
 /// (`requires fn`s and trait methods), so a `!` there is never wrong.
 fn is_abstract(db: &dyn Db, callee: &Callee) -> bool {
     match callee {
         Callee::Fn(g) => !g.sig(db).has_body,
-        Callee::Trait(..) => true,
+        Callee::Trait(..) | Callee::Value(_) | Callee::TaskGet(_) => true,
         _ => false,
     }
 }
@@ -291,10 +422,9 @@ fn handling_diagnostics(
     out: &mut Vec<SemDiag>,
 ) {
     let sets = error_sets(db, program);
-    let map = def_map(db, program);
     let loc = |range| Loc { file, ast, range };
     for call in &result.calls {
-        let set = call_set(db, program, sets, map, &call.callee);
+        let set = sets.call_set(db, program, &call.callee);
         match call.handling {
             Handling::None if !set.is_empty() => {
                 let plural = if set.len() == 1 { "" } else { "s" };
@@ -326,9 +456,12 @@ fn handling_diagnostics(
         let mut any_abstract = false;
         for call in result.calls.iter().filter(|c| c.handling == Handling::Catch(k)) {
             any_abstract |= is_abstract(db, &call.callee);
-            for e in call_set(db, program, sets, map, &call.callee) {
+            for e in sets.call_set(db, program, &call.callee) {
                 insert(&mut caught, e);
             }
+        }
+        if catch.uncertain {
+            continue;
         }
         if caught.is_empty() {
             if !any_abstract {

@@ -17,10 +17,31 @@ use crate::item_tree::{AstId, Decl, ItemKind, TypeRef, decl_green};
 use crate::lower::{AdtData, FnLoc, Signature, TypeScope, adt_data, fn_signature, nested_item};
 use crate::ty::Ty;
 
+/// The body a closure is written in: a function's, or a field default's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyOwner {
+    Fn(FnLoc),
+    FieldDefault(ItemLoc, u32),
+}
+
+/// A closure expression: its body and its number there (in order of appearance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClosureLoc {
+    pub owner: BodyOwner,
+    pub index: u32,
+}
+
 /// What a call calls, for error-set inference.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Callee {
     Fn(FnLoc),
+    /// A closure written at the call (`((x: int) => f(x)!)(1)`): exactly its own errors.
+    Closure(ClosureLoc),
+    /// A call through a function value of this (resolved) type: the errors of every
+    /// function value of the program that may have this type.
+    Value(Ty),
+    /// `Task<T>.get()`: the errors of every spawned call that returns a `T`.
+    TaskGet(Ty),
     /// A `pub fn` of another deployment unit: its errors plus `NetworkError` and
     /// `DeserializationError`.
     Remote(FnLoc),
@@ -46,6 +67,8 @@ pub enum Handling {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallSite {
     pub range: TextRange,
+    /// The closure (by index) whose body makes the call; `None` for the body itself.
+    pub closure: Option<u32>,
     pub callee: Callee,
     pub handling: Handling,
     /// `!` was written on it (even where it has nothing to propagate).
@@ -56,6 +79,9 @@ pub struct CallSite {
 pub struct CatchSite {
     /// The whole `expr catch ...` expression.
     pub range: TextRange,
+    /// The caught expression has an error of its own (an unresolved call, say): what it
+    /// can raise is unknown, so nothing is said about the handlers.
+    pub uncertain: bool,
     /// Typed handlers in order: the error and the handler's type range.
     pub typed: Vec<(ItemLoc, TextRange)>,
     /// Whether an untyped handler or a default value catches everything left.
@@ -85,6 +111,23 @@ pub enum Target {
     Module(SourceFile),
 }
 
+/// A `raise`, and the closure (by index) whose body it is in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RaiseSite {
+    pub range: TextRange,
+    pub raise: Raise,
+    pub closure: Option<u32>,
+}
+
+/// A function used as a value (not called): a closure, a function or method reference.
+/// Calls through function values can run any of these whose type fits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FnValue {
+    pub callee: Callee,
+    /// Its type, resolved (type parameters of generic functions stay parameters).
+    pub ty: Ty,
+}
+
 /// The result of checking one function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct InferResult {
@@ -95,7 +138,13 @@ pub struct InferResult {
     pub resolutions: Vec<(TextRange, Target)>,
     pub calls: Vec<CallSite>,
     pub catches: Vec<CatchSite>,
-    pub raises: Vec<(TextRange, Raise)>,
+    pub raises: Vec<RaiseSite>,
+    /// Closures in order of appearance (their index is their `ClosureLoc::index`): the
+    /// range of each.
+    pub closures: Vec<TextRange>,
+    pub fn_values: Vec<FnValue>,
+    /// `spawn f(x)`: what is spawned and the type its task yields.
+    pub spawns: Vec<(Callee, Ty)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -108,6 +157,7 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
     let mut cx = Infer::new(db, program, map, f.file(), sig.ast, f.container(), signature, &sig.params);
+    cx.owner = Some(BodyOwner::Fn(f));
     let body_ty = cx.infer_block(&body, Some(&signature.ret.clone()));
     cx.check_return(&body, &body_ty, &func);
     cx.finish()
@@ -131,6 +181,7 @@ pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field:
         diagnostics: Vec::new(),
     };
     let mut cx = Infer::new(db, program, def_map(db, program), owner.file, decl.ast, Some(owner), &sig, &[]);
+    cx.owner = Some(BodyOwner::FieldDefault(owner, field));
     cx.self_ty = None;
     let ty = cx.infer_expr(&value, Some(&expected));
     cx.expect_ty(&ty, &expected, value.syntax().text_range());
@@ -174,6 +225,12 @@ struct Infer<'a> {
     catch_stack: Vec<usize>,
     /// Catch bindings that are untyped, by local index → the catch they belong to.
     untyped_bindings: Vec<(usize, usize)>,
+    /// The function's parameters are the first locals.
+    param_count: usize,
+    /// The body being checked, to name its closures.
+    owner: Option<BodyOwner>,
+    /// The closures being checked, innermost last (by index).
+    closure_stack: Vec<u32>,
     result: InferResult,
 }
 
@@ -203,7 +260,9 @@ impl<'a> Infer<'a> {
         let is_stage =
             container.is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }));
         generics.extend(sig.generics.iter().map(|(n, _)| n.clone()));
-        let bounds = sig.generics.iter().filter_map(|(n, b)| b.clone().map(|b| (n.clone(), b))).collect();
+        let mut bounds: Vec<(String, Ty)> =
+            container.map(|c| adt_data(db, program, c.parent().unwrap_or(c)).bounds.clone()).unwrap_or_default();
+        bounds.extend(sig.generics.iter().filter_map(|(n, b)| b.clone().map(|b| (n.clone(), b))));
         let mut cx = Infer {
             db,
             program,
@@ -224,12 +283,17 @@ impl<'a> Infer<'a> {
             loop_depth: 0,
             catch_stack: Vec::new(),
             untyped_bindings: Vec::new(),
+            param_count: 0,
+            owner: None,
+            closure_stack: Vec::new(),
             result: InferResult::default(),
         };
         for (i, (name, ty)) in sig.params.iter().enumerate() {
-            let range = sig_params.get(i).map(|p| p.name_range).unwrap_or_default();
-            cx.declare(name, ty.clone(), false, range, false);
+            let param = sig_params.get(i);
+            let range = param.map(|p| p.name_range).unwrap_or_default();
+            cx.declare(name, ty.clone(), param.is_some_and(|p| p.is_mut), range, false);
         }
+        cx.param_count = cx.locals.len();
         cx
     }
 
@@ -240,6 +304,32 @@ impl<'a> Infer<'a> {
     fn error(&mut self, code: &'static str, range: TextRange, message: impl Into<String>) -> &mut SemDiag {
         self.result.diagnostics.push(SemDiag::error(code, self.loc(range), message));
         self.result.diagnostics.last_mut().unwrap()
+    }
+
+    /// A callee with the types it carries resolved.
+    fn resolve_callee(&self, callee: &Callee) -> Callee {
+        match callee {
+            Callee::Value(t) => Callee::Value(self.resolve(t)),
+            Callee::TaskGet(t) => Callee::TaskGet(self.resolve(t)),
+            other => other.clone(),
+        }
+    }
+
+    /// The closure of this body numbered `index`.
+    fn closure_loc(&self, index: u32) -> Option<ClosureLoc> {
+        self.owner.map(|owner| ClosureLoc { owner, index })
+    }
+
+    /// Records a function used as a value.
+    fn fn_value(&mut self, callee: Callee, ty: &Ty) {
+        let value = FnValue { callee, ty: ty.clone() };
+        if !self.result.fn_values.contains(&value) {
+            self.result.fn_values.push(value);
+        }
+    }
+
+    fn error_count(&self) -> usize {
+        self.result.diagnostics.iter().filter(|d| d.severity == pluto_db::Severity::Error).count()
     }
 
     fn show(&self, ty: &Ty) -> String {
@@ -270,6 +360,13 @@ impl<'a> Infer<'a> {
         }
         let types = std::mem::take(&mut self.result.expr_types);
         self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
+        let values = std::mem::take(&mut self.result.fn_values);
+        self.result.fn_values =
+            values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
+        let spawns = std::mem::take(&mut self.result.spawns);
+        self.result.spawns = spawns.into_iter().map(|(c, t)| (self.resolve_callee(&c), self.resolve(&t))).collect();
+        let calls = std::mem::take(&mut self.result.calls);
+        self.result.calls = calls.into_iter().map(|c| CallSite { callee: self.resolve_callee(&c.callee), ..c }).collect();
         self.result
     }
 
@@ -538,9 +635,14 @@ impl<'a> Infer<'a> {
                     self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
                 }
                 self.loop_depth += 1;
+                self.push_scope();
+                if let Some(c) = s.condition() {
+                    self.narrow_all(&c, true);
+                }
                 if let Some(b) = s.body() {
                     self.infer_block(&b, None);
                 }
+                self.pop_scope();
                 self.loop_depth -= 1;
                 Ty::Void
             }
@@ -567,22 +669,19 @@ impl<'a> Infer<'a> {
         }
     }
 
-    /// After `if x == none { return }`, `x` is no longer nullable.
+    /// After `if x == none { return }` (or `if x == none || x == 0 { return }`), `x` is
+    /// no longer nullable.
     fn narrow_after_if(&mut self, e: &ast::Expr, _ty: &Ty) {
         let ast::Expr::IfExpr(if_expr) = e else { return };
         if if_expr.else_branch().is_some() {
             return;
         }
-        let Some((local, is_none_when_true)) = if_expr.condition().and_then(|c| self.none_test(&c)) else { return };
         let then_diverges = if_expr
             .then_branch()
             .and_then(|b| b.statements().last())
             .is_some_and(|s| self.stmt_diverges_syntactically(&s));
-        if is_none_when_true
-            && then_diverges
-            && let Ty::Nullable(inner) = self.shallow(&self.locals[local].ty)
-        {
-            self.narrow(local, (*inner).clone());
+        if then_diverges && let Some(c) = if_expr.condition() {
+            self.narrow_all(&c, false);
         }
     }
 
@@ -603,27 +702,68 @@ impl<'a> Infer<'a> {
         }
     }
 
-    /// `x == none` → `(x, true)`, `x != none` → `(x, false)`, for a local `x`.
-    fn none_test(&self, cond: &ast::Expr) -> Option<(usize, bool)> {
-        let ast::Expr::BinaryExpr(b) = cond else { return None };
-        let op = b.op()?.kind();
-        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
-        let local_of = |e: &ast::Expr| match e {
-            ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
-            _ => None,
-        };
-        let (lhs, rhs) = (b.lhs()?, b.rhs()?);
-        let local = if is_none(&rhs) {
-            local_of(&lhs)?
-        } else if is_none(&lhs) {
-            local_of(&rhs)?
-        } else {
-            return None;
-        };
-        match op {
-            SyntaxKind::EQ2 => Some((local, true)),
-            SyntaxKind::NEQ => Some((local, false)),
-            _ => None,
+    /// Narrows, in the current scope, every local that `cond` proves is not `none` when
+    /// it evaluates to `when`.
+    fn narrow_all(&mut self, cond: &ast::Expr, when: bool) {
+        let mut locals = Vec::new();
+        self.non_none_when(cond, when, &mut locals);
+        for local in locals {
+            if let Ty::Nullable(inner) = self.shallow(&self.locals[local].ty) {
+                self.narrow(local, (*inner).clone());
+            }
+        }
+    }
+
+    /// The locals that are not `none` when `cond` is `when`: from `x != none`,
+    /// `x == none`, `!`, `&&` (when true) and `||` (when false).
+    fn non_none_when(&self, cond: &ast::Expr, when: bool, out: &mut Vec<usize>) {
+        match cond {
+            ast::Expr::ParenExpr(p) => {
+                if let Some(inner) = p.expr() {
+                    self.non_none_when(&inner, when, out);
+                }
+            }
+            ast::Expr::PrefixExpr(p) if p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG) => {
+                if let Some(inner) = p.expr() {
+                    self.non_none_when(&inner, !when, out);
+                }
+            }
+            ast::Expr::BinaryExpr(b) => {
+                let Some(op) = b.op().map(|t| t.kind()) else { return };
+                let (Some(lhs), Some(rhs)) = (b.lhs(), b.rhs()) else { return };
+                match op {
+                    SyntaxKind::AMP2 if when => {
+                        self.non_none_when(&lhs, true, out);
+                        self.non_none_when(&rhs, true, out);
+                    }
+                    SyntaxKind::PIPE2 if !when => {
+                        self.non_none_when(&lhs, false, out);
+                        self.non_none_when(&rhs, false, out);
+                    }
+                    SyntaxKind::EQ2 | SyntaxKind::NEQ => {
+                        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
+                        let local_of = |e: &ast::Expr| match e {
+                            ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
+                            _ => None,
+                        };
+                        let local = if is_none(&rhs) {
+                            local_of(&lhs)
+                        } else if is_none(&lhs) {
+                            local_of(&rhs)
+                        } else {
+                            None
+                        };
+                        // `x != none` is true, or `x == none` is false.
+                        if let Some(local) = local
+                            && (op == SyntaxKind::NEQ) == when
+                        {
+                            out.push(local);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
         }
     }
 
@@ -656,13 +796,18 @@ impl<'a> Infer<'a> {
                         if !self.locals[root].mutable {
                             let range = target.syntax().text_range();
                             let decl = self.loc(self.locals[root].range);
+                            let is_param = root < self.param_count;
                             let diag = self.error(
                                 codes::IMMUTABLE,
                                 range,
                                 format!("cannot assign to `{name}`: it is not `mut`"),
                             );
                             diag.label = "assignment to an immutable variable".into();
-                            diag.hint = Some(format!("declare it with `let mut {name}`"));
+                            diag.hint = Some(if is_param {
+                                format!("declare the parameter as `mut {name}` to assign a local copy")
+                            } else {
+                                format!("declare it with `let mut {name}`")
+                            });
                             diag.labels.push((decl, "declared here".into()));
                         }
                         // Assignment may widen a narrowed variable back to its declared type.
@@ -835,7 +980,7 @@ impl<'a> Infer<'a> {
     // ---- expressions --------------------------------------------------------------------
 
     fn infer_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Ty {
-        let ty = self.infer_expr_inner(e, expected);
+        let ty = pluto_syntax::ensure_stack(|| self.infer_expr_inner(e, expected));
         self.result.expr_types.push((e.syntax().text_range(), ty.clone()));
         ty
     }
@@ -844,6 +989,7 @@ impl<'a> Infer<'a> {
         match e {
             ast::Expr::Literal(l) => match l.token().map(|t| t.kind()) {
                 Some(SyntaxKind::INT_NUMBER) => {
+                    self.check_int_literal(l);
                     if let Some(t) = expected.map(|t| self.shallow(t))
                         && matches!(t, Ty::Float | Ty::Byte)
                     {
@@ -975,6 +1121,7 @@ impl<'a> Infer<'a> {
                 }
                 None => Ty::Unknown,
             },
+            ast::Expr::TryExpr(t) => self.infer_try(t),
             ast::Expr::CallExpr(call) => self.infer_call(call, self.default_handling(), expected),
             ast::Expr::FieldExpr(f) => self.infer_field(f),
             ast::Expr::IndexExpr(i) => self.infer_index(i),
@@ -1058,7 +1205,12 @@ impl<'a> Infer<'a> {
                     let range = e.syntax().text_range();
                     match self.shallow(&t) {
                         Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
-                            self.result.raises.push((r.syntax().text_range(), Raise::Error(loc)));
+                            let closure = self.closure_stack.last().copied();
+                            self.result.raises.push(RaiseSite {
+                                range: r.syntax().text_range(),
+                                raise: Raise::Error(loc),
+                                closure,
+                            });
                         }
                         Ty::AnyError => {
                             let binding = match &e {
@@ -1069,7 +1221,12 @@ impl<'a> Infer<'a> {
                                 .and_then(|b| self.untyped_bindings.iter().find(|(l, _)| *l == b))
                                 .map(|(_, c)| *c)
                             {
-                                self.result.raises.push((r.syntax().text_range(), Raise::Caught(catch)));
+                                let closure = self.closure_stack.last().copied();
+                                self.result.raises.push(RaiseSite {
+                                    range: r.syntax().text_range(),
+                                    raise: Raise::Caught(catch),
+                                    closure,
+                                });
                             }
                         }
                         Ty::Unknown => {}
@@ -1085,6 +1242,63 @@ impl<'a> Infer<'a> {
                     }
                 }
                 Ty::Never
+            }
+        }
+    }
+
+    /// `e?`: the value of nullable `e`; when it is `none`, the enclosing function (whose
+    /// result must be nullable) returns `none`.
+    fn infer_try(&mut self, t: &ast::TryExpr) -> Ty {
+        let Some(inner) = t.expr() else { return Ty::Unknown };
+        let ty = self.infer_expr(&inner, None);
+        let range = t.syntax().text_range();
+        let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
+        if let Ty::Var(_) = self.shallow(&ret) {
+            // A closure whose result is still open: `?` makes it nullable.
+            let inner = self.fresh();
+            self.unify(&ret, &Ty::nullable(inner));
+        }
+        if !matches!(self.shallow(&ret), Ty::Nullable(_) | Ty::Unknown) {
+            let shown = self.show(&ret);
+            let diag = self.error(
+                codes::NONE_PROPAGATION,
+                range,
+                format!("`?` returns `none` early, but this function returns `{shown}`"),
+            );
+            diag.label = "needs a function whose result is nullable".into();
+            diag.hint = Some("declare the result nullable (`T?`), or test for `none` with `if x == none { ... }`".into());
+        }
+        match self.shallow(&ty) {
+            Ty::Nullable(inner) => (*inner).clone(),
+            Ty::Unknown => Ty::Unknown,
+            other => {
+                let shown = self.show(&other);
+                let diag = self.error(codes::NONE_PROPAGATION, range, format!("`?` needs a nullable value, found `{shown}`"));
+                diag.label = "this can never be `none`".into();
+                diag.hint = Some("remove the `?`".into());
+                other
+            }
+        }
+    }
+
+    /// An integer literal must fit in `int`; `-9223372036854775808` (`i64::MIN`) does.
+    fn check_int_literal(&mut self, l: &ast::Literal) {
+        let Some(token) = l.token() else { return };
+        let parent = l.syntax().parent();
+        let negated = parent.clone().and_then(ast::PrefixExpr::cast).is_some_and(|p| {
+            p.op().is_some_and(|t| t.kind() == SyntaxKind::MINUS)
+        }) || parent.and_then(ast::LiteralPat::cast).is_some_and(|p| p.is_negative());
+        let limit = if negated { 1u64 << 63 } else { i64::MAX as u64 };
+        match ast::int_literal_value(token.text()) {
+            Some(n) if n <= limit => {}
+            _ => {
+                let diag = self.error(
+                    codes::INT_OUT_OF_RANGE,
+                    l.syntax().text_range(),
+                    format!("integer literal `{}` does not fit in `int`", token.text()),
+                );
+                diag.label = "larger than 9223372036854775807".into();
+                diag.hint = Some("`int` is a signed 64-bit integer; use a `float` for larger numbers".into());
             }
         }
     }
@@ -1132,7 +1346,7 @@ impl<'a> Infer<'a> {
                 let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
                 Some(Target::Fn(FnLoc::Method(*tr, i as u32)))
             }
-            Callee::Builtin(_) => None,
+            Callee::Builtin(_) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
         }
     }
 
@@ -1144,7 +1358,18 @@ impl<'a> Infer<'a> {
         let Some(op) = b.op() else { return Ty::Unknown };
         let kind = op.kind();
         let lhs = b.lhs().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+        // The right side of `&&` runs only when the left is true, of `||` when it is false.
+        let short_circuit = match kind {
+            SyntaxKind::AMP2 => Some(true),
+            SyntaxKind::PIPE2 => Some(false),
+            _ => None,
+        };
+        self.push_scope();
+        if let (Some(when), Some(l)) = (short_circuit, b.lhs()) {
+            self.narrow_all(&l, when);
+        }
         let rhs = b.rhs().map(|e| self.infer_expr(&e, Some(&lhs))).unwrap_or(Ty::Unknown);
+        self.pop_scope();
         let (l, r) = (self.shallow(&lhs), self.shallow(&rhs));
         if l.is_unknown() || r.is_unknown() {
             return match kind {
@@ -1257,28 +1482,23 @@ impl<'a> Infer<'a> {
     }
 
     fn infer_if(&mut self, i: &ast::IfExpr, expected: Option<&Ty>) -> Ty {
-        let test = i.condition().and_then(|c| self.none_test(&c));
         if let Some(c) = i.condition() {
             let t = self.infer_expr(&c, Some(&Ty::Bool));
             self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
         }
-        let narrowed = |cx: &mut Self, when_none: bool| {
-            if let Some((local, is_none_when_true)) = test
-                && is_none_when_true == when_none
-                && let Ty::Nullable(inner) = cx.shallow(&cx.locals[local].ty)
-            {
-                cx.narrow(local, (*inner).clone());
-            }
-        };
         self.push_scope();
-        narrowed(self, false);
+        if let Some(c) = i.condition() {
+            self.narrow_all(&c, true);
+        }
         let then_ty = i.then_branch().map_or(Ty::Void, |b| self.infer_block(&b, expected));
         self.pop_scope();
         let else_ty = match i.else_branch() {
             None => return Ty::Void,
             Some(branch) => {
                 self.push_scope();
-                narrowed(self, true);
+                if let Some(c) = i.condition() {
+                    self.narrow_all(&c, false);
+                }
                 let t = match branch {
                     ast::ElseBranch::Block(b) => self.infer_block(&b, expected),
                     ast::ElseBranch::If(nested) => self.infer_expr(&ast::Expr::IfExpr(nested), expected),
@@ -1409,7 +1629,15 @@ impl<'a> Infer<'a> {
         let ret = expected_ret.clone().unwrap_or_else(|| self.fresh());
         self.returns.push(ret.clone());
         let saved_loops = std::mem::replace(&mut self.loop_depth, 0);
+        // The body's calls and raises are the closure's, not the enclosing function's;
+        // a `catch` around the closure does not catch what the body raises when called.
+        let index = self.result.closures.len() as u32;
+        self.result.closures.push(c.syntax().text_range());
+        self.closure_stack.push(index);
+        let saved_catches = std::mem::take(&mut self.catch_stack);
         let body_ty = c.body().map_or(Ty::Void, |b| self.infer_expr(&b, Some(&ret)));
+        self.catch_stack = saved_catches;
+        self.closure_stack.pop();
         self.loop_depth = saved_loops;
         self.returns.pop();
         self.pop_scope();
@@ -1426,14 +1654,25 @@ impl<'a> Infer<'a> {
                 r
             }
         };
-        Ty::func(params, ret)
+        let ty = Ty::func(params, ret);
+        if let Some(loc) = self.closure_loc(index) {
+            self.fn_value(Callee::Closure(loc), &ty);
+        }
+        ty
     }
 
     fn infer_catch(&mut self, c: &ast::CatchExpr, expected: Option<&Ty>) -> Ty {
         let index = self.result.catches.len();
-        self.result.catches.push(CatchSite { range: c.syntax().text_range(), typed: Vec::new(), catch_all: false });
+        self.result.catches.push(CatchSite {
+            range: c.syntax().text_range(),
+            uncertain: false,
+            typed: Vec::new(),
+            catch_all: false,
+        });
         self.catch_stack.push(index);
+        let errors_before = self.error_count();
         let value_ty = c.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected));
+        self.result.catches[index].uncertain = self.error_count() > errors_before;
         self.catch_stack.pop();
         let mut catch_all = false;
         for clause in c.clauses() {
@@ -1543,7 +1782,9 @@ impl<'a> Infer<'a> {
             Some(Def::Item(loc)) => match &loc.item(self.db).kind {
                 ItemKind::Fn(_) => {
                     let sig = fn_signature(self.db, self.program, FnLoc::Free(loc)).clone();
-                    self.instantiate(&sig).fn_ty()
+                    let ty = self.instantiate(&sig).fn_ty();
+                    self.fn_value(Callee::Fn(FnLoc::Free(loc)), &ty);
+                    ty
                 }
                 // An error without fields is its own value: `raise Empty`.
                 ItemKind::Error(fields) if fields.is_empty() => Ty::Adt(loc, Arc::from(vec![])),
@@ -1656,12 +1897,14 @@ impl<'a> Infer<'a> {
                 Namespace::Enum(loc) => Some(loc),
                 _ => None,
             };
-            return match self.namespace_member(ns, &name, range) {
+            return match self.namespace_member_of(&receiver, ns, &name, range) {
                 Some(Member::Fn(callee, sig)) => {
                     if let Some(target) = self.callee_target(&callee) {
                         self.resolve_as(&name_ref, target);
                     }
-                    self.instantiate(&sig).fn_ty()
+                    let ty = self.instantiate(&sig).fn_ty();
+                    self.fn_value(callee, &ty);
+                    ty
                 }
                 Some(Member::Value(t)) => {
                     if let Some(loc) = enum_loc {
@@ -1685,7 +1928,9 @@ impl<'a> Infer<'a> {
             if let Some(target) = self.callee_target(&callee) {
                 self.resolve_as(&name_ref, target);
             }
-            return sig.fn_ty();
+            let ty = sig.fn_ty();
+            self.fn_value(callee, &ty);
+            return ty;
         }
         if !receiver_ty.is_unknown() {
             self.no_member(&receiver_ty, &name, range, false);
@@ -1760,6 +2005,10 @@ impl<'a> Infer<'a> {
                 Some(Ty::Trait(tr)) => self.trait_method(tr, name),
                 _ => None,
             },
+            Ty::Task(result) if name == "get" => {
+                let sig = Signature::of_value(&[], result);
+                Some((Callee::TaskGet((**result).clone()), sig, false))
+            }
             _ => {
                 let m = builtins::method(ty, name)?;
                 let raises = m.raises.iter().filter_map(|e| self.prelude_error(e)).collect();
@@ -1790,7 +2039,51 @@ impl<'a> Infer<'a> {
     }
 
     /// A member of a namespace: a function (to call) or a value (an enum variant).
-    fn namespace_member(&mut self, ns: Namespace, name: &str, range: TextRange) -> Option<Member> {
+    /// Type arguments written on a namespace receiver: `Maybe<int>` in `Maybe<int>.Nothing`.
+    fn explicit_args(&mut self, receiver: &ast::Expr) -> Option<Vec<Ty>> {
+        let ast::Expr::PathExpr(p) = receiver else { return None };
+        let list = p.generic_args()?;
+        Some(list.types().map(|t| self.lower_type(Some(t))).collect())
+    }
+
+    /// Type arguments for a generic class or enum named as a namespace: the written
+    /// ones (reported when their number is wrong), or fresh variables.
+    fn namespace_args(&mut self, loc: ItemLoc, explicit: Option<Vec<Ty>>, range: TextRange) -> Vec<Ty> {
+        let generics = crate::lower::item_generics(self.db, loc);
+        match explicit {
+            Some(args) if args.len() == generics.len() => args,
+            Some(args) => {
+                let name = loc.item(self.db).name.clone();
+                self.error(
+                    codes::WRONG_TYPE_ARGS,
+                    range,
+                    format!("`{name}` takes {} type arguments, found {}", generics.len(), args.len()),
+                );
+                generics.iter().map(|_| Ty::Unknown).collect()
+            }
+            None => generics.iter().map(|_| self.fresh()).collect(),
+        }
+    }
+
+    /// A member of the namespace `receiver` names, with the type arguments written on it.
+    fn namespace_member_of(
+        &mut self,
+        receiver: &ast::Expr,
+        ns: Namespace,
+        name: &str,
+        range: TextRange,
+    ) -> Option<Member> {
+        let explicit = self.explicit_args(receiver);
+        self.namespace_member(ns, name, range, explicit)
+    }
+
+    fn namespace_member(
+        &mut self,
+        ns: Namespace,
+        name: &str,
+        range: TextRange,
+        explicit: Option<Vec<Ty>>,
+    ) -> Option<Member> {
         let db = self.db;
         match ns {
             Namespace::Module(file, unit) => {
@@ -1803,14 +2096,14 @@ impl<'a> Infer<'a> {
                         );
                         None
                     }
-                    (None, Some(_)) => self.namespace_member(Namespace::Unit(unit.unwrap()), name, range),
+                    (None, Some(_)) => self.namespace_member(Namespace::Unit(unit.unwrap()), name, range, None),
                     (Some(Def::Item(loc)), None) => {
                         if !loc.item(db).is_pub {
                             let diag =
                                 self.error(codes::PRIVATE_ITEM, range, format!("`{name}` is private to its module"));
                             diag.hint = Some(format!(
                                 "mark it `pub {}` to use it from other modules",
-                                loc.item(db).kind_name()
+                                loc.item(db).keyword()
                             ));
                             diag.labels.push((loc.name_loc(db), "declared here".into()));
                         }
@@ -1832,8 +2125,22 @@ impl<'a> Infer<'a> {
                     }
                     (Some(Def::Module(_)), None) => None,
                     (None, None) => {
-                        self.error(codes::UNRESOLVED_NAME, range, format!("module has no item `{name}`")).label =
-                            "not found in the module".into();
+                        let mut candidates: Vec<String> = self
+                            .map
+                            .scope(file)
+                            .map(|s| {
+                                s.names
+                                    .iter()
+                                    .filter(|(_, d)| matches!(d, Def::Item(l) if l.file == file && l.item(db).is_pub))
+                                    .map(|(n, _)| n.clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        candidates.extend(unit.map(|u| self.unit_fn_names(u)).unwrap_or_default());
+                        let hint = suggestion(name, candidates);
+                        let diag = self.error(codes::UNRESOLVED_NAME, range, format!("module has no item `{name}`"));
+                        diag.label = "not found in the module".into();
+                        diag.hint = hint;
                         None
                     }
                 }
@@ -1841,11 +2148,13 @@ impl<'a> Infer<'a> {
             Namespace::Unit(unit) => {
                 let Some((f, is_pub)) = self.unit_fn(unit, name) else {
                     let unit_name = unit.item(db).name.clone();
-                    self.error(
+                    let hint = suggestion(name, self.unit_fn_names(unit));
+                    let diag = self.error(
                         codes::UNRESOLVED_NAME,
                         range,
                         format!("deployment unit `{unit_name}` has no function `{name}`"),
                     );
+                    diag.hint = hint;
                     return None;
                 };
                 let remote = self.unit != Some(unit);
@@ -1864,7 +2173,7 @@ impl<'a> Infer<'a> {
                 let data = adt_data(db, self.program, loc);
                 match data.variants.iter().find(|(n, _)| n == name) {
                     Some((_, fields)) if fields.is_empty() => {
-                        let args: Vec<Ty> = data.generics.iter().map(|_| self.fresh()).collect();
+                        let args = self.namespace_args(loc, explicit, range);
                         Some(Member::Value(Ty::Adt(loc, args.into())))
                     }
                     Some(_) => {
@@ -1897,15 +2206,26 @@ impl<'a> Infer<'a> {
                     let class = loc.item(db).name.clone();
                     self.error(codes::NOT_CALLABLE, range, format!("`{class}.{name}` is a method: call it on a value"));
                 }
-                // Static functions of generic classes get fresh type arguments.
+                // Static functions of generic classes get the written type arguments, or
+                // fresh ones.
                 let generics = crate::lower::item_generics(db, loc);
-                let args: Vec<Ty> = generics.iter().map(|_| self.fresh()).collect();
+                let args = self.namespace_args(loc, explicit, range);
                 let mut sig = sig;
                 sig.params = sig.params.iter().map(|(n, t)| (n.clone(), t.substitute(&generics, &args))).collect();
                 sig.ret = sig.ret.substitute(&generics, &args);
                 Some(Member::Fn(Callee::Fn(f), sig))
             }
         }
+    }
+
+    /// The names of a unit's functions, along its chain.
+    fn unit_fn_names(&self, unit: ItemLoc) -> Vec<String> {
+        self.map
+            .chain(unit)
+            .into_iter()
+            .filter_map(|owner| owner.item(self.db).body())
+            .flat_map(|b| b.methods.iter().map(|m| m.name.clone()))
+            .collect()
     }
 
     /// Function `name` of a unit, anywhere along its chain, and whether it is `pub`.
@@ -1991,7 +2311,7 @@ impl<'a> Infer<'a> {
                 let name_range = f.syntax().text_range();
                 match f.receiver() {
                     Some(receiver) => match self.namespace_of(&receiver) {
-                        Some(ns) => match self.namespace_member(ns, &name, name_range) {
+                        Some(ns) => match self.namespace_member_of(&receiver, ns, &name, name_range) {
                             Some(Member::Fn(c, sig)) => (Some((c, sig)), None),
                             Some(Member::Value(t)) => {
                                 let shown = self.show(&t);
@@ -2005,7 +2325,8 @@ impl<'a> Infer<'a> {
                             let rt = self.shallow(&rt);
                             // A field holding a function value is called like a method.
                             if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
-                                (Some((Callee::Builtin(Vec::new()), Signature::of_value(&ps, &r))), None)
+                                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
+                                (Some((callee, Signature::of_value(&ps, &r))), None)
                             } else {
                                 match self.method(&rt, &name) {
                                     Some((c, sig, mutates)) => {
@@ -2029,6 +2350,9 @@ impl<'a> Infer<'a> {
                 if p.name_ref().is_some_and(|n| !n.is_self() && self.lookup_local(&n.text()).is_none()) =>
             {
                 let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+                if let Some(target) = self.implicit_self_call(&name, range) {
+                    target
+                } else {
                 match self.resolve_value_name(&name) {
                     Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
                         let f = FnLoc::Free(loc);
@@ -2067,10 +2391,17 @@ impl<'a> Infer<'a> {
                         self.fn_value_target(&t, range)
                     }
                 }
+                }
             }
             other => {
                 let t = self.infer_expr(other, None);
-                self.fn_value_target(&t, range)
+                match self.closure_called_directly(other) {
+                    Some(loc) => match self.shallow(&t) {
+                        Ty::Fn(ps, r) => (Some((Callee::Closure(loc), Signature::of_value(&ps, &r))), None),
+                        _ => self.fn_value_target(&t, range),
+                    },
+                    None => self.fn_value_target(&t, range),
+                }
             }
         };
         // Record what the callee's names refer to, for the IDE.
@@ -2135,8 +2466,32 @@ impl<'a> Infer<'a> {
         {
             let _ = self.coerces(&sig.ret, expected);
         }
-        self.result.calls.push(CallSite { range, callee: callee_ref, handling, bang });
+        if handling == Handling::Spawn {
+            self.result.spawns.push((callee_ref.clone(), sig.ret.clone()));
+        }
+        let closure = self.closure_stack.last().copied();
+        self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang });
         sig.ret
+    }
+
+    /// Inside a stage, `exists(id)` calls the stage's own (or inherited) method with the
+    /// implicit `self`; a module item of the same name makes the call ambiguous.
+    fn implicit_self_call(&mut self, name: &str, range: TextRange) -> Option<CallTarget> {
+        let self_ty = self.self_ty.clone()?;
+        let Ty::Adt(stage, _) = &self_ty else { return None };
+        if !matches!(stage.item(self.db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }) {
+            return None;
+        }
+        let (callee, sig, _) = self.method(&self_ty, name)?;
+        if let Some(Def::Item(item)) = self.resolve_value_name(name) {
+            let declared = item.name_loc(self.db);
+            let diag = self.error(codes::AMBIGUOUS_NAME, range, format!("`{name}` is ambiguous"));
+            diag.label = "both a method of this stage and a module item".into();
+            diag.hint = Some(format!("write `self.{name}(...)` for the method, or rename one of them"));
+            diag.labels.push((declared, "the module item".into()));
+            return Some((None, None));
+        }
+        Some((Some((callee, self.instantiate(&sig))), None))
     }
 
     fn check_bang_on_builtin(&mut self, handling: Handling, range: TextRange) {
@@ -2145,10 +2500,27 @@ impl<'a> Infer<'a> {
         }
     }
 
+    /// `((x: int) => ...)(1)`: the closure written as the callee (already inferred), which
+    /// is then not a value that other calls might run.
+    fn closure_called_directly(&mut self, callee: &ast::Expr) -> Option<ClosureLoc> {
+        let mut e = callee.clone();
+        while let ast::Expr::ParenExpr(p) = &e {
+            e = p.expr()?;
+        }
+        let ast::Expr::ClosureExpr(c) = e else { return None };
+        let index = self.result.closures.iter().position(|r| *r == c.syntax().text_range())? as u32;
+        let loc = self.closure_loc(index)?;
+        self.result.fn_values.retain(|v| v.callee != Callee::Closure(loc));
+        Some(loc)
+    }
+
     /// Calling a value of function type (a closure, a method reference).
     fn fn_value_target(&mut self, t: &Ty, range: TextRange) -> CallTarget {
         match self.shallow(t) {
-            Ty::Fn(ps, r) => (Some((Callee::Builtin(Vec::new()), Signature::of_value(&ps, &r))), None),
+            Ty::Fn(ps, r) => {
+                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
+                (Some((callee, Signature::of_value(&ps, &r))), None)
+            }
             Ty::Unknown => (None, None),
             other => {
                 let shown = self.show(&other);
@@ -2224,9 +2596,12 @@ impl<'a> Infer<'a> {
             && matches!(enum_loc.item(self.db).kind, ItemKind::Enum { .. })
         {
             let data = adt_data(self.db, self.program, enum_loc).clone();
-            let args: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
-                Some(Ty::Adt(l, a)) if l == enum_loc => a.to_vec(),
-                _ => data.generics.iter().map(|_| self.fresh()).collect(),
+            let written: Option<Vec<Ty>> =
+                s.ty().and_then(|t| t.generic_args()).map(|g| g.types().map(|t| self.lower_type(Some(t))).collect());
+            let args: Vec<Ty> = match (written, expected.map(|t| self.shallow(t))) {
+                (Some(written), _) => self.namespace_args(enum_loc, Some(written), range),
+                (None, Some(Ty::Adt(l, a))) if l == enum_loc => a.to_vec(),
+                (None, _) => data.generics.iter().map(|_| self.fresh()).collect(),
             };
             match data.variants.iter().find(|(n, _)| n == variant) {
                 Some((_, fields)) => (
@@ -2243,8 +2618,13 @@ impl<'a> Infer<'a> {
                 }
             }
         } else {
-            let diag = self.error(codes::UNKNOWN_TYPE, range, format!("unknown type `{written}`"));
-            diag.label = "not found in this scope".into();
+            if let Some(item) = scope.private_item(&segments) {
+                let diag = scope.private_diag(item, &written, self.loc(range));
+                self.result.diagnostics.push(diag);
+            } else {
+                let diag = self.error(codes::UNKNOWN_TYPE, range, format!("unknown type `{written}`"));
+                diag.label = "not found in this scope".into();
+            }
             for field in s.fields() {
                 if let Some(v) = field.value() {
                     self.infer_expr(&v, None);
@@ -2382,6 +2762,16 @@ enum Namespace {
 enum Member {
     Fn(Callee, Signature),
     Value(Ty),
+}
+
+/// "did you mean `x`?" for the candidate nearest to `name`, if one is close.
+fn suggestion(name: &str, candidates: Vec<String>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&c, name), c))
+        .filter(|(d, c)| *d <= 2.max(name.len() / 3) && c != name)
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
 /// "a class", "an error", "an enum".

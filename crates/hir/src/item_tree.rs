@@ -87,6 +87,10 @@ pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
 
 /// A copy of a green tree without whitespace and comments.
 pub fn strip_trivia(node: &GreenNodeData) -> GreenNode {
+    pluto_syntax::ensure_stack(|| strip_node(node))
+}
+
+fn strip_node(node: &GreenNodeData) -> GreenNode {
     let children = node.children().filter_map(|child| match child {
         NodeOrToken::Node(n) => Some(NodeOrToken::Node(strip_trivia(n))),
         NodeOrToken::Token(t) => {
@@ -201,6 +205,8 @@ pub struct GenericParam {
 pub struct Param {
     pub name: String,
     pub ty: TypeRef,
+    /// `mut n: int`: a local copy the body may assign.
+    pub is_mut: bool,
     /// Relative to the function.
     pub name_range: TextRange,
 }
@@ -298,6 +304,19 @@ impl Item {
             ItemKind::Class(b) | ItemKind::Trait(b) | ItemKind::Stage(b) => Some(b),
             ItemKind::Instance { body, .. } => Some(body),
             _ => None,
+        }
+    }
+
+    /// The keyword that declares it, for hints that show a declaration (`pub fn`).
+    pub fn keyword(&self) -> &str {
+        match &self.kind {
+            ItemKind::Fn(_) => "fn",
+            ItemKind::Class(_) => "class",
+            ItemKind::Enum { .. } => "enum",
+            ItemKind::Trait(_) => "trait",
+            ItemKind::Error(_) => "error",
+            ItemKind::Stage(_) => "stage",
+            ItemKind::Instance { keyword, .. } => keyword,
         }
     }
 
@@ -508,7 +527,7 @@ impl Lower {
                     p.params()
                         .map(|p| {
                             let (name, name_range) = name_of(p.name(), base);
-                            Param { name, ty: TypeRef::from_ast(p.ty(), base), name_range }
+                            Param { name, ty: TypeRef::from_ast(p.ty(), base), is_mut: p.is_mut(), name_range }
                         })
                         .collect()
                 })

@@ -159,6 +159,10 @@ impl TypeScope<'_> {
                     }
                     // Its import failed and was reported: nothing more to say.
                     None if self.map.is_unresolved_import(self.file, &segments[0]) => Ty::Unknown,
+                    None if let Some(item) = self.private_item(segments) => {
+                        diags.push(self.private_diag(item, &written, loc(*range)));
+                        Ty::Unknown
+                    }
                     None => {
                         let mut diag =
                             SemDiag::error(codes::UNKNOWN_TYPE, loc(*range), format!("unknown type `{written}`"))
@@ -193,6 +197,32 @@ impl TypeScope<'_> {
             return nested_item(db, unit, name);
         }
         None
+    }
+
+    /// An item a path names that is not visible here because it is not `pub` in its
+    /// module: `lib.Secret` for `class Secret` in lib.pluto.
+    pub fn private_item(&self, segments: &[String]) -> Option<ItemLoc> {
+        let (first, rest) = segments.split_first()?;
+        let mut def = self.map.resolve_in(self.db, self.file, self.container, first)?;
+        for segment in rest {
+            def = match def {
+                Def::Module(module) => *self.map.scope(module)?.names.get(segment)?,
+                Def::Item(_) => return None,
+            };
+        }
+        match def {
+            Def::Item(item) if !item.item(self.db).is_pub && item.file != self.file => Some(item),
+            _ => None,
+        }
+    }
+
+    /// The error for a private item named from another module.
+    pub fn private_diag(&self, item: ItemLoc, written: &str, loc: Loc) -> SemDiag {
+        let declared = item.item(self.db);
+        SemDiag::error(codes::PRIVATE_ITEM, loc, format!("`{written}` is private to its module"))
+            .label("not `pub`")
+            .with(item.name_loc(self.db), "declared here without `pub`")
+            .hint(format!("mark it `pub {}` to use it from other modules", declared.keyword()))
     }
 
     fn suggest_type(&self, written: &str) -> Option<String> {
@@ -306,6 +336,8 @@ pub struct FieldTy {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct AdtData {
     pub generics: Vec<String>,
+    /// Trait bounds of generic parameters (`class Shelf<T: Label>`).
+    pub bounds: Vec<(String, Ty)>,
     pub fields: Vec<FieldTy>,
     pub variants: Vec<(String, Vec<FieldTy>)>,
     /// Bracket dependencies; for stages, merged along the whole chain.
@@ -323,6 +355,16 @@ pub fn adt_data(db: &dyn Db, program: Program, loc: ItemLoc) -> AdtData {
         TypeScope { db, map, file: loc.file, generics: generics.clone(), container: Some(loc.parent().unwrap_or(loc)) };
     let mut data = AdtData { generics, ..AdtData::default() };
     let mut diags = Vec::new();
+    let written_generics = match &item.kind {
+        ItemKind::Class(b) | ItemKind::Trait(b) | ItemKind::Stage(b) => b.generics.as_slice(),
+        ItemKind::Enum { generics, .. } => generics.as_slice(),
+        _ => &[],
+    };
+    for g in written_generics {
+        if let Some(bound) = &g.bound {
+            data.bounds.push((g.name.clone(), scope.lower(bound, item.ast, &mut diags)));
+        }
+    }
     let lower_fields = |fields: &[crate::item_tree::Field], diags: &mut Vec<SemDiag>| -> Vec<FieldTy> {
         fields
             .iter()

@@ -53,7 +53,8 @@ const TYPES: &[&str] = &["int", "float", "bool", "string", "byte", "bytes", "voi
 pub fn completions(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Vec<Completion> {
     let root = pluto_db::modules::parse(db, file).syntax();
     // The token the cursor is at the end of.
-    let Some(token) = root.token_at_offset(offset).left_biased() else { return keywords(ITEM_KEYWORDS) };
+    let (left, right) = crate::navigation::tokens_around(&root, offset);
+    let Some(token) = left.or(right) else { return keywords(ITEM_KEYWORDS) };
     let token = if token.kind().is_trivia() { previous_significant(&token).unwrap_or(token) } else { token };
     if let Some(field) = field_expr_at(&token) {
         return member_completions(db, program, file, &token, &field);

@@ -18,12 +18,28 @@ pub struct NavTarget {
     pub range: TextRange,
 }
 
+/// The tokens ending and starting at `offset` (the same token when `offset` is inside
+/// one). Found by descending one level at a time: rowan's `token_at_offset` recurses as
+/// deep as the tree, which a 20,000-term expression makes too deep for a thread's stack.
+pub(crate) fn tokens_around(root: &SyntaxNode, offset: TextSize) -> (Option<SyntaxToken>, Option<SyntaxToken>) {
+    let end = root.text_range().end();
+    let at = |start: TextSize| {
+        (start < end).then(|| root.covering_element(TextRange::at(start, 1.into())).into_token()).flatten()
+    };
+    let right = at(offset);
+    let left = match offset.checked_sub(1.into()) {
+        Some(before) => at(before),
+        None => None,
+    };
+    (left, right)
+}
+
 /// The significant token at `offset` (preferring a name over punctuation).
 pub(crate) fn token_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Option<SyntaxToken> {
     let root = parse(db, file).syntax();
-    let at = root.token_at_offset(offset);
+    let (left, right) = tokens_around(&root, offset);
     let pick = |t: &SyntaxToken| t.kind() == SyntaxKind::IDENT || t.kind() == SyntaxKind::SELF_KW;
-    at.clone().find(pick).or_else(|| at.right_biased().filter(|t| !t.kind().is_trivia()))
+    left.filter(pick).or_else(|| right.clone().filter(pick)).or_else(|| right.filter(|t| !t.kind().is_trivia()))
 }
 
 /// The `AstId` of a declaration node of `file`.

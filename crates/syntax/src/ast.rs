@@ -135,6 +135,9 @@ ast_nodes! {
     PrefixExpr => PREFIX_EXPR,
     /// `expr!`: propagate the errors of `expr` to the caller.
     PropagateExpr => PROPAGATE_EXPR,
+    /// `expr?`: the value of nullable `expr`, or `none` returned from the enclosing
+    /// function when it is `none`.
+    TryExpr => TRY_EXPR,
     CallExpr => CALL_EXPR,
     ArgList => ARG_LIST,
     FieldExpr => FIELD_EXPR,
@@ -175,7 +178,7 @@ ast_enum! {
 ast_enum! {
     Expr {
         Literal, StringLit, PathExpr, ParenExpr, TupleExpr, ArrayLit, StructLit, MapLit, SetLit,
-        BinaryExpr, RangeExpr, PrefixExpr, PropagateExpr, CallExpr, FieldExpr, IndexExpr, CastExpr,
+        BinaryExpr, RangeExpr, PrefixExpr, PropagateExpr, TryExpr, CallExpr, FieldExpr, IndexExpr, CastExpr,
         IfExpr, MatchExpr, BlockExpr, ClosureExpr, CatchExpr, SpawnExpr, ReturnExpr, BreakExpr,
         ContinueExpr, RaiseExpr,
     }
@@ -439,8 +442,9 @@ impl PathType {
     pub fn path(&self) -> Option<Path> {
         child(&self.syntax)
     }
+    /// The type arguments after the path, or inside it (`Maybe<int>.Just { ... }`).
     pub fn generic_args(&self) -> Option<GenericArgList> {
-        child(&self.syntax)
+        child(&self.syntax).or_else(|| self.path().and_then(|p| child(&p.syntax)))
     }
 }
 
@@ -543,6 +547,19 @@ impl Literal {
     pub fn token(&self) -> Option<SyntaxToken> {
         self.syntax.first_token()
     }
+}
+
+/// The value of an integer literal's text (`1_000`, `0xff`, `0b101`, `0o17`), if it fits
+/// in 64 bits. Whether it fits in `int` (a signed 64-bit integer) is for the checker.
+pub fn int_literal_value(text: &str) -> Option<u64> {
+    let text = text.replace('_', "");
+    let (digits, radix) = match text.get(..2) {
+        Some("0x" | "0X") => (&text[2..], 16),
+        Some("0b" | "0B") => (&text[2..], 2),
+        Some("0o" | "0O") => (&text[2..], 8),
+        _ => (&text[..], 10),
+    };
+    u64::from_str_radix(digits, radix).ok()
 }
 
 /// A piece of a string literal: literal text (escapes not yet processed) or an
@@ -679,6 +696,12 @@ impl PrefixExpr {
 }
 
 impl PropagateExpr {
+    pub fn expr(&self) -> Option<Expr> {
+        child(&self.syntax)
+    }
+}
+
+impl TryExpr {
     pub fn expr(&self) -> Option<Expr> {
         child(&self.syntax)
     }

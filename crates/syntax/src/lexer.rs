@@ -235,7 +235,8 @@ impl Lexer<'_> {
             (b'!', _, _) => (BANG, 1),
             (b'<', b'=', _) => (LTEQ, 2),
             (b'<', _, _) => (LT, 1),
-            (b'>', b'=', _) => (GTEQ, 2),
+            // `>=` and `>>` are two tokens, joined by the expression parser, so that
+            // `Map<string, int>= ...` and `[[int]]>` close type arguments.
             (b'>', _, _) => (GT, 1),
             (b'+', b'=', _) => (PLUS_EQ, 2),
             (b'+', _, _) => (PLUS, 1),

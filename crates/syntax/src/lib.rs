@@ -5,12 +5,14 @@
 pub mod ast;
 mod lexer;
 mod parser;
+mod stack;
 mod syntax_kind;
 
 pub use rowan::{GreenNode, TextRange, TextSize};
 pub use syntax_kind::{PlutoLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 
 pub use lexer::{Lexed, lex};
+pub use stack::ensure_stack;
 
 /// What kind of mistake a `SyntaxError` reports; each kind has its own diagnostic code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

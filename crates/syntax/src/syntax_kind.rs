@@ -165,6 +165,7 @@ pub enum SyntaxKind {
     RANGE_EXPR,
     PREFIX_EXPR,
     PROPAGATE_EXPR,
+    TRY_EXPR,
     CALL_EXPR,
     ARG_LIST,
     FIELD_EXPR,

@@ -156,9 +156,10 @@ fn binary_op(p: &Parser<'_>) -> Option<(u8, u8, SyntaxKind, usize)> {
         DOT2 | DOT2EQ => (1, 2, p.current(), 1),
         PIPE2 => (3, 4, PIPE2, 1),
         AMP2 => (5, 6, AMP2, 1),
-        EQ2 | NEQ | LTEQ | GTEQ => (7, 8, p.current(), 1),
+        EQ2 | NEQ | LTEQ => (7, 8, p.current(), 1),
         LT if p.nth_at(1, LT) && p.nth_joined(0) => (15, 16, SHL, 2),
         GT if p.nth_at(1, GT) && p.nth_joined(0) => (15, 16, SHR, 2),
+        GT if p.nth_at(1, EQ) && p.nth_joined(0) => (7, 8, GTEQ, 2),
         LT | GT => (7, 8, p.current(), 1),
         PIPE => (9, 10, PIPE, 1),
         CARET => (11, 12, CARET, 1),
@@ -267,6 +268,11 @@ fn postfix(p: &mut Parser<'_>) -> bool {
             }
             BANG if !p.at_newline() => {
                 p.start_node_at(cp, PROPAGATE_EXPR);
+                p.bump();
+                p.finish_node();
+            }
+            QUESTION if !p.at_newline() => {
+                p.start_node_at(cp, TRY_EXPR);
                 p.bump();
                 p.finish_node();
             }
@@ -419,16 +425,28 @@ fn string(p: &mut Parser<'_>) {
 /// `Map<string, int> { ... }`, `Set<int> { ... }`).
 fn ident_expr(p: &mut Parser<'_>) {
     if !p.no_struct_literal {
+        // `a.b.C`, with type arguments after any segment: `Map<string, int>`,
+        // `Maybe<int>.Just`.
         let mut n = 1;
-        while p.nth_at(n, DOT) && p.nth_at(n + 1, IDENT) {
-            n += 2;
+        let mut last_segment = 0;
+        let mut has_args = false;
+        loop {
+            if p.nth_at(n, DOT) && p.nth_at(n + 1, IDENT) {
+                last_segment = n + 1;
+                n += 2;
+            } else if !has_args && p.nth_at(n, LT) {
+                match types::scan_generic_args(p, n) {
+                    Some(m) => {
+                        has_args = true;
+                        n = m;
+                    }
+                    None => break,
+                }
+            } else {
+                break;
+            }
         }
-        let last_segment = n - 1;
-        let after_args = if p.nth_at(n, LT) { types::scan_generic_args(p, n) } else { Some(n) };
-        if let Some(m) = after_args
-            && p.nth_at(m, L_BRACE)
-            && !p.nth_newline(m)
-        {
+        if p.nth_at(n, L_BRACE) && !p.nth_newline(n) {
             let kind = match p.nth_text(last_segment) {
                 "Map" => MAP_LIT,
                 "Set" => SET_LIT,
@@ -453,7 +471,20 @@ fn ident_expr(p: &mut Parser<'_>) {
 fn brace_literal(p: &mut Parser<'_>, kind: SyntaxKind) {
     p.start_node(kind);
     p.start_node(PATH_TYPE);
-    items::path(p);
+    // Type arguments before a later segment (`Maybe<int>.Just`) stay inside the path.
+    p.start_node(PATH);
+    items::name_ref(p);
+    loop {
+        if p.at(DOT) && p.nth_at(1, IDENT) {
+            p.bump();
+            items::name_ref(p);
+        } else if p.at(LT) && types::scan_generic_args(p, 0).is_some_and(|m| p.nth_at(m, DOT)) {
+            types::generic_args(p);
+        } else {
+            break;
+        }
+    }
+    p.finish_node();
     if p.at(LT) {
         types::generic_args(p);
     }
@@ -542,19 +573,27 @@ fn paren_tuple_or_closure(p: &mut Parser<'_>) {
     p.finish_node();
 }
 
+/// `if c { } else if d { } else { }`: each `else if` is an `IF_EXPR` nested in the one
+/// before, built in a loop so a long chain needs no recursion.
 fn if_expr(p: &mut Parser<'_>) {
-    p.start_node(IF_EXPR);
-    p.bump(); // if
-    condition(p);
-    block(p);
-    if p.eat(ELSE_KW) {
-        if p.at(IF_KW) {
-            if_expr(p);
-        } else {
+    let mut open = 0;
+    loop {
+        p.start_node(IF_EXPR);
+        open += 1;
+        p.bump(); // if
+        condition(p);
+        block(p);
+        if !p.eat(ELSE_KW) {
+            break;
+        }
+        if !p.at(IF_KW) {
             block(p);
+            break;
         }
     }
-    p.finish_node();
+    for _ in 0..open {
+        p.finish_node();
+    }
 }
 
 fn match_expr(p: &mut Parser<'_>) {
