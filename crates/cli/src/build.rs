@@ -32,11 +32,11 @@ pub struct RunArgs {
 
 /// The program whose entry is `file`, in a new database; `Err` holds the exit code.
 fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
-    if !file.is_file() {
-        eprintln!("error: cannot read `{}`: no such file", file.display());
+    let db = RootDatabase::default();
+    if let Err(message) = crate::paths::entry_file(&db, file) {
+        eprintln!("error: {message}");
         return Err(ExitCode::from(2));
     }
-    let db = RootDatabase::default();
     let program = db.program(&FilePath::disk(file));
     Ok((db, program))
 }

@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use pluto_db::workspace::{discover_programs, pluto_files};
-use pluto_db::{Db, Diagnostic, FilePath, RootDatabase, Severity};
+use pluto_db::{Diagnostic, FilePath, RootDatabase, Severity};
 use pluto_hir::diagnostics::program_diagnostics;
 
 use crate::ColorChoice;
+use crate::paths;
 use crate::render;
 
 #[derive(Args)]
@@ -52,12 +53,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
     let mut files = BTreeSet::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for program in &programs {
         for module in &pluto_db::modules::module_graph(&db, *program).modules {
             files.insert(module.file.path(&db).clone());
         }
         for diagnostic in program_diagnostics(&db, *program) {
-            if !diagnostics.contains(&diagnostic) {
+            if seen.insert(diagnostic.clone()) {
                 diagnostics.push(diagnostic);
             }
         }
@@ -89,34 +91,25 @@ fn plural(n: usize, word: &str) -> String {
 
 /// The programs to check for one command-line path.
 fn programs_for_path(db: &RootDatabase, path: &Path) -> Result<Vec<pluto_db::Program>, String> {
-    let metadata =
-        std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+    let metadata = std::fs::metadata(path).map_err(|e| paths::cannot_read(path, &paths::io_reason(&e)))?;
     if metadata.is_dir() {
         let (found, unreadable) = pluto_files(path, true);
         if let Some((dir, e)) = unreadable.first() {
-            return Err(format!("cannot read directory `{}`: {}", dir.display(), io_reason(e)));
+            return Err(paths::cannot_read(dir, &paths::io_reason(e)));
+        }
+        for file in &found {
+            paths::readable(db, file)?;
         }
         let candidates: Vec<FilePath> = found.iter().map(FilePath::disk).collect();
         return Ok(discover_programs(db, &candidates));
     }
     // A single file: it is checked within the programs of its directory that contain it.
     let target = FilePath::disk(path);
-    let file = db.file(&target);
-    if let pluto_db::FileStatus::Unreadable(reason) = file.status(db) {
-        return Err(format!("cannot read `{}`: {reason}", path.display()));
-    }
+    let file = paths::readable(db, path)?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut candidates = vec![target.clone()];
     let (siblings, _) = pluto_files(dir, false);
     candidates.extend(siblings.iter().map(FilePath::disk).filter(|p| *p != target));
     let programs = discover_programs(db, &candidates);
     Ok(programs.into_iter().filter(|p| pluto_db::modules::module_graph(db, *p).contains(file)).collect())
-}
-
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => error.to_string(),
-    }
 }

@@ -3,6 +3,8 @@
 
 mod build;
 mod check;
+mod excerpt;
+mod paths;
 mod render;
 
 use std::process::ExitCode;
@@ -67,15 +69,18 @@ fn main() -> ExitCode {
                 // Analysis runs on these threads: give them the main thread's stack size.
                 .thread_stack_size(8 * 1024 * 1024)
                 .enable_all()
-                .build() {
+                .build()
+            {
                 Ok(runtime) => runtime,
                 Err(e) => {
                     eprintln!("error: cannot start the language server: {e}");
                     return ExitCode::from(2);
                 }
             };
-            runtime.block_on(pluto_lsp::run_stdio());
-            ExitCode::SUCCESS
+            // The protocol: `exit` without `shutdown` first (or a lost client) is status 1.
+            let clean = runtime.block_on(pluto_lsp::run_stdio());
+            runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+            if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
     }
 }

@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 use pluto_db::modules::line_index;
 use pluto_db::{Diagnostic, RootDatabase, Severity, SourceFile};
@@ -12,6 +11,7 @@ use pluto_syntax::TextRange;
 use serde_json::json;
 
 use crate::ColorChoice;
+use crate::excerpt::Excerpts;
 
 pub fn human(db: &RootDatabase, diagnostics: &[Diagnostic], color: ColorChoice) {
     let use_color = match color {
@@ -23,38 +23,43 @@ pub fn human(db: &RootDatabase, diagnostics: &[Diagnostic], color: ColorChoice) 
     let mut stream = termcolor::StandardStream::stderr(choice);
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
 
-    let mut files = SimpleFiles::new();
-    let mut ids: Vec<(SourceFile, usize)> = Vec::new();
-    let mut id_of = |file: SourceFile| -> usize {
-        if let Some((_, id)) = ids.iter().find(|(f, _)| *f == file) {
-            return *id;
-        }
-        let id = files.add(file.path(db).to_string(), file.text(db).clone());
-        ids.push((file, id));
-        id
-    };
-    let rendered: Vec<cs::Diagnostic<usize>> = diagnostics
-        .iter()
-        .map(|d| {
-            let severity = match d.severity {
-                Severity::Error => cs::Severity::Error,
-                Severity::Warning => cs::Severity::Warning,
-            };
-            let mut labels = vec![cs::Label::primary(id_of(d.file), range(d.range)).with_message(&d.primary_label)];
-            for label in &d.labels {
-                labels.push(cs::Label::secondary(id_of(label.file), range(label.range)).with_message(&label.message));
+    for d in diagnostics {
+        let severity = match d.severity {
+            Severity::Error => cs::Severity::Error,
+            Severity::Warning => cs::Severity::Warning,
+        };
+        // Every label's file gets an excerpt with just the lines the diagnostic shows.
+        let mut excerpts = Excerpts::default();
+        let mut spans: Vec<(SourceFile, std::ops::Range<usize>)> = vec![(d.file, range(d.range))];
+        spans.extend(d.labels.iter().map(|l| (l.file, range(l.range))));
+        let mut placed: Vec<(usize, std::ops::Range<usize>)> = vec![(0, 0..0); spans.len()];
+        let mut files: Vec<SourceFile> = spans.iter().map(|(f, _)| *f).collect();
+        files.dedup();
+        for (i, file) in files.iter().enumerate() {
+            if files[..i].contains(file) {
+                continue;
             }
-            let notes = d.hint.iter().map(|h| format!("hint: {h}")).collect();
-            cs::Diagnostic::new(severity)
-                .with_code(d.code)
-                .with_message(&d.message)
-                .with_labels(labels)
-                .with_notes(notes)
-        })
-        .collect();
-    for diagnostic in &rendered {
+            let of_file: Vec<usize> = (0..spans.len()).filter(|k| spans[*k].0 == *file).collect();
+            let ranges: Vec<std::ops::Range<usize>> = of_file.iter().map(|k| spans[*k].1.clone()).collect();
+            let (text, lines) = (file.text(db), line_index(db, *file));
+            let line_of = |offset: usize| lines.line_col(text, (offset as u32).into()).0 as usize;
+            let (id, mapped) = excerpts.add(file.path(db).to_string(), text, line_of, &ranges);
+            for (k, span) in of_file.into_iter().zip(mapped) {
+                placed[k] = (id, span);
+            }
+        }
+        let mut labels = vec![cs::Label::primary(placed[0].0, placed[0].1.clone()).with_message(&d.primary_label)];
+        for (label, (id, span)) in d.labels.iter().zip(placed.iter().skip(1)) {
+            labels.push(cs::Label::secondary(*id, span.clone()).with_message(&label.message));
+        }
+        let notes = d.hint.iter().map(|h| format!("hint: {h}")).collect();
+        let diagnostic = cs::Diagnostic::new(severity)
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_labels(labels)
+            .with_notes(notes);
         // A failure to write to stderr leaves nothing better to report it to.
-        let _ = term::emit_to_write_style(&mut stream, &config, &files, diagnostic);
+        let _ = term::emit_to_write_style(&mut stream, &config, &excerpts, &diagnostic);
     }
     let _ = stream.flush();
 }

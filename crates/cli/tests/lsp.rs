@@ -172,3 +172,44 @@ fn inlay_hints_show_inferred_error_sets() {
     assert_eq!(hints[0]["position"], json!({ "line": 3, "character": 46 }));
     server.shutdown();
 }
+
+#[test]
+fn malformed_messages_get_errors_and_the_server_keeps_serving() {
+    let dir = fixture("malformed");
+    let mut server = Server::start(&dir);
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    let cases = [
+        (frame("{not json"), -32700),
+        (frame("[1,2,3]"), -32600),
+        (frame("{}"), -32600),
+        (frame(r#"{"jsonrpc":"2.0","id":{"a":1},"method":"textDocument/hover"}"#), -32600),
+        ("Content-Length: abc\r\n\r\n{}".to_string(), -32700),
+    ];
+    for (bytes, code) in cases {
+        server.send_raw(bytes.as_bytes());
+        let reply = server.wait_for(|m| m["id"].is_null() && m.get("error").is_some());
+        assert_eq!(reply["error"]["code"], json!(code), "{bytes}: {reply}");
+    }
+    // An unknown request is answered, and the server still works.
+    server.send(json!({ "jsonrpc": "2.0", "id": 77, "method": "pluto/unknown", "params": {} }));
+    let reply = server.wait_for(|m| m["id"] == json!(77));
+    assert_eq!(reply["error"]["code"], json!(-32601), "{reply}");
+    let api = dir.join("api.pluto");
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
+    );
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 4, "character": 25 } }),
+    );
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("verify_token"), "{hover}");
+    server.shutdown();
+}
+
+#[test]
+fn exit_without_shutdown_is_status_1() {
+    let dir = fixture("exit");
+    let server = Server::start(&dir);
+    assert_eq!(server.exit_without_shutdown(), Some(1));
+}

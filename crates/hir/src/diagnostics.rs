@@ -71,13 +71,14 @@ pub fn semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
 /// they are mostly echoes of the broken syntax.
 pub fn program_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = pluto_db::modules::program_diagnostics(db, program).clone();
-    let broken: Vec<_> = all.iter().map(|d| d.file).collect();
+    let broken: std::collections::HashSet<_> = all.iter().map(|d| d.file).collect();
+    let mut seen: std::collections::HashSet<Diagnostic> = all.iter().cloned().collect();
     for diag in semantic_diagnostics(db, program) {
         if diag.severity == pluto_db::Severity::Warning && broken.contains(&diag.loc.file) {
             continue;
         }
         let diag = diag.to_db(db);
-        if !all.contains(&diag) {
+        if seen.insert(diag.clone()) {
             all.push(diag);
         }
     }

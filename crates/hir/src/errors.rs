@@ -10,9 +10,9 @@ use pluto_db::{Db, Program};
 use crate::def_map::{Def, DefMap, ItemLoc, def_map};
 use crate::diag::{Loc, SemDiag, codes};
 use crate::infer::{BodyOwner, Callee, ClosureLoc, FnValue, Handling, InferResult, Raise, infer_fn};
-use crate::ty::Ty;
 use crate::item_tree::ItemKind;
 use crate::lower::FnLoc;
+use crate::ty::Ty;
 use crate::ty::qualified_name;
 
 /// A set of errors, kept sorted by (file, item) position for stable output.
@@ -189,9 +189,7 @@ fn sources(
                 insert(direct, *e);
             });
         }
-        Callee::Trait(tr, name) => {
-            nodes.extend(trait_impls(db, program, *tr, name).into_iter().map(ErrorNode::Fn))
-        }
+        Callee::Trait(tr, name) => nodes.extend(trait_impls(db, program, *tr, name).into_iter().map(ErrorNode::Fn)),
         Callee::Builtin(errors) => errors.iter().for_each(|e| {
             insert(direct, *e);
         }),

@@ -361,12 +361,12 @@ impl<'a> Infer<'a> {
         let types = std::mem::take(&mut self.result.expr_types);
         self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
         let values = std::mem::take(&mut self.result.fn_values);
-        self.result.fn_values =
-            values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
+        self.result.fn_values = values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
         let spawns = std::mem::take(&mut self.result.spawns);
         self.result.spawns = spawns.into_iter().map(|(c, t)| (self.resolve_callee(&c), self.resolve(&t))).collect();
         let calls = std::mem::take(&mut self.result.calls);
-        self.result.calls = calls.into_iter().map(|c| CallSite { callee: self.resolve_callee(&c.callee), ..c }).collect();
+        self.result.calls =
+            calls.into_iter().map(|c| CallSite { callee: self.resolve_callee(&c.callee), ..c }).collect();
         self.result
     }
 
@@ -1266,14 +1266,16 @@ impl<'a> Infer<'a> {
                 format!("`?` returns `none` early, but this function returns `{shown}`"),
             );
             diag.label = "needs a function whose result is nullable".into();
-            diag.hint = Some("declare the result nullable (`T?`), or test for `none` with `if x == none { ... }`".into());
+            diag.hint =
+                Some("declare the result nullable (`T?`), or test for `none` with `if x == none { ... }`".into());
         }
         match self.shallow(&ty) {
             Ty::Nullable(inner) => (*inner).clone(),
             Ty::Unknown => Ty::Unknown,
             other => {
                 let shown = self.show(&other);
-                let diag = self.error(codes::NONE_PROPAGATION, range, format!("`?` needs a nullable value, found `{shown}`"));
+                let diag =
+                    self.error(codes::NONE_PROPAGATION, range, format!("`?` needs a nullable value, found `{shown}`"));
                 diag.label = "this can never be `none`".into();
                 diag.hint = Some("remove the `?`".into());
                 other
@@ -1285,9 +1287,11 @@ impl<'a> Infer<'a> {
     fn check_int_literal(&mut self, l: &ast::Literal) {
         let Some(token) = l.token() else { return };
         let parent = l.syntax().parent();
-        let negated = parent.clone().and_then(ast::PrefixExpr::cast).is_some_and(|p| {
-            p.op().is_some_and(|t| t.kind() == SyntaxKind::MINUS)
-        }) || parent.and_then(ast::LiteralPat::cast).is_some_and(|p| p.is_negative());
+        let negated = parent
+            .clone()
+            .and_then(ast::PrefixExpr::cast)
+            .is_some_and(|p| p.op().is_some_and(|t| t.kind() == SyntaxKind::MINUS))
+            || parent.and_then(ast::LiteralPat::cast).is_some_and(|p| p.is_negative());
         let limit = if negated { 1u64 << 63 } else { i64::MAX as u64 };
         match ast::int_literal_value(token.text()) {
             Some(n) if n <= limit => {}
@@ -2101,10 +2105,8 @@ impl<'a> Infer<'a> {
                         if !loc.item(db).is_pub {
                             let diag =
                                 self.error(codes::PRIVATE_ITEM, range, format!("`{name}` is private to its module"));
-                            diag.hint = Some(format!(
-                                "mark it `pub {}` to use it from other modules",
-                                loc.item(db).keyword()
-                            ));
+                            diag.hint =
+                                Some(format!("mark it `pub {}` to use it from other modules", loc.item(db).keyword()));
                             diag.labels.push((loc.name_loc(db), "declared here".into()));
                         }
                         match &loc.item(db).kind {
@@ -2353,44 +2355,48 @@ impl<'a> Infer<'a> {
                 if let Some(target) = self.implicit_self_call(&name, range) {
                     target
                 } else {
-                match self.resolve_value_name(&name) {
-                    Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
-                        let f = FnLoc::Free(loc);
-                        let sig = fn_signature(self.db, self.program, f).clone();
-                        let explicit: Vec<Ty> = p
-                            .generic_args()
-                            .map(|g| g.types().map(|t| self.lower_type(Some(t))).collect())
-                            .unwrap_or_default();
-                        let sig = if explicit.is_empty() {
-                            self.instantiate(&sig)
-                        } else {
-                            let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
-                            if names.len() != explicit.len() {
-                                self.error(
-                                    codes::WRONG_TYPE_ARGS,
-                                    p.syntax().text_range(),
-                                    format!("`{name}` takes {} type arguments, found {}", names.len(), explicit.len()),
-                                );
-                            }
-                            Signature {
-                                generics: Vec::new(),
-                                params: sig
-                                    .params
-                                    .iter()
-                                    .map(|(n, t)| (n.clone(), t.substitute(&names, &explicit)))
-                                    .collect(),
-                                ret: sig.ret.substitute(&names, &explicit),
-                                self_param: None,
-                                diagnostics: Vec::new(),
-                            }
-                        };
-                        (Some((Callee::Fn(f), sig)), None)
+                    match self.resolve_value_name(&name) {
+                        Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
+                            let f = FnLoc::Free(loc);
+                            let sig = fn_signature(self.db, self.program, f).clone();
+                            let explicit: Vec<Ty> = p
+                                .generic_args()
+                                .map(|g| g.types().map(|t| self.lower_type(Some(t))).collect())
+                                .unwrap_or_default();
+                            let sig = if explicit.is_empty() {
+                                self.instantiate(&sig)
+                            } else {
+                                let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
+                                if names.len() != explicit.len() {
+                                    self.error(
+                                        codes::WRONG_TYPE_ARGS,
+                                        p.syntax().text_range(),
+                                        format!(
+                                            "`{name}` takes {} type arguments, found {}",
+                                            names.len(),
+                                            explicit.len()
+                                        ),
+                                    );
+                                }
+                                Signature {
+                                    generics: Vec::new(),
+                                    params: sig
+                                        .params
+                                        .iter()
+                                        .map(|(n, t)| (n.clone(), t.substitute(&names, &explicit)))
+                                        .collect(),
+                                    ret: sig.ret.substitute(&names, &explicit),
+                                    self_param: None,
+                                    diagnostics: Vec::new(),
+                                }
+                            };
+                            (Some((Callee::Fn(f), sig)), None)
+                        }
+                        _ => {
+                            let t = self.infer_expr(&callee, None);
+                            self.fn_value_target(&t, range)
+                        }
                     }
-                    _ => {
-                        let t = self.infer_expr(&callee, None);
-                        self.fn_value_target(&t, range)
-                    }
-                }
                 }
             }
             other => {

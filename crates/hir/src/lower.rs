@@ -301,10 +301,22 @@ pub fn file_signatures(db: &dyn Db, program: Program, file: SourceFile) -> Vec<(
     file_functions(db, file).into_iter().map(|f| (f, signature_of(db, program, f))).collect()
 }
 
-/// The signature of a function, from its file's signatures.
+/// The signature of a function, from its file's signatures (which are in
+/// `file_functions` order, sorted by `order_key`).
 pub fn fn_signature(db: &dyn Db, program: Program, f: FnLoc) -> &Signature {
     let all = file_signatures(db, program, f.file());
-    &all.iter().find(|(g, _)| *g == f).expect("every function of a file has a signature").1
+    let i = all
+        .binary_search_by_key(&order_key(f), |(g, _)| order_key(*g))
+        .expect("every function of a file has a signature");
+    &all[i].1
+}
+
+/// Where a function comes in `file_functions`: item, nested item, method.
+fn order_key(f: FnLoc) -> (u32, u32, u32) {
+    match f {
+        FnLoc::Free(loc) => (loc.index, loc.nested.map_or(0, |n| n + 1), 0),
+        FnLoc::Method(owner, m) => (owner.index, owner.nested.map_or(0, |n| n + 1), m),
+    }
 }
 
 fn signature_of(db: &dyn Db, program: Program, f: FnLoc) -> Signature {

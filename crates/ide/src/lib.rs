@@ -27,6 +27,7 @@ pub fn programs_of(db: &dyn Db, programs: &[Program], file: SourceFile) -> Vec<P
 /// Every diagnostic of the given programs, grouped by the file it is in.
 pub fn diagnostics_by_file(db: &dyn Db, programs: &[Program]) -> Vec<(SourceFile, Vec<Diagnostic>)> {
     let mut out: Vec<(SourceFile, Vec<Diagnostic>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for program in programs {
         for module in &module_graph(db, *program).modules {
             if !out.iter().any(|(f, _)| *f == module.file) {
@@ -35,7 +36,7 @@ pub fn diagnostics_by_file(db: &dyn Db, programs: &[Program]) -> Vec<(SourceFile
         }
         for diagnostic in pluto_hir::diagnostics::program_diagnostics(db, *program) {
             let entry = &mut out.iter_mut().find(|(f, _)| *f == diagnostic.file).expect("diagnostics are in modules").1;
-            if !entry.contains(&diagnostic) {
+            if seen.insert(diagnostic.clone()) {
                 entry.push(diagnostic);
             }
         }

@@ -8,6 +8,7 @@
 //! error response instead of a dead server.
 
 mod convert;
+mod transport;
 
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
@@ -24,10 +25,14 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use crate::convert::{lsp_diagnostic, offset_of, range_of};
 
-/// Serves the protocol over standard input and output until the client exits.
-pub async fn run_stdio() {
+/// Serves the protocol over standard input and output until the client exits; returns
+/// whether it exited cleanly (`shutdown` before `exit`).
+pub async fn run_stdio() -> bool {
     let (service, socket) = LspService::new(Backend::new);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    let session = transport::Session::default();
+    let (input, output) = transport::spawn(tokio::io::stdin(), tokio::io::stdout(), session.clone());
+    Server::new(input, output, socket).serve(service).await;
+    session.clean()
 }
 
 struct State {

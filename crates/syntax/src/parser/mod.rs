@@ -20,6 +20,48 @@ use crate::{SyntaxError, SyntaxErrorKind, SyntaxKind, SyntaxKind::*, TextRange, 
 /// descending (so that adversarial input cannot overflow the stack).
 const MAX_DEPTH: u32 = 128;
 
+/// At most this many syntax errors are reported per file; the rest are counted.
+const MAX_ERRORS: usize = 100;
+
+/// One error per run of tokens the parser skipped (an `ERROR` node: the lexer's errors
+/// inside it add nothing once the run is reported), and at most `MAX_ERRORS` per file,
+/// so garbage input gives a short, linear report.
+fn limit_errors(green: &GreenNode, errors: Vec<SyntaxError>) -> Vec<SyntaxError> {
+    let root = crate::SyntaxNode::new_root(green.clone());
+    let mut skipped: Vec<TextRange> =
+        root.descendants().filter(|n| n.kind() == ERROR).map(|n| n.text_range()).collect();
+    skipped.sort_by_key(|r| r.start());
+    let mut kept: Vec<SyntaxError> = Vec::new();
+    let mut run = 0;
+    for error in errors {
+        // The skipped run that contains this error, if any (runs are sorted by start).
+        while run < skipped.len() && skipped[run].end() <= error.range.start() {
+            run += 1;
+        }
+        let inside = skipped[run..]
+            .iter()
+            .take_while(|r| r.start() <= error.range.start())
+            .find(|r| r.contains(error.range.start()))
+            .copied();
+        if let Some(region) = inside
+            && kept.last().is_some_and(|last| region.contains(last.range.start()))
+        {
+            continue;
+        }
+        kept.push(error);
+    }
+    if kept.len() > MAX_ERRORS {
+        let more = kept.len() - MAX_ERRORS;
+        let at = kept[MAX_ERRORS].range;
+        kept.truncate(MAX_ERRORS);
+        kept.push(SyntaxError::new(
+            format!("{more} more syntax error{} not shown: fix the ones above first", if more == 1 { "" } else { "s" }),
+            TextRange::empty(at.start()),
+        ));
+    }
+    kept
+}
+
 pub(crate) fn parse_source_file(text: &str, lexed: &Lexed) -> (GreenNode, Vec<SyntaxError>) {
     let mut p = Parser::new(text, lexed);
     items::source_file(&mut p);
@@ -85,7 +127,9 @@ impl<'t> Parser<'t> {
         errors.append(&mut self.errors);
         errors.sort_by_key(|e| e.range.start());
         errors.dedup_by_key(|e| e.range.start());
-        (self.builder.finish(), errors)
+        let green = self.builder.finish();
+        let errors = limit_errors(&green, errors);
+        (green, errors)
     }
 
     // ---- looking at tokens ------------------------------------------------------------
