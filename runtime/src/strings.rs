@@ -4,11 +4,10 @@
 use crate::fault::{Fault, fault};
 use crate::value::*;
 
+/// `a + b`: appends in place when `a` ends its append buffer (see `Str`).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_str_concat(a: Word, b: Word) -> Word {
-    let parts = [a, b];
-    // SAFETY: two string objects.
-    unsafe { pluto_str_concat_n(parts.as_ptr(), 2) }
+    Str::concat(&[a, b], true)
 }
 
 /// Joins `count` strings at `parts` (an interpolated string).
@@ -19,19 +18,8 @@ pub extern "C" fn pluto_str_concat(a: Word, b: Word) -> Word {
 pub unsafe extern "C" fn pluto_str_concat_n(parts: *const Word, count: i64) -> Word {
     // SAFETY: per the contract.
     let parts = unsafe { std::slice::from_raw_parts(parts, count as usize) };
-    let total: usize = parts.iter().map(|p| Str::bytes(*p).len()).sum();
-    let p = crate::gc::pluto_alloc_atomic(8 + total as i64);
-    // SAFETY: a fresh object with room for every part.
-    unsafe {
-        *(p as *mut i64) = total as i64;
-        let mut at = p.add(8);
-        for part in parts {
-            let bytes = Str::bytes(*part);
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
-            at = at.add(bytes.len());
-        }
-    }
-    p as Word
+    // `"{s}x"` grows `s` as `s + "x"` does; other interpolations are made exactly.
+    Str::concat(parts, false)
 }
 
 #[unsafe(no_mangle)]

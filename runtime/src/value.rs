@@ -74,20 +74,42 @@ impl TypeDesc {
     }
 }
 
-/// A string object.
+/// A string object: its length, then either its bytes inline (`ptr` is null) or a
+/// pointer to them in an append buffer (`buf`). Strings made by `+` live in append
+/// buffers with room to grow: `s + x` where `s` ends exactly where its buffer's used
+/// part ends appends `x` in place and returns a new three-word string over the longer
+/// prefix, so `s = s + x` in a loop copies each byte once (amortised O(1) per append).
+/// Every string is immutable: appending only ever writes past the end of all strings
+/// that share the buffer, and claims that space atomically.
 #[repr(C)]
 pub struct Str {
     pub len: i64,
+    ptr: *const u8,
+    buf: *mut Buffer,
+}
+
+/// The storage of appendable strings: its capacity and how much of it is used.
+#[repr(C)]
+pub struct Buffer {
+    cap: i64,
+    used: std::sync::atomic::AtomicI64,
     bytes: [u8; 0],
 }
 
+/// The size of a string object's header (`len`, `ptr`, `buf`).
+pub const STR_HEADER: usize = pluto_abi::string::HEADER as usize;
+
 impl Str {
+    fn get<'a>(p: Word) -> &'a Str {
+        // SAFETY: `p` is a string object.
+        unsafe { &*(p as *const Str) }
+    }
+
     pub fn bytes<'a>(p: Word) -> &'a [u8] {
-        // SAFETY: `p` is a string object: a length and that many bytes.
-        unsafe {
-            let s = &*(p as *const Str);
-            std::slice::from_raw_parts(s.bytes.as_ptr(), s.len as usize)
-        }
+        let s = Str::get(p);
+        let data = if s.ptr.is_null() { (p as usize + STR_HEADER) as *const u8 } else { s.ptr };
+        // SAFETY: a string's bytes are `len` bytes at `data`.
+        unsafe { std::slice::from_raw_parts(data, s.len as usize) }
     }
 
     pub fn text<'a>(p: Word) -> &'a str {
@@ -96,11 +118,108 @@ impl Str {
     }
 
     pub fn from_bytes(text: &[u8]) -> Word {
-        let p = crate::gc::pluto_alloc_atomic(8 + text.len() as i64);
-        // SAFETY: a fresh object of 8 + len bytes.
+        let p = crate::gc::pluto_alloc_atomic((STR_HEADER + text.len()) as i64);
+        // SAFETY: a fresh object of the header and `len` bytes.
         unsafe {
-            *(p as *mut i64) = text.len() as i64;
-            std::ptr::copy_nonoverlapping(text.as_ptr(), p.add(8), text.len());
+            Str::inline_header(p, text.len());
+            std::ptr::copy_nonoverlapping(text.as_ptr(), p.add(STR_HEADER), text.len());
+        }
+        p as Word
+    }
+
+    /// Writes the header of a string whose `len` bytes follow it.
+    ///
+    /// # Safety
+    /// `p` must point to a new object of at least `STR_HEADER` bytes.
+    unsafe fn inline_header(p: *mut u8, len: usize) {
+        // SAFETY: per the contract.
+        unsafe {
+            let s = p as *mut Str;
+            (*s).len = len as i64;
+            (*s).ptr = std::ptr::null();
+            (*s).buf = std::ptr::null_mut();
+        }
+    }
+
+    /// `parts` joined. When the first part ends at the end of its append buffer and the
+    /// buffer has room, the rest is appended in place; otherwise, if `growable`, a new
+    /// buffer with room for more is made, else an exact inline string.
+    pub fn concat(parts: &[Word], growable: bool) -> Word {
+        let Some(first) = parts.first().map(|p| Str::get(*p)) else { return Str::from_bytes(b"") };
+        let rest: usize = parts[1..].iter().map(|p| Str::bytes(*p).len()).sum();
+        let total = first.len as usize + rest;
+        if !first.buf.is_null()
+            && let Some(at) = Str::claim(first, rest)
+        {
+            // SAFETY: `claim` reserved `rest` bytes at `at` for this call alone.
+            unsafe { Str::copy_parts(&parts[1..], at) };
+            return Str::view(first.ptr, total, first.buf);
+        }
+        if !growable && first.buf.is_null() {
+            let p = crate::gc::pluto_alloc_atomic((STR_HEADER + total) as i64);
+            // SAFETY: a fresh object with room for the header and every part.
+            unsafe {
+                Str::inline_header(p, total);
+                Str::copy_parts(parts, p.add(STR_HEADER));
+            }
+            return p as Word;
+        }
+        // A new buffer, half as large again as needed, so repeated appends are amortised.
+        let cap = (total + total / 2).max(total + 16);
+        let buffer = crate::gc::pluto_alloc_atomic((16 + cap) as i64) as *mut Buffer;
+        // SAFETY: a fresh buffer of `cap` bytes; `total` of them are filled here.
+        unsafe {
+            (*buffer).cap = cap as i64;
+            (*buffer).used.store(total as i64, std::sync::atomic::Ordering::Relaxed);
+            let data = (*buffer).bytes.as_mut_ptr();
+            Str::copy_parts(parts, data);
+            Str::view(data, total, buffer)
+        }
+    }
+
+    /// Reserves `extra` bytes right after `s` in its buffer, if `s` ends where the used
+    /// part of the buffer ends and there is room.
+    fn claim(s: &Str, extra: usize) -> Option<*mut u8> {
+        // SAFETY: a string with a buffer points into that buffer's bytes.
+        let buffer = unsafe { &*s.buf };
+        let data = buffer.bytes.as_ptr() as usize;
+        let end = s.ptr as usize + s.len as usize - data;
+        let wanted = end + extra;
+        if wanted > buffer.cap as usize {
+            return None;
+        }
+        let ordering = std::sync::atomic::Ordering::AcqRel;
+        buffer
+            .used
+            .compare_exchange(end as i64, wanted as i64, ordering, std::sync::atomic::Ordering::Relaxed)
+            .ok()
+            .map(|_| (data + end) as *mut u8)
+    }
+
+    /// Copies the bytes of `parts` one after another to `at`.
+    ///
+    /// # Safety
+    /// `at` must have room for all of them.
+    unsafe fn copy_parts(parts: &[Word], mut at: *mut u8) {
+        for part in parts {
+            let bytes = Str::bytes(*part);
+            // SAFETY: per the contract.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
+                at = at.add(bytes.len());
+            }
+        }
+    }
+
+    /// A string object over `len` bytes at `ptr` in `buf`.
+    fn view(ptr: *const u8, len: usize, buf: *mut Buffer) -> Word {
+        // Not atomic: it points at its buffer, which must stay alive.
+        let p = crate::gc::pluto_alloc(STR_HEADER as i64) as *mut Str;
+        // SAFETY: a fresh object of the header's size.
+        unsafe {
+            (*p).len = len as i64;
+            (*p).ptr = ptr;
+            (*p).buf = buf;
         }
         p as Word
     }

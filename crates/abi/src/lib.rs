@@ -45,6 +45,12 @@ pub mod adt_desc {
     pub const FIRST: i32 = 48;
 }
 
+/// String objects: `[len][ptr][buf]` then, when `ptr` is null, the bytes inline.
+pub mod string {
+    /// Bytes before inline bytes.
+    pub const HEADER: i64 = 24;
+}
+
 /// `Array::kind`: what an array's data block holds.
 pub mod array {
     /// Words that may be pointers (scanned by the collector).

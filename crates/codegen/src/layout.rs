@@ -81,7 +81,9 @@ impl Globals {
         if let Some(id) = self.strings.get(text) {
             return Ok(*id);
         }
+        // `[len][ptr = 0][buf = 0]` then the bytes inline (runtime/src/value.rs).
         let mut bytes = (text.len() as i64).to_le_bytes().to_vec();
+        bytes.resize(pluto_abi::string::HEADER as usize, 0);
         bytes.extend_from_slice(text.as_bytes());
         let mut data = DataDescription::new();
         data.define(bytes.into_boxed_slice());
