@@ -5,6 +5,7 @@
 //! `panic = "abort"`, so no panic unwinds into generated code.
 
 mod collections;
+mod exports;
 mod fault;
 mod format;
 mod gc;

@@ -68,3 +68,152 @@ pub mod fault {
     /// Arguments: the index and the length.
     pub const INDEX: i64 = 2;
 }
+
+/// Every function the runtime exports to generated code, with its machine signature.
+/// Code generation declares runtime functions only from this table; the runtime checks
+/// at compile time that its exports have exactly these signatures (`runtime/src/exports.rs`).
+pub mod symbols {
+    /// How a parameter or result is passed: a 64-bit word (integers, pointers), a
+    /// double, or a byte (`bool`, `i8`).
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Machine {
+        Word,
+        Float,
+        Byte,
+    }
+
+    #[derive(Debug)]
+    pub struct Symbol {
+        pub name: &'static str,
+        pub params: &'static [Machine],
+        /// Empty for functions that return nothing or never return.
+        pub returns: &'static [Machine],
+    }
+
+    const fn sym(name: &'static str, params: &'static [Machine], returns: &'static [Machine]) -> Symbol {
+        Symbol { name, params, returns }
+    }
+
+    use Machine::{Byte as B, Float as F, Word as W};
+
+    /// Sorted by name.
+    pub const ALL: &[Symbol] = &[
+        sym("pluto_alloc", &[W], &[W]),
+        sym("pluto_alloc_atomic", &[W], &[W]),
+        sym("pluto_array_clear", &[W], &[]),
+        sym("pluto_array_get", &[W, W, W], &[W]),
+        sym("pluto_array_index_of", &[W, W, W], &[W]),
+        sym("pluto_array_insert", &[W, W, W, W], &[]),
+        sym("pluto_array_join", &[W, W], &[W]),
+        sym("pluto_array_new", &[W, W], &[W]),
+        sym("pluto_array_pop", &[W], &[W]),
+        sym("pluto_array_push", &[W, W], &[]),
+        sym("pluto_array_remove", &[W, W, W], &[W]),
+        sym("pluto_array_reverse", &[W], &[W]),
+        sym("pluto_array_set", &[W, W, W, W], &[]),
+        sym("pluto_array_slice", &[W, W, W, W], &[W]),
+        sym("pluto_bytes_to_string", &[W], &[W]),
+        sym("pluto_equal", &[W, W, W], &[B]),
+        sym("pluto_fault", &[W, W, W, W], &[]),
+        sym("pluto_float_to_str", &[F], &[W]),
+        sym("pluto_gc_root", &[W], &[]),
+        sym("pluto_int_to_str", &[W], &[W]),
+        sym("pluto_map_clear", &[W], &[]),
+        sym("pluto_map_find", &[W, W], &[W]),
+        sym("pluto_map_index", &[W, W, W], &[W]),
+        sym("pluto_map_insert", &[W, W, W], &[]),
+        sym("pluto_map_keys", &[W], &[W]),
+        sym("pluto_map_new", &[W], &[W]),
+        sym("pluto_map_remove", &[W, W, W], &[B]),
+        sym("pluto_map_value_at", &[W, W], &[W]),
+        sym("pluto_map_values", &[W], &[W]),
+        sym("pluto_print", &[W, W], &[]),
+        sym("pluto_print_str", &[W], &[]),
+        sym("pluto_set_exit_status", &[W], &[]),
+        sym("pluto_set_new", &[W], &[W]),
+        sym("pluto_std_cli_exit", &[W], &[]),
+        sym("pluto_std_cli_raw_args", &[], &[W]),
+        sym("pluto_std_env_get", &[W], &[W]),
+        sym("pluto_std_signal_on_sigterm", &[W], &[]),
+        sym("pluto_std_time_now_ms", &[], &[W]),
+        sym("pluto_std_time_sleep_ms", &[W], &[]),
+        sym("pluto_str_bytes", &[W], &[W]),
+        sym("pluto_str_chars", &[W], &[W]),
+        sym("pluto_str_cmp", &[W, W], &[W]),
+        sym("pluto_str_concat", &[W, W], &[W]),
+        sym("pluto_str_concat_n", &[W, W], &[W]),
+        sym("pluto_str_contains", &[W, W], &[B]),
+        sym("pluto_str_ends_with", &[W, W], &[B]),
+        sym("pluto_str_eq", &[W, W], &[B]),
+        sym("pluto_str_index_of", &[W, W], &[W]),
+        sym("pluto_str_repeat", &[W, W], &[W]),
+        sym("pluto_str_replace", &[W, W, W], &[W]),
+        sym("pluto_str_slice", &[W, W, W, W], &[W]),
+        sym("pluto_str_split", &[W, W], &[W]),
+        sym("pluto_str_starts_with", &[W, W], &[B]),
+        sym("pluto_str_to_float", &[W, W], &[B]),
+        sym("pluto_str_to_int", &[W, W], &[B]),
+        sym("pluto_str_to_lower", &[W], &[W]),
+        sym("pluto_str_to_upper", &[W], &[W]),
+        sym("pluto_str_trim", &[W], &[W]),
+        sym("pluto_to_string", &[W, W], &[W]),
+        sym("pluto_unhandled", &[W], &[]),
+    ];
+
+    /// The symbol called `name`.
+    pub fn find(name: &str) -> Option<&'static Symbol> {
+        ALL.binary_search_by(|s| s.name.cmp(name)).ok().map(|i| &ALL[i])
+    }
+
+    const fn same_str(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    const fn same_machines(a: &[Machine], b: &[Machine]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] as u8 != b[i] as u8 {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Panics (at compile time, where it is used in a constant) naming the first symbol
+    /// where `exports` differs from `ALL`: both must list the same symbols with the same
+    /// machine signatures, in the same order.
+    pub const fn check(exports: &[Symbol]) {
+        let mut i = 0;
+        while i < exports.len() && i < ALL.len() {
+            let (x, y) = (&exports[i], &ALL[i]);
+            if !same_str(x.name, y.name) || !same_machines(x.params, y.params) || !same_machines(x.returns, y.returns)
+            {
+                panic!("{}", y.name);
+            }
+            i += 1;
+        }
+        if exports.len() != ALL.len() {
+            panic!("the runtime exports a different number of functions than pluto_abi::symbols::ALL lists");
+        }
+    }
+
+    /// A symbol as the runtime declares it (for `check`).
+    pub const fn symbol(name: &'static str, params: &'static [Machine], returns: &'static [Machine]) -> Symbol {
+        sym(name, params, returns)
+    }
+}

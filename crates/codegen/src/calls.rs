@@ -402,7 +402,7 @@ impl Lowerer<'_, '_> {
                     "starts_with" => "pluto_str_starts_with",
                     _ => "pluto_str_ends_with",
                 };
-                self.call_rt(f, &[types::I64, types::I64], &[types::I8], &[v, words[0]])[0]
+                self.call_rt(f, &[v, words[0]])[0]
             }
             (Ty::Str, "trim") => self.rt("pluto_str_trim", &[v]),
             (Ty::Str, "to_upper") => self.rt("pluto_str_to_upper", &[v]),
@@ -481,12 +481,7 @@ impl Lowerer<'_, '_> {
             (Ty::Map(..) | Ty::Set(_), "remove") => {
                 let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
                 let addr = self.b.ins().stack_addr(types::I64, slot, 0);
-                let removed = self.call_rt(
-                    "pluto_map_remove",
-                    &[types::I64, types::I64, types::I64],
-                    &[types::I8],
-                    &[v, words[0], addr],
-                )[0];
+                let removed = self.call_rt("pluto_map_remove", &[v, words[0], addr])[0];
                 match rty {
                     Ty::Set(_) => removed,
                     Ty::Map(_, val) => self.when(removed, |l| {
@@ -522,7 +517,7 @@ impl Lowerer<'_, '_> {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         let addr = self.b.ins().stack_addr(types::I64, slot, 0);
         let f = if name == "to_int" { "pluto_str_to_int" } else { "pluto_str_to_float" };
-        let ok = self.call_rt(f, &[types::I64, types::I64], &[types::I8], &[s, addr])[0];
+        let ok = self.call_rt(f, &[s, addr])[0];
         let bad = self.b.create_block();
         let good = self.b.create_block();
         self.b.ins().brif(ok, good, &[], bad, &[]);

@@ -264,7 +264,7 @@ impl Lowerer<'_, '_> {
         Ok(match ty {
             Ty::Str => v,
             Ty::Int => self.rt("pluto_int_to_str", &[v]),
-            Ty::Float => self.call_rt("pluto_float_to_str", &[types::F64], &[types::I64], &[v])[0],
+            Ty::Float => self.call_rt("pluto_float_to_str", &[v])[0],
             _ => {
                 let desc = self.type_desc_addr(ty)?;
                 let w = self.word(v);
@@ -568,7 +568,7 @@ impl Lowerer<'_, '_> {
                 Ty::Float => self.b.ins().fcmp(float, l, r),
                 Ty::Int | Ty::Bool | Ty::Byte => self.b.ins().icmp(int, l, r),
                 Ty::Str if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
-                    let eq = self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[l, r])[0];
+                    let eq = self.call_rt("pluto_str_eq", &[l, r])[0];
                     if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
                 Ty::Str => {
@@ -582,7 +582,7 @@ impl Lowerer<'_, '_> {
                     let desc = self.type_desc_addr(&operand_ty)?;
                     let (l, r) = (self.word(l), self.word(r));
                     let eq =
-                        self.call_rt("pluto_equal", &[types::I64, types::I64, types::I64], &[types::I8], &[l, r, desc])
+                        self.call_rt("pluto_equal", &[l, r, desc])
                             [0];
                     if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
@@ -787,7 +787,7 @@ impl Lowerer<'_, '_> {
                 }
                 let hit = match ty {
                     Ty::Str => {
-                        self.call_rt("pluto_str_eq", &[types::I64, types::I64], &[types::I8], &[value, expected])[0]
+                        self.call_rt("pluto_str_eq", &[value, expected])[0]
                     }
                     Ty::Float => self.b.ins().fcmp(FloatCC::Equal, value, expected),
                     _ => self.b.ins().icmp(IntCC::Equal, value, expected),

@@ -202,31 +202,25 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     // ---- runtime calls and values ------------------------------------------------------------
 
-    /// Calls runtime function `name` (declared on first use) and returns its results.
-    pub fn call_rt(
-        &mut self,
-        name: &'static str,
-        params: &[types::Type],
-        returns: &[types::Type],
-        args: &[Value],
-    ) -> Vec<Value> {
-        let id = self.g.runtime_fn(name, params, returns);
+    /// Calls runtime function `name` (declared on first use, with its signature from
+    /// `pluto_abi::symbols`) and returns its results.
+    pub fn call_rt(&mut self, name: &'static str, args: &[Value]) -> Vec<Value> {
+        let (id, params) = self.g.runtime_fn(name);
+        debug_assert_eq!(params.len(), args.len(), "arguments of `{name}`");
         let fr = self.g.module.declare_func_in_func(id, self.b.func);
-        let args: Vec<Value> = args.iter().zip(params).map(|(v, t)| self.coerce(*v, *t)).collect();
+        let args: Vec<Value> = args.iter().zip(&params).map(|(v, t)| self.coerce(*v, *t)).collect();
         let call = self.b.ins().call(fr, &args);
         self.b.inst_results(call).to_vec()
     }
 
-    /// One-result runtime call with word arguments.
+    /// A runtime call with one result.
     pub fn rt(&mut self, name: &'static str, args: &[Value]) -> Value {
-        let params = vec![types::I64; args.len()];
-        self.call_rt(name, &params, &[types::I64], args)[0]
+        self.call_rt(name, args)[0]
     }
 
-    /// A runtime call with word arguments and no result.
+    /// A runtime call whose result (if any) is not used.
     pub fn rt_void(&mut self, name: &'static str, args: &[Value]) {
-        let params = vec![types::I64; args.len()];
-        self.call_rt(name, &params, &[], args);
+        self.call_rt(name, args);
     }
 
     /// Reinterprets `v` as machine type `want`: floats and words by bits, bools by

@@ -282,6 +282,37 @@ const RUNTIME_INTRINSICS: &[(&str, &str)] = &[
     ("math", "floor"),
 ];
 
+/// A bodiless standard-library function's machine signature must be the one the runtime
+/// exports (`pluto_abi::symbols`); `std.math`'s are instructions, not calls.
+fn check_intrinsic(name: &str, machine: &Signature) -> Result<(), CodegenError> {
+    if name.starts_with("pluto_std_math_") {
+        return Ok(());
+    }
+    let symbol = pluto_abi::symbols::find(name)
+        .ok_or_else(|| CodegenError::Backend(format!("the runtime does not export `{name}`")))?;
+    let machine_of = |m: &pluto_abi::symbols::Machine| match m {
+        pluto_abi::symbols::Machine::Word => types::I64,
+        pluto_abi::symbols::Machine::Float => types::F64,
+        pluto_abi::symbols::Machine::Byte => types::I8,
+    };
+    let params: Vec<types::Type> = machine.params.iter().map(|p| p.value_type).collect();
+    let returns: Vec<types::Type> = machine.returns.iter().map(|p| p.value_type).collect();
+    let expected: Vec<types::Type> = symbol.params.iter().map(machine_of).collect();
+    let expected_returns: Vec<types::Type> = symbol.returns.iter().map(machine_of).collect();
+    if params != expected || (returns != expected_returns && !symbol.returns.is_empty()) {
+        return Err(CodegenError::Backend(format!(
+            "`{name}` is declared in the standard library as {params:?} -> {returns:?}, but the runtime exports {expected:?} -> {expected_returns:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// The runtime functions code generation calls by name (besides `pluto_abi::symbols`'s
+/// intrinsics): for the test that each is exported.
+pub fn runtime_intrinsics() -> impl Iterator<Item = String> {
+    RUNTIME_INTRINSICS.iter().map(|(module, name)| format!("pluto_std_{module}_{name}"))
+}
+
 /// The name of a standard-library module file (`time` for std/time.pluto).
 fn std_module_name(db: &dyn Db, f: FnLoc) -> Option<String> {
     match f.file().path(db) {
@@ -328,7 +359,9 @@ impl Globals {
                     if f.container().is_none()
                         && RUNTIME_INTRINSICS.contains(&(module.as_str(), sig.name.as_str())) =>
                 {
-                    (format!("pluto_std_{module}_{}", sig.name), Linkage::Import)
+                    let name = format!("pluto_std_{module}_{}", sig.name);
+                    check_intrinsic(&name, &machine)?;
+                    (name, Linkage::Import)
                 }
                 _ => {
                     let loc = item_of(f);
@@ -379,18 +412,26 @@ impl Globals {
         Ok(id)
     }
 
-    /// A runtime function by name.
-    pub fn runtime_fn(&mut self, name: &'static str, params: &[types::Type], returns: &[types::Type]) -> FuncId {
+    /// A runtime function by name, declared on first use from `pluto_abi::symbols` (the
+    /// table the runtime checks its exports against), and its parameters' machine types.
+    pub fn runtime_fn(&mut self, name: &'static str) -> (FuncId, Vec<types::Type>) {
+        let symbol = pluto_abi::symbols::find(name).unwrap_or_else(|| panic!("`{name}` is not in pluto_abi::symbols"));
+        let machine = |m: &pluto_abi::symbols::Machine| match m {
+            pluto_abi::symbols::Machine::Word => types::I64,
+            pluto_abi::symbols::Machine::Float => types::F64,
+            pluto_abi::symbols::Machine::Byte => types::I8,
+        };
+        let params: Vec<types::Type> = symbol.params.iter().map(machine).collect();
         if let Some(id) = self.runtime.get(name) {
-            return *id;
+            return (*id, params);
         }
         let mut sig = self.module.make_signature();
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(symbol.returns.iter().map(|m| AbiParam::new(machine(m))));
         let id =
             self.module.declare_function(name, Linkage::Import, &sig).expect("runtime functions are declared once");
         self.runtime.insert(name, id);
-        id
+        (id, params)
     }
 }
 

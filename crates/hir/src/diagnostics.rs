@@ -15,6 +15,7 @@ use crate::lower::{FnLoc, adt_data, fn_signature};
 pub fn program_semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
     let mut out = def_map(db, program).diagnostics.clone();
     out.extend(declaration_diagnostics(db, program).iter().cloned());
+    out.extend(crate::interface::interface_diagnostics(db, program));
     out
 }
 

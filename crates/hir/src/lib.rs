@@ -11,6 +11,7 @@ pub mod diag;
 pub mod diagnostics;
 pub mod errors;
 pub mod infer;
+pub mod interface;
 pub mod item_tree;
 pub mod lower;
 pub mod stages;

@@ -28,12 +28,7 @@ pub fn unit_calls(db: &dyn Db, program: Program) -> Vec<UnitCall> {
         for call in &infer_fn(db, program, caller).calls {
             let Callee::Remote(callee) = call.callee else { continue };
             // A `pub fn` may be inherited from a template; the unit is the one named.
-            let Some(callee_unit) = callee
-                .container()
-                .and_then(|c| map.units.values().copied().find(|u| *u == c || map.chain(*u).contains(&c)))
-            else {
-                continue;
-            };
+            let Some(callee_unit) = crate::interface::unit_of_remote(db, program, callee) else { continue };
             let entry = UnitCall { caller_unit: unit_of(caller), caller, callee_unit, callee };
             if !out.contains(&entry) {
                 out.push(entry);

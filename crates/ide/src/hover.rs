@@ -6,6 +6,7 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
 use pluto_hir::infer::{Callee, Target, infer_fn};
+use pluto_hir::interface::{TRANSPORT_ERRORS, remote_fn};
 use pluto_hir::item_tree::ItemKind;
 use pluto_hir::item_tree::{strip_offset, unstrip};
 use pluto_hir::lower::{FnLoc, fn_signature};
@@ -33,7 +34,7 @@ fn errors_text(db: &dyn Db, program: Program, f: FnLoc, remote: bool) -> String 
     let mut names: Vec<String> =
         error_sets(db, program).of(f).iter().map(|e| format!("`{}`", qualified_name(db, *e))).collect();
     if remote {
-        names.extend(["`NetworkError`".to_string(), "`DeserializationError`".to_string()]);
+        names.extend(TRANSPORT_ERRORS.iter().map(|e| format!("`{e}`")));
     }
     if names.is_empty() { "raises nothing".to_string() } else { format!("raises {}", names.join(", ")) }
 }
@@ -123,16 +124,12 @@ fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize)
                     errors_text(db, program, *g, false)
                 ),
                 Callee::Remote(g) => {
-                    let map = def_map(db, program);
-                    let unit = g.container().map(|c| c.item(db).name.clone()).unwrap_or_default();
-                    let unit = map.units.keys().find(|u| **u == unit).cloned().unwrap_or(unit);
-                    let method = g.sig(db).name.clone();
+                    let (unit, path) = remote_fn(db, program, *g)
+                        .map(|(unit, f)| (unit.name.clone(), f.path.clone()))
+                        .unwrap_or_default();
                     format!(
-                        "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `/pluto.{}.{}/{}`\n\n{}",
+                        "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `{path}`\n\n{}",
                         signature_text(db, program, *g),
-                        program_name(db, program),
-                        pascal_case(&unit),
-                        pascal_case(&method),
                         errors_text(db, program, *g, true)
                     )
                 }
@@ -147,17 +144,4 @@ fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize)
     let (range, ty) = result.expr_types.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
     let absolute = TextRange::new(unstrip(&node, range.start(), false), unstrip(&node, range.end(), true));
     Some(HoverInfo { markdown: format!("```pluto\n{}\n```", ty.display(db)), range: absolute })
-}
-
-/// The program's name in protobuf packages: its entry file's stem.
-fn program_name(db: &dyn Db, program: Program) -> String {
-    match program.entry(db).path(db) {
-        pluto_db::FilePath::Disk(p) => p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(),
-        pluto_db::FilePath::Std(p) => p.trim_end_matches(".pluto").to_string(),
-    }
-}
-
-/// Protobuf names of units and functions: `auth` → `Auth`, `verify_token` → `VerifyToken`.
-fn pascal_case(name: &str) -> String {
-    name.split('_').filter(|s| !s.is_empty()).map(|s| s[..1].to_uppercase() + &s[1..]).collect()
 }
