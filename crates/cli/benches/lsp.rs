@@ -1,8 +1,9 @@
-//! Language server latency on a generated program of about 50k lines (50 units), over
-//! real JSON-RPC to the `pluto lsp` process: the time from `didChange` (a one-line edit
-//! inside a function body that adds or removes a type error) to the `publishDiagnostics`
-//! that reflects it; completion after `self.`; hover on a call; and the server's memory
-//! over 1,000 edits. Run with `cargo bench -p pluto_cli --bench lsp`.
+//! Language server latency over real JSON-RPC to the `pluto lsp` process, on two generated
+//! programs of about 50k lines: 50 units in 50 files, and one unit in one 50k-line file.
+//! For each: the time from `didChange` (a one-line edit inside a function body that adds
+//! or removes a type error) to the `publishDiagnostics` that reflects it; completion after
+//! `self.`; hover on a call; and the server's memory over the edits. Run with
+//! `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N` for fewer edits).
 
 #[path = "../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -24,19 +25,27 @@ fn percentile(times: &mut [Duration], p: f64) -> f64 {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("pluto-lsp-bench-{}", std::process::id()));
+    let edits: u32 = std::env::var("PLUTO_BENCH_EDITS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    measure("many files", 50, 1000, "unit25.pluto", edits);
+    measure("one file", 1, 50_000, "unit0.pluto", edits);
+}
+
+fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_count: u32) {
+    let dir = std::env::temp_dir().join(format!("pluto-lsp-bench-{}-{units}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let dir = dir.canonicalize().unwrap();
-    let files = pluto_bench_gen::program(dir.to_str().unwrap(), 50, 1000);
+    let files = pluto_bench_gen::program(dir.to_str().unwrap(), units, lines_per_unit);
     let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     for (path, text) in &files {
         std::fs::write(path, text).unwrap();
     }
-    let edited = dir.join("unit25.pluto");
+    let edited = dir.join(edited);
     let original = std::fs::read_to_string(&edited).unwrap();
-    // The edited line, and its two versions: clean, and with a type error.
-    let line = original.lines().position(|l| l == "                total += x * 3").unwrap() as u32;
+    // The edited line (in the middle of the file), and its two versions: clean, and with
+    // a type error.
+    let middle = original.lines().count() / 2;
+    let line = (middle + original.lines().skip(middle).position(|l| l == "                total += x * 3").unwrap()) as u32;
     let (clean, broken) = ("                total += x * 3", "                total += x * \"3\"");
 
     let mut server = Server::start(&dir);
@@ -51,7 +60,7 @@ fn main() {
     let rss_before = rss_mb(pid);
 
     let mut edits = Vec::new();
-    for n in 1..=1000u32 {
+    for n in 1..=edit_count {
         let (from, to) = if n % 2 == 1 { (clean, broken) } else { (broken, clean) };
         let started = Instant::now();
         server.notify(
@@ -94,10 +103,10 @@ fn main() {
     server.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("program: {lines} lines in {} files; server: `pluto lsp` over stdio", files.len());
+    println!("## {case}: {lines} lines in {} files; server: `pluto lsp` over stdio", files.len());
     println!("open the first file (cold analysis + first diagnostics): {:.0} ms", cold.as_secs_f64() * 1e3);
     println!(
-        "didChange -> publishDiagnostics (1000 one-line body edits): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        "didChange -> publishDiagnostics ({edit_count} one-line body edits): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
         percentile(&mut edits, 0.5),
         percentile(&mut edits, 0.95),
         percentile(&mut edits, 1.0)
@@ -112,5 +121,5 @@ fn main() {
         percentile(&mut hovers, 0.5),
         percentile(&mut hovers, 0.95)
     );
-    println!("server RSS: {rss_before:.0} MB after opening, {rss_after:.0} MB after 1000 edits");
+    println!("server RSS: {rss_before:.0} MB after opening, {rss_after:.0} MB after {edit_count} edits");
 }
