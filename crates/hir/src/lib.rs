@@ -14,8 +14,11 @@ pub mod infer;
 pub mod interface;
 pub mod item_tree;
 pub mod lower;
+pub mod semantics;
 pub mod stages;
 pub mod ty;
 
 /// The rowan language, for syntax pointers.
 pub type PlutoLang = pluto_syntax::PlutoLanguage;
+
+pub use semantics::Semantics;

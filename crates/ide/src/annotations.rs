@@ -7,14 +7,15 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::{ItemLoc, def_map};
 use pluto_hir::diag::Loc;
 use pluto_hir::errors::error_sets;
-use pluto_hir::infer::{Callee, infer_fn};
-use pluto_hir::item_tree::{ItemKind, ast_id_map, item_tree, strip_offset};
+use pluto_hir::Semantics;
+use pluto_hir::infer::Callee;
+use pluto_hir::item_tree::{ItemKind, ast_id_map, item_tree};
 use pluto_hir::lower::{FnLoc, fn_signature};
 use pluto_hir::stages::unit_calls;
 use pluto_hir::ty::qualified_name;
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
-use crate::navigation::{enclosing_fn, token_at};
+use crate::navigation::token_at;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SymbolKind {
@@ -186,11 +187,7 @@ pub fn signature_help(db: &dyn Db, program: Program, file: SourceFile, offset: T
     let token = token_at(db, file, offset).or_else(|| token_at(db, file, offset.checked_sub(1.into())?))?;
     let args = token.parent_ancestors().find(|n| n.kind() == SyntaxKind::ARG_LIST)?;
     let call = args.parent().filter(|c| c.kind() == SyntaxKind::CALL_EXPR)?;
-    let (f, fn_node) = enclosing_fn(db, file, &token)?;
-    let start = strip_offset(&fn_node, call.text_range().start());
-    let site =
-        infer_fn(db, program, f).calls.iter().filter(|c| c.range.start() == start).min_by_key(|c| c.range.len())?;
-    let callee = match site.callee {
+    let callee = match Semantics::new(db, program).call_starting_at(file, call.text_range().start())? {
         Callee::Fn(g) | Callee::Remote(g) => g,
         _ => return None,
     };

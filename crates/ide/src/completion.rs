@@ -6,8 +6,8 @@
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::builtins;
 use pluto_hir::def_map::{Def, ItemLoc, def_map, unimplemented_requires};
-use pluto_hir::infer::infer_fn;
-use pluto_hir::item_tree::{ItemKind, item_tree, strip_offset};
+use pluto_hir::Semantics;
+use pluto_hir::item_tree::{ItemKind, item_tree};
 use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
 use pluto_hir::ty::Ty;
 use pluto_syntax::ast::{self, AstNode};
@@ -57,7 +57,7 @@ pub fn completions(db: &dyn Db, program: Program, file: SourceFile, offset: Text
     let Some(token) = left.or(right) else { return keywords(ITEM_KEYWORDS) };
     let token = if token.kind().is_trivia() { previous_significant(&token).unwrap_or(token) } else { token };
     if let Some(field) = field_expr_at(&token) {
-        return member_completions(db, program, file, &token, &field);
+        return member_completions(db, program, file, &field);
     }
     if let Some((f, _)) = enclosing_fn(db, file, &token).filter(|(_, n)| in_body(n, &token)) {
         return scope_completions(db, program, file, f, &token);
@@ -101,26 +101,16 @@ fn field_expr_at(token: &SyntaxToken) -> Option<ast::FieldExpr> {
     ast::FieldExpr::cast(candidate)
 }
 
-fn member_completions(
-    db: &dyn Db,
-    program: Program,
-    file: SourceFile,
-    token: &SyntaxToken,
-    field: &ast::FieldExpr,
-) -> Vec<Completion> {
+fn member_completions(db: &dyn Db, program: Program, file: SourceFile, field: &ast::FieldExpr) -> Vec<Completion> {
     let Some(receiver) = field.receiver() else { return Vec::new() };
     let map = def_map(db, program);
     // A namespace written by name.
     if let ast::Expr::PathExpr(p) = &receiver
         && let Some(name) = p.name_ref().filter(|n| !n.is_self()).map(|n| n.text())
     {
-        let local = enclosing_fn(db, file, token).is_some_and(|(f, node)| {
-            let at = strip_offset(&node, p.syntax().text_range().start());
-            infer_fn(db, program, f)
-                .resolutions
-                .iter()
-                .any(|(r, t)| r.start() == at && matches!(t, pluto_hir::infer::Target::Local(_)))
-        });
+        let local = Semantics::new(db, program)
+            .resolution_at(file, p.syntax().text_range().start())
+            .is_some_and(|(t, _)| matches!(t, pluto_hir::infer::Target::Local(_)));
         if !local {
             let mut out = Vec::new();
             if let Some(unit) = map.unit(&name) {
@@ -137,14 +127,10 @@ fn member_completions(
         }
     }
     // A value: its type's members, from inference.
-    let Some((f, node)) = enclosing_fn(db, file, token) else { return Vec::new() };
-    let at = strip_offset(&node, receiver.syntax().text_range().start());
-    let end = strip_offset(&node, receiver.syntax().text_range().end());
-    let result = infer_fn(db, program, f);
-    let Some((_, ty)) = result.expr_types.iter().find(|(r, _)| r.start() == at && r.end() == end) else {
-        return Vec::new();
-    };
-    value_members(db, program, ty)
+    match Semantics::new(db, program).type_of_range(file, receiver.syntax().text_range()) {
+        Some(ty) => value_members(db, program, &ty),
+        None => Vec::new(),
+    }
 }
 
 fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::def_map::DefMap, unit: ItemLoc) -> Vec<Completion> {

@@ -5,10 +5,10 @@
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
-use pluto_hir::infer::{Callee, Target, infer_fn};
+use pluto_hir::Semantics;
+use pluto_hir::infer::{Callee, Target};
 use pluto_hir::interface::{TRANSPORT_ERRORS, remote_fn};
 use pluto_hir::item_tree::ItemKind;
-use pluto_hir::item_tree::{strip_offset, unstrip};
 use pluto_hir::lower::{FnLoc, fn_signature};
 use pluto_hir::ty::qualified_name;
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
@@ -94,54 +94,43 @@ fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize)
         .children()
         .find(|c| c.kind() == SyntaxKind::BLOCK)
         .is_some_and(|b| b.text_range().contains(token.text_range().start()));
-    if !in_body && !token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
+    let own_name = token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node));
+    if !in_body && !own_name {
         return None;
     }
     // On the function's own name: its signature and error set.
-    if token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME && p.parent().as_ref() == Some(&node)) {
+    if own_name {
         let markdown =
             format!("```pluto\n{}\n```\n\n{}", signature_text(db, program, f), errors_text(db, program, f, false));
         return Some(HoverInfo { markdown, range: token.text_range() });
     }
-    let at = strip_offset(&node, token.text_range().start());
-    let result = infer_fn(db, program, f);
+    let sema = Semantics::new(db, program);
+    let at = token.text_range().start();
     // A call whose callee name is under the cursor: what it calls and what it raises.
-    let smallest_call = result
-        .calls
-        .iter()
-        .filter(|c| c.range.contains(at))
-        .min_by_key(|c| c.range.len())
-        .filter(|_| token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME_REF));
-    if let Some(call) = smallest_call {
-        let absolute =
-            TextRange::new(unstrip(&node, call.range.start(), false), unstrip(&node, call.range.end(), true));
-        let callee_name_here = token.text_range().end() <= absolute.end();
-        if callee_name_here {
-            let text = match &call.callee {
-                Callee::Fn(g) => format!(
-                    "```pluto\n{}\n```\n\n{}",
-                    signature_text(db, program, *g),
-                    errors_text(db, program, *g, false)
-                ),
-                Callee::Remote(g) => {
-                    let (unit, path) = remote_fn(db, program, *g)
-                        .map(|(unit, f)| (unit.name.clone(), f.path.clone()))
-                        .unwrap_or_default();
-                    format!(
-                        "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `{path}`\n\n{}",
-                        signature_text(db, program, *g),
-                        errors_text(db, program, *g, true)
-                    )
-                }
-                _ => String::new(),
-            };
-            if !text.is_empty() {
-                return Some(HoverInfo { markdown: text, range: token.text_range() });
+    if token.parent().is_some_and(|p| p.kind() == SyntaxKind::NAME_REF)
+        && let Some((range, callee)) = sema.call_at(file, at)
+        && token.text_range().end() <= range.end()
+    {
+        let text = match &callee {
+            Callee::Fn(g) => {
+                format!("```pluto\n{}\n```\n\n{}", signature_text(db, program, *g), errors_text(db, program, *g, false))
             }
+            Callee::Remote(g) => {
+                let (unit, path) =
+                    remote_fn(db, program, *g).map(|(unit, f)| (unit.name.clone(), f.path.clone())).unwrap_or_default();
+                format!(
+                    "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `{path}`\n\n{}",
+                    signature_text(db, program, *g),
+                    errors_text(db, program, *g, true)
+                )
+            }
+            _ => String::new(),
+        };
+        if !text.is_empty() {
+            return Some(HoverInfo { markdown: text, range: token.text_range() });
         }
     }
     // Otherwise the type of the smallest expression under the cursor.
-    let (range, ty) = result.expr_types.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
-    let absolute = TextRange::new(unstrip(&node, range.start(), false), unstrip(&node, range.end(), true));
-    Some(HoverInfo { markdown: format!("```pluto\n{}\n```", ty.display(db)), range: absolute })
+    let (range, ty) = sema.type_at(file, at)?;
+    Some(HoverInfo { markdown: format!("```pluto\n{}\n```", ty.display(db)), range })
 }

@@ -6,8 +6,9 @@ use pluto_db::modules::{module_graph, parse};
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::def_map::{Def, ItemLoc, def_map};
 use pluto_hir::diag::Loc;
-use pluto_hir::infer::{Target, infer_fn};
-use pluto_hir::item_tree::{AstId, ItemKind, ast_id_map, item_tree, strip_offset, unstrip};
+use pluto_hir::Semantics;
+use pluto_hir::infer::Target;
+use pluto_hir::item_tree::{AstId, ItemKind, ast_id_map, item_tree};
 use pluto_hir::lower::{FnLoc, TypeScope, file_functions};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
@@ -72,7 +73,7 @@ fn enclosing_item(db: &dyn Db, file: SourceFile, token: &SyntaxToken) -> Option<
 }
 
 /// What the declaration whose name is `token` declares.
-fn declaration_target(db: &dyn Db, file: SourceFile, token: &SyntaxToken) -> Option<Target> {
+fn declaration_target(sema: &Semantics, db: &dyn Db, file: SourceFile, token: &SyntaxToken) -> Option<Target> {
     let name = token.parent().filter(|p| p.kind() == SyntaxKind::NAME)?;
     let decl = name.parent()?;
     let text = token.text().to_string();
@@ -80,9 +81,8 @@ fn declaration_target(db: &dyn Db, file: SourceFile, token: &SyntaxToken) -> Opt
         || decl.kind() == SyntaxKind::PARAM
         || decl.kind() == SyntaxKind::CATCH_CLAUSE
     {
-        let (_, fn_node) = enclosing_fn(db, file, token)?;
-        let start = strip_offset(&fn_node, token.text_range().start());
-        return Some(Target::Local(TextRange::at(start, token.text_range().len())));
+        let (f, _) = enclosing_fn(db, file, token)?;
+        return Some(Target::Local(sema.relative_range(f, token.text_range())));
     }
     if decl.kind() == SyntaxKind::DEP {
         let owner = enclosing_item(db, file, token)?;
@@ -137,19 +137,14 @@ fn declaration_target(db: &dyn Db, file: SourceFile, token: &SyntaxToken) -> Opt
 /// What the name at `offset` refers to, and the function it was found in (for locals).
 pub fn target_at(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<(Target, Option<FnLoc>)> {
     let token = token_at(db, file, offset)?;
-    if let Some(target) = declaration_target(db, file, &token) {
+    let sema = Semantics::new(db, program);
+    if let Some(target) = declaration_target(&sema, db, file, &token) {
         let f = enclosing_fn(db, file, &token).map(|(f, _)| f);
         return Some((target, f));
     }
     // A name in a body, resolved by inference.
-    if let Some((f, node)) = enclosing_fn(db, file, &token) {
-        let at = strip_offset(&node, token.text_range().start());
-        let result = infer_fn(db, program, f);
-        if let Some((_, target)) =
-            result.resolutions.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())
-        {
-            return Some((target.clone(), Some(f)));
-        }
+    if let Some((target, f)) = sema.resolution_at(file, token.text_range().start()) {
+        return Some((target, Some(f)));
     }
     signature_target(db, program, file, &token).map(|t| (t, None))
 }
@@ -197,14 +192,14 @@ fn signature_target(db: &dyn Db, program: Program, file: SourceFile, token: &Syn
 }
 
 /// Where a target is declared.
-pub fn target_location(db: &dyn Db, target: &Target, in_fn: Option<FnLoc>) -> Option<NavTarget> {
+pub fn target_location(db: &dyn Db, program: Program, target: &Target, in_fn: Option<FnLoc>) -> Option<NavTarget> {
     let loc = |file: SourceFile, ast: AstId, range: TextRange| Loc { file, ast, range };
     let named =
         |file: SourceFile, ast: AstId, name: &str| loc(file, ast, TextRange::at(0.into(), (name.len() as u32).into()));
     let found = match target {
         Target::Local(range) => {
             let f = in_fn?;
-            loc(f.file(), f.sig(db).ast, *range)
+            return Some(NavTarget { file: f.file(), range: Semantics::new(db, program).absolute(f, *range) });
         }
         Target::Item(item) => item.name_loc(db),
         Target::Fn(f) => f.name_loc(db),
@@ -235,27 +230,20 @@ pub fn target_location(db: &dyn Db, target: &Target, in_fn: Option<FnLoc>) -> Op
 
 pub fn goto_definition(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<NavTarget> {
     let (target, in_fn) = target_at(db, program, file, offset)?;
-    target_location(db, &target, in_fn)
+    target_location(db, program, &target, in_fn)
 }
 
 /// The declaration and every use of what is at `offset`, in the files of `program`.
 pub fn references(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Vec<NavTarget> {
     let Some((target, in_fn)) = target_at(db, program, file, offset) else { return Vec::new() };
-    let mut out: Vec<NavTarget> = target_location(db, &target, in_fn).into_iter().collect();
+    let mut out: Vec<NavTarget> = target_location(db, program, &target, in_fn).into_iter().collect();
+    let sema = Semantics::new(db, program);
     let functions: Vec<FnLoc> = match (&target, in_fn) {
         (Target::Local(_), Some(f)) => vec![f],
         _ => module_graph(db, program).modules.iter().flat_map(|m| file_functions(db, m.file)).collect(),
     };
     for f in functions {
-        let uses: Vec<TextRange> =
-            infer_fn(db, program, f).resolutions.iter().filter(|(_, t)| *t == target).map(|(r, _)| *r).collect();
-        if uses.is_empty() {
-            continue;
-        }
-        let map = ast_id_map(db, f.file());
-        let node = map.node(&parse(db, f.file()).syntax(), f.sig(db).ast);
-        for range in uses {
-            let range = TextRange::new(unstrip(&node, range.start(), false), unstrip(&node, range.end(), true));
+        for range in sema.uses_in(f, &target) {
             let nav = NavTarget { file: f.file(), range };
             if !out.contains(&nav) {
                 out.push(nav);
