@@ -201,8 +201,7 @@ pub mod symbols {
         let mut i = 0;
         while i < exports.len() && i < ALL.len() {
             let (x, y) = (&exports[i], &ALL[i]);
-            if !same_str(x.name, y.name) || !same_machines(x.params, y.params) || !same_machines(x.returns, y.returns)
-            {
+            if !same_str(x.name, y.name) || !same_machines(x.params, y.params) || !same_machines(x.returns, y.returns) {
                 panic!("{}", y.name);
             }
             i += 1;

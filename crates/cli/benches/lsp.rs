@@ -45,7 +45,8 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_c
     // The edited line (in the middle of the file), and its two versions: clean, and with
     // a type error.
     let middle = original.lines().count() / 2;
-    let line = (middle + original.lines().skip(middle).position(|l| l == "                total += x * 3").unwrap()) as u32;
+    let line =
+        (middle + original.lines().skip(middle).position(|l| l == "                total += x * 3").unwrap()) as u32;
     let (clean, broken) = ("                total += x * 3", "                total += x * \"3\"");
 
     let mut server = Server::start(&dir);

@@ -581,9 +581,7 @@ impl Lowerer<'_, '_> {
                 _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
                     let desc = self.type_desc_addr(&operand_ty)?;
                     let (l, r) = (self.word(l), self.word(r));
-                    let eq =
-                        self.call_rt("pluto_equal", &[l, r, desc])
-                            [0];
+                    let eq = self.call_rt("pluto_equal", &[l, r, desc])[0];
                     if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
                 _ => return Err(self.unsupported(bin.syntax(), "ordering values of this type")),
@@ -786,9 +784,7 @@ impl Lowerer<'_, '_> {
                     };
                 }
                 let hit = match ty {
-                    Ty::Str => {
-                        self.call_rt("pluto_str_eq", &[value, expected])[0]
-                    }
+                    Ty::Str => self.call_rt("pluto_str_eq", &[value, expected])[0],
                     Ty::Float => self.b.ins().fcmp(FloatCC::Equal, value, expected),
                     _ => self.b.ins().icmp(IntCC::Equal, value, expected),
                 };

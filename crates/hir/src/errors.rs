@@ -258,8 +258,7 @@ fn may_equal(a: &Ty, b: &Ty) -> bool {
 #[salsa::tracked(returns(ref))]
 pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let map = def_map(db, program);
-    let remote: ErrorSet =
-        crate::interface::TRANSPORT_ERRORS.iter().filter_map(|n| prelude_error(map, n)).collect();
+    let remote: ErrorSet = crate::interface::TRANSPORT_ERRORS.iter().filter_map(|n| prelude_error(map, n)).collect();
     let summaries: Vec<&FileErrorSummary> = pluto_db::modules::module_graph(db, program)
         .modules
         .iter()

@@ -144,7 +144,12 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
             }
             shape.push_str(&format!(") -> {}", wire_shape(db, program, &ret, &mut Vec::new())));
             for e in &errors {
-                shape.push_str(&format!(" ! {}={} {}", e.name, e.tag, adt_shape(db, program, e.error, &[], &mut Vec::new())));
+                shape.push_str(&format!(
+                    " ! {}={} {}",
+                    e.name,
+                    e.tag,
+                    adt_shape(db, program, e.error, &[], &mut Vec::new())
+                ));
             }
             functions.push(RemoteFn {
                 f,

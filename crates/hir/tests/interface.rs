@@ -32,7 +32,8 @@ fn interface_of(orders_text: &str) -> Vec<RemoteFn> {
 const ONE: &str = "error NotFound { id: string }\n";
 const TWO: &str = "error NotFound { id: string }\nerror Expired { at: int }\n";
 const RAISE_ONE: &str = "        if id == \"\" { raise NotFound { id: id } }\n";
-const RAISE_TWO: &str = "        if id == \"\" { raise NotFound { id: id } }\n        if id == \"0\" { raise Expired { at: 0 } }\n";
+const RAISE_TWO: &str =
+    "        if id == \"\" { raise NotFound { id: id } }\n        if id == \"0\" { raise Expired { at: 0 } }\n";
 
 #[test]
 fn names_paths_and_errors() {

@@ -4,10 +4,10 @@
 
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::Semantics;
 use pluto_hir::def_map::{ItemLoc, def_map};
 use pluto_hir::diag::Loc;
 use pluto_hir::errors::error_sets;
-use pluto_hir::Semantics;
 use pluto_hir::infer::Callee;
 use pluto_hir::item_tree::{ItemKind, ast_id_map, item_tree};
 use pluto_hir::lower::{FnLoc, fn_signature};

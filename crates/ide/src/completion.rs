@@ -4,9 +4,9 @@
 //! its templates that are not implemented yet, as snippets.
 
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::Semantics;
 use pluto_hir::builtins;
 use pluto_hir::def_map::{Def, ItemLoc, def_map, unimplemented_requires};
-use pluto_hir::Semantics;
 use pluto_hir::item_tree::{ItemKind, item_tree};
 use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
 use pluto_hir::ty::Ty;

@@ -3,9 +3,9 @@
 //! RPC path.
 
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::Semantics;
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
-use pluto_hir::Semantics;
 use pluto_hir::infer::{Callee, Target};
 use pluto_hir::interface::{TRANSPORT_ERRORS, remote_fn};
 use pluto_hir::item_tree::ItemKind;

@@ -4,9 +4,9 @@
 
 use pluto_db::modules::{module_graph, parse};
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::Semantics;
 use pluto_hir::def_map::{Def, ItemLoc, def_map};
 use pluto_hir::diag::Loc;
-use pluto_hir::Semantics;
 use pluto_hir::infer::Target;
 use pluto_hir::item_tree::{AstId, ItemKind, ast_id_map, item_tree};
 use pluto_hir::lower::{FnLoc, TypeScope, file_functions};

@@ -1,0 +1,299 @@
+//! Calls: what is called (functions, methods, unit `pub fn`s, stage methods without
+//! `self.`, function values, closures written at the call), argument checking, and how
+//! each call's errors are handled.
+
+use super::*;
+
+impl<'a> Infer<'a> {
+    pub(super) fn default_handling(&self) -> Handling {
+        self.catch_stack.last().map_or(Handling::None, |c| Handling::Catch(*c))
+    }
+
+    pub(super) fn infer_call(&mut self, call: &ast::CallExpr, handling: Handling, expected: Option<&Ty>) -> Ty {
+        let range = call.syntax().text_range();
+        let args: Vec<ast::Expr> = call.args().collect();
+        let Some(callee) = call.callee() else { return Ty::Unknown };
+        let bang = handling == Handling::Propagate;
+        // Built-in functions.
+        if let ast::Expr::PathExpr(p) = &callee
+            && let Some(name) = p.name_ref().map(|n| n.text())
+            && self.lookup_local(&name).is_none()
+            && self.resolve_value_name(&name).is_none()
+        {
+            match name.as_str() {
+                "print" => {
+                    for a in &args {
+                        let t = self.infer_expr(a, None);
+                        if matches!(self.shallow(&t), Ty::Void) {
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                a.syntax().text_range(),
+                                "cannot print a value of type `void`",
+                            );
+                        }
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Ty::Void;
+                }
+                "chan" => {
+                    let element = match p.generic_args().and_then(|g| g.types().next()) {
+                        Some(t) => self.lower_type(Some(t)),
+                        None => self.fresh(),
+                    };
+                    if args.len() != 1 {
+                        self.error(
+                            codes::WRONG_ARG_COUNT,
+                            range,
+                            format!("`chan` takes 1 argument (the capacity), found {}", args.len()),
+                        );
+                    }
+                    for a in &args {
+                        let t = self.infer_expr(a, Some(&Ty::Int));
+                        self.expect_ty(&t, &Ty::Int, a.syntax().text_range());
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Ty::Tuple(vec![Ty::Sender(element.clone().into()), Ty::Receiver(element.into())].into());
+                }
+                _ => {}
+            }
+        }
+        // What is being called.
+        let (target, receiver_mut_check): CallTarget = match &callee {
+            ast::Expr::FieldExpr(f) => {
+                let name = f.name_ref().map(|n| n.text()).unwrap_or_default();
+                let name_range = f.syntax().text_range();
+                match f.receiver() {
+                    Some(receiver) => match self.namespace_of(&receiver) {
+                        Some(ns) => match self.namespace_member_of(&receiver, ns, &name, name_range) {
+                            Some(Member::Fn(c, sig)) => (Some((c, sig)), None),
+                            Some(Member::Value(t)) => {
+                                let shown = self.show(&t);
+                                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
+                                (None, None)
+                            }
+                            None => (None, None),
+                        },
+                        None => {
+                            let rt = self.infer_expr(&receiver, None);
+                            let rt = self.shallow(&rt);
+                            // A field holding a function value is called like a method.
+                            if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
+                                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
+                                (Some((callee, Signature::of_value(&ps, &r))), None)
+                            } else {
+                                match self.method(&rt, &name) {
+                                    Some((c, sig, mutates)) => {
+                                        let sig = self.instantiate(&sig);
+                                        (Some((c, sig)), Some((receiver.clone(), mutates)))
+                                    }
+                                    None => {
+                                        if !rt.is_unknown() {
+                                            self.no_member(&rt, &name, name_range, true);
+                                        }
+                                        (None, None)
+                                    }
+                                }
+                            }
+                        }
+                    },
+                    None => (None, None),
+                }
+            }
+            ast::Expr::PathExpr(p)
+                if p.name_ref().is_some_and(|n| !n.is_self() && self.lookup_local(&n.text()).is_none()) =>
+            {
+                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+                if let Some(target) = self.implicit_self_call(&name, range) {
+                    target
+                } else {
+                    match self.resolve_value_name(&name) {
+                        Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
+                            let f = FnLoc::Free(loc);
+                            let sig = fn_signature(self.db, self.program, f).clone();
+                            let explicit: Vec<Ty> = p
+                                .generic_args()
+                                .map(|g| g.types().map(|t| self.lower_type(Some(t))).collect())
+                                .unwrap_or_default();
+                            let sig = if explicit.is_empty() {
+                                self.instantiate(&sig)
+                            } else {
+                                let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
+                                if names.len() != explicit.len() {
+                                    self.error(
+                                        codes::WRONG_TYPE_ARGS,
+                                        p.syntax().text_range(),
+                                        format!(
+                                            "`{name}` takes {} type arguments, found {}",
+                                            names.len(),
+                                            explicit.len()
+                                        ),
+                                    );
+                                }
+                                Signature {
+                                    generics: Vec::new(),
+                                    params: sig
+                                        .params
+                                        .iter()
+                                        .map(|(n, t)| (n.clone(), t.substitute(&names, &explicit)))
+                                        .collect(),
+                                    ret: sig.ret.substitute(&names, &explicit),
+                                    self_param: None,
+                                    diagnostics: Vec::new(),
+                                }
+                            };
+                            (Some((Callee::Fn(f), sig)), None)
+                        }
+                        _ => {
+                            let t = self.infer_expr(&callee, None);
+                            self.fn_value_target(&t, range)
+                        }
+                    }
+                }
+            }
+            other => {
+                let t = self.infer_expr(other, None);
+                match self.closure_called_directly(other) {
+                    Some(loc) => match self.shallow(&t) {
+                        Ty::Fn(ps, r) => (Some((Callee::Closure(loc), Signature::of_value(&ps, &r))), None),
+                        _ => self.fn_value_target(&t, range),
+                    },
+                    None => self.fn_value_target(&t, range),
+                }
+            }
+        };
+        // Record what the callee's names refer to, for the IDE.
+        match &callee {
+            ast::Expr::FieldExpr(f) => {
+                if let Some(receiver) = f.receiver()
+                    && let Some(ns) = self.namespace_of(&receiver)
+                {
+                    self.record_namespace(&receiver, &ns);
+                }
+                if let (Some(name_ref), Some((c, _))) = (f.name_ref(), &target)
+                    && let Some(t) = self.callee_target(c)
+                {
+                    self.resolve_as(&name_ref, t);
+                }
+            }
+            ast::Expr::PathExpr(p) => {
+                if let (Some(name_ref), Some((Callee::Fn(f), _))) = (p.name_ref(), &target)
+                    && self.lookup_local(&name_ref.text()).is_none()
+                {
+                    self.resolve_as(&name_ref, Target::Fn(*f));
+                }
+            }
+            _ => {}
+        }
+        let Some((callee_ref, sig)) = target else {
+            for a in &args {
+                self.infer_expr(a, None);
+            }
+            return Ty::Unknown;
+        };
+        if let Some((receiver, true)) = receiver_mut_check {
+            self.check_mutating_receiver(&receiver);
+        }
+        if sig.params.len() != args.len() {
+            let n = sig.params.len();
+            let diag = self.error(
+                codes::WRONG_ARG_COUNT,
+                range,
+                format!(
+                    "this function takes {n} argument{}, but {} {} given",
+                    if n == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+            );
+            diag.label = "wrong number of arguments".into();
+        }
+        for (i, a) in args.iter().enumerate() {
+            match sig.params.get(i) {
+                Some((_, pt)) => {
+                    let t = self.infer_expr(a, Some(pt));
+                    self.expect_ty(&t, pt, a.syntax().text_range());
+                }
+                None => {
+                    self.infer_expr(a, None);
+                }
+            }
+        }
+        if let Some(expected) = expected
+            && sig.ret.has_vars()
+        {
+            let _ = self.coerces(&sig.ret, expected);
+        }
+        if handling == Handling::Spawn {
+            self.result.spawns.push((callee_ref.clone(), sig.ret.clone()));
+        }
+        let closure = self.closure_stack.last().copied();
+        self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang });
+        sig.ret
+    }
+
+    /// Inside a stage, `exists(id)` calls the stage's own (or inherited) method with the
+    /// implicit `self`; a module item of the same name makes the call ambiguous.
+    pub(super) fn implicit_self_call(&mut self, name: &str, range: TextRange) -> Option<CallTarget> {
+        let self_ty = self.self_ty.clone()?;
+        let Ty::Adt(stage, _) = &self_ty else { return None };
+        if !matches!(stage.item(self.db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }) {
+            return None;
+        }
+        let (callee, sig, _) = self.method(&self_ty, name)?;
+        if let Some(Def::Item(item)) = self.resolve_value_name(name) {
+            let declared = item.name_loc(self.db);
+            let diag = self.error(codes::AMBIGUOUS_NAME, range, format!("`{name}` is ambiguous"));
+            diag.label = "both a method of this stage and a module item".into();
+            diag.hint = Some(format!("write `self.{name}(...)` for the method, or rename one of them"));
+            diag.labels.push((declared, "the module item".into()));
+            return Some((None, None));
+        }
+        Some((Some((callee, self.instantiate(&sig))), None))
+    }
+
+    pub(super) fn check_bang_on_builtin(&mut self, handling: Handling, range: TextRange) {
+        if handling == Handling::Propagate {
+            self.error(codes::NOTHING_TO_PROPAGATE, range, "this call cannot fail: remove the `!`");
+        }
+    }
+
+    /// `((x: int) => ...)(1)`: the closure written as the callee (already inferred), which
+    /// is then not a value that other calls might run.
+    pub(super) fn closure_called_directly(&mut self, callee: &ast::Expr) -> Option<ClosureLoc> {
+        let mut e = callee.clone();
+        while let ast::Expr::ParenExpr(p) = &e {
+            e = p.expr()?;
+        }
+        let ast::Expr::ClosureExpr(c) = e else { return None };
+        let index = self.result.closures.iter().position(|r| *r == c.syntax().text_range())? as u32;
+        let loc = self.closure_loc(index)?;
+        self.result.fn_values.retain(|v| v.callee != Callee::Closure(loc));
+        Some(loc)
+    }
+
+    /// Calling a value of function type (a closure, a method reference).
+    pub(super) fn fn_value_target(&mut self, t: &Ty, range: TextRange) -> CallTarget {
+        match self.shallow(t) {
+            Ty::Fn(ps, r) => {
+                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
+                (Some((callee, Signature::of_value(&ps, &r))), None)
+            }
+            Ty::Unknown => (None, None),
+            other => {
+                let shown = self.show(&other);
+                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
+                (None, None)
+            }
+        }
+    }
+
+    /// A method that changes its receiver needs a changeable one: on fields of `self`,
+    /// a method taking `mut self`.
+    pub(super) fn check_mutating_receiver(&mut self, receiver: &ast::Expr) {
+        if self.is_self_place(Some(receiver.clone())) && !self.self_mut && self.container_is_class() {
+            let range = receiver.syntax().text_range();
+            self.error(codes::IMMUTABLE, range, "this changes `self`, but the method takes `self`").hint =
+                Some("take `mut self` to change the object".into());
+        }
+    }
+}

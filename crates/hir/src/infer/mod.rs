@@ -1,0 +1,626 @@
+//! Type inference and checking of one function body. The query reads the function's own
+//! green node (which has no offsets) and signatures, never the file's parse, so an edit
+//! elsewhere does not re-run it. Everything it reports is located relative to the
+//! function. Besides diagnostics it records what error-set inference needs: the calls
+//! with how each is handled (`!`, `catch`, or not at all), the errors raised, the
+//! closures (each its own error node) and the function values created.
+//!
+//! This module holds the results, the queries, the checker's state (type variables,
+//! scopes and locals); the concerns live in the submodules: `stmt` (blocks and
+//! statements), `expr` (expressions), `calls`, `names` (paths, fields, methods,
+//! namespaces), `patterns` (and `match`), `narrow` (nullable narrowing), `errors`
+//! (`catch`, `?`) and `literals` (struct literals).
+
+mod calls;
+mod errors;
+mod expr;
+mod literals;
+mod names;
+mod narrow;
+mod patterns;
+mod stmt;
+
+use std::sync::Arc;
+
+use pluto_db::{Db, Program, SourceFile};
+use pluto_syntax::ast::{self, AstNode, HasName};
+use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
+
+use crate::builtins;
+use crate::def_map::{Def, DefMap, ItemLoc, def_map, edit_distance};
+use crate::diag::{Loc, SemDiag, codes};
+use crate::item_tree::{AstId, Decl, ItemKind, TypeRef, decl_green};
+use crate::lower::{AdtData, FnLoc, Signature, TypeScope, adt_data, fn_signature, nested_item};
+use crate::ty::Ty;
+
+/// The body a closure is written in: a function's, or a field default's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyOwner {
+    Fn(FnLoc),
+    FieldDefault(ItemLoc, u32),
+}
+
+/// A closure expression: its body and its number there (in order of appearance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClosureLoc {
+    pub owner: BodyOwner,
+    pub index: u32,
+}
+
+/// What a call calls, for error-set inference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Callee {
+    Fn(FnLoc),
+    /// A closure written at the call (`((x: int) => f(x)!)(1)`): exactly its own errors.
+    Closure(ClosureLoc),
+    /// A call through a function value of this (resolved) type: the errors of every
+    /// function value of the program that may have this type.
+    Value(Ty),
+    /// `Task<T>.get()`: the errors of every spawned call that returns a `T`.
+    TaskGet(Ty),
+    /// A `pub fn` of another deployment unit: its errors plus `NetworkError` and
+    /// `DeserializationError`.
+    Remote(FnLoc),
+    /// A trait method on a value whose class is not known here: the union of the impls.
+    Trait(ItemLoc, String),
+    /// A built-in operation and the errors it raises.
+    Builtin(Vec<ItemLoc>),
+}
+
+/// How the errors of a call are dealt with where it is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Handling {
+    /// Not at all: a compile error if the callee can fail.
+    None,
+    /// `call()!`.
+    Propagate,
+    /// Inside the expression of `catch` number `n` of this function.
+    Catch(usize),
+    /// `spawn call()`: the errors surface where the task is awaited.
+    Spawn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallSite {
+    pub range: TextRange,
+    /// The closure (by index) whose body makes the call; `None` for the body itself.
+    pub closure: Option<u32>,
+    pub callee: Callee,
+    pub handling: Handling,
+    /// `!` was written on it (even where it has nothing to propagate).
+    pub bang: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CatchSite {
+    /// The whole `expr catch ...` expression.
+    pub range: TextRange,
+    /// The caught expression has an error of its own (an unresolved call, say): what it
+    /// can raise is unknown, so nothing is said about the handlers.
+    pub uncertain: bool,
+    /// Typed handlers in order: the error and the handler's type range.
+    pub typed: Vec<(ItemLoc, TextRange)>,
+    /// Whether an untyped handler or a default value catches everything left.
+    pub catch_all: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Raise {
+    Error(ItemLoc),
+    /// `raise e` of an untyped catch binding: whatever catch `n` caught.
+    Caught(usize),
+}
+
+/// What a name in a body refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A local variable or parameter: the range of its declaring name, in this body.
+    Local(TextRange),
+    /// A class, enum, error, trait, stage or unit.
+    Item(ItemLoc),
+    Fn(FnLoc),
+    /// A field of a class or error (or of an enum variant), by name.
+    Field(ItemLoc, String),
+    Variant(ItemLoc, String),
+    /// A bracket dependency of the class or stage (chain) `ItemLoc`, by name.
+    Dep(ItemLoc, String),
+    Module(SourceFile),
+}
+
+/// A `raise`, and the closure (by index) whose body it is in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RaiseSite {
+    pub range: TextRange,
+    pub raise: Raise,
+    pub closure: Option<u32>,
+}
+
+/// A function used as a value (not called): a closure, a function or method reference.
+/// Calls through function values can run any of these whose type fits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FnValue {
+    pub callee: Callee,
+    /// Its type, resolved (type parameters of generic functions stay parameters).
+    pub ty: Ty,
+}
+
+/// The result of checking one function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct InferResult {
+    pub diagnostics: Vec<SemDiag>,
+    /// The type of every expression, by range relative to the function.
+    pub expr_types: Vec<(TextRange, Ty)>,
+    /// What each resolved name refers to, by the name's range.
+    pub resolutions: Vec<(TextRange, Target)>,
+    pub calls: Vec<CallSite>,
+    pub catches: Vec<CatchSite>,
+    pub raises: Vec<RaiseSite>,
+    /// Closures in order of appearance (their index is their `ClosureLoc::index`): the
+    /// range of each.
+    pub closures: Vec<TextRange>,
+    pub fn_values: Vec<FnValue>,
+    /// `spawn f(x)`: what is spawned and the type its task yields.
+    pub spawns: Vec<(Callee, Ty)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
+    let sig = f.sig(db);
+    let Some(green) = decl_green(db, Decl::new(db, f.file(), sig.ast)) else { return InferResult::default() };
+    let root = SyntaxNode::new_root(green.clone());
+    let Some(func) = ast::Fn::cast(root) else { return InferResult::default() };
+    let Some(body) = func.body() else { return InferResult::default() };
+    let map = def_map(db, program);
+    let signature = fn_signature(db, program, f);
+    let mut cx = Infer::new(db, program, map, f.file(), sig.ast, f.container(), signature, &sig.params);
+    cx.owner = Some(BodyOwner::Fn(f));
+    let body_ty = cx.infer_block(&body, Some(&signature.ret.clone()));
+    cx.check_return(&body, &body_ty, &func);
+    cx.finish()
+}
+
+/// Checks the default value of field `field` of class `owner` against the field's type.
+#[salsa::tracked(returns(ref))]
+pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field: u32) -> InferResult {
+    let Some(body) = owner.item(db).body() else { return InferResult::default() };
+    let Some(decl) = body.fields.get(field as usize) else { return InferResult::default() };
+    let Some(green) = decl_green(db, Decl::new(db, owner.file, decl.ast)) else { return InferResult::default() };
+    let Some(value) = ast::Field::cast(SyntaxNode::new_root(green.clone())).and_then(|f| f.default_value()) else {
+        return InferResult::default();
+    };
+    let expected = adt_data(db, program, owner).fields.get(field as usize).map_or(Ty::Unknown, |f| f.ty.clone());
+    let sig = Signature {
+        generics: Vec::new(),
+        params: Vec::new(),
+        ret: Ty::Void,
+        self_param: None,
+        diagnostics: Vec::new(),
+    };
+    let mut cx = Infer::new(db, program, def_map(db, program), owner.file, decl.ast, Some(owner), &sig, &[]);
+    cx.owner = Some(BodyOwner::FieldDefault(owner, field));
+    cx.self_ty = None;
+    let ty = cx.infer_expr(&value, Some(&expected));
+    cx.expect_ty(&ty, &expected, value.syntax().text_range());
+    cx.finish()
+}
+
+struct Local {
+    name: String,
+    ty: Ty,
+    /// The declared type, where narrowing (`if x != none`) made `ty` more precise.
+    declared: Option<Ty>,
+    mutable: bool,
+    used: bool,
+    range: TextRange,
+    /// Parameters and `_`-prefixed names are never reported unused.
+    report_unused: bool,
+    /// Narrowed copies point at the local they narrow.
+    alias_of: Option<usize>,
+}
+
+struct Infer<'a> {
+    db: &'a dyn Db,
+    program: Program,
+    map: &'a DefMap,
+    file: SourceFile,
+    ast: AstId,
+    /// The stage or class the function belongs to.
+    container: Option<ItemLoc>,
+    /// The unit the function belongs to, if its container is one.
+    unit: Option<ItemLoc>,
+    self_ty: Option<Ty>,
+    self_mut: bool,
+    generics: Vec<String>,
+    /// Bounds of generic parameters in scope.
+    bounds: Vec<(String, Ty)>,
+    vars: Vec<Option<Ty>>,
+    locals: Vec<Local>,
+    scopes: Vec<Vec<usize>>,
+    returns: Vec<Ty>,
+    loop_depth: u32,
+    catch_stack: Vec<usize>,
+    /// Catch bindings that are untyped, by local index → the catch they belong to.
+    untyped_bindings: Vec<(usize, usize)>,
+    /// The function's parameters are the first locals.
+    param_count: usize,
+    /// The body being checked, to name its closures.
+    owner: Option<BodyOwner>,
+    /// The closures being checked, innermost last (by index).
+    closure_stack: Vec<u32>,
+    result: InferResult,
+}
+
+impl<'a> Infer<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        db: &'a dyn Db,
+        program: Program,
+        map: &'a DefMap,
+        file: SourceFile,
+        ast: AstId,
+        container: Option<ItemLoc>,
+        sig: &Signature,
+        sig_params: &[crate::item_tree::Param],
+    ) -> Infer<'a> {
+        let unit = container.filter(|c| map.is_unit(*c));
+        let mut generics: Vec<String> = Vec::new();
+        let self_ty = container.map(|c| {
+            let params = crate::lower::item_generics(db, c);
+            generics.extend(params.iter().cloned());
+            match c.item(db).kind {
+                // In a trait's default method, `self` is any implementation.
+                ItemKind::Trait(_) => Ty::Trait(c),
+                _ => Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect()),
+            }
+        });
+        let is_stage =
+            container.is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }));
+        generics.extend(sig.generics.iter().map(|(n, _)| n.clone()));
+        let mut bounds: Vec<(String, Ty)> =
+            container.map(|c| adt_data(db, program, c.parent().unwrap_or(c)).bounds.clone()).unwrap_or_default();
+        bounds.extend(sig.generics.iter().filter_map(|(n, b)| b.clone().map(|b| (n.clone(), b))));
+        let mut cx = Infer {
+            db,
+            program,
+            map,
+            file,
+            ast,
+            container,
+            unit,
+            // Inside a stage `self` is implicit; elsewhere a method needs a `self` parameter.
+            self_ty: if sig.self_param.is_some() || is_stage { self_ty } else { None },
+            self_mut: sig.self_param == Some(true),
+            generics,
+            bounds,
+            vars: Vec::new(),
+            locals: Vec::new(),
+            scopes: vec![Vec::new()],
+            returns: vec![sig.ret.clone()],
+            loop_depth: 0,
+            catch_stack: Vec::new(),
+            untyped_bindings: Vec::new(),
+            param_count: 0,
+            owner: None,
+            closure_stack: Vec::new(),
+            result: InferResult::default(),
+        };
+        for (i, (name, ty)) in sig.params.iter().enumerate() {
+            let param = sig_params.get(i);
+            let range = param.map(|p| p.name_range).unwrap_or_default();
+            cx.declare(name, ty.clone(), param.is_some_and(|p| p.is_mut), range, false);
+        }
+        cx.param_count = cx.locals.len();
+        cx
+    }
+
+    fn loc(&self, range: TextRange) -> Loc {
+        Loc { file: self.file, ast: self.ast, range }
+    }
+
+    fn error(&mut self, code: &'static str, range: TextRange, message: impl Into<String>) -> &mut SemDiag {
+        self.result.diagnostics.push(SemDiag::error(code, self.loc(range), message));
+        self.result.diagnostics.last_mut().unwrap()
+    }
+
+    /// A callee with the types it carries resolved.
+    fn resolve_callee(&self, callee: &Callee) -> Callee {
+        match callee {
+            Callee::Value(t) => Callee::Value(self.resolve(t)),
+            Callee::TaskGet(t) => Callee::TaskGet(self.resolve(t)),
+            other => other.clone(),
+        }
+    }
+
+    /// The closure of this body numbered `index`.
+    fn closure_loc(&self, index: u32) -> Option<ClosureLoc> {
+        self.owner.map(|owner| ClosureLoc { owner, index })
+    }
+
+    /// Records a function used as a value.
+    fn fn_value(&mut self, callee: Callee, ty: &Ty) {
+        let value = FnValue { callee, ty: ty.clone() };
+        if !self.result.fn_values.contains(&value) {
+            self.result.fn_values.push(value);
+        }
+    }
+
+    fn error_count(&self) -> usize {
+        self.result.diagnostics.iter().filter(|d| d.severity == pluto_db::Severity::Error).count()
+    }
+
+    fn show(&self, ty: &Ty) -> String {
+        self.resolve(ty).display(self.db)
+    }
+
+    fn type_scope(&self) -> TypeScope<'a> {
+        TypeScope {
+            db: self.db,
+            map: self.map,
+            file: self.file,
+            generics: self.generics.clone(),
+            container: self.container.map(|c| c.parent().unwrap_or(c)),
+        }
+    }
+
+    fn lower_type(&mut self, ty: Option<ast::Type>) -> Ty {
+        let tref = TypeRef::from_ast(ty, 0.into());
+        let mut diags = Vec::new();
+        let ty = self.type_scope().lower(&tref, self.ast, &mut diags);
+        self.result.diagnostics.extend(diags);
+        ty
+    }
+
+    fn finish(mut self) -> InferResult {
+        while !self.scopes.is_empty() {
+            self.pop_scope();
+        }
+        let types = std::mem::take(&mut self.result.expr_types);
+        self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
+        let values = std::mem::take(&mut self.result.fn_values);
+        self.result.fn_values = values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
+        let spawns = std::mem::take(&mut self.result.spawns);
+        self.result.spawns = spawns.into_iter().map(|(c, t)| (self.resolve_callee(&c), self.resolve(&t))).collect();
+        let calls = std::mem::take(&mut self.result.calls);
+        self.result.calls =
+            calls.into_iter().map(|c| CallSite { callee: self.resolve_callee(&c.callee), ..c }).collect();
+        self.result
+    }
+
+    fn fresh(&mut self) -> Ty {
+        self.vars.push(None);
+        Ty::Var(self.vars.len() as u32 - 1)
+    }
+
+    fn shallow(&self, ty: &Ty) -> Ty {
+        let mut ty = ty.clone();
+        while let Ty::Var(v) = ty {
+            match &self.vars[v as usize] {
+                Some(t) => ty = t.clone(),
+                None => break,
+            }
+        }
+        ty
+    }
+
+    fn resolve(&self, ty: &Ty) -> Ty {
+        ty.map(&mut |t| match t {
+            Ty::Var(_) => {
+                let s = self.shallow(t);
+                if matches!(s, Ty::Var(_)) { Some(s) } else { Some(self.resolve(&s)) }
+            }
+            _ => None,
+        })
+    }
+
+    fn unify(&mut self, a: &Ty, b: &Ty) -> bool {
+        let (a, b) = (self.shallow(a), self.shallow(b));
+        match (&a, &b) {
+            (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+            (Ty::Var(x), Ty::Var(y)) if x == y => true,
+            (Ty::Var(x), other) | (other, Ty::Var(x)) => {
+                let mut occurs = false;
+                self.resolve(other).walk(&mut |t| occurs |= *t == Ty::Var(*x));
+                if occurs {
+                    return false;
+                }
+                self.vars[*x as usize] = Some(other.clone());
+                true
+            }
+            (Ty::Array(x), Ty::Array(y))
+            | (Ty::Set(x), Ty::Set(y))
+            | (Ty::Nullable(x), Ty::Nullable(y))
+            | (Ty::Sender(x), Ty::Sender(y))
+            | (Ty::Receiver(x), Ty::Receiver(y))
+            | (Ty::Task(x), Ty::Task(y)) => self.unify(x, y),
+            (Ty::Map(k1, v1), Ty::Map(k2, v2)) => self.unify(k1, k2) & self.unify(v1, v2),
+            (Ty::Tuple(xs), Ty::Tuple(ys)) => {
+                xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(x, y)| self.unify(x, y))
+            }
+            (Ty::Adt(l1, xs), Ty::Adt(l2, ys)) => {
+                l1 == l2 && xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(x, y)| self.unify(x, y))
+            }
+            (Ty::Fn(p1, r1), Ty::Fn(p2, r2)) => {
+                p1.len() == p2.len() && p1.iter().zip(p2.iter()).all(|(x, y)| self.unify(x, y)) && self.unify(r1, r2)
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Whether a value of type `actual` can be used where `expected` is wanted: equal
+    /// types, `never`, a value for a nullable, a class for a trait it implements.
+    fn coerces(&mut self, actual: &Ty, expected: &Ty) -> bool {
+        let (actual, expected) = (self.shallow(actual), self.shallow(expected));
+        match (&actual, &expected) {
+            (Ty::Never, _) | (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+            (Ty::Nullable(a), Ty::Nullable(e)) => self.unify(a, e),
+            (a, Ty::Nullable(e)) if !matches!(a, Ty::Var(_)) => self.coerces(a, &e.clone()),
+            (Ty::Adt(class, _), Ty::Trait(t)) => self.implements(*class, *t),
+            (Ty::Param(p), Ty::Trait(t)) => self.bound_of(p).is_some_and(|b| b == Ty::Trait(*t)),
+            _ => self.unify(&actual, &expected),
+        }
+    }
+
+    fn implements(&self, class: ItemLoc, tr: ItemLoc) -> bool {
+        adt_data(self.db, self.program, class).impls.contains(&Ty::Trait(tr))
+    }
+
+    fn bound_of(&self, param: &str) -> Option<Ty> {
+        self.bounds.iter().find(|(n, _)| n == param).map(|(_, b)| b.clone())
+    }
+
+    /// Checks that `actual` fits `expected`, reporting a mismatch at `range`.
+    fn expect_ty(&mut self, actual: &Ty, expected: &Ty, range: TextRange) {
+        if !self.coerces(actual, expected) {
+            let (e, a) = (self.show(expected), self.show(actual));
+            let diag = self.error(codes::TYPE_MISMATCH, range, format!("expected `{e}`, found `{a}`"));
+            diag.label = format!("this is `{a}`");
+            if (a == "int" && e == "float") || (a == "float" && e == "int") {
+                diag.hint = Some(format!("convert it with `as {e}`"));
+            }
+        }
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    fn pop_scope(&mut self) {
+        let Some(scope) = self.scopes.pop() else { return };
+        for index in scope {
+            let local = &self.locals[index];
+            if local.report_unused && !local.used && local.alias_of.is_none() {
+                let diag = SemDiag::warning(
+                    codes::UNUSED_VARIABLE,
+                    self.loc(local.range),
+                    format!("unused variable `{}`", local.name),
+                )
+                .label("never used")
+                .hint(format!("if this is intentional, name it `_{}`", local.name));
+                self.result.diagnostics.push(diag);
+            }
+            let ty = self.resolve(&local.ty);
+            if ty.has_vars() && local.alias_of.is_none() {
+                let name = local.name.clone();
+                let range = local.range;
+                self.error(codes::CANNOT_INFER, range, format!("cannot infer the type of `{name}`")).hint =
+                    Some(format!("write its type: `let {name}: [int] = ...`, for example"));
+            }
+        }
+    }
+
+    fn declare(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
+        let index = self.push_local(name, ty, mutable, range, report_unused);
+        if !range.is_empty() {
+            // The declared name's type, for hovers on declarations.
+            self.result.expr_types.push((range, self.locals[index].ty.clone()));
+        }
+        index
+    }
+
+    /// A local in the current scope (its type is recorded by the caller, if at all).
+    fn push_local(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
+        self.locals.push(Local {
+            name: name.to_string(),
+            ty,
+            declared: None,
+            mutable,
+            used: false,
+            range,
+            report_unused: report_unused && !name.starts_with('_'),
+            alias_of: None,
+        });
+        let index = self.locals.len() - 1;
+        self.scopes.last_mut().expect("a scope is always open").push(index);
+        index
+    }
+
+    /// Declares a narrowed view of local `of` with type `ty` in the current scope.
+    fn narrow(&mut self, of: usize, ty: Ty) {
+        let original = self.root_local(of);
+        let declared = self.locals[original].ty.clone();
+        let local = &self.locals[of];
+        let (name, mutable, range) = (local.name.clone(), local.mutable, local.range);
+        // Not a declaration: the declared name keeps its declared type.
+        let index = self.push_local(&name, ty, mutable, range, false);
+        self.locals[index].alias_of = Some(original);
+        self.locals[index].declared = Some(declared);
+    }
+
+    fn root_local(&self, mut index: usize) -> usize {
+        while let Some(of) = self.locals[index].alias_of {
+            index = of;
+        }
+        index
+    }
+
+    fn lookup_local(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).copied().find(|&i| self.locals[i].name == name)
+    }
+
+    fn use_local(&mut self, index: usize) -> Ty {
+        let root = self.root_local(index);
+        self.locals[root].used = true;
+        self.locals[index].used = true;
+        self.locals[index].ty.clone()
+    }
+
+    fn check_return(&mut self, body: &ast::Block, body_ty: &Ty, func: &ast::Fn) {
+        let ret = self.returns[0].clone();
+        if matches!(ret, Ty::Void | Ty::Unknown) {
+            return;
+        }
+        let body_ty = self.shallow(body_ty);
+        if matches!(body_ty, Ty::Never) {
+            return;
+        }
+        if matches!(body_ty, Ty::Void) {
+            let shown = self.show(&ret);
+            let range = body.syntax().last_token().map_or(body.syntax().text_range(), |t| t.text_range());
+            let name = func.name().map(|n| n.text()).unwrap_or_default();
+            let declared = func.ret_type().map(|r| self.loc(r.syntax().text_range()));
+            let diag =
+                self.error(codes::MISSING_RETURN, range, format!("`{name}` must return a `{shown}` on every path"));
+            diag.label = "the function can reach its end without returning".into();
+            if let Some(loc) = declared {
+                diag.labels.push((loc, format!("`{shown}` declared here")));
+            }
+            return;
+        }
+        if let Some(tail) = body.tail_expr() {
+            self.expect_ty(&body_ty, &ret, tail.syntax().text_range());
+        }
+    }
+}
+
+/// What a call resolves to, and the receiver to check for mutability (with whether the
+/// method changes it).
+type CallTarget = (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>);
+
+enum Namespace {
+    /// A module, and the unit of the same name if there is one.
+    Module(SourceFile, Option<ItemLoc>),
+    Unit(ItemLoc),
+    Enum(ItemLoc),
+    Class(ItemLoc),
+}
+
+enum Member {
+    Fn(Callee, Signature),
+    Value(Ty),
+}
+
+/// "did you mean `x`?" for the candidate nearest to `name`, if one is close.
+fn suggestion(name: &str, candidates: Vec<String>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&c, name), c))
+        .filter(|(d, c)| *d <= 2.max(name.len() / 3) && c != name)
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// "a class", "an error", "an enum".
+fn with_article(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {kind}")
+}
