@@ -3,7 +3,8 @@
 //! For each: the time from `didChange` (a one-line edit inside a function body that adds
 //! or removes a type error) to the `publishDiagnostics` that reflects it; completion after
 //! `self.`; hover on a call; and the server's memory over the edits. Run with
-//! `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N` for fewer edits).
+//! `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N` for fewer edits,
+//! `PLUTO_BENCH_CASE=many|one` for one case).
 
 #[path = "../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -26,8 +27,13 @@ fn percentile(times: &mut [Duration], p: f64) -> f64 {
 
 fn main() {
     let edits: u32 = std::env::var("PLUTO_BENCH_EDITS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    measure("many files", 50, 1000, "unit25.pluto", edits);
-    measure("one file", 1, 50_000, "unit0.pluto", edits);
+    let only = std::env::var("PLUTO_BENCH_CASE").unwrap_or_default();
+    if only.is_empty() || only == "many" {
+        measure("many files", 50, 1000, "unit25.pluto", edits);
+    }
+    if only.is_empty() || only == "one" {
+        measure("one file", 1, 50_000, "unit0.pluto", edits);
+    }
 }
 
 fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_count: u32) {
