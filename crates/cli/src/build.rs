@@ -31,7 +31,7 @@ pub struct RunArgs {
 }
 
 /// The program whose entry is `file`, in a new database; `Err` holds the exit code.
-fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
+pub fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
     let db = RootDatabase::default();
     if let Err(message) = crate::paths::entry_file(&db, file) {
         eprintln!("error: {message}");
@@ -41,8 +41,8 @@ fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
     Ok((db, program))
 }
 
-/// Checks and compiles `program` into `output`; `Err` holds the exit code.
-fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> Result<(), ExitCode> {
+/// Reports the program's errors, if it has any (`Err` holds the exit code).
+pub fn check_clean(db: &RootDatabase, program: Program, file: &Path) -> Result<(), ExitCode> {
     let diagnostics = pluto_hir::diagnostics::program_diagnostics(db, program);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         render::human(db, &diagnostics, ColorChoice::Auto);
@@ -54,6 +54,12 @@ fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> 
         );
         return Err(ExitCode::from(1));
     }
+    Ok(())
+}
+
+/// Checks and compiles `program` into `output`; `Err` holds the exit code.
+fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> Result<(), ExitCode> {
+    check_clean(db, program, file)?;
     let object = pluto_codegen::compile(db, program).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(1)

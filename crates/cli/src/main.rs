@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod excerpt;
 mod paths;
+mod proto;
 mod render;
 
 use std::process::ExitCode;
@@ -43,6 +44,13 @@ enum Command {
     /// Build a program (cached by its sources) and run it.
     Run(build::RunArgs),
 
+    /// Write the gRPC schema (`<unit>.proto`) of each deployment unit with `pub fn`s.
+    ///
+    /// Any gRPC client, in any language, can call a unit through its schema: one service
+    /// per unit, one method per `pub fn`, and responses whose `oneof outcome` holds the
+    /// result or one of the function's errors (docs/stages.md has the type mapping).
+    Proto(proto::ProtoArgs),
+
     /// Run the language server over standard input and output (for editors).
     ///
     /// Editors start it themselves: the VS Code extension runs `pluto lsp`, and any other
@@ -64,6 +72,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::build(args),
         Command::Run(args) => build::run(args),
+        Command::Proto(args) => proto::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 // Analysis runs on these threads: give them the main thread's stack size.
