@@ -19,12 +19,18 @@ pub struct BuildArgs {
     /// Where to write the executable (default: the entry file's name without `.pluto`)
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// The deployment unit whose `main` to run, when several have one
+    #[arg(long, value_name = "NAME")]
+    unit: Option<String>,
 }
 
 #[derive(Args)]
 pub struct RunArgs {
     /// The program's entry file
     file: PathBuf,
+    /// The deployment unit whose `main` to run, when several have one
+    #[arg(long, value_name = "NAME")]
+    unit: Option<String>,
     /// Arguments for the program, after `--`
     #[arg(last = true)]
     args: Vec<String>,
@@ -58,11 +64,23 @@ pub fn check_clean(db: &RootDatabase, program: Program, file: &Path) -> Result<(
 }
 
 /// Checks and compiles `program` into `output`; `Err` holds the exit code.
-fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> Result<(), ExitCode> {
+fn build_to(
+    db: &RootDatabase,
+    program: Program,
+    file: &Path,
+    output: &Path,
+    options: &pluto_codegen::Options,
+) -> Result<(), ExitCode> {
     check_clean(db, program, file)?;
-    let object = pluto_codegen::compile(db, program).map_err(|e| {
+    let object = pluto_codegen::compile_with(db, program, options).map_err(|e| {
         eprintln!("error: {e}");
-        ExitCode::from(1)
+        // Choosing the unit is the command line's business.
+        match e {
+            pluto_codegen::CodegenError::SeveralMains(_) | pluto_codegen::CodegenError::NoSuchUnit { .. } => {
+                ExitCode::from(2)
+            }
+            _ => ExitCode::from(1),
+        }
     })?;
     let work_dir = cache_root().join("link");
     pluto_codegen::link_executable(&object, &work_dir, output).map_err(|e| {
@@ -73,7 +91,8 @@ fn build_to(db: &RootDatabase, program: Program, file: &Path, output: &Path) -> 
 
 pub fn build(args: BuildArgs) -> ExitCode {
     let output = args.output.unwrap_or_else(|| PathBuf::from(args.file.file_stem().unwrap_or_default()));
-    match open_program(&args.file).and_then(|(db, program)| build_to(&db, program, &args.file, &output)) {
+    let options = pluto_codegen::Options { main_unit: args.unit };
+    match open_program(&args.file).and_then(|(db, program)| build_to(&db, program, &args.file, &output, &options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
@@ -84,7 +103,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let key = program_key(&db, program);
+    let key = program_key(&db, program, args.unit.as_deref());
     let stem = args.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
     let executable = cache_root().join("run").join(format!("{key:016x}")).join(stem);
     if !executable.is_file() {
@@ -94,7 +113,8 @@ pub fn run(args: RunArgs) -> ExitCode {
             eprintln!("error: cannot create `{}`: {e}", dir.display());
             return ExitCode::from(2);
         }
-        if let Err(code) = build_to(&db, program, &args.file, &executable) {
+        let options = pluto_codegen::Options { main_unit: args.unit.clone() };
+        if let Err(code) = build_to(&db, program, &args.file, &executable, &options) {
             return code;
         }
     }
@@ -125,8 +145,9 @@ fn cache_root() -> PathBuf {
 
 /// A hash of everything the executable depends on: the compiler and the text of every
 /// module of the program.
-fn program_key(db: &RootDatabase, program: Program) -> u64 {
+fn program_key(db: &RootDatabase, program: Program, unit: Option<&str>) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    unit.hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     pluto_codegen::RUNTIME_ARCHIVE.len().hash(&mut hasher);
     std::env::current_exe()

@@ -36,7 +36,7 @@ pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: 
 }
 
 /// Finds the entry and queues `pluto_main`.
-pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()> {
+pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &mut Globals) -> Result<()> {
     let graph = pluto_db::modules::module_graph(db, program);
     let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
     let map = def_map(db, program);
@@ -52,21 +52,19 @@ pub(crate) fn plan(db: &dyn Db, program: Program, g: &mut Globals) -> Result<()>
         None => {
             let with_main: Vec<(ItemLoc, FnLoc)> =
                 units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
-            match with_main.as_slice() {
-                [] => return Err(CodegenError::NoMain),
-                [(unit, m)] => FnKey::for_stage(*m, *unit),
-                [(first, _), (second, _), ..] => {
-                    return Err(crate::unsupported(
-                        db,
-                        *second,
-                        &format!(
-                            "a program whose units `{}` and `{}` both have `main` (run one with `compile-stages`)",
-                            first.item(db).name,
-                            second.item(db).name
-                        ),
-                    ));
-                }
-            }
+            let names = || with_main.iter().map(|(u, _)| u.item(db).name.clone()).collect::<Vec<_>>();
+            let chosen = match &options.main_unit {
+                Some(name) => match with_main.iter().find(|(u, _)| u.item(db).name == *name) {
+                    Some(found) => *found,
+                    None => return Err(CodegenError::NoSuchUnit { name: name.clone(), with_main: names() }),
+                },
+                None => match with_main.as_slice() {
+                    [] => return Err(CodegenError::NoMain),
+                    [only] => *only,
+                    _ => return Err(CodegenError::SeveralMains(names())),
+                },
+            };
+            FnKey::for_stage(chosen.1, chosen.0)
         }
     };
     let info = g.function(db, program, main.clone())?;

@@ -46,7 +46,18 @@ pub enum CodegenError {
         line: u32,
     },
     NoMain,
+    /// Several units have `main` and none was chosen.
+    SeveralMains(Vec<String>),
+    /// `--unit NAME` names no unit with `main`.
+    NoSuchUnit { name: String, with_main: Vec<String> },
     Backend(String),
+}
+
+/// What to build.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The deployment unit whose `main` the executable runs, when several have one.
+    pub main_unit: Option<String>,
 }
 
 impl std::fmt::Display for CodegenError {
@@ -58,6 +69,16 @@ impl std::fmt::Display for CodegenError {
             CodegenError::NoMain => write!(
                 f,
                 "the program has no entry point: write a `fn main()`, or a deployment unit with `fn main(self)`"
+            ),
+            CodegenError::SeveralMains(units) => write!(
+                f,
+                "the units {} each have `main`: choose the one to run with `--unit NAME`",
+                units.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            ),
+            CodegenError::NoSuchUnit { name, with_main } => write!(
+                f,
+                "no deployment unit `{name}` with `main`; units with `main`: {}",
+                if with_main.is_empty() { "none".to_string() } else { with_main.join(", ") }
             ),
             CodegenError::Backend(message) => write!(f, "code generation failed: {message}"),
         }
@@ -168,6 +189,11 @@ pub(crate) struct Globals {
 
 /// Compiles a checked program (without errors) to an object file.
 pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
+    compile_with(db, program, &Options::default())
+}
+
+/// Compiles a checked program with `options`.
+pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<Vec<u8>, CodegenError> {
     let mut flags = settings::builder();
     flags.set("is_pic", "true").map_err(backend)?;
     flags.set("opt_level", "speed").map_err(backend)?;
@@ -198,7 +224,7 @@ pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
         defaults: HashMap::new(),
         units: HashMap::new(),
     };
-    entry::plan(db, program, &mut g)?;
+    entry::plan(db, program, options, &mut g)?;
     // Every function is built first, then each is compiled with its small callees
     // inlined (Cranelift has no inliner of its own heuristics; `inline.rs` is ours).
     let mut context = g.module.make_context();
