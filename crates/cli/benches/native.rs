@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 /// Runs `executable`: its wall time, its output and its peak resident set in MB.
 fn run(executable: &Path) -> (Duration, String, f64) {
     let start = Instant::now();
+    // Waited for with `wait4` below, which also gives the peak resident set.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(executable).stdout(std::process::Stdio::piped()).spawn().expect("run the benchmark");
     let pid = child.id() as libc::pid_t;
     let mut stdout = String::new();
