@@ -27,7 +27,10 @@ pub fn run(args: ProtoArgs) -> ExitCode {
     }
     let protos = pluto_rpc::unit_protos(&db, program);
     if protos.is_empty() {
-        eprintln!("no deployment unit of `{}` has a `pub fn`: there is no gRPC interface to describe", args.file.display());
+        eprintln!(
+            "no deployment unit of `{}` has a `pub fn`: there is no gRPC interface to describe",
+            args.file.display()
+        );
         return ExitCode::SUCCESS;
     }
     if let Err(e) = std::fs::create_dir_all(&args.out) {

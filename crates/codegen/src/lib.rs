@@ -49,7 +49,10 @@ pub enum CodegenError {
     /// Several units have `main` and none was chosen.
     SeveralMains(Vec<String>),
     /// `--unit NAME` names no unit with `main`.
-    NoSuchUnit { name: String, with_main: Vec<String> },
+    NoSuchUnit {
+        name: String,
+        with_main: Vec<String>,
+    },
     Backend(String),
 }
 

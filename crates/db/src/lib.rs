@@ -23,6 +23,14 @@ pub trait Db: salsa::Database {
     /// The file at `path`, loaded on first use (a missing file is a `SourceFile` whose
     /// status says so).
     fn file(&self, path: &FilePath) -> SourceFile;
+
+    /// The last parse made of `file`, with the text it was made from: `parse` reparses
+    /// only the edited block when it can (the result is the same as a whole parse).
+    fn last_parse(&self, _file: SourceFile) -> Option<(Arc<str>, pluto_syntax::Parse)> {
+        None
+    }
+
+    fn remember_parse(&self, _file: SourceFile, _text: Arc<str>, _parse: &pluto_syntax::Parse) {}
 }
 
 /// The one database implementation, used by the CLI, the language server and tests.
@@ -33,7 +41,11 @@ pub struct RootDatabase {
     files: Arc<Mutex<HashMap<FilePath, SourceFile>>>,
     loader: Arc<dyn FileLoader>,
     events: Arc<Mutex<Option<Vec<salsa::Event>>>>,
+    /// The latest parse of each file and its text, for incremental reparsing.
+    parses: Arc<Mutex<ParseCache>>,
 }
+
+type ParseCache = HashMap<SourceFile, (Arc<str>, pluto_syntax::Parse)>;
 
 impl Default for RootDatabase {
     fn default() -> Self {
@@ -43,7 +55,13 @@ impl Default for RootDatabase {
 
 impl RootDatabase {
     pub fn new(loader: Arc<dyn FileLoader>) -> Self {
-        RootDatabase { storage: salsa::Storage::new(None), files: Arc::default(), loader, events: Arc::default() }
+        RootDatabase {
+            storage: salsa::Storage::new(None),
+            files: Arc::default(),
+            loader,
+            events: Arc::default(),
+            parses: Arc::default(),
+        }
     }
 
     /// Marks a file as being edited (an editor opened it): its inputs become volatile.
@@ -68,7 +86,7 @@ impl RootDatabase {
                 log.push(event);
             }
         })));
-        RootDatabase { storage, files: Arc::default(), loader, events }
+        RootDatabase { storage, files: Arc::default(), loader, events, parses: Arc::default() }
     }
 
     /// Replaces a file's text (an editor buffer, a test edit); creates it if needed.
@@ -126,5 +144,13 @@ impl Db for RootDatabase {
             .new(self);
         files.insert(path.clone(), file);
         file
+    }
+
+    fn last_parse(&self, file: SourceFile) -> Option<(Arc<str>, pluto_syntax::Parse)> {
+        self.parses.lock().unwrap().get(&file).cloned()
+    }
+
+    fn remember_parse(&self, file: SourceFile, text: Arc<str>, parse: &pluto_syntax::Parse) {
+        self.parses.lock().unwrap().insert(file, (text, parse.clone()));
     }
 }

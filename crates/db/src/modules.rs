@@ -3,6 +3,8 @@
 //! `import a.b` loads `a/b.pluto` beside the entry file, or, failing that, item `b` of
 //! `a.pluto`; `import std.x.Y` does the same inside the embedded standard library.
 
+use std::sync::Arc;
+
 use pluto_syntax::ast::AstNode;
 use pluto_syntax::{Parse, TextRange};
 
@@ -18,9 +20,20 @@ pub struct Program {
     pub entry: SourceFile,
 }
 
-#[salsa::tracked(returns(ref))]
+/// The file's syntax tree. After an edit inside one block, only that block is parsed
+/// again (`Parse::reparse`), so the other declarations keep their very green nodes.
+// `no_eq`: a changed text never gives an equal tree, so comparing trees (deeply) to
+// backdate would only cost time.
+#[salsa::tracked(returns(ref), no_eq)]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
-    pluto_syntax::parse(file.text(db))
+    let text = file.text(db);
+    let parse = match db.last_parse(file) {
+        Some((old_text, old)) if *old_text == **text => old,
+        Some((old_text, old)) => old.reparse(&old_text, text),
+        None => pluto_syntax::parse(text),
+    };
+    db.remember_parse(file, Arc::from(text.as_str()), &parse);
+    parse
 }
 
 #[salsa::tracked(returns(ref))]

@@ -72,27 +72,74 @@ pub fn ast_id_map(db: &dyn Db, file: SourceFile) -> AstIdMap {
     AstIdMap::of(&parse(db, file).syntax())
 }
 
-/// The green node of one declaration without its trivia: equal across edits that do
-/// not change its tokens, since green nodes carry no offsets.
+/// A green node compared by identity first: after an edit elsewhere, reparsing keeps an
+/// unchanged declaration's very node, so the comparison salsa makes to backdate it is
+/// one pointer comparison. Different nodes are compared in full (without recursion).
+#[derive(Clone, Debug)]
+pub struct SharedGreen(pub GreenNode);
+
+impl PartialEq for SharedGreen {
+    fn eq(&self, other: &Self) -> bool {
+        let mut stack: Vec<(&GreenNodeData, &GreenNodeData)> = vec![(&self.0, &other.0)];
+        while let Some((a, b)) = stack.pop() {
+            if std::ptr::eq(a, b) {
+                continue;
+            }
+            if a.kind() != b.kind() || a.text_len() != b.text_len() || a.children().len() != b.children().len() {
+                return false;
+            }
+            for (x, y) in a.children().zip(b.children()) {
+                match (x, y) {
+                    (NodeOrToken::Node(x), NodeOrToken::Node(y)) => stack.push((x, y)),
+                    (NodeOrToken::Token(x), NodeOrToken::Token(y)) if x == y => {}
+                    _ => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Eq for SharedGreen {}
+
+/// The green node of one declaration as parsed (with its trivia): the same node across
+/// edits in other declarations, when the edit could be reparsed alone.
 #[salsa::tracked(returns(ref))]
-pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
+pub fn decl_node(db: &dyn Db, decl: Decl) -> Option<SharedGreen> {
     let file = decl.file(db);
     let map = ast_id_map(db, file);
     if decl.ast(db).0 as usize >= map.len() {
         return None;
     }
-    let node = map.node(&parse(db, file).syntax(), decl.ast(db));
-    Some(strip_trivia(node.green()))
+    Some(SharedGreen(map.node(&parse(db, file).syntax(), decl.ast(db)).green().to_owned()))
+}
+
+/// The green node of one declaration without its trivia: equal across edits that do
+/// not change its tokens, since green nodes carry no offsets.
+#[salsa::tracked(returns(ref))]
+pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
+    decl_node(db, decl).as_ref().map(|node| strip_trivia(&node.0))
 }
 
 /// A copy of a green tree without whitespace and comments.
 pub fn strip_trivia(node: &GreenNodeData) -> GreenNode {
-    pluto_syntax::ensure_stack(|| strip_node(node))
+    pluto_syntax::ensure_stack(|| strip_node(node, false))
 }
 
-fn strip_node(node: &GreenNodeData) -> GreenNode {
+/// A copy of a declaration without trivia and with every block emptied: what the item
+/// tree reads (signatures), at a fraction of the cost of copying the bodies. Ranges in
+/// it are those of `strip_trivia` up to the first block.
+fn strip_signatures(node: &GreenNodeData) -> GreenNode {
+    pluto_syntax::ensure_stack(|| strip_node(node, true))
+}
+
+fn strip_node(node: &GreenNodeData, empty_blocks: bool) -> GreenNode {
+    let kind = <PlutoLang as rowan::Language>::kind_from_raw(node.kind());
+    if empty_blocks && kind == SyntaxKind::BLOCK {
+        return GreenNode::new(node.kind(), std::iter::empty());
+    }
     let children = node.children().filter_map(|child| match child {
-        NodeOrToken::Node(n) => Some(NodeOrToken::Node(strip_trivia(n))),
+        NodeOrToken::Node(n) => Some(NodeOrToken::Node(pluto_syntax::ensure_stack(|| strip_node(n, empty_blocks)))),
         NodeOrToken::Token(t) => {
             let kind = <PlutoLang as rowan::Language>::kind_from_raw(t.kind());
             (!kind.is_trivia()).then(|| NodeOrToken::Token(t.to_owned()))
@@ -357,7 +404,7 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     // Each top-level declaration is lowered from its own stripped copy; `AstId`s follow
     // the same pre-order as `AstIdMap`.
     for node in root.children().filter(|n| is_decl(n.kind())) {
-        let stripped = SyntaxNode::new_root(strip_trivia(node.green()));
+        let stripped = SyntaxNode::new_root(strip_signatures(node.green()));
         let mut ids = vec![stripped.clone()];
         collect_ids(&stripped, &mut ids);
         let lower = Lower { ids, first: next_id };

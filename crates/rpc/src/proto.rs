@@ -68,7 +68,10 @@ impl Emitter<'_> {
         for f in &interface.functions {
             let request = format!("{}{}Request", interface.service, f.rpc);
             let response = format!("{}{}Response", interface.service, f.rpc);
-            service.push_str(&format!("  // `{}.{}`; signature fingerprint {:016x}\n", interface.name, f.name, f.fingerprint));
+            service.push_str(&format!(
+                "  // `{}.{}`; signature fingerprint {:016x}\n",
+                interface.name, f.name, f.fingerprint
+            ));
             service.push_str(&format!("  rpc {}({request}) returns ({response});\n", f.rpc));
             let mut fields = String::new();
             for (i, (name, ty)) in f.params.iter().enumerate() {
@@ -155,7 +158,10 @@ impl Emitter<'_> {
                         let message = format!("{name}{variant}");
                         let mut body = String::new();
                         for (k, field) in fields.iter().enumerate() {
-                            body.push_str(&format!("  {}\n", e.field(&substitute(&field.ty), &field.name, k as u32 + 1)));
+                            body.push_str(&format!(
+                                "  {}\n",
+                                e.field(&substitute(&field.ty), &field.name, k as u32 + 1)
+                            ));
                         }
                         e.define(Shape::Variant(message.clone()), message.clone(), move |_, m| {
                             format!("message {m} {{\n{body}}}\n")

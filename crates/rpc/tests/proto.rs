@@ -111,7 +111,9 @@ fn every_wire_shape_compiles() {
     let protos = compile(&[("api.pluto", SHAPES), ("data.pluto", DATA)]);
     let (_, data, text) = &protos[0];
     let names: Vec<&str> = data.message_type.iter().map(|m| m.name()).collect();
-    for expected in ["Node", "Shape", "ShapeCircle", "ShapeEmpty", "BoxOfInt64", "BoxOfString", "ListOfInt64Value", "Void"] {
+    for expected in
+        ["Node", "Shape", "ShapeCircle", "ShapeEmpty", "BoxOfInt64", "BoxOfString", "ListOfInt64Value", "Void"]
+    {
         assert!(names.contains(&expected), "{expected} missing in {names:?}\n{text}");
     }
     // `[[int]]` is a list of wrapped lists; `Map<int, [string]>` maps to wrapped lists.

@@ -170,3 +170,69 @@ fn deep_nesting_is_bounded() {
         check(&open.repeat(20_000)).unwrap();
     }
 }
+
+/// Edits inside function bodies, as typing makes them: a deletion, an insertion of a
+/// fragment, or a duplicated piece, placed in the body of a random block.
+fn edit_in_block(text: &str, block: prop::sample::Index, edit: &Edit) -> Option<String> {
+    let parse = pluto_syntax::parse(text);
+    let blocks: Vec<_> = parse
+        .syntax()
+        .descendants()
+        .filter(|n| n.kind() == pluto_syntax::SyntaxKind::BLOCK && n.text_range().len() > 2.into())
+        .collect();
+    if blocks.is_empty() {
+        return None;
+    }
+    let range = blocks[block.index(blocks.len())].text_range();
+    // Positions strictly inside the braces.
+    let (lo, hi) = (usize::from(range.start()) + 1, usize::from(range.end()) - 1);
+    let inside = |at: usize| lo + at % (hi - lo + 1);
+    let moved = match *edit {
+        Edit::Delete { at, len } => Edit::Delete { at: inside(at), len: len.min(hi - inside(at)) },
+        Edit::Insert { at, fragment } => Edit::Insert { at: inside(at), fragment },
+        Edit::Duplicate { at, len } => Edit::Duplicate { at: inside(at), len: len.min(hi - inside(at)) },
+    };
+    Some(apply(text, &[moved]))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Reparsing after an edit gives exactly the tree and errors of parsing from scratch,
+    /// whether the edited block could be reparsed alone or not.
+    #[test]
+    fn reparsing_an_edit_equals_parsing_from_scratch(
+        file in any::<prop::sample::Index>(),
+        block in any::<prop::sample::Index>(),
+        edits in proptest::collection::vec(edit_strategy(), 1..4),
+    ) {
+        let texts = corpus_cache();
+        let mut text = texts[file.index(texts.len())].clone();
+        let mut parse = pluto_syntax::parse(&text);
+        for edit in &edits {
+            let Some(next) = edit_in_block(&text, block, edit) else { break };
+            let reparsed = parse.reparse(&text, &next);
+            let fresh = pluto_syntax::parse(&next);
+            prop_assert_eq!(reparsed.green(), fresh.green(), "tree differs after editing to:\n{}", next);
+            prop_assert_eq!(reparsed.errors(), fresh.errors());
+            text = next;
+            parse = reparsed;
+        }
+    }
+}
+
+#[test]
+fn reparsing_a_body_edit_shares_the_other_declarations() {
+    let old = "fn a() int {\n    return 1\n}\n\nfn b() int {\n    return 2\n}\n";
+    let new = old.replace("return 1", "return 1 + 41");
+    let before = pluto_syntax::parse(old);
+    let after = before.reparse(old, &new);
+    assert_eq!(after.green(), pluto_syntax::parse(&new).green());
+    let fns = |p: &pluto_syntax::Parse| -> Vec<pluto_syntax::GreenNode> {
+        p.syntax().children().map(|n| n.green().to_owned()).collect()
+    };
+    let (x, y) = (fns(&before), fns(&after));
+    // `b` is the same node, not an equal copy; `a` is new.
+    assert!(std::ptr::eq(&*x[1], &*y[1]));
+    assert!(!std::ptr::eq(&*x[0], &*y[0]));
+}

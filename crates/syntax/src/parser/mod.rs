@@ -62,6 +62,32 @@ fn limit_errors(green: &GreenNode, errors: Vec<SyntaxError>) -> Vec<SyntaxError>
     kept
 }
 
+/// Parses `text` as exactly one block `{ ... }` without errors (for reparsing the body
+/// of an edited block); `None` if it is anything else.
+pub(crate) fn parse_block(text: &str, lexed: &Lexed) -> Option<GreenNode> {
+    if !lexed.errors.is_empty() {
+        return None;
+    }
+    let mut p = Parser::new(text, lexed);
+    p.start_root(SOURCE_FILE);
+    expressions::block(&mut p);
+    if !p.at_eof() {
+        return None;
+    }
+    let (green, errors) = p.finish();
+    if !errors.is_empty() {
+        return None;
+    }
+    let mut children = green.children();
+    match (children.next(), children.next()) {
+        (Some(rowan::NodeOrToken::Node(block)), None) if block.kind() == BLOCK.into() => Some(block.to_owned()),
+        _ => None,
+    }
+}
+
+/// The nesting limit, for reparsing to stay within what a whole parse accepts.
+pub(crate) const NESTING_LIMIT: u32 = MAX_DEPTH;
+
 pub(crate) fn parse_source_file(text: &str, lexed: &Lexed) -> (GreenNode, Vec<SyntaxError>) {
     let mut p = Parser::new(text, lexed);
     items::source_file(&mut p);
