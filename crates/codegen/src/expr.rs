@@ -15,7 +15,7 @@ use cranelift_module::Module;
 
 use crate::function::{ClosureJob, Lowerer, Result};
 use crate::layout::{fields_start, machine_type, type_args};
-use crate::{Job, ThunkKind};
+use crate::{FnKey, Job, ThunkKind};
 
 impl Lowerer<'_, '_> {
     /// An expression that must produce a value.
@@ -296,8 +296,20 @@ impl Lowerer<'_, '_> {
     /// A function as a value: a closure object `[thunk][receiver]`. `ty` is the value's
     /// function type, which fixes a generic function's type arguments.
     pub fn function_value(&mut self, f: FnLoc, receiver: Option<(Value, Ty)>, ty: &Ty) -> Result<Value> {
-        let key = self.instance_for(f, receiver.as_ref().map(|(_, t)| t), ty);
-        let thunk = self.g.thunk(self.db, self.program, key, ThunkKind::Value)?;
+        let receiver_ty = receiver.as_ref().map(|(_, t)| t);
+        let is_trait = f.container().is_some_and(|c| matches!(c.item(self.db).kind, ItemKind::Trait(_)));
+        let (f, kind) = match receiver_ty {
+            // A trait method on a known class: that class's method (or the default).
+            Some(Ty::Adt(class, _)) if is_trait => (crate::implementation(self.db, *class, f), ThunkKind::Value),
+            // Otherwise the receiver's vtable decides when the value is called.
+            Some(_) if is_trait => (f, ThunkKind::Dispatch),
+            _ => (f, ThunkKind::Value),
+        };
+        let key = match kind {
+            ThunkKind::Dispatch => FnKey::plain(f),
+            _ => self.instance_for(f, receiver_ty, ty),
+        };
+        let thunk = self.g.thunk(self.db, self.program, key, kind)?;
         let object = self.alloc(2, false);
         let fr = self.g.module.declare_func_in_func(thunk, self.b.func);
         let code = self.b.ins().func_addr(types::I64, fr);

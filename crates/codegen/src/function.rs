@@ -867,6 +867,9 @@ fn build_thunk(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
+    if kind == ThunkKind::Dispatch {
+        return build_dispatch_thunk(db, program, key, g, func, context);
+    }
     let target = g.function(db, program, key.clone())?;
     let real = declaration(db, f).1;
     let abi = Abi::Value { ret: target.ret.clone() };
@@ -878,6 +881,7 @@ fn build_thunk(
         let receiver = match kind {
             ThunkKind::Receiver => params[0],
             ThunkKind::Value => l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8),
+            ThunkKind::Dispatch => unreachable!("dispatch thunks are built by build_dispatch_thunk"),
         };
         args.push(receiver);
     }
@@ -892,6 +896,43 @@ fn build_thunk(
     let value = has_value.then(|| (results[0], target.ret.clone()));
     let error = target.fallible.then(|| results[results.len() - 1]);
     l.emit_return(value, error);
+    l.finish();
+    Ok(())
+}
+
+/// A function value of trait method `key.f` bound to a receiver of any class: the call
+/// goes through the receiver's vtable (whose entries have the closure convention, with
+/// the receiver first).
+fn build_dispatch_thunk(
+    db: &dyn Db,
+    program: Program,
+    key: FnKey,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let f = key.f;
+    let (FnLoc::Method(tr, method), real) = (f, declaration(db, f).1) else {
+        return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
+    };
+    let ret = fn_signature(db, program, f).ret.clone();
+    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, Abi::Value { ret });
+    let entry = l.start();
+    let params = l.b.block_params(entry).to_vec();
+    let receiver = l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8);
+    let t = l.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
+    let desc = l.b.ins().load(types::I64, MemFlagsData::trusted(), receiver, 0);
+    let table = l.b.ins().load(types::I64, MemFlagsData::trusted(), desc, pluto_abi::adt_desc::TRAITS);
+    let vtable = l.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
+    let code = l.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
+    let mut args = vec![receiver];
+    args.extend_from_slice(&params[1..]);
+    let sig = l.g.value_signature(args.len() - 1);
+    let sig_ref = l.b.import_signature(sig);
+    let call = l.b.ins().call_indirect(sig_ref, code, &args);
+    let results = l.b.inst_results(call).to_vec();
+    l.b.ins().return_(&results);
+    l.filled = true;
     l.finish();
     Ok(())
 }

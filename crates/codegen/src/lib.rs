@@ -149,6 +149,9 @@ pub(crate) enum ThunkKind {
     Receiver,
     /// First argument: a closure object `[code][receiver?]` (function values).
     Value,
+    /// A trait method bound to a receiver whose class is not known where the function
+    /// value is made: calls the receiver's implementation through its vtable.
+    Dispatch,
 }
 
 pub(crate) enum Job {
