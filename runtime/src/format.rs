@@ -59,6 +59,16 @@ pub fn write_value(value: Word, ty: *const TypeDesc, nested: bool, out: &mut Str
             write_value(value, ty.a, nested, out)
         }
         kind::ADT => write_object(value, out),
+        kind::TUPLE => {
+            out.push('(');
+            for (i, element) in tuple_types(ty).iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(field(value, i), *element, true, out);
+            }
+            out.push(')');
+        }
         _ => out.push_str("<value>"),
     }
 }
@@ -123,8 +133,15 @@ pub fn equal(a: Word, b: Word, ty: *const TypeDesc) -> bool {
             _ => equal(a, b, ty.a),
         },
         kind::ADT => a == b || enum_equal(a, b),
+        kind::TUPLE => tuple_types(ty).iter().enumerate().all(|(i, t)| equal(field(a, i), field(b, i), *t)),
         _ => a == b,
     }
+}
+
+/// The element types of a tuple type: `a` points at `b` descriptors.
+fn tuple_types(ty: &TypeDesc) -> &'static [*const TypeDesc] {
+    // SAFETY: a tuple descriptor's `a` is a table of `b` descriptor pointers.
+    unsafe { std::slice::from_raw_parts(ty.a as *const *const TypeDesc, ty.b as usize) }
 }
 
 /// Two enum values are equal when they are the same variant and their fields are.
@@ -156,6 +173,11 @@ pub fn hash(value: Word, ty: *const TypeDesc) -> u64 {
         kind::BOOL | kind::BYTE => mix(&[(value & 0xff) as u8]),
         kind::NULLABLE if value != 0 && TypeDesc::get(ty.a).boxed_when_nullable() => {
             return hash(field(value, 0), ty.a);
+        }
+        kind::TUPLE => {
+            for (i, t) in tuple_types(ty).iter().enumerate() {
+                mix(&hash(field(value, i), *t).to_le_bytes());
+            }
         }
         _ => mix(&value.to_le_bytes()),
     }

@@ -23,6 +23,8 @@ pub mod kind {
     /// Anything printed as `<value>` (function values, bare generic values).
     pub const OPAQUE: i64 = 9;
     pub const BYTE: i64 = 10;
+    /// `a`: a table of the element types' descriptors; `b`: how many (an integer).
+    pub const TUPLE: i64 = 11;
 }
 
 /// `AdtDesc::kind`.

@@ -193,7 +193,17 @@ impl Lowerer<'_, '_> {
             }
             ast::Expr::StructLit(s) => self.struct_lit(s, &ty).map(Some),
             ast::Expr::ClosureExpr(c) => self.closure(c).map(Some),
-            ast::Expr::TupleExpr(_) => Err(self.unsupported(e.syntax(), "tuples")),
+            ast::Expr::TupleExpr(t) => {
+                let Ty::Tuple(elements) = &ty else { return Err(self.unsupported(e.syntax(), "this tuple")) };
+                let elements = elements.clone();
+                let tuple = self.alloc(elements.len() as i64, false);
+                for (i, (item, element)) in t.elements().zip(elements.iter()).enumerate() {
+                    let v = self.value_as(&item, element)?;
+                    let w = self.word(v);
+                    self.store_word(tuple, i as i32, w);
+                }
+                Ok(Some(tuple))
+            }
             ast::Expr::SpawnExpr(_) => Err(self.unsupported(e.syntax(), "tasks (`spawn`)")),
             ast::Expr::RangeExpr(_) => Err(self.unsupported(e.syntax(), "ranges outside `for`")),
         }

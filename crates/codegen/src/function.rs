@@ -569,6 +569,18 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 Ok(())
             }
             ast::Pattern::WildcardPat(_) => Ok(()),
+            ast::Pattern::TuplePat(p) => {
+                // A tuple is an object of one word per element.
+                let Some((tuple, Ty::Tuple(elements))) = value else {
+                    return Err(self.unsupported(node, "this tuple pattern"));
+                };
+                let tuple = self.word(tuple);
+                for (i, (element, ty)) in p.elements().zip(elements.iter()).enumerate() {
+                    let v = self.load_word(tuple, i as i32, ty);
+                    self.bind(&element, Some((v, ty.clone())), node)?;
+                }
+                Ok(())
+            }
             _ => Err(self.unsupported(node, "this pattern in `let`")),
         }
     }
@@ -577,10 +589,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let Some(iterable) = s.iterable() else {
             return Err(self.unsupported(s.syntax(), "a `for` without anything to iterate"));
         };
-        let Some(ast::Pattern::IdentPat(p)) = s.pattern() else {
-            return Err(self.unsupported(s.syntax(), "`for` patterns other than a name"));
+        let Some(pattern) = s.pattern() else {
+            return Err(self.unsupported(s.syntax(), "a `for` without a pattern"));
         };
-        let name = p.name().map(|n| n.text()).unwrap_or_default();
         // Ranges count; arrays (and map keys, sets) walk their elements by index.
         let (start, end, inclusive, items, element) = match &iterable {
             ast::Expr::RangeExpr(range) => {
@@ -639,7 +650,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             None => current,
         };
         // The element type says how the value is represented.
-        self.declare(&name, element, Some(value));
+        self.bind(&pattern, Some((value, element)), s.syntax())?;
         self.loops.push(Loop { header: step, exit });
         if let Some(block) = s.body() {
             self.block(&block)?;

@@ -157,6 +157,18 @@ impl Globals {
             Ty::Map(k, v) => (kind::MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
             Ty::Nullable(t) => (kind::NULLABLE, Some(self.type_desc(t)?), None),
             Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (kind::ADT, None, None),
+            Ty::Tuple(elements) => {
+                let mut table = Vec::new();
+                for element in elements.iter() {
+                    table.push(Word::Data(self.type_desc(element)?));
+                }
+                let name = format!("pluto_tuple{}", self.type_descs.len());
+                let elements_table = self.table(name, &table)?;
+                let words = [Word::Int(kind::TUPLE), Word::Data(elements_table), Word::Int(elements.len() as i64)];
+                let id = self.table(format!("pluto_ty{}", self.type_descs.len()), &words)?;
+                self.type_descs.insert(ty.clone(), id);
+                return Ok(id);
+            }
             _ => (kind::OPAQUE, None, None),
         };
         let words = [Word::Int(kind), a.map_or(Word::Int(0), Word::Data), b.map_or(Word::Int(0), Word::Data)];
