@@ -11,7 +11,6 @@ use std::process::Command;
 const NOT_YET: &[(&str, &str)] = &[
     ("channels (`chan`)", "channels and tasks (issue 14)"),
     ("tasks (`spawn`)", "channels and tasks (issue 14)"),
-    ("tuple patterns", "tuple patterns in `match` (issue 14)"),
     ("`http.serve`", "HttpServer (issue 13)"),
     ("has no entry point", "units without `main` serve their `pub fn`s (issue 11)"),
 ];

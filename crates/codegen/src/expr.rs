@@ -851,7 +851,20 @@ impl Lowerer<'_, '_> {
                 }
                 self.b.ins().jump(yes, &[]);
             }
-            ast::Pattern::TuplePat(p) => return Err(self.unsupported(p.syntax(), "tuple patterns")),
+            ast::Pattern::TuplePat(p) => {
+                // Each element in turn; the first that does not match goes to `no`.
+                let Ty::Tuple(elements) = ty else { return Err(self.unsupported(p.syntax(), "this tuple pattern")) };
+                let elements = elements.clone();
+                let tuple = self.word(value);
+                for (i, (element, element_ty)) in p.elements().zip(elements.iter()).enumerate() {
+                    let v = self.load_word(tuple, i as i32, element_ty);
+                    let next = self.b.create_block();
+                    self.pattern_test(&element, v, element_ty, next, no)?;
+                    self.b.seal_block(next);
+                    self.switch_to(next);
+                }
+                self.b.ins().jump(yes, &[]);
+            }
         }
         self.filled = true;
         Ok(())
