@@ -12,6 +12,7 @@ use crate::format::{pluto_equal, pluto_print, pluto_to_string};
 use crate::gc::{pluto_alloc, pluto_alloc_atomic, pluto_gc_root};
 use crate::stdlib::*;
 use crate::strings::*;
+use crate::tasks::*;
 use crate::value::{TypeDesc, Word};
 use crate::{pluto_print_str, pluto_set_exit_status};
 
@@ -66,6 +67,12 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_array_set(Word, i64, Word, *const u8);
     pluto_array_slice(Word, i64, i64, *const u8) -> Word;
     pluto_bytes_to_string(Word) -> Word;
+    pluto_chan_close(Word);
+    pluto_chan_new(i64) -> Word;
+    pluto_chan_recv(Word, *mut u64) -> i64;
+    pluto_chan_send(Word, Word) -> i64;
+    pluto_chan_try_recv(Word, *mut u64) -> i64;
+    pluto_chan_try_send(Word, Word) -> i64;
     pluto_equal(Word, Word, *const TypeDesc) -> i8;
     pluto_fault(i64, i64, i64, *const u8) -> !;
     pluto_float_to_str(f64) -> Word;
@@ -84,6 +91,7 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_print_str(Word);
     pluto_set_exit_status(i64);
     pluto_set_new(*const TypeDesc) -> Word;
+    pluto_spawn(Word, *const u64, i64) -> Word;
     pluto_std_cli_exit(i64) -> !;
     pluto_std_cli_raw_args() -> Word;
     pluto_std_env_get(Word) -> Word;
@@ -109,6 +117,7 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_str_to_lower(Word) -> Word;
     pluto_str_to_upper(Word) -> Word;
     pluto_str_trim(Word) -> Word;
+    pluto_task_get(Word, *mut u64) -> Word;
     pluto_to_string(Word, *const TypeDesc) -> Word;
     pluto_unhandled(Word) -> !;
 );

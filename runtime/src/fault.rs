@@ -72,9 +72,26 @@ pub extern "C" fn pluto_unhandled(error: Word) -> ! {
 /// status 101, instead of the process dying by a signal. The handler runs on its own
 /// stack, since the overflowed one has no room left.
 pub fn install_handlers() {
+    if !install_alternate_stack() {
+        return;
+    }
+    // SAFETY: plain POSIX calls; the handler only calls async-signal-safe functions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_fault as extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+        action.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut());
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
+/// Gives the calling thread its own alternate signal stack (each thread that runs Pluto
+/// code needs one for a stack overflow to be reported); `false` if that failed.
+pub fn install_alternate_stack() -> bool {
     const SIZE: usize = 64 * 1024;
-    // SAFETY: plain POSIX calls; the alternate stack is leaked on purpose (it lives as
-    // long as the process) and the handler only calls async-signal-safe functions.
+    // SAFETY: plain POSIX calls; the stack is leaked on purpose (it lives as long as the
+    // thread may run).
     unsafe {
         let stack = libc::mmap(
             std::ptr::null_mut(),
@@ -85,18 +102,10 @@ pub fn install_handlers() {
             0,
         );
         if stack == libc::MAP_FAILED {
-            return;
+            return false;
         }
         let alternate = libc::stack_t { ss_sp: stack, ss_flags: 0, ss_size: SIZE };
-        if libc::sigaltstack(&alternate, std::ptr::null_mut()) != 0 {
-            return;
-        }
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_fault as extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) as usize;
-        action.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut());
-        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        libc::sigaltstack(&alternate, std::ptr::null_mut()) == 0
     }
 }
 

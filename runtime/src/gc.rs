@@ -441,6 +441,13 @@ fn collect_from_here(heap: &mut Heap) {
     let others = crate::threads::stop_others();
     let mut stacks = vec![(registers.as_ptr() as usize, crate::threads::stack_top())];
     stacks.extend(others);
+    if std::env::var_os("PLUTO_GC_DEBUG").is_some() {
+        for (lo, hi) in &stacks {
+            if *lo == 0 || lo > hi || hi - lo > 64 << 20 {
+                eprintln!("gc: bad stack range {lo:#x}..{hi:#x}");
+            }
+        }
+    }
     heap.collect(&stacks);
     crate::threads::resume();
     std::hint::black_box(registers);

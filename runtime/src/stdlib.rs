@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::value::{Array, Str, Word};
+use crate::value::{Array, Outcome, Str, Word};
 
 static ARGS: OnceLock<Vec<String>> = OnceLock::new();
 
@@ -54,12 +54,6 @@ pub extern "C" fn pluto_std_time_sleep_ms(ms: i64) {
 
 /// The closure `signal.on_sigterm` registered (a collector root), or 0.
 static SHUTDOWN: AtomicU64 = AtomicU64::new(0);
-
-#[repr(C)]
-struct Outcome {
-    value: Word,
-    error: Word,
-}
 
 /// `signal.on_sigterm(f)`: SIGTERM and SIGINT are blocked in the program's threads and
 /// a watcher thread waits for them with `sigwait`, then calls `f` (the latest one

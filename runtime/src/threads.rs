@@ -43,11 +43,26 @@ thread_local! {
 struct Registration;
 
 impl Drop for Registration {
+    /// A thread may leave only between collections: a collector counts on every thread it
+    /// signalled to answer, so one that left after being listed would never answer. While
+    /// a collection runs the leaving thread stays registered and stoppable.
     fn drop(&mut self) {
-        if let Some(record) = RECORD.with(|r| r.take()) {
+        let Some(record) = RECORD.with(|r| r.get()) else { return };
+        loop {
             enter_critical();
-            THREADS.lock().unwrap_or_else(|e| e.into_inner()).retain(|r| !std::ptr::eq(Arc::as_ptr(r), record));
+            let mut threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+            let collecting = STARTED.load(Ordering::SeqCst) > FINISHED.load(Ordering::SeqCst);
+            if !collecting {
+                threads.retain(|r| !std::ptr::eq(Arc::as_ptr(r), record));
+                RECORD.with(|r| r.set(None));
+            }
+            drop(threads);
             leave_critical();
+            if !collecting {
+                return;
+            }
+            // SAFETY: no preconditions.
+            unsafe { libc::sched_yield() };
         }
     }
 }
@@ -159,21 +174,25 @@ fn park() {
 /// collects, then calls [`resume`].
 pub fn stop_others() -> Vec<(usize, usize)> {
     let me = RECORD.with(|r| r.get());
-    let others: Vec<Arc<Record>> = THREADS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .filter(|r| Some(Arc::as_ptr(r)) != me)
-        .cloned()
-        .collect();
+    // The list is taken and the collection started under one lock, so a thread that
+    // leaves does so before (and is not listed) or after (and answers the signal).
+    let threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let others: Vec<Arc<Record>> = threads.iter().filter(|r| Some(Arc::as_ptr(r)) != me).cloned().collect();
     if others.is_empty() {
         return Vec::new();
     }
-    STOPPED.store(0, Ordering::SeqCst);
-    STARTED.fetch_add(1, Ordering::SeqCst);
+    // Clear the recorded stack ends before the collection starts: a thread still leaving
+    // its stop for the previous collection may see this one start and record its stack
+    // end at once, which must not be cleared afterwards.
     for r in &others {
         r.sp.store(0, Ordering::SeqCst);
-        // SAFETY: the thread is registered, so it is alive.
+    }
+    STOPPED.store(0, Ordering::SeqCst);
+    STARTED.fetch_add(1, Ordering::SeqCst);
+    drop(threads);
+    for r in &others {
+        // SAFETY: the thread is registered (it cannot leave during a collection), so it
+        // is alive.
         unsafe { libc::pthread_kill(r.thread, STOP_SIGNAL) };
     }
     let start = std::time::Instant::now();

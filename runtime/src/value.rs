@@ -74,6 +74,13 @@ impl TypeDesc {
     }
 }
 
+/// What closure-convention code returns: the result word and the error word.
+#[repr(C)]
+pub struct Outcome {
+    pub value: Word,
+    pub error: Word,
+}
+
 /// A string object: its length, then either its bytes inline (`ptr` is null) or a
 /// pointer to them in an append buffer (`buf`). Strings made by `+` live in append
 /// buffers with room to grow: `s + x` where `s` ends exactly where its buffer's used

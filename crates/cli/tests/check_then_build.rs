@@ -9,8 +9,7 @@ use std::process::Command;
 
 /// Code generation's messages for constructs not compiled yet, and what brings them.
 const NOT_YET: &[(&str, &str)] = &[
-    ("channels (`chan`)", "channels and tasks (issue 14)"),
-    ("tasks (`spawn`)", "channels and tasks (issue 14)"),
+    ("spawning a call to another deployment unit", "tasks over the network (issue 11)"),
     ("`http.serve`", "HttpServer (issue 13)"),
     ("has no entry point", "units without `main` serve their `pub fn`s (issue 11)"),
 ];

@@ -3,7 +3,7 @@
 //! function values (closures), and the built-in methods of strings and collections.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
 use pluto_hir::def_map::{Def, ItemLoc, def_map};
 use pluto_hir::infer::{Handling, Target};
 use pluto_hir::item_tree::ItemKind;
@@ -57,7 +57,7 @@ impl Lowerer<'_, '_> {
                             self.print(&args)?;
                             return Ok(None);
                         }
-                        None if name == "chan" => return Err(self.unsupported(call.syntax(), "channels (`chan`)")),
+                        None if name == "chan" => return self.new_channel(&args, call.syntax()).map(Some),
                         _ => {}
                     }
                 }
@@ -105,6 +105,74 @@ impl Lowerer<'_, '_> {
             }
             _ => self.call_value(&callee, &args, ty, handling, call.syntax()),
         }
+    }
+
+    /// `spawn f(args)`: the callee as a function value and the arguments as words, run on
+    /// a new thread by the runtime; the task it returns yields the call's result.
+    pub fn spawn(&mut self, call: &ast::CallExpr) -> Result<Value> {
+        let callee = call.callee().ok_or_else(|| self.unsupported(call.syntax(), "this `spawn`"))?;
+        let args: Vec<ast::Expr> = call.args().collect();
+        let used = Ty::func(args.iter().map(|a| self.ty_of(a.syntax())).collect(), self.ty_of(call.syntax()));
+        let resolution = |l: &Self, name_ref: Option<ast::NameRef>| {
+            name_ref.and_then(|n| l.resolutions.get(&n.syntax().text_range()).cloned())
+        };
+        let function = match &callee {
+            ast::Expr::PathExpr(p) if p.name_ref().is_some_and(|n| self.lookup(&n.text()).is_none()) => {
+                match resolution(self, p.name_ref()) {
+                    Some(Target::Fn(f)) => {
+                        let receiver = match crate::has_self(self.db, f) {
+                            true => {
+                                let this = self
+                                    .lookup("self")
+                                    .ok_or_else(|| self.unsupported(call.syntax(), "a method without `self`"))?;
+                                Some((self.b.use_var(this.var), this.ty))
+                            }
+                            false => None,
+                        };
+                        self.function_value(f, receiver, &used)?
+                    }
+                    _ => self.value(&callee)?,
+                }
+            }
+            ast::Expr::FieldExpr(f) => {
+                let receiver = f.receiver().ok_or_else(|| self.unsupported(call.syntax(), "this `spawn`"))?;
+                let namespace = match &receiver {
+                    ast::Expr::PathExpr(p)
+                        if p.name_ref().is_some_and(|n| self.lookup(&n.text()).is_none() && !n.is_self()) =>
+                    {
+                        resolution(self, p.name_ref())
+                    }
+                    _ => None,
+                };
+                match (resolution(self, f.name_ref()), namespace) {
+                    (_, Some(Target::Item(loc))) if def_map(self.db, self.program).is_unit(loc) => {
+                        return Err(self.unsupported(call.syntax(), "spawning a call to another deployment unit"));
+                    }
+                    (Some(Target::Fn(method)), Some(Target::Item(_) | Target::Module(_))) => {
+                        self.function_value(method, None, &used)?
+                    }
+                    (Some(Target::Fn(method)), _) => {
+                        let receiver_ty = self.ty_of(receiver.syntax());
+                        let r = self.value(&receiver)?;
+                        self.function_value(method, Some((r, receiver_ty)), &used)?
+                    }
+                    _ => self.value(&callee)?,
+                }
+            }
+            _ => self.value(&callee)?,
+        };
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (args.len().max(1) * 8) as u32,
+            3,
+        ));
+        for (i, a) in args.iter().enumerate() {
+            let w = self.word_of(a)?;
+            self.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
+        }
+        let addr = self.b.ins().stack_addr(types::I64, slot, 0);
+        let count = self.b.ins().iconst(types::I64, args.len() as i64);
+        Ok(self.rt("pluto_spawn", &[function, addr, count]))
     }
 
     /// `print(x)`: strings as they are, anything else through its type descriptor.
@@ -497,12 +565,100 @@ impl Lowerer<'_, '_> {
                 self.rt_void("pluto_map_clear", &[v]);
                 return Ok(None);
             }
+            (Ty::Sender(_) | Ty::Receiver(_) | Ty::Task(_), _) => {
+                return self.channel_or_task_method(v, rty, name, &words, ty, handling, node);
+            }
             _ => return Err(self.unsupported(node, &format!("the method `{name}` of this type"))),
         };
         Ok(Some(match machine_type(ty) {
             Some(t) => self.coerce(r, t),
             None => r,
         }))
+    }
+
+    /// `chan<T>(capacity)`: a channel; the sender and the receiver are the same object.
+    fn new_channel(&mut self, args: &[ast::Expr], node: &SyntaxNode) -> Result<Value> {
+        let capacity = match args.first() {
+            Some(a) => self.value_as(a, &Ty::Int)?,
+            None => self.b.ins().iconst(types::I64, 0),
+        };
+        let _ = node;
+        let channel = self.rt("pluto_chan_new", &[capacity]);
+        let pair = self.alloc(2, false);
+        self.store_word(pair, 0, channel);
+        self.store_word(pair, 1, channel);
+        Ok(pair)
+    }
+
+    /// The methods of senders, receivers and tasks: the runtime answers a status (or an
+    /// error word); a channel status becomes the prelude's `ChannelClosed`,
+    /// `ChannelFull` or `ChannelEmpty` raised here.
+    #[allow(clippy::too_many_arguments)]
+    fn channel_or_task_method(
+        &mut self,
+        v: Value,
+        rty: &Ty,
+        name: &str,
+        words: &[Value],
+        ty: &Ty,
+        handling: Option<Handling>,
+        node: &SyntaxNode,
+    ) -> Result<Option<Value>> {
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        let out = self.b.ins().stack_addr(types::I64, slot, 0);
+        let (status, would_block) = match (rty, name) {
+            (Ty::Sender(_), "send") => (self.rt("pluto_chan_send", &[v, words[0]]), None),
+            (Ty::Sender(_), "try_send") => (self.rt("pluto_chan_try_send", &[v, words[0]]), Some("ChannelFull")),
+            (Ty::Sender(_), "close") => {
+                self.rt_void("pluto_chan_close", &[v]);
+                return Ok(None);
+            }
+            (Ty::Receiver(_), "recv") => (self.rt("pluto_chan_recv", &[v, out]), None),
+            (Ty::Receiver(_), "try_recv") => (self.rt("pluto_chan_try_recv", &[v, out]), Some("ChannelEmpty")),
+            (Ty::Task(_), "get") => {
+                let error = self.rt("pluto_task_get", &[v, out]);
+                self.check_error(error, handling, node)?;
+                return Ok(self.stack_result(slot, ty));
+            }
+            _ => return Err(self.unsupported(node, &format!("the method `{name}` of this type"))),
+        };
+        let failed = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.ins().brif(status, failed, &[], ok, &[]);
+        self.b.set_cold_block(failed);
+        self.b.seal_block(failed);
+        self.switch_to(failed);
+        let closed = self.prelude_error("ChannelClosed", node)?;
+        let closed = self.error_object(closed, &[], node)?;
+        let error = match would_block {
+            Some(other) => {
+                let other = self.prelude_error(other, node)?;
+                let other = self.error_object(other, &[], node)?;
+                let is_closed = self.b.ins().icmp_imm_s(IntCC::Equal, status, 1);
+                self.b.ins().select(is_closed, closed, other)
+            }
+            None => closed,
+        };
+        self.handle_error(error, handling, node)?;
+        self.b.seal_block(ok);
+        self.switch_to(ok);
+        Ok(self.stack_result(slot, ty))
+    }
+
+    /// A result the runtime wrote to `slot`, as a value of type `ty` (nothing for `void`).
+    fn stack_result(&mut self, slot: ir::StackSlot, ty: &Ty) -> Option<Value> {
+        machine_type(ty).map(|t| {
+            let w = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
+            self.coerce(w, t)
+        })
+    }
+
+    /// An error declared in the prelude, by name.
+    fn prelude_error(&self, name: &str, node: &SyntaxNode) -> Result<ItemLoc> {
+        match def_map(self.db, self.program).resolve(self.db, self.file(), name) {
+            Some(Def::Item(loc)) => Ok(loc),
+            _ => Err(self.unsupported(node, &format!("`{name}` (the prelude has none)"))),
+        }
     }
 
     /// `s.to_int()` / `s.to_float()`: the number, or a `ParseError { input }`.
@@ -523,10 +679,7 @@ impl Lowerer<'_, '_> {
         self.b.ins().brif(ok, good, &[], bad, &[]);
         self.b.set_cold_block(bad);
         self.switch_to(bad);
-        let parse_error = match def_map(self.db, self.program).resolve(self.db, self.file(), "ParseError") {
-            Some(Def::Item(loc)) => loc,
-            _ => return Err(self.unsupported(node, "`ParseError` (the prelude has none)")),
-        };
+        let parse_error = self.prelude_error("ParseError", node)?;
         let error = self.error_object(parse_error, &[s], node)?;
         self.handle_error(error, handling, node)?;
         self.jump(good, &[]);

@@ -204,7 +204,10 @@ impl Lowerer<'_, '_> {
                 }
                 Ok(Some(tuple))
             }
-            ast::Expr::SpawnExpr(_) => Err(self.unsupported(e.syntax(), "tasks (`spawn`)")),
+            ast::Expr::SpawnExpr(sp) => match sp.expr() {
+                Some(ast::Expr::CallExpr(call)) => self.spawn(&call).map(Some),
+                _ => Err(self.unsupported(e.syntax(), "`spawn` of something other than a call")),
+            },
             ast::Expr::RangeExpr(_) => Err(self.unsupported(e.syntax(), "ranges outside `for`")),
         }
     }

@@ -592,6 +592,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let Some(pattern) = s.pattern() else {
             return Err(self.unsupported(s.syntax(), "a `for` without a pattern"));
         };
+        if let Ty::Receiver(element) = self.ty_of(iterable.syntax()) {
+            return self.receive_loop(s, &iterable, &pattern, &element);
+        }
         // Ranges count; arrays (and map keys, sets) walk their elements by index.
         let (start, end, inclusive, items, element) = match &iterable {
             ast::Expr::RangeExpr(range) => {
@@ -670,6 +673,37 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         } else {
             self.b.ins().jump(header, &[]);
         }
+        self.b.seal_block(header);
+        self.b.seal_block(exit);
+        self.switch_to(exit);
+        Ok(())
+    }
+
+    /// `for v in rx`: receives until the channel is closed and drained.
+    fn receive_loop(&mut self, s: &ast::ForStmt, rx: &ast::Expr, pattern: &ast::Pattern, element: &Ty) -> Result<()> {
+        let channel = self.value(rx)?;
+        let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        self.jump(header, &[]);
+        self.switch_to(header);
+        let out = self.b.ins().stack_addr(types::I64, slot, 0);
+        let status = self.rt("pluto_chan_recv", &[channel, out]);
+        self.b.ins().brif(status, exit, &[], body, &[]);
+        self.b.seal_block(body);
+        self.switch_to(body);
+        self.scopes.push(HashMap::new());
+        let word = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
+        let value = self.coerce(word, machine_type(element).unwrap_or(types::I64));
+        self.bind(pattern, Some((value, element.clone())), s.syntax())?;
+        self.loops.push(Loop { header, exit });
+        if let Some(block) = s.body() {
+            self.block(&block)?;
+        }
+        self.loops.pop();
+        self.scopes.pop();
+        self.jump(header, &[]);
         self.b.seal_block(header);
         self.b.seal_block(exit);
         self.switch_to(exit);

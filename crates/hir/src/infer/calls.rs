@@ -40,11 +40,12 @@ impl<'a> Infer<'a> {
                         Some(t) => self.lower_type(Some(t)),
                         None => self.fresh(),
                     };
-                    if args.len() != 1 {
+                    // `chan<T>()` is a rendezvous, as `chan<T>(0)`.
+                    if args.len() > 1 {
                         self.error(
                             codes::WRONG_ARG_COUNT,
                             range,
-                            format!("`chan` takes 1 argument (the capacity), found {}", args.len()),
+                            format!("`chan` takes at most 1 argument (the capacity), found {}", args.len()),
                         );
                     }
                     for a in &args {

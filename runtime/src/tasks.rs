@@ -1,0 +1,314 @@
+//! Channels and tasks (SPEC §8). A channel is a collector-managed object whose ring of
+//! slots holds the values in flight (so the collector sees them); a task is an object
+//! that a registered thread fills with the spawned call's result and error word. Blocking
+//! waits on one condition variable shared by all channels and tasks: a thread waiting
+//! there, or parked in it for a collection, holds no Pluto lock the collector needs.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::value::{Outcome, Word};
+
+static LOCK: Mutex<()> = Mutex::new(());
+static CHANGED: Condvar = Condvar::new();
+
+fn lock() -> MutexGuard<'static, ()> {
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn wait(guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
+    CHANGED.wait(guard).unwrap_or_else(|e| e.into_inner())
+}
+
+/// The status words channel operations return (generated code raises the errors).
+const OK: i64 = 0;
+const CLOSED: i64 = 1;
+/// `ChannelFull` for `try_send`, `ChannelEmpty` for `try_recv`.
+const WOULD_BLOCK: i64 = 2;
+
+#[repr(C)]
+struct Chan {
+    /// 0 for a rendezvous.
+    capacity: i64,
+    len: i64,
+    head: i64,
+    closed: i64,
+    /// Values ever pushed and taken: a rendezvous sender waits for its value to be taken.
+    pushed: i64,
+    taken: i64,
+    /// Receivers blocked in `recv`.
+    waiting: i64,
+    /// An object of `slots()` words.
+    slots: *mut Word,
+}
+
+impl Chan {
+    fn get<'a>(ch: Word) -> &'a mut Chan {
+        // SAFETY: `ch` is a channel object; it is only changed under `LOCK`.
+        unsafe { &mut *(ch as *mut Chan) }
+    }
+
+    fn slots(&self) -> i64 {
+        self.capacity.max(1)
+    }
+
+    fn push(&mut self, value: Word) {
+        let at = (self.head + self.len) % self.slots();
+        // SAFETY: `at` is below the number of slots.
+        unsafe { *self.slots.add(at as usize) = value };
+        self.len += 1;
+        self.pushed += 1;
+    }
+
+    fn pop(&mut self) -> Word {
+        // SAFETY: `head` is below the number of slots and the ring is not empty.
+        let value = unsafe { std::mem::replace(&mut *self.slots.add(self.head as usize), 0) };
+        self.head = (self.head + 1) % self.slots();
+        self.len -= 1;
+        self.taken += 1;
+        value
+    }
+}
+
+/// `chan<T>(capacity)`: both ends are this one object.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_chan_new(capacity: i64) -> Word {
+    let capacity = capacity.max(0);
+    let slots = crate::gc::pluto_alloc(capacity.max(1) * 8) as *mut Word;
+    // Not atomic: it points at the slots, whose values the collector must see.
+    let ch = crate::gc::pluto_alloc(std::mem::size_of::<Chan>() as i64) as *mut Chan;
+    // SAFETY: a fresh object of the channel's size.
+    unsafe {
+        ch.write(Chan { capacity, len: 0, head: 0, closed: 0, pushed: 0, taken: 0, waiting: 0, slots });
+    }
+    ch as Word
+}
+
+/// `tx.send(v)`: waits for room (for a rendezvous, until a receiver took the value).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_chan_send(ch: Word, value: Word) -> i64 {
+    // The channel is read again after every wait (`Chan::get`): other threads change it.
+    let mut guard = lock();
+    loop {
+        let c = Chan::get(ch);
+        if c.closed != 0 {
+            return CLOSED;
+        }
+        if c.len < c.slots() {
+            break;
+        }
+        guard = wait(guard);
+    }
+    let c = Chan::get(ch);
+    c.push(value);
+    let (ticket, rendezvous) = (c.pushed, c.capacity == 0);
+    CHANGED.notify_all();
+    while rendezvous && Chan::get(ch).taken < ticket {
+        guard = wait(guard);
+    }
+    drop(guard);
+    OK
+}
+
+/// `tx.try_send(v)`: without waiting; a rendezvous succeeds only for a waiting receiver.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_chan_try_send(ch: Word, value: Word) -> i64 {
+    let _guard = lock();
+    let c = Chan::get(ch);
+    if c.closed != 0 {
+        return CLOSED;
+    }
+    let room = if c.capacity == 0 { c.len == 0 && c.waiting > 0 } else { c.len < c.capacity };
+    if !room {
+        return WOULD_BLOCK;
+    }
+    c.push(value);
+    CHANGED.notify_all();
+    OK
+}
+
+/// `rx.recv()`: the next value, waiting for one; `CLOSED` once closed and drained.
+///
+/// # Safety
+/// `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_chan_recv(ch: Word, out: *mut Word) -> i64 {
+    let mut guard = lock();
+    Chan::get(ch).waiting += 1;
+    CHANGED.notify_all();
+    let status = loop {
+        let c = Chan::get(ch);
+        if c.len > 0 {
+            // SAFETY: per the contract.
+            unsafe { *out = c.pop() };
+            break OK;
+        }
+        if c.closed != 0 {
+            break CLOSED;
+        }
+        guard = wait(guard);
+    };
+    Chan::get(ch).waiting -= 1;
+    CHANGED.notify_all();
+    drop(guard);
+    status
+}
+
+/// `rx.try_recv()`: a value if one is there.
+///
+/// # Safety
+/// `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
+    let _guard = lock();
+    let c = Chan::get(ch);
+    if c.len > 0 {
+        // SAFETY: per the contract.
+        unsafe { *out = c.pop() };
+        CHANGED.notify_all();
+        return OK;
+    }
+    if c.closed != 0 { CLOSED } else { WOULD_BLOCK }
+}
+
+/// `tx.close()`: receivers drain what is buffered, then see the channel closed.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_chan_close(ch: Word) {
+    let _guard = lock();
+    Chan::get(ch).closed = 1;
+    CHANGED.notify_all();
+}
+
+#[repr(C)]
+struct Task {
+    done: i64,
+    result: Word,
+    error: Word,
+    /// `[function value][argument count][arguments...]`.
+    call: Word,
+}
+
+/// `spawn f(args)`: runs the function value `function` with `count` argument words on a
+/// new registered thread; returns the task. It returns once the thread holds the call on
+/// its own stack, so the collector always sees it.
+///
+/// # Safety
+/// `args` must hold `count` words; `function` must be a function value taking them.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_spawn(function: Word, args: *const Word, count: i64) -> Word {
+    if !(0..=MAX_ARGS as i64).contains(&count) {
+        crate::fault::fatal("a spawned call takes at most 8 arguments");
+    }
+    let call = crate::gc::pluto_alloc((2 + count.max(0)) * 8) as *mut Word;
+    // SAFETY: a fresh object of 2 + count words; `args` holds `count` words.
+    unsafe {
+        *call = function;
+        *call.add(1) = count as Word;
+        std::ptr::copy_nonoverlapping(args, call.add(2), count as usize);
+    }
+    let task = crate::gc::pluto_alloc(std::mem::size_of::<Task>() as i64) as *mut Task;
+    // SAFETY: a fresh object of the task's size.
+    unsafe { task.write(Task { done: 0, result: 0, error: 0, call: call as Word }) };
+    let (started, ready) = std::sync::mpsc::channel();
+    let word = task as Word;
+    // Creating a thread takes locks of the C library (some of its memory is allocated
+    // below Rust's allocator): the thread must not be stopped for a collection meanwhile.
+    crate::threads::enter_critical();
+    let spawned = std::thread::Builder::new().stack_size(8 * 1024 * 1024).spawn(move || {
+        crate::threads::attach();
+        crate::fault::install_alternate_stack();
+        let task = std::hint::black_box(word);
+        let _ = started.send(());
+        run(task);
+    });
+    crate::threads::leave_critical();
+    if spawned.is_err() {
+        crate::fault::fatal("cannot start a thread for `spawn`");
+    }
+    let _ = ready.recv();
+    std::hint::black_box(task as Word)
+}
+
+const MAX_ARGS: usize = 8;
+
+fn run(task: Word) {
+    // SAFETY: `task` is a task object this thread keeps alive on its stack.
+    let call = unsafe { (*(task as *const Task)).call } as *const Word;
+    // SAFETY: the call object is `[function][count][args...]`.
+    let (function, count) = unsafe { (*call, *call.add(1) as usize) };
+    // SAFETY: as above, `count` arguments follow.
+    let a = |i: usize| unsafe { *call.add(2 + i) };
+    // SAFETY: a function value starts with closure-convention code taking the value and
+    // `count` words, returning two words.
+    let outcome =
+        unsafe {
+            let code = *(function as *const usize);
+            match count {
+                0 => std::mem::transmute::<usize, extern "C" fn(Word) -> Outcome>(code)(function),
+                1 => std::mem::transmute::<usize, extern "C" fn(Word, Word) -> Outcome>(code)(function, a(0)),
+                2 => {
+                    std::mem::transmute::<usize, extern "C" fn(Word, Word, Word) -> Outcome>(code)(function, a(0), a(1))
+                }
+                3 => std::mem::transmute::<usize, extern "C" fn(Word, Word, Word, Word) -> Outcome>(code)(
+                    function,
+                    a(0),
+                    a(1),
+                    a(2),
+                ),
+                4 => std::mem::transmute::<usize, extern "C" fn(Word, Word, Word, Word, Word) -> Outcome>(code)(
+                    function,
+                    a(0),
+                    a(1),
+                    a(2),
+                    a(3),
+                ),
+                5 => std::mem::transmute::<usize, extern "C" fn(Word, Word, Word, Word, Word, Word) -> Outcome>(code)(
+                    function,
+                    a(0),
+                    a(1),
+                    a(2),
+                    a(3),
+                    a(4),
+                ),
+                6 => std::mem::transmute::<usize, extern "C" fn(Word, Word, Word, Word, Word, Word, Word) -> Outcome>(
+                    code,
+                )(function, a(0), a(1), a(2), a(3), a(4), a(5)),
+                7 => std::mem::transmute::<
+                    usize,
+                    extern "C" fn(Word, Word, Word, Word, Word, Word, Word, Word) -> Outcome,
+                >(code)(function, a(0), a(1), a(2), a(3), a(4), a(5), a(6)),
+                _ => std::mem::transmute::<
+                    usize,
+                    extern "C" fn(Word, Word, Word, Word, Word, Word, Word, Word, Word) -> Outcome,
+                >(code)(function, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7)),
+            }
+        };
+    crate::io::flush();
+    let _guard = lock();
+    let t = task as *mut Task;
+    // SAFETY: the task object is only written here, under `LOCK`.
+    unsafe {
+        (*t).result = outcome.value;
+        (*t).error = outcome.error;
+        (*t).done = 1;
+    }
+    CHANGED.notify_all();
+}
+
+/// `task.get()`: waits for the task; its result in `out`, and its error word (0 if none).
+///
+/// # Safety
+/// `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_task_get(task: Word, out: *mut Word) -> Word {
+    let t = task as *const Task;
+    let mut guard = lock();
+    // SAFETY: `task` is a task object, written only under `LOCK`.
+    while unsafe { std::ptr::read_volatile(&(*t).done) } == 0 {
+        guard = wait(guard);
+    }
+    // SAFETY: as above; `out` per the contract.
+    unsafe {
+        *out = (*t).result;
+        (*t).error
+    }
+}
