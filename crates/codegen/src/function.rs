@@ -8,17 +8,16 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
-use pluto_db::modules::parse;
 use pluto_db::{Db, Program};
-use pluto_hir::infer::{CallSite, InferResult, Target, infer_field_default, infer_fn};
-use pluto_hir::item_tree::{Decl, ast_id_map, decl_green, unstrip};
-use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
+use pluto_hir::infer::{CallSite, InferResult, Target};
+use pluto_hir::item_tree::unstrip;
+use pluto_hir::lower::adt_data;
 use pluto_hir::ty::Ty;
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
 
 use crate::layout::{boxed_when_nullable, machine_type};
-use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
+use crate::{CodegenError, FnKey, Globals};
 
 pub(crate) type Result<T> = std::result::Result<T, CodegenError>;
 
@@ -84,12 +83,8 @@ pub(crate) struct Lowerer<'a, 'b> {
 }
 
 /// The types inference recorded, by range.
-fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
+pub(crate) fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
     result.expr_types.iter().cloned().collect()
-}
-
-fn results<'db>(db: &'db dyn Db, program: Program, key: &FnKey) -> &'db InferResult {
-    infer_fn(db, program, key.f)
 }
 
 impl<'a, 'b> Lowerer<'a, 'b> {
@@ -824,245 +819,4 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             None => Err(self.unsupported(f.syntax(), "this field")),
         }
     }
-}
-
-fn declaration(db: &dyn Db, f: FnLoc) -> (SyntaxNode, SyntaxNode) {
-    let sig = f.sig(db);
-    let green = decl_green(db, Decl::new(db, f.file(), sig.ast)).clone().expect("the function exists");
-    let real = ast_id_map(db, f.file()).node(&parse(db, f.file()).syntax(), sig.ast);
-    (SyntaxNode::new_root(green), real)
-}
-
-/// Compiles one job into `func`.
-pub(crate) fn build(
-    db: &dyn Db,
-    program: Program,
-    job: Job,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    match job {
-        Job::Fn(key, _) => build_fn(db, program, key, g, func, context),
-        Job::Thunk(key, kind, _) => build_thunk(db, program, key, kind, g, func, context),
-        Job::Closure(c) => build_closure(db, program, c, g, func, context),
-        Job::Defaults(class, _) => build_defaults(db, program, class, g, func, context),
-        Job::Entry(e) => crate::entry::build(db, program, e, g, func, context),
-    }
-}
-
-fn build_fn(
-    db: &dyn Db,
-    program: Program,
-    key: FnKey,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let f = key.f;
-    let (root, real) = declaration(db, f);
-    let func_node = ast::Fn::cast(root).expect("a function node");
-    let info = g.functions[&key].clone();
-    let signature = fn_signature(db, program, f);
-    let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
-    let self_ty = match key.stage.or(f.container()) {
-        Some(c) if matches!(c.item(db).kind, pluto_hir::item_tree::ItemKind::Trait(_)) => Ty::Trait(c),
-        Some(c) => {
-            let params = pluto_hir::lower::item_generics(db, c);
-            key.substitute(db, &Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect()))
-        }
-        None => Ty::Unknown,
-    };
-    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), results(db, program, &key), real, abi);
-    let entry = l.start();
-    let params = l.b.block_params(entry).to_vec();
-    let mut params = params.into_iter();
-    if info.has_self {
-        let this = params.next().expect("the receiver");
-        l.declare("self", self_ty, Some(this));
-    }
-    for (((name, _), ty), v) in signature.params.iter().zip(&info.params).zip(params) {
-        l.declare(name, ty.clone(), Some(v));
-    }
-    let body = func_node.body().ok_or_else(|| l.unsupported(func_node.syntax(), "functions without a body"))?;
-    let value = l.block(&body)?;
-    if !l.filled {
-        let body_ty = body.tail_expr().map(|e| l.ty_of(e.syntax())).unwrap_or(Ty::Void);
-        match (&info.ret, value) {
-            (Ty::Void, _) => l.emit_return(None, None),
-            (_, Some(v)) => l.emit_return(Some((v, body_ty)), None),
-            // Checking proved every path returns; this end is unreachable.
-            (_, None) => {
-                l.b.ins().trap(TrapCode::unwrap_user(1));
-            }
-        }
-    }
-    l.finish();
-    Ok(())
-}
-
-/// A wrapper with the closure convention around a function or method.
-fn build_thunk(
-    db: &dyn Db,
-    program: Program,
-    key: FnKey,
-    kind: ThunkKind,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let f = key.f;
-    if kind == ThunkKind::Dispatch {
-        return build_dispatch_thunk(db, program, key, g, func, context);
-    }
-    let target = g.function(db, program, key.clone())?;
-    let real = declaration(db, f).1;
-    let abi = Abi::Value { ret: target.ret.clone() };
-    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
-    let entry = l.start();
-    let params = l.b.block_params(entry).to_vec();
-    let mut args = Vec::new();
-    if target.has_self {
-        let receiver = match kind {
-            ThunkKind::Receiver => params[0],
-            ThunkKind::Value => l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8),
-            ThunkKind::Dispatch => unreachable!("dispatch thunks are built by build_dispatch_thunk"),
-        };
-        args.push(receiver);
-    }
-    for (i, ty) in target.params.iter().enumerate() {
-        let t = machine_type(ty).unwrap_or(types::I64);
-        args.push(l.coerce(params[i + 1], t));
-    }
-    let fr = l.g.module.declare_func_in_func(target.id, l.b.func);
-    let call = l.b.ins().call(fr, &args);
-    let results = l.b.inst_results(call).to_vec();
-    let has_value = machine_type(&target.ret).is_some();
-    let value = has_value.then(|| (results[0], target.ret.clone()));
-    let error = target.fallible.then(|| results[results.len() - 1]);
-    l.emit_return(value, error);
-    l.finish();
-    Ok(())
-}
-
-/// A function value of trait method `key.f` bound to a receiver of any class: the call
-/// goes through the receiver's vtable (whose entries have the closure convention, with
-/// the receiver first).
-fn build_dispatch_thunk(
-    db: &dyn Db,
-    program: Program,
-    key: FnKey,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let f = key.f;
-    let (FnLoc::Method(tr, method), real) = (f, declaration(db, f).1) else {
-        return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
-    };
-    let ret = fn_signature(db, program, f).ret.clone();
-    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, Abi::Value { ret });
-    let entry = l.start();
-    let params = l.b.block_params(entry).to_vec();
-    let receiver = l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8);
-    let t = l.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
-    let desc = l.b.ins().load(types::I64, MemFlagsData::trusted(), receiver, 0);
-    let table = l.b.ins().load(types::I64, MemFlagsData::trusted(), desc, pluto_abi::adt_desc::TRAITS);
-    let vtable = l.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
-    let code = l.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
-    let mut args = vec![receiver];
-    args.extend_from_slice(&params[1..]);
-    let sig = l.g.value_signature(args.len() - 1);
-    let sig_ref = l.b.import_signature(sig);
-    let call = l.b.ins().call_indirect(sig_ref, code, &args);
-    let results = l.b.inst_results(call).to_vec();
-    l.b.ins().return_(&results);
-    l.filled = true;
-    l.finish();
-    Ok(())
-}
-
-fn build_closure(
-    db: &dyn Db,
-    program: Program,
-    job: ClosureJob,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let result = results(db, program, &job.owner);
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, Abi::Entry);
-    let ret = match l.ty_of(job.node.syntax()) {
-        Ty::Fn(_, r) => (*r).clone(),
-        _ => Ty::Unknown,
-    };
-    l.abi = Abi::Value { ret: ret.clone() };
-    let entry = l.start();
-    let params = l.b.block_params(entry).to_vec();
-    for (i, (name, ty)) in job.captures.iter().enumerate() {
-        let v = l.load_word(params[0], 1 + i as i32, ty);
-        l.declare(name, ty.clone(), Some(v));
-    }
-    if let Some(list) = job.node.param_list() {
-        for (i, p) in list.params().enumerate() {
-            let Some(name) = p.name() else { continue };
-            let ty = l.ty_of(name.syntax());
-            let t = machine_type(&ty).unwrap_or(types::I64);
-            let v = l.coerce(params[i + 1], t);
-            l.declare(&name.text(), ty, Some(v));
-        }
-    }
-    let body = job.node.body().ok_or_else(|| l.unsupported(job.node.syntax(), "a closure without a body"))?;
-    let body_ty = l.ty_of(body.syntax());
-    let value = l.expr(&body)?;
-    if !l.filled {
-        let value = match (&ret, value) {
-            (Ty::Void, _) | (_, None) => None,
-            (_, Some(v)) => Some((v, body_ty)),
-        };
-        l.emit_return(value, None);
-    }
-    l.finish();
-    Ok(())
-}
-
-/// `pluto_defaults_<Class>(object)`: stores every field default of a class.
-fn build_defaults(
-    db: &dyn Db,
-    program: Program,
-    class: pluto_hir::def_map::ItemLoc,
-    g: &mut Globals,
-    func: &mut ir::Function,
-    context: &mut FunctionBuilderContext,
-) -> Result<()> {
-    let body = class.item(db).body().expect("classes have bodies").clone();
-    let data = adt_data(db, program, class).clone();
-    let first = crate::layout::fields_start(db, program, class);
-    let real_class = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), class.item(db).ast);
-    // The class stands in for the function: it gives the lowering a file (defaults have
-    // their own types, and no type arguments: fields keep their declared layout).
-    let owner = FnKey::plain(FnLoc::Free(class));
-    let mut l = Lowerer::new(db, program, g, func, context, owner, &InferResult::default(), real_class, Abi::Entry);
-    let entry = l.start();
-    let object = l.b.block_params(entry)[0];
-    for (i, field) in body.fields.iter().enumerate() {
-        if !field.has_default {
-            continue;
-        }
-        let result = infer_field_default(db, program, class, i as u32);
-        l.types = expression_types(result);
-        l.resolutions = result.resolutions.iter().cloned().collect();
-        l.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
-        let green = decl_green(db, Decl::new(db, class.file, field.ast)).clone().expect("the field exists");
-        let node = ast::Field::cast(SyntaxNode::new_root(green)).expect("a field");
-        l.real = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), field.ast);
-        let value = node.default_value().expect("fields with defaults have a value");
-        let from = l.ty_of(value.syntax());
-        let v = l.value(&value)?;
-        let v = l.convert(v, &from, &data.fields[i].ty);
-        l.store_word(object, first + i as i32, v);
-    }
-    l.emit_return(None, None);
-    l.finish();
-    Ok(())
 }

@@ -15,6 +15,7 @@ mod errors;
 mod expr;
 mod function;
 mod inline;
+mod jobs;
 mod layout;
 mod link;
 
@@ -243,7 +244,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
             Job::Entry(e) => e.id,
         };
         context.func.signature = g.module.declarations().get_function_decl(id).signature.clone();
-        function::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;
+        jobs::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;
         built.push((id, std::mem::replace(&mut context.func, ir::Function::new())));
         g.module.clear_context(&mut context);
     }
