@@ -57,7 +57,7 @@ impl Lowerer<'_, '_> {
                             self.print(&args)?;
                             return Ok(None);
                         }
-                        None if name == "chan" => return self.new_channel(&args, call.syntax()).map(Some),
+                        None if name == "chan" => return self.new_channel(&args).map(Some),
                         _ => {}
                     }
                 }
@@ -347,12 +347,8 @@ impl Lowerer<'_, '_> {
         handling: Option<Handling>,
         node: &SyntaxNode,
     ) -> Result<Option<Value>> {
-        let t = self.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
         let object = self.word(object);
-        let desc = self.b.ins().load(types::I64, MemFlagsData::trusted(), object, 0);
-        let table = self.b.ins().load(types::I64, MemFlagsData::trusted(), desc, pluto_abi::adt_desc::TRAITS);
-        let vtable = self.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
-        let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
+        let code = self.vtable_entry(object, tr, method);
         let signature = pluto_hir::lower::fn_signature(self.db, self.program, f).clone();
         let mut values = vec![object];
         for (a, (_, param)) in args.iter().zip(&signature.params) {
@@ -360,6 +356,17 @@ impl Lowerer<'_, '_> {
             values.push(self.word(v));
         }
         self.indirect_call(code, values, &signature.ret, ty, handling, node)
+    }
+
+    /// The code of method number `method` of trait `tr` for `object`: from the vtable in
+    /// its descriptor (vtable entries have the closure convention, receiver first).
+    pub fn vtable_entry(&mut self, object: Value, tr: ItemLoc, method: i64) -> Value {
+        let t = self.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
+        let flags = MemFlagsData::trusted();
+        let desc = self.b.ins().load(types::I64, flags, object, 0);
+        let table = self.b.ins().load(types::I64, flags, desc, pluto_abi::adt_desc::TRAITS);
+        let vtable = self.b.ins().load(types::I64, flags, table, t * 8);
+        self.b.ins().load(types::I64, flags, vtable, method as i32 * 8)
     }
 
     /// Calls closure-convention code with word arguments; the result is `ret` as a word.
@@ -577,12 +584,11 @@ impl Lowerer<'_, '_> {
     }
 
     /// `chan<T>(capacity)`: a channel; the sender and the receiver are the same object.
-    fn new_channel(&mut self, args: &[ast::Expr], node: &SyntaxNode) -> Result<Value> {
+    fn new_channel(&mut self, args: &[ast::Expr]) -> Result<Value> {
         let capacity = match args.first() {
             Some(a) => self.value_as(a, &Ty::Int)?,
             None => self.b.ins().iconst(types::I64, 0),
         };
-        let _ = node;
         let channel = self.rt("pluto_chan_new", &[capacity]);
         let pair = self.alloc(2, false);
         self.store_word(pair, 0, channel);

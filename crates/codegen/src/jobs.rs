@@ -157,11 +157,7 @@ fn build_dispatch_thunk(
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let receiver = l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8);
-    let t = l.g.traits.iter().position(|x| *x == tr).expect("every trait is numbered") as i32;
-    let desc = l.b.ins().load(types::I64, MemFlagsData::trusted(), receiver, 0);
-    let table = l.b.ins().load(types::I64, MemFlagsData::trusted(), desc, pluto_abi::adt_desc::TRAITS);
-    let vtable = l.b.ins().load(types::I64, MemFlagsData::trusted(), table, t * 8);
-    let code = l.b.ins().load(types::I64, MemFlagsData::trusted(), vtable, method as i32 * 8);
+    let code = l.vtable_entry(receiver, tr, i64::from(method));
     let mut args = vec![receiver];
     args.extend_from_slice(&params[1..]);
     let sig = l.g.value_signature(args.len() - 1);

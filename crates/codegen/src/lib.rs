@@ -323,11 +323,6 @@ fn check_intrinsic(name: &str, machine: &Signature) -> Result<(), CodegenError> 
     }
     let symbol = pluto_abi::symbols::find(name)
         .ok_or_else(|| CodegenError::Backend(format!("the runtime does not export `{name}`")))?;
-    let machine_of = |m: &pluto_abi::symbols::Machine| match m {
-        pluto_abi::symbols::Machine::Word => types::I64,
-        pluto_abi::symbols::Machine::Float => types::F64,
-        pluto_abi::symbols::Machine::Byte => types::I8,
-    };
     let params: Vec<types::Type> = machine.params.iter().map(|p| p.value_type).collect();
     let returns: Vec<types::Type> = machine.returns.iter().map(|p| p.value_type).collect();
     let expected: Vec<types::Type> = symbol.params.iter().map(machine_of).collect();
@@ -338,6 +333,15 @@ fn check_intrinsic(name: &str, machine: &Signature) -> Result<(), CodegenError> 
         )));
     }
     Ok(())
+}
+
+/// The Cranelift type of a runtime function's parameter or result.
+fn machine_of(m: &pluto_abi::symbols::Machine) -> types::Type {
+    match m {
+        pluto_abi::symbols::Machine::Word => types::I64,
+        pluto_abi::symbols::Machine::Float => types::F64,
+        pluto_abi::symbols::Machine::Byte => types::I8,
+    }
 }
 
 /// The runtime functions code generation calls by name (besides `pluto_abi::symbols`'s
@@ -449,18 +453,13 @@ impl Globals {
     /// table the runtime checks its exports against), and its parameters' machine types.
     pub fn runtime_fn(&mut self, name: &'static str) -> (FuncId, Vec<types::Type>) {
         let symbol = pluto_abi::symbols::find(name).unwrap_or_else(|| panic!("`{name}` is not in pluto_abi::symbols"));
-        let machine = |m: &pluto_abi::symbols::Machine| match m {
-            pluto_abi::symbols::Machine::Word => types::I64,
-            pluto_abi::symbols::Machine::Float => types::F64,
-            pluto_abi::symbols::Machine::Byte => types::I8,
-        };
-        let params: Vec<types::Type> = symbol.params.iter().map(machine).collect();
+        let params: Vec<types::Type> = symbol.params.iter().map(machine_of).collect();
         if let Some(id) = self.runtime.get(name) {
             return (*id, params);
         }
         let mut sig = self.module.make_signature();
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.extend(symbol.returns.iter().map(|m| AbiParam::new(machine(m))));
+        sig.returns.extend(symbol.returns.iter().map(|m| AbiParam::new(machine_of(m))));
         let id =
             self.module.declare_function(name, Linkage::Import, &sig).expect("runtime functions are declared once");
         self.runtime.insert(name, id);
