@@ -5,10 +5,10 @@
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
+#[path = "support/pluto.rs"]
+mod pluto_cmd;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use pluto_cmd::{pluto, workdir};
 use serde_json::json;
 
 /// Each program, what it prints, and the line of its long expression with a piece of
@@ -32,25 +32,9 @@ fn programs() -> Vec<(&'static str, String, &'static str, u32, &'static str)> {
     ]
 }
 
-fn workdir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pluto-deep-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::canonicalize(dir).unwrap()
-}
-
-fn pluto(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pluto"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .output()
-        .expect("run pluto")
-}
-
 #[test]
 fn deep_programs_check_and_run() {
-    let dir = workdir("run");
+    let dir = workdir("deep-run");
     for (name, text, printed, _, _) in programs() {
         let file = format!("{name}.pluto");
         std::fs::write(dir.join(&file), text).unwrap();
@@ -65,7 +49,7 @@ fn deep_programs_check_and_run() {
 
 #[test]
 fn deep_programs_in_the_language_server() {
-    let dir = workdir("lsp");
+    let dir = workdir("deep-lsp");
     let mut server = lsp_client::Server::start(&dir);
     for (name, text, _, line, needle) in programs() {
         let file = dir.join(format!("{name}.pluto"));

@@ -4,9 +4,10 @@
 //! `pluto check` accepts such a program, running it never ends with an unhandled error;
 //! and a call left unhandled is always rejected by `check`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/pluto.rs"]
+mod pluto_cmd;
 
+use pluto_cmd::{pluto, workdir};
 use proptest::prelude::*;
 
 const PRELUDE: &str = r#"error Boom { n: int }
@@ -67,21 +68,6 @@ fn program(source: usize, steps: &[usize], call: usize, handled: bool) -> String
     format!("{PRELUDE}\nfn main() {{\n{body}}}\n")
 }
 
-fn workdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pluto-error-flow-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn pluto(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pluto"))
-        .args(args)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .output()
-        .expect("run pluto")
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -92,7 +78,7 @@ proptest! {
         call in 0..CALLS.len(),
         handled in any::<bool>(),
     ) {
-        let dir = workdir();
+        let dir = workdir("error-flow");
         let text = program(source, &steps, call, handled);
         std::fs::write(dir.join("main.pluto"), &text).unwrap();
         let check = pluto(&dir, &["check", "main.pluto"]);
