@@ -15,8 +15,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", runtime.join("Cargo.toml").display());
     println!("cargo:rerun-if-changed={}", manifest_dir.join("../abi/src").display());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    println!("cargo:rerun-if-changed={}", runtime.join("net/src").display());
+    println!("cargo:rerun-if-changed={}", runtime.join("net/Cargo.toml").display());
+    // One build makes both archives: the core runtime, and the network runtime (which
+    // contains the core).
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "pluto_runtime", "--target-dir"])
+        .args(["build", "--release", "--quiet", "-p", "pluto_runtime", "-p", "pluto_runtime_net", "--target-dir"])
         .arg(&target_dir)
         .current_dir(&runtime)
         // The outer build's flags (coverage, sanitizers) are not the runtime's.
@@ -29,13 +33,19 @@ fn main() {
         .status()
         .expect("cannot run cargo to build the Pluto runtime");
     assert!(status.success(), "building the Pluto runtime failed");
-    let built = target_dir.join("release/libpluto_runtime.a");
+    embed(&target_dir, &out_dir, "libpluto_runtime.a", "PLUTO_RUNTIME_ARCHIVE");
+    embed(&target_dir, &out_dir, "libpluto_runtime_net.a", "PLUTO_RUNTIME_NET_ARCHIVE");
+}
+
+/// Copies a built archive into OUT_DIR without debug info and names it to the compiler.
+fn embed(target_dir: &std::path::Path, out_dir: &std::path::Path, file: &str, variable: &str) {
+    let built = target_dir.join("release").join(file);
     assert!(built.exists(), "the runtime archive is missing at {}", built.display());
     // The standard library inside the archive carries debug info; without it the
     // archive (and so `pluto`) is several times smaller. Where `strip` is missing the
     // archive is embedded as built.
-    let archive = out_dir.join("libpluto_runtime.a");
+    let archive = out_dir.join(file);
     std::fs::copy(&built, &archive).expect("copy the runtime archive");
     let _ = Command::new("strip").arg("--strip-debug").arg(&archive).status();
-    println!("cargo:rustc-env=PLUTO_RUNTIME_ARCHIVE={}", archive.display());
+    println!("cargo:rustc-env={variable}={}", archive.display());
 }

@@ -6,6 +6,7 @@
 
 use pluto_abi::symbols::{self, Machine, Symbol};
 
+
 use crate::collections::*;
 use crate::fault::{pluto_fault, pluto_unhandled};
 use crate::format::{pluto_equal, pluto_print, pluto_to_string};
@@ -17,36 +18,61 @@ use crate::value::{TypeDesc, Word};
 use crate::{pluto_print_str, pluto_set_exit_status};
 
 /// How a Rust type is passed in generated code.
-trait Passed {
+pub trait Passed {
     const MACHINE: Machine;
 }
 
 macro_rules! passed {
     ($machine:ident: $($t:ty),*) => { $(impl Passed for $t { const MACHINE: Machine = Machine::$machine; })* };
 }
-passed!(Word: i64, u64, *mut u8, *const u8, *const u64, *const TypeDesc, *mut u64, *mut i64, *mut f64);
+passed!(Word: i64, u64);
+
+/// Every pointer is a word.
+impl<T> Passed for *const T {
+    const MACHINE: Machine = Machine::Word;
+}
+
+impl<T> Passed for *mut T {
+    const MACHINE: Machine = Machine::Word;
+}
 passed!(Float: f64);
 passed!(Byte: i8);
 
-/// `name(params) -> result;` (a result of `!` never returns) to a checked `Symbol`.
+/// `name(params) -> result;` (a result of `!` never returns; `Outcome` is two words) to a
+/// checked `Symbol`. The network runtime checks its exports with it too.
+#[macro_export]
 macro_rules! exports {
     (@list [$($done:expr,)*]) => { &[$($done,)*] };
+    (@list [$($done:expr,)*] $name:ident($($p:ty),*) -> Outcome; $($rest:tt)*) => {
+        $crate::exports!(@list [$($done,)* {
+            const _: unsafe extern "C" fn($($p),*) -> $crate::value::Outcome = $name;
+            pluto_abi::symbols::symbol(
+                stringify!($name),
+                &[$(<$p as $crate::exports::Passed>::MACHINE),*],
+                &[pluto_abi::symbols::Machine::Word, pluto_abi::symbols::Machine::Word],
+            )
+        },] $($rest)*)
+    };
     (@list [$($done:expr,)*] $name:ident($($p:ty),*) -> !; $($rest:tt)*) => {
-        exports!(@list [$($done,)* {
+        $crate::exports!(@list [$($done,)* {
             const _: unsafe extern "C" fn($($p),*) -> ! = $name;
-            symbols::symbol(stringify!($name), &[$(<$p as Passed>::MACHINE),*], &[])
+            pluto_abi::symbols::symbol(stringify!($name), &[$(<$p as $crate::exports::Passed>::MACHINE),*], &[])
         },] $($rest)*)
     };
     (@list [$($done:expr,)*] $name:ident($($p:ty),*) -> $r:ty; $($rest:tt)*) => {
-        exports!(@list [$($done,)* {
+        $crate::exports!(@list [$($done,)* {
             const _: unsafe extern "C" fn($($p),*) -> $r = $name;
-            symbols::symbol(stringify!($name), &[$(<$p as Passed>::MACHINE),*], &[<$r as Passed>::MACHINE])
+            pluto_abi::symbols::symbol(
+                stringify!($name),
+                &[$(<$p as $crate::exports::Passed>::MACHINE),*],
+                &[<$r as $crate::exports::Passed>::MACHINE],
+            )
         },] $($rest)*)
     };
     (@list [$($done:expr,)*] $name:ident($($p:ty),*); $($rest:tt)*) => {
-        exports!(@list [$($done,)* {
+        $crate::exports!(@list [$($done,)* {
             const _: unsafe extern "C" fn($($p),*) = $name;
-            symbols::symbol(stringify!($name), &[$(<$p as Passed>::MACHINE),*], &[])
+            pluto_abi::symbols::symbol(stringify!($name), &[$(<$p as $crate::exports::Passed>::MACHINE),*], &[])
         },] $($rest)*)
     };
 }
@@ -124,4 +150,4 @@ const EXPORTS: &[Symbol] = exports!(@list []
 
 /// If this fails to evaluate, its message names the first export whose signature differs
 /// from `pluto_abi::symbols::ALL`.
-const _: () = symbols::check(EXPORTS);
+const _: () = symbols::check(EXPORTS, symbols::ALL);

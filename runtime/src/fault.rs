@@ -1,7 +1,8 @@
 //! Runtime faults (SPEC §2): index out of bounds, division by zero, missing map keys and
 //! the like print what failed and where, then exit with status 101. An error that escapes
 //! `main` prints `error: unhandled ...` and exits with 1. A stack overflow is caught on an
-//! alternate signal stack, so no program dies by a signal.
+//! alternate signal stack, so no program dies by a signal. Inside a fault boundary
+//! (`boundary.rs`) a fault ends only the call that crossed it.
 
 use crate::value::{Word, cstr, field};
 
@@ -38,8 +39,12 @@ pub fn fatal(message: &str) -> ! {
     std::process::exit(101)
 }
 
-/// Reports `what` at `site` (a NUL-terminated `file:line`) and exits with 101.
+/// Reports `what` at `site` (a NUL-terminated `file:line`) and exits with 101 — or, inside
+/// a fault boundary (a served request, a colocated cross-unit call), ends that call only.
 pub fn fault(what: Fault, site: *const u8) -> ! {
+    if crate::boundary::active() {
+        crate::boundary::escape(format!("{what} at {}", cstr(site)));
+    }
     crate::io::flush();
     eprintln!("fault: {what}\n  --> {}", cstr(site));
     std::process::exit(101)
@@ -109,7 +114,8 @@ pub fn install_alternate_stack() -> bool {
     }
 }
 
-extern "C" fn on_fault(_signal: i32, _info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
+extern "C" fn on_fault(signal: i32, _info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
+    crate::boundary::escape_from_signal(signal);
     const MESSAGE: &[u8] = b"fault: stack overflow (recursion too deep)\n";
     crate::io::flush_from_signal();
     // SAFETY: `write` and `_exit` are async-signal-safe.

@@ -3,18 +3,23 @@
 //! collector, strings and collections, printing, and runtime faults. Every function
 //! exported to generated code is `extern "C"`; the library is built with
 //! `panic = "abort"`, so no panic unwinds into generated code.
+//!
+//! The network runtime (`runtime/net`) links this crate as a library and reaches the
+//! modules below that are `pub`.
 
-mod collections;
-mod exports;
-mod fault;
-mod format;
-mod gc;
-mod io;
+pub mod boundary;
+pub mod collections;
+pub mod exports;
+pub mod fault;
+pub mod format;
+pub mod gc;
+pub mod io;
+pub mod locks;
 mod stdlib;
 mod strings;
 mod tasks;
-mod threads;
-mod value;
+pub mod threads;
+pub mod value;
 
 /// Rust's heap, entered only inside an allocator critical section: a thread is never
 /// stopped for a collection while it holds the C allocator's locks, which the collecting

@@ -119,6 +119,15 @@ pub fn enter_critical() {
     CRITICAL.with(|c| c.set(c.get() + 1));
 }
 
+/// How deep in critical sections this thread is (a fault boundary restores it).
+pub fn critical_depth() -> u32 {
+    CRITICAL.with(|c| c.get())
+}
+
+pub fn set_critical_depth(depth: u32) {
+    CRITICAL.with(|c| c.set(depth));
+}
+
 pub fn leave_critical() {
     let depth = CRITICAL.with(|c| {
         c.set(c.get() - 1);

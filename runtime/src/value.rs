@@ -57,6 +57,41 @@ pub struct AdtDesc {
     pub first: i64,
 }
 
+impl AdtDesc {
+    pub fn get(p: *const AdtDesc) -> &'static AdtDesc {
+        // SAFETY: descriptors are static data emitted by the compiler.
+        unsafe { &*p }
+    }
+
+    /// The fields of a class or error.
+    pub fn fields(&self) -> &'static [FieldDesc] {
+        if self.kind == adt::ENUM || self.fields.is_null() {
+            return &[];
+        }
+        // SAFETY: a table of `count` fields.
+        unsafe { std::slice::from_raw_parts(self.fields, self.count as usize) }
+    }
+
+    /// The variants of an enum.
+    pub fn variants(&self) -> &'static [VariantDesc] {
+        if self.kind != adt::ENUM || self.variants.is_null() {
+            return &[];
+        }
+        // SAFETY: a table of `count` variants.
+        unsafe { std::slice::from_raw_parts(self.variants, self.count as usize) }
+    }
+}
+
+impl VariantDesc {
+    pub fn fields(&self) -> &'static [FieldDesc] {
+        if self.fields.is_null() {
+            return &[];
+        }
+        // SAFETY: a table of `count` fields.
+        unsafe { std::slice::from_raw_parts(self.fields, self.count as usize) }
+    }
+}
+
 pub fn cstr(p: *const u8) -> &'static str {
     // SAFETY: the compiler emits NUL-terminated UTF-8 names.
     unsafe { CStr::from_ptr(p.cast()).to_str().unwrap_or("?") }

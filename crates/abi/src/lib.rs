@@ -47,6 +47,45 @@ pub mod adt_desc {
     pub const FIRST: i32 = 48;
 }
 
+/// The descriptor of a unit's `pub fn` as a gRPC method (static data the compiler emits,
+/// the network runtime reads): byte offsets of its words.
+pub mod remote_fn {
+    /// `/pluto.shop.Auth/VerifyToken` (NUL-terminated).
+    pub const PATH: i32 = 0;
+    /// The unit's name.
+    pub const UNIT: i32 = 8;
+    /// The function's name.
+    pub const METHOD: i32 = 16;
+    /// The signature fingerprint (`hir::interface`).
+    pub const FINGERPRINT: i32 = 24;
+    pub const PARAM_COUNT: i32 = 32;
+    /// A table of the parameters' type descriptors.
+    pub const PARAMS: i32 = 40;
+    /// The result's type descriptor.
+    pub const RESULT: i32 = 48;
+    pub const ERROR_COUNT: i32 = 56;
+    /// A table of `[oneof tag, error descriptor]` pairs.
+    pub const ERRORS: i32 = 64;
+    /// The function taking its arguments as a block of words and returning the result
+    /// and error words; null where the unit is not served by this executable.
+    pub const HANDLER: i32 = 72;
+    pub const WORDS: usize = 10;
+}
+
+/// The program as the network runtime sees it: byte offsets of its descriptor's words.
+pub mod net {
+    /// The descriptors of the built-in `NetworkError` and `DeserializationError`.
+    pub const NETWORK_ERROR: i32 = 0;
+    pub const DESERIALIZATION_ERROR: i32 = 8;
+    pub const UNIT_COUNT: i32 = 16;
+    /// A table of `[name, default port]` pairs, one per deployment unit.
+    pub const UNITS: i32 = 24;
+    /// The encoded `FileDescriptorSet` of the executable's schemas, for reflection.
+    pub const DESCRIPTOR_SET: i32 = 32;
+    pub const DESCRIPTOR_SET_LEN: i32 = 40;
+    pub const WORDS: usize = 6;
+}
+
 /// String objects: `[len][ptr][buf]` then, when `ptr` is null, the bytes inline.
 pub mod string {
     /// Bytes before inline bytes.
@@ -170,9 +209,19 @@ pub mod symbols {
         sym("pluto_unhandled", &[W], &[]),
     ];
 
-    /// The symbol called `name`.
+    /// The network runtime's exports (`runtime/net`), linked only into executables that
+    /// serve or call units in other processes. Sorted by name.
+    pub const NET: &[Symbol] = &[
+        sym("pluto_net_call", &[W, W], &[W, W]),
+        sym("pluto_net_finish", &[], &[]),
+        sym("pluto_net_serve", &[W, W], &[]),
+        sym("pluto_net_start", &[W, W], &[]),
+        sym("pluto_net_wait", &[], &[]),
+    ];
+
+    /// The symbol called `name` (of either runtime).
     pub fn find(name: &str) -> Option<&'static Symbol> {
-        ALL.binary_search_by(|s| s.name.cmp(name)).ok().map(|i| &ALL[i])
+        [ALL, NET].into_iter().find_map(|table| table.binary_search_by(|s| s.name.cmp(name)).ok().map(|i| &table[i]))
     }
 
     const fn same_str(a: &str, b: &str) -> bool {
@@ -205,19 +254,19 @@ pub mod symbols {
     }
 
     /// Panics (at compile time, where it is used in a constant) naming the first symbol
-    /// where `exports` differs from `ALL`: both must list the same symbols with the same
-    /// machine signatures, in the same order.
-    pub const fn check(exports: &[Symbol]) {
+    /// where `exports` differs from `table` (`ALL` or `NET`): both must list the same
+    /// symbols with the same machine signatures, in the same order.
+    pub const fn check(exports: &[Symbol], table: &[Symbol]) {
         let mut i = 0;
-        while i < exports.len() && i < ALL.len() {
-            let (x, y) = (&exports[i], &ALL[i]);
+        while i < exports.len() && i < table.len() {
+            let (x, y) = (&exports[i], &table[i]);
             if !same_str(x.name, y.name) || !same_machines(x.params, y.params) || !same_machines(x.returns, y.returns) {
                 panic!("{}", y.name);
             }
             i += 1;
         }
-        if exports.len() != ALL.len() {
-            panic!("the runtime exports a different number of functions than pluto_abi::symbols::ALL lists");
+        if exports.len() != table.len() {
+            panic!("the runtime exports a different number of functions than its pluto_abi::symbols table lists");
         }
     }
 

@@ -72,18 +72,28 @@ fn build_to(
     options: &pluto_codegen::Options,
 ) -> Result<(), ExitCode> {
     check_clean(db, program, file)?;
+    compile_and_link(db, program, output, options)
+}
+
+/// Compiles a checked `program` into `output`; `Err` holds the exit code.
+pub fn compile_and_link(
+    db: &RootDatabase,
+    program: Program,
+    output: &Path,
+    options: &pluto_codegen::Options,
+) -> Result<(), ExitCode> {
     let object = pluto_codegen::compile_with(db, program, options).map_err(|e| {
         eprintln!("error: {e}");
         // Choosing the unit is the command line's business.
         match e {
-            pluto_codegen::CodegenError::SeveralMains(_) | pluto_codegen::CodegenError::NoSuchUnit { .. } => {
-                ExitCode::from(2)
-            }
+            pluto_codegen::CodegenError::SeveralMains(_)
+            | pluto_codegen::CodegenError::NoSuchUnit { .. }
+            | pluto_codegen::CodegenError::UnknownUnit { .. } => ExitCode::from(2),
             _ => ExitCode::from(1),
         }
     })?;
     let work_dir = cache_root().join("link");
-    pluto_codegen::link_executable(&object, &work_dir, output).map_err(|e| {
+    pluto_codegen::link_executable(&object, options.uses_network(), &work_dir, output).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })
@@ -91,7 +101,7 @@ fn build_to(
 
 pub fn build(args: BuildArgs) -> ExitCode {
     let output = args.output.unwrap_or_else(|| PathBuf::from(args.file.file_stem().unwrap_or_default()));
-    let options = pluto_codegen::Options { main_unit: args.unit };
+    let options = pluto_codegen::Options { main_unit: args.unit, ..Default::default() };
     match open_program(&args.file).and_then(|(db, program)| build_to(&db, program, &args.file, &output, &options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
@@ -113,7 +123,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             eprintln!("error: cannot create `{}`: {e}", dir.display());
             return ExitCode::from(2);
         }
-        let options = pluto_codegen::Options { main_unit: args.unit.clone() };
+        let options = pluto_codegen::Options { main_unit: args.unit.clone(), ..Default::default() };
         if let Err(code) = build_to(&db, program, &args.file, &executable, &options) {
             return code;
         }
@@ -135,7 +145,7 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 /// Where build artefacts are kept: `$XDG_CACHE_HOME/pluto`, `~/.cache/pluto`, or a
 /// directory under the system's temporary directory.
-fn cache_root() -> PathBuf {
+pub fn cache_root() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
@@ -143,9 +153,9 @@ fn cache_root() -> PathBuf {
     base.join("pluto")
 }
 
-/// A hash of everything the executable depends on: the compiler and the text of every
-/// module of the program.
-fn program_key(db: &RootDatabase, program: Program, unit: Option<&str>) -> u64 {
+/// A hash of everything the executable depends on: the compiler, the text of every
+/// module of the program, and what was asked (`unit`: which units, which `main`).
+pub fn program_key(db: &RootDatabase, program: Program, unit: Option<&str>) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     unit.hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);

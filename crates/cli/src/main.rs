@@ -7,6 +7,7 @@ mod excerpt;
 mod paths;
 mod proto;
 mod render;
+mod stages;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,16 @@ enum Command {
     /// Build a program (cached by its sources) and run it.
     Run(build::RunArgs),
 
+    /// Build one native executable per deployment unit, with their gRPC schemas.
+    ///
+    /// Each unit's executable serves its `pub fn`s over gRPC and calls every other unit
+    /// through generated clients; `--colocate a,b` puts units in one executable (calls
+    /// between them are then direct). Writes `DIR/<unit>/<unit>` (the executable),
+    /// `DIR/<unit>/<unit>.proto` and `DIR/config/local.toml` (every unit on loopback).
+    /// Run a unit with `--config DIR/config/local.toml` (or PLUTO_CONFIG);
+    /// docs/stages.md describes configuration. Unchanged executables are not rebuilt.
+    CompileStages(stages::CompileStagesArgs),
+
     /// Write the gRPC schema (`<unit>.proto`) of each deployment unit with `pub fn`s.
     ///
     /// Any gRPC client, in any language, can call a unit through its schema: one service
@@ -73,6 +84,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::build(args),
         Command::Run(args) => build::run(args),
         Command::Proto(args) => proto::run(args),
+        Command::CompileStages(args) => stages::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 // Analysis runs on these threads: give them the main thread's stack size.

@@ -226,6 +226,20 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
+        if let Receiver::Unit(unit) = receiver
+            && !self.g.is_local(unit)
+        {
+            // A unit in another process: its stub, which calls it over gRPC.
+            let name = f.sig(self.db).name.clone();
+            let info = self.g.remote_stub(self.db, self.program, unit, &name)?;
+            let mut values = Vec::new();
+            for (a, param) in args.iter().zip(&info.params) {
+                values.push(self.value_as(a, param)?);
+            }
+            let values: Vec<Value> =
+                values.iter().zip(&info.signature.params).map(|(v, p)| self.coerce(*v, p.value_type)).collect();
+            return self.direct_call(&info, &values, ty, handling, node);
+        }
         let container = f.container();
         let (key, this): (FnKey, Option<Value>) = match receiver {
             Receiver::Unit(unit) => {

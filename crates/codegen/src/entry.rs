@@ -2,8 +2,10 @@
 //! returns the error that escaped (or 0). For a plain program it calls `fn main()`. For a
 //! program with stages it is the dependency-injection `main` of SPEC §3: it builds every
 //! injected class once, dependencies first (field defaults included), then every
-//! deployment unit with its dependencies (all units live in this one executable, so
-//! cross-stage calls are direct calls), then runs `main` of the unit that has one.
+//! deployment unit the executable holds with its dependencies, then runs `main` of the
+//! unit that has one. An executable holding only some units (`compile-stages`) first
+//! starts the network runtime and, once its units are built, serves their `pub fn`s;
+//! after `main` it drains, and without `main` it serves until SIGTERM (SPEC §4.5).
 
 use std::collections::HashMap;
 
@@ -22,8 +24,10 @@ use crate::{CodegenError, FnKey, Globals, Job};
 
 pub(crate) struct EntryJob {
     pub id: FuncId,
-    pub main: FnKey,
+    /// The `main` to run, if any (an executable holding only serving units has none).
+    pub main: Option<FnKey>,
     pub units: Vec<ItemLoc>,
+    pub net: Option<crate::remote::NetPlan>,
 }
 
 /// The method `name` with a body along `stage`'s chain, nearest first.
@@ -40,38 +44,53 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
     let graph = pluto_db::modules::module_graph(db, program);
     let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
     let map = def_map(db, program);
-    let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit).map(|s| s.loc).collect();
+    let mut units: Vec<ItemLoc> =
+        map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
     units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
     let plain = item_tree(db, entry_file)
         .items
         .iter()
         .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
         .map(|i| FnKey::plain(FnLoc::Free(ItemLoc::top(entry_file, i))));
-    let main = match plain {
-        Some(main) => main,
-        None => {
-            let with_main: Vec<(ItemLoc, FnLoc)> =
-                units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
-            let names = || with_main.iter().map(|(u, _)| u.item(db).name.clone()).collect::<Vec<_>>();
-            let chosen = match &options.main_unit {
-                Some(name) => match with_main.iter().find(|(u, _)| u.item(db).name == *name) {
-                    Some(found) => *found,
-                    None => return Err(CodegenError::NoSuchUnit { name: name.clone(), with_main: names() }),
-                },
-                None => match with_main.as_slice() {
-                    [] => return Err(CodegenError::NoMain),
-                    [only] => *only,
-                    _ => return Err(CodegenError::SeveralMains(names())),
-                },
-            };
-            FnKey::for_stage(chosen.1, chosen.0)
+    let with_main: Vec<(ItemLoc, FnLoc)> =
+        units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
+    let names = || with_main.iter().map(|(u, _)| u.item(db).name.clone()).collect::<Vec<_>>();
+    let main = if g.local_units.is_some() {
+        // An executable of some units: at most one of them may run `main`.
+        match with_main.as_slice() {
+            [] => None,
+            [(unit, main)] => Some(FnKey::for_stage(*main, *unit)),
+            _ => return Err(CodegenError::SeveralMains(names())),
         }
+    } else if let Some(main) = plain {
+        Some(main)
+    } else {
+        let chosen = match &options.main_unit {
+            Some(name) => match with_main.iter().find(|(u, _)| u.item(db).name == *name) {
+                Some(found) => *found,
+                None => return Err(CodegenError::NoSuchUnit { name: name.clone(), with_main: names() }),
+            },
+            None => match with_main.as_slice() {
+                [] => return Err(CodegenError::NoMain),
+                [only] => *only,
+                _ => return Err(CodegenError::SeveralMains(names())),
+            },
+        };
+        Some(FnKey::for_stage(chosen.1, chosen.0))
     };
-    let info = g.function(db, program, main.clone())?;
-    if !info.params.is_empty() || !matches!(info.ret, Ty::Void | Ty::Int) {
-        // Checking reports this (E0218); only programs with errors get here.
-        let loc = crate::item_of(main.f);
-        return Err(crate::unsupported(db, loc, "a `main` with parameters or a result other than `int`"));
+    if let Some(main) = &main {
+        let info = g.function(db, program, main.clone())?;
+        if !info.params.is_empty() || !matches!(info.ret, Ty::Void | Ty::Int) {
+            // Checking reports this (E0218); only programs with errors get here.
+            let loc = crate::item_of(main.f);
+            return Err(crate::unsupported(db, loc, "a `main` with parameters or a result other than `int`"));
+        }
+    }
+    let net = g.local_units.is_some().then(|| {
+        crate::remote::NetPlan::new(db, program, &units, main.is_some(), options.descriptor_set.clone())
+    });
+    if main.is_none() && net.as_ref().is_none_or(|n| n.served.is_empty()) {
+        return Err(CodegenError::NoMain);
     }
     // Every function of the program's own files is compiled, reachable or not, as any
     // compiler does: generic ones once, stage methods once per unit that runs them.
@@ -111,7 +130,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
     let mut sig = g.module.make_signature();
     sig.returns.push(ir::AbiParam::new(types::I64));
     let id = g.module.declare_function("pluto_main", Linkage::Export, &sig).map_err(crate::backend)?;
-    g.queue.push_back(Job::Entry(EntryJob { id, main, units }));
+    g.queue.push_back(Job::Entry(EntryJob { id, main, units, net }));
     Ok(())
 }
 
@@ -123,10 +142,23 @@ pub(crate) fn build(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let owner_loc = crate::item_of(job.main.f);
+    // The function the entry stands for (for source locations): `main`, or the first
+    // function served.
+    let owner = match (&job.main, &job.net) {
+        (Some(main), _) => main.clone(),
+        (None, Some(net)) => {
+            let (unit, index) = net.served[0];
+            FnKey::for_stage(pluto_hir::interface::unit_interface(db, program, unit).functions[index].f, unit)
+        }
+        (None, None) => return Err(CodegenError::NoMain),
+    };
+    let owner_loc = crate::item_of(owner.f);
     let real = pluto_hir::item_tree::ast_id_map(db, owner_loc.file)
         .node(&pluto_db::modules::parse(db, owner_loc.file).syntax(), owner_loc.item(db).ast);
-    let mut l = Lowerer::new_entry(db, program, g, func, context, job.main.clone(), real);
+    let mut l = Lowerer::new_entry(db, program, g, func, context, owner, real);
+    if let Some(net) = &job.net {
+        l.start_network(net)?;
+    }
     let mut singletons: HashMap<ItemLoc, Value> = HashMap::new();
     for unit in &job.units {
         let object = l.construct(*unit, &mut singletons, &mut Vec::new())?;
@@ -135,10 +167,19 @@ pub(crate) fn build(
         l.b.ins().store(MemFlagsData::trusted(), object, addr, 0);
         l.rt_void("pluto_gc_root", &[addr]);
     }
-    let info = l.g.function(db, program, job.main.clone())?;
+    if let Some(net) = &job.net {
+        l.serve(net, &singletons)?;
+    }
+    let Some(main) = job.main.clone() else {
+        l.rt_void("pluto_net_wait", &[]);
+        l.emit_return(None, None);
+        l.finish();
+        return Ok(());
+    };
+    let info = l.g.function(db, program, main.clone())?;
     let mut args = Vec::new();
     if info.has_self {
-        let unit = job.main.stage.expect("stage methods run for a unit");
+        let unit = main.stage.expect("stage methods run for a unit");
         args.push(singletons[&unit]);
     }
     let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
@@ -149,6 +190,9 @@ pub(crate) fn build(
         l.rt_void("pluto_set_exit_status", &[results[0]]);
     }
     let error = info.fallible.then(|| results[results.len() - 1]);
+    if job.net.is_some() {
+        l.rt_void("pluto_net_finish", &[]);
+    }
     l.emit_return(None, error);
     l.finish();
     Ok(())

@@ -172,7 +172,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     /// The address of the runtime's descriptor of `ty`.
     pub fn type_desc_addr(&mut self, ty: &Ty) -> Result<Value> {
-        let id = self.g.type_desc(ty)?;
+        let id = self.g.type_desc(self.db, self.program, ty)?;
         Ok(self.data_addr(id))
     }
 

@@ -18,7 +18,8 @@ use crate::function::{Abi, ClosureJob, Lowerer, Result, expression_types};
 use crate::layout::machine_type;
 use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
 
-fn declaration(db: &dyn Db, f: FnLoc) -> (SyntaxNode, SyntaxNode) {
+/// A function's trivia-free declaration and its node in the real tree.
+pub(crate) fn declaration(db: &dyn Db, f: FnLoc) -> (SyntaxNode, SyntaxNode) {
     let sig = f.sig(db);
     let green = decl_green(db, Decl::new(db, f.file(), sig.ast)).clone().expect("the function exists");
     let real = ast_id_map(db, f.file()).node(&parse(db, f.file()).syntax(), sig.ast);
@@ -40,6 +41,7 @@ pub(crate) fn build(
         Job::Closure(c) => build_closure(db, program, c, g, func, context),
         Job::Defaults(class, _) => build_defaults(db, program, class, g, func, context),
         Job::Entry(e) => crate::entry::build(db, program, e, g, func, context),
+        Job::Remote(r) => crate::remote::build(db, program, r, g, func, context),
     }
 }
 

@@ -108,7 +108,7 @@ impl Globals {
     }
 
     /// A static table of words and addresses.
-    fn table(&mut self, name: String, words: &[Word]) -> Result<DataId, CodegenError> {
+    pub(crate) fn table(&mut self, name: String, words: &[Word]) -> Result<DataId, CodegenError> {
         let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
         self.fill(id, words)?;
         Ok(id)
@@ -140,27 +140,41 @@ impl Globals {
         self.module.define_data(id, &data).map_err(crate::backend)
     }
 
-    /// The descriptor the runtime uses to print, compare and hash values of `ty`.
-    pub fn type_desc(&mut self, ty: &Ty) -> Result<DataId, CodegenError> {
+    /// The descriptor the runtime uses to print, compare, hash and (on the wire) encode
+    /// values of `ty`. A class, enum or error's points to its object descriptor (`a`);
+    /// `bytes` is an array of bytes marked by a non-zero `b`.
+    pub fn type_desc(&mut self, db: &dyn Db, program: pluto_db::Program, ty: &Ty) -> Result<DataId, CodegenError> {
         if let Some(id) = self.type_descs.get(ty) {
             return Ok(*id);
         }
         let (kind, a, b) = match ty {
-            Ty::Int => (kind::INT, None, None),
-            Ty::Byte => (kind::BYTE, None, None),
-            Ty::Float => (kind::FLOAT, None, None),
-            Ty::Bool => (kind::BOOL, None, None),
-            Ty::Str => (kind::STRING, None, None),
-            Ty::Array(t) => (kind::ARRAY, Some(self.type_desc(t)?), None),
-            Ty::Bytes => (kind::ARRAY, Some(self.type_desc(&Ty::Byte)?), None),
-            Ty::Set(t) => (kind::SET, Some(self.type_desc(t)?), None),
-            Ty::Map(k, v) => (kind::MAP, Some(self.type_desc(k)?), Some(self.type_desc(v)?)),
-            Ty::Nullable(t) => (kind::NULLABLE, Some(self.type_desc(t)?), None),
-            Ty::Adt(..) | Ty::Trait(_) | Ty::AnyError => (kind::ADT, None, None),
+            Ty::Int => (kind::INT, None, Word::Int(0)),
+            Ty::Byte => (kind::BYTE, None, Word::Int(0)),
+            Ty::Float => (kind::FLOAT, None, Word::Int(0)),
+            Ty::Bool => (kind::BOOL, None, Word::Int(0)),
+            Ty::Str => (kind::STRING, None, Word::Int(0)),
+            Ty::Array(t) => (kind::ARRAY, Some(self.type_desc(db, program, t)?), Word::Int(0)),
+            Ty::Bytes => (kind::ARRAY, Some(self.type_desc(db, program, &Ty::Byte)?), Word::Int(1)),
+            Ty::Set(t) => (kind::SET, Some(self.type_desc(db, program, t)?), Word::Int(0)),
+            Ty::Map(k, v) => {
+                let key = self.type_desc(db, program, k)?;
+                (kind::MAP, Some(key), Word::Data(self.type_desc(db, program, v)?))
+            }
+            Ty::Nullable(t) => (kind::NULLABLE, Some(self.type_desc(db, program, t)?), Word::Int(0)),
+            Ty::Adt(loc, args) => {
+                // Reserved first: the object descriptor's fields may be of this type.
+                let name = format!("pluto_ty{}", self.type_descs.len());
+                let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
+                self.type_descs.insert(ty.clone(), id);
+                let object = self.adt_desc(db, program, *loc, args)?;
+                self.fill(id, &[Word::Int(kind::ADT), Word::Data(object), Word::Int(0)])?;
+                return Ok(id);
+            }
+            Ty::Trait(_) | Ty::AnyError => (kind::ADT, None, Word::Int(0)),
             Ty::Tuple(elements) => {
                 let mut table = Vec::new();
                 for element in elements.iter() {
-                    table.push(Word::Data(self.type_desc(element)?));
+                    table.push(Word::Data(self.type_desc(db, program, element)?));
                 }
                 let name = format!("pluto_tuple{}", self.type_descs.len());
                 let elements_table = self.table(name, &table)?;
@@ -169,19 +183,25 @@ impl Globals {
                 self.type_descs.insert(ty.clone(), id);
                 return Ok(id);
             }
-            _ => (kind::OPAQUE, None, None),
+            _ => (kind::OPAQUE, None, Word::Int(0)),
         };
-        let words = [Word::Int(kind), a.map_or(Word::Int(0), Word::Data), b.map_or(Word::Int(0), Word::Data)];
+        let words = [Word::Int(kind), a.map_or(Word::Int(0), Word::Data), b];
         let id = self.table(format!("pluto_ty{}", self.type_descs.len()), &words)?;
         self.type_descs.insert(ty.clone(), id);
         Ok(id)
     }
 
-    fn field_descs(&mut self, name: String, fields: &[(String, Ty)]) -> Result<DataId, CodegenError> {
+    fn field_descs(
+        &mut self,
+        db: &dyn Db,
+        program: pluto_db::Program,
+        name: String,
+        fields: &[(String, Ty)],
+    ) -> Result<DataId, CodegenError> {
         let mut words = Vec::new();
         for (field, ty) in fields {
             words.push(Word::Data(self.c_string(field)?));
-            words.push(Word::Data(self.type_desc(ty)?));
+            words.push(Word::Data(self.type_desc(db, program, ty)?));
         }
         words.push(Word::Int(0));
         self.table(name, &words)
@@ -233,18 +253,18 @@ impl Globals {
                 for (i, (variant, fields)) in data.variants.iter().enumerate() {
                     words.push(Word::Data(self.c_string(variant)?));
                     words.push(Word::Int(fields.len() as i64));
-                    words.push(Word::Data(self.field_descs(format!("pluto_adt{n}_v{i}"), &plain(fields))?));
+                    words.push(Word::Data(self.field_descs(db, program, format!("pluto_adt{n}_v{i}"), &plain(fields))?));
                 }
                 let variants = self.table(format!("pluto_adt{n}_variants"), &words)?;
                 (adt::ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))
             }
             ItemKind::Error(_) => {
-                let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                let fields = self.field_descs(db, program, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
                 (adt::ERROR, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
             // Classes print their fields, not their dependencies; stages print no fields.
             ItemKind::Class(_) => {
-                let fields = self.field_descs(format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
+                let fields = self.field_descs(db, program, format!("pluto_adt{n}_fields"), &plain(&data.fields))?;
                 (adt::CLASS, data.fields.len() as i64, Word::Data(fields), Word::Int(0))
             }
             _ => (adt::CLASS, 0, Word::Int(0), Word::Int(0)),

@@ -18,6 +18,7 @@ mod inline;
 mod jobs;
 mod layout;
 mod link;
+mod remote;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -37,6 +38,10 @@ pub use link::{LinkError, link_executable};
 /// The runtime static library, embedded at build time.
 pub const RUNTIME_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_ARCHIVE"));
 
+/// The runtime with the network runtime (gRPC, configuration) for executables that hold
+/// some units of a program (`Options::uses_network`).
+pub const RUNTIME_NET_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_NET_ARCHIVE"));
+
 /// Why a program could not be compiled.
 #[derive(Debug)]
 pub enum CodegenError {
@@ -54,6 +59,11 @@ pub enum CodegenError {
         name: String,
         with_main: Vec<String>,
     },
+    /// A unit to hold (`--colocate`, `compile-stages`) that the program does not have.
+    UnknownUnit {
+        name: String,
+        units: Vec<String>,
+    },
     Backend(String),
 }
 
@@ -62,6 +72,18 @@ pub enum CodegenError {
 pub struct Options {
     /// The deployment unit whose `main` the executable runs, when several have one.
     pub main_unit: Option<String>,
+    /// The units this executable holds (`compile-stages`); calls to every other unit go
+    /// over the network. `None`: the whole program in one executable, no network.
+    pub units: Option<Vec<String>>,
+    /// The encoded `FileDescriptorSet` of the held units' schemas (served by reflection).
+    pub descriptor_set: Vec<u8>,
+}
+
+impl Options {
+    /// Whether the executable needs the network runtime (`RUNTIME_NET_ARCHIVE`).
+    pub fn uses_network(&self) -> bool {
+        self.units.is_some()
+    }
 }
 
 impl std::fmt::Display for CodegenError {
@@ -83,6 +105,11 @@ impl std::fmt::Display for CodegenError {
                 f,
                 "no deployment unit `{name}` with `main`; units with `main`: {}",
                 if with_main.is_empty() { "none".to_string() } else { with_main.join(", ") }
+            ),
+            CodegenError::UnknownUnit { name, units } => write!(
+                f,
+                "the program has no deployment unit `{name}`; its units: {}",
+                if units.is_empty() { "none".to_string() } else { units.join(", ") }
             ),
             CodegenError::Backend(message) => write!(f, "code generation failed: {message}"),
         }
@@ -161,6 +188,7 @@ pub(crate) enum Job {
     Closure(function::ClosureJob),
     Defaults(ItemLoc, FuncId),
     Entry(entry::EntryJob),
+    Remote(remote::RemoteJob),
 }
 
 /// What a compiled function looks like from a call site.
@@ -192,6 +220,12 @@ pub(crate) struct Globals {
     pub defaults: HashMap<ItemLoc, Option<FuncId>>,
     /// The slot holding each deployment unit's instance.
     pub units: HashMap<ItemLoc, DataId>,
+    /// The units this executable holds (`None`: all).
+    pub local_units: Option<Vec<ItemLoc>>,
+    /// Stubs calling units held elsewhere, and descriptors of remote functions, by unit
+    /// and index in its interface.
+    pub stubs: HashMap<(ItemLoc, usize), FnInfo>,
+    pub remote_descs: HashMap<(ItemLoc, usize), DataId>,
 }
 
 /// Compiles a checked program (without errors) to an object file.
@@ -230,7 +264,23 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         closures: 0,
         defaults: HashMap::new(),
         units: HashMap::new(),
+        local_units: None,
+        stubs: HashMap::new(),
+        remote_descs: HashMap::new(),
     };
+    if let Some(names) = &options.units {
+        let map = pluto_hir::def_map::def_map(db, program);
+        let mut held = Vec::new();
+        for name in names {
+            match map.unit(name) {
+                Some(unit) => held.push(unit),
+                None => {
+                    return Err(CodegenError::UnknownUnit { name: name.clone(), units: map.units.keys().cloned().collect() });
+                }
+            }
+        }
+        g.local_units = Some(held);
+    }
     entry::plan(db, program, options, &mut g)?;
     // Every function is built first, then each is compiled with its small callees
     // inlined (Cranelift has no inliner of its own heuristics; `inline.rs` is ours).
@@ -242,6 +292,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
             Job::Fn(_, id) | Job::Thunk(_, _, id) | Job::Defaults(_, id) => *id,
             Job::Closure(c) => c.id,
             Job::Entry(e) => e.id,
+            Job::Remote(r) => r.id,
         };
         context.func.signature = g.module.declarations().get_function_decl(id).signature.clone();
         jobs::build(db, program, job, &mut g, &mut context.func, &mut builder_context)?;

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::RUNTIME_ARCHIVE;
 
 #[derive(Debug)]
 pub enum LinkError {
@@ -26,26 +25,30 @@ impl std::fmt::Display for LinkError {
     }
 }
 
-/// Writes the runtime archive once per compiler version and returns its path.
-fn runtime_archive(dir: &Path) -> Result<PathBuf, LinkError> {
-    let path = dir.join(format!("libpluto_runtime-{}-{}.a", env!("CARGO_PKG_VERSION"), RUNTIME_ARCHIVE.len()));
-    if std::fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(RUNTIME_ARCHIVE.len()) {
+/// Writes a runtime archive once per compiler version and returns its path.
+fn runtime_archive(dir: &Path, archive: &[u8]) -> Result<PathBuf, LinkError> {
+    let name = if std::ptr::eq(archive, crate::RUNTIME_NET_ARCHIVE) { "libpluto_runtime_net" } else { "libpluto_runtime" };
+    let path = dir.join(format!("{name}-{}-{}.a", env!("CARGO_PKG_VERSION"), archive.len()));
+    if std::fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(archive.len()) {
         let partial = path.with_extension(format!("a.{}", std::process::id()));
-        std::fs::write(&partial, RUNTIME_ARCHIVE)
+        std::fs::write(&partial, archive)
             .map_err(|e| LinkError::Io(format!("cannot write {}: {e}", partial.display())))?;
         std::fs::rename(&partial, &path).map_err(|e| LinkError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(path)
 }
 
-/// Links `object` (the program) with the runtime into `output`.
-pub fn link_executable(object: &[u8], work_dir: &Path, output: &Path) -> Result<(), LinkError> {
+/// Links `object` (the program) with the runtime into `output`: the network runtime
+/// when `network` (`Options::uses_network`), else the core runtime alone.
+pub fn link_executable(object: &[u8], network: bool, work_dir: &Path, output: &Path) -> Result<(), LinkError> {
     std::fs::create_dir_all(work_dir)
         .map_err(|e| LinkError::Io(format!("cannot create {}: {e}", work_dir.display())))?;
-    let object_path = work_dir.join(format!("program-{}.o", std::process::id()));
+    static OBJECTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = OBJECTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let object_path = work_dir.join(format!("program-{}-{n}.o", std::process::id()));
     std::fs::write(&object_path, object)
         .map_err(|e| LinkError::Io(format!("cannot write {}: {e}", object_path.display())))?;
-    let archive = runtime_archive(work_dir)?;
+    let archive = runtime_archive(work_dir, if network { crate::RUNTIME_NET_ARCHIVE } else { crate::RUNTIME_ARCHIVE })?;
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let result = Command::new(&cc)
         .arg(&object_path)

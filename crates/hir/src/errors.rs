@@ -70,7 +70,7 @@ fn insert(set: &mut ErrorSet, e: ItemLoc) -> bool {
     true
 }
 
-fn prelude_error(map: &DefMap, name: &str) -> Option<ItemLoc> {
+pub(crate) fn prelude_error(map: &DefMap, name: &str) -> Option<ItemLoc> {
     match map.scope(map.prelude)?.names.get(name)? {
         Def::Item(loc) => Some(*loc),
         Def::Module(_) => None,

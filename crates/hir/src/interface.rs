@@ -57,6 +57,22 @@ pub struct RemoteError {
 /// The errors every cross-stage call may raise besides the callee's own.
 pub const TRANSPORT_ERRORS: [&str; 2] = ["NetworkError", "DeserializationError"];
 
+/// The declarations of the built-in transport errors, in `TRANSPORT_ERRORS`' order.
+pub fn transport_errors(db: &dyn Db, program: Program) -> Vec<ItemLoc> {
+    let map = def_map(db, program);
+    TRANSPORT_ERRORS.iter().filter_map(|name| crate::errors::prelude_error(map, name)).collect()
+}
+
+/// The first port of the default port plan: unit number `i` (by name) listens on
+/// `FIRST_PORT + i` unless configured otherwise.
+pub const FIRST_PORT: u16 = 50051;
+
+/// Every deployment unit of the program with its default port (units ordered by name).
+pub fn default_ports(db: &dyn Db, program: Program) -> Vec<(String, u16)> {
+    let map = def_map(db, program);
+    map.units.keys().enumerate().map(|(i, name)| (name.clone(), FIRST_PORT.saturating_add(i as u16))).collect()
+}
+
 /// The program's protobuf package: `pluto.` and the entry file's stem.
 pub fn program_package(db: &dyn Db, program: Program) -> String {
     let stem = match program.entry(db).path(db) {

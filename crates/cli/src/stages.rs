@@ -1,0 +1,216 @@
+//! `pluto compile-stages`: one native executable per deployment unit (or per group of
+//! units colocated with `--colocate a,b`), each serving its units' `pub fn`s over gRPC
+//! and calling every other unit through generated clients (SPEC §7). Writes, under the
+//! output directory:
+//!
+//! ```text
+//! <unit>/<unit>          the executable of the unit (of a group: named after its first unit)
+//! <unit>/<unit>.proto    the unit's gRPC schema, for units with `pub fn`s
+//! config/local.toml      endpoints and listen addresses for running every unit on loopback
+//! ```
+//!
+//! An executable whose inputs (the program's sources, the group, the compiler) are
+//! unchanged is kept, so a rebuild is near-instant.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use pluto_db::{Program, RootDatabase};
+
+use crate::build::{check_clean, compile_and_link, open_program, program_key};
+
+#[derive(Args)]
+pub struct CompileStagesArgs {
+    /// The program's entry file
+    file: PathBuf,
+    /// The directory to write the executables, schemas and configuration to
+    #[arg(long, value_name = "DIR")]
+    output_dir: PathBuf,
+    /// Units to put in one executable, comma-separated (calls between them are direct);
+    /// may be given several times, once per group
+    #[arg(long, value_name = "A,B")]
+    colocate: Vec<String>,
+}
+
+/// The executables to build: groups of unit names, each named after its first unit.
+fn plan(db: &RootDatabase, program: Program, colocate: &[Vec<String>]) -> Result<Vec<Vec<String>>, String> {
+    let map = pluto_hir::def_map::def_map(db, program);
+    let all: Vec<String> = map.units.keys().cloned().collect();
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for group in colocate {
+        for name in group {
+            if !all.contains(name) {
+                return Err(format!("--colocate: the program has no deployment unit `{name}`; its units: {}", all.join(", ")));
+            }
+            if groups.iter().flatten().any(|n| n == name) {
+                return Err(format!("--colocate: unit `{name}` is in two groups"));
+            }
+        }
+        if !group.is_empty() {
+            groups.push(group.clone());
+        }
+    }
+    for name in &all {
+        if !groups.iter().flatten().any(|n| n == name) {
+            groups.push(vec![name.clone()]);
+        }
+    }
+    Ok(groups)
+}
+
+pub fn run(args: CompileStagesArgs) -> ExitCode {
+    let (db, program) = match open_program(&args.file) {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_clean(&db, program, &args.file) {
+        return code;
+    }
+    let colocate: Vec<Vec<String>> = args
+        .colocate
+        .iter()
+        .map(|group| group.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect())
+        .collect();
+    let groups = match plan(&db, program, &colocate) {
+        Ok(groups) => groups,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if groups.is_empty() {
+        eprintln!("error: `{}` has no deployment units: build it with `pluto build`", args.file.display());
+        return ExitCode::from(2);
+    }
+    let protos = pluto_rpc::unit_protos(&db, program);
+    let progress = Progress::new(groups.len());
+    for group in &groups {
+        let first = &group[0];
+        let dir = args.output_dir.join(first);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("error: cannot create `{}`: {}", dir.display(), crate::paths::io_reason(&e));
+            return ExitCode::from(2);
+        }
+        let own: Vec<&pluto_rpc::proto::ProtoFile> = protos.iter().filter(|p| group.contains(&p.unit)).collect();
+        for proto in &own {
+            if let Err(code) = write(&args.output_dir.join(&proto.unit).join(&proto.file_name), &proto.text) {
+                return code;
+            }
+        }
+        let executable = dir.join(first);
+        let key = format!("{:016x}", program_key(&db, program, Some(&format!("stages:{}", group.join(",")))));
+        let stamp = dir.join(".pluto-build");
+        if executable.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|k| k == key) {
+            progress.done(group, true);
+            continue;
+        }
+        progress.start(group);
+        let descriptor_set = match pluto_rpc::descriptor_set(&own) {
+            Ok(set) => set,
+            Err(e) => {
+                eprintln!("error: the schema of `{first}` does not compile: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let options = pluto_codegen::Options { main_unit: None, units: Some(group.clone()), descriptor_set };
+        if let Err(code) = compile_and_link(&db, program, &executable, &options) {
+            progress.abandon();
+            return code;
+        }
+        if let Err(code) = write(&stamp, &key) {
+            return code;
+        }
+        progress.done(group, false);
+    }
+    let config = local_config(&db, program);
+    if let Err(code) = write(&args.output_dir.join("config").join("local.toml"), &config) {
+        return code;
+    }
+    progress.finish(&args.output_dir);
+    ExitCode::SUCCESS
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ExitCode> {
+    if let Some(dir) = path.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("error: cannot create `{}`: {}", dir.display(), crate::paths::io_reason(&e));
+        return Err(ExitCode::from(2));
+    }
+    // Unchanged files keep their time stamps (rebuilds stay quiet for file watchers).
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| {
+        eprintln!("error: cannot write `{}`: {}", path.display(), crate::paths::io_reason(&e));
+        ExitCode::from(2)
+    })
+}
+
+/// `config/local.toml`: every unit on loopback at its port of the default plan.
+fn local_config(db: &RootDatabase, program: Program) -> String {
+    let mut text = String::from(
+        "# Every deployment unit on this machine, at the ports of the default plan.\n# Generated by `pluto compile-stages`; run a unit with `--config config/local.toml`\n# (or PLUTO_CONFIG). PLUTO_STAGE_<NAME>_ENDPOINT / _LISTEN / _TIMEOUT_MS override it.\n",
+    );
+    for (name, port) in pluto_hir::interface::default_ports(db, program) {
+        text.push_str(&format!(
+            "\n[stages.{name}]\nendpoint = \"http://127.0.0.1:{port}\"\nlisten = \"127.0.0.1:{port}\"\ntimeout_ms = 10000\n"
+        ));
+    }
+    text
+}
+
+/// Progress per executable: a bar on a terminal, a line per unit otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    done: std::cell::Cell<usize>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress { bar, total, done: std::cell::Cell::new(0) }
+    }
+
+    fn start(&self, group: &[String]) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("compiling {}", group.join(", ")));
+        }
+    }
+
+    fn done(&self, group: &[String], fresh: bool) {
+        self.done.set(self.done.get() + 1);
+        let what = if fresh { "unchanged" } else { "compiled" };
+        let line = format!("{what} {} ({}/{})", group.join(", "), self.done.get(), self.total);
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn abandon(&self) {
+        if let Some(bar) = &self.bar {
+            bar.abandon();
+        }
+    }
+
+    fn finish(&self, dir: &Path) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        eprintln!("wrote {} executable{} to {}", self.total, if self.total == 1 { "" } else { "s" }, dir.display());
+    }
+}

@@ -1,0 +1,267 @@
+//! Executables that hold some of the program's deployment units (`compile-stages`, SPEC
+//! §4.4–§4.5). A call to a unit held elsewhere is a call of a *stub*: a function with the
+//! callee's own signature (fallible, since the network may fail) that hands the
+//! arguments to the network runtime (`pluto_net_call`) with the callee's descriptor. A
+//! `pub fn` of a unit held here gets a *handler*, which the runtime calls with the
+//! decoded arguments as a block of words. Descriptors (`pluto_abi::remote_fn`,
+//! `pluto_abi::net`) are static data built from `hir`'s `unit_interface`: the runtime's
+//! codec reads the types from them, so nothing is generated per message.
+
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, types};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use pluto_db::{Db, Program};
+use pluto_hir::def_map::ItemLoc;
+use pluto_hir::infer::InferResult;
+use pluto_hir::interface::{default_ports, transport_errors, unit_interface};
+use pluto_hir::ty::Ty;
+
+use crate::function::{Abi, Lowerer, Result};
+use crate::layout::{Word, machine_type};
+use crate::{CodegenError, FnInfo, FnKey, Globals, Job};
+
+/// A stub or a handler waiting to be compiled: function `index` of `unit`'s interface.
+pub(crate) struct RemoteJob {
+    pub id: FuncId,
+    pub unit: ItemLoc,
+    pub index: usize,
+    pub kind: RemoteKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RemoteKind {
+    Stub,
+    Handler,
+}
+
+impl Globals {
+    /// Whether `unit` is held by the executable being built.
+    pub fn is_local(&self, unit: ItemLoc) -> bool {
+        self.local_units.as_ref().is_none_or(|units| units.contains(&unit))
+    }
+
+    fn interface_index(db: &dyn Db, program: Program, unit: ItemLoc, name: &str) -> Result<usize> {
+        unit_interface(db, program, unit)
+            .functions
+            .iter()
+            .position(|f| f.name == name)
+            .ok_or_else(|| crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`")))
+    }
+
+    /// The stub that calls `unit`'s `pub fn` `name` in another process.
+    pub fn remote_stub(&mut self, db: &dyn Db, program: Program, unit: ItemLoc, name: &str) -> Result<FnInfo> {
+        let index = Self::interface_index(db, program, unit, name)?;
+        if let Some(info) = self.stubs.get(&(unit, index)) {
+            return Ok(info.clone());
+        }
+        let rf = &unit_interface(db, program, unit).functions[index];
+        let params: Vec<Ty> = rf.params.iter().map(|(_, t)| t.clone()).collect();
+        let mut signature = self.module.make_signature();
+        for ty in &params {
+            signature.params.push(AbiParam::new(machine_type(ty).unwrap_or(types::I64)));
+        }
+        if let Some(t) = machine_type(&rf.ret) {
+            signature.returns.push(AbiParam::new(t));
+        }
+        signature.returns.push(AbiParam::new(types::I64));
+        let symbol = format!("pluto_remote_{}_{}", unit.item(db).name, rf.name);
+        let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
+        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.ret.clone() };
+        self.stubs.insert((unit, index), info.clone());
+        self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Stub }));
+        Ok(info)
+    }
+
+    /// The handler through which the runtime calls function `index` of `unit` (held here).
+    fn remote_handler(&mut self, db: &dyn Db, unit: ItemLoc, index: usize) -> Result<FuncId> {
+        let mut signature = self.module.make_signature();
+        signature.params.push(AbiParam::new(types::I64));
+        signature.returns.extend([AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+        let symbol = format!("pluto_serve_{}_{index}", unit.item(db).name);
+        let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
+        self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Handler }));
+        Ok(id)
+    }
+
+    /// The descriptor of function `index` of `unit` (`pluto_abi::remote_fn`), with its
+    /// handler when the unit is served here.
+    fn remote_desc(&mut self, db: &dyn Db, program: Program, unit: ItemLoc, index: usize) -> Result<DataId> {
+        if let Some(id) = self.remote_descs.get(&(unit, index)) {
+            return Ok(*id);
+        }
+        let interface = unit_interface(db, program, unit);
+        let rf = &interface.functions[index];
+        let mut params = Vec::new();
+        for (_, ty) in &rf.params {
+            params.push(Word::Data(self.type_desc(db, program, ty)?));
+        }
+        let params = self.table(format!("pluto_remote{}_params", self.remote_descs.len()), &params)?;
+        let mut errors = Vec::new();
+        for e in &rf.errors {
+            errors.push(Word::Int(i64::from(e.tag)));
+            errors.push(Word::Data(self.adt_desc(db, program, e.error, &[])?));
+        }
+        let errors = self.table(format!("pluto_remote{}_errors", self.remote_descs.len()), &errors)?;
+        let handler = if self.is_local(unit) { Word::Func(self.remote_handler(db, unit, index)?) } else { Word::Int(0) };
+        let words = [
+            Word::Data(self.c_string(&rf.path)?),
+            Word::Data(self.c_string(&interface.name)?),
+            Word::Data(self.c_string(&rf.name)?),
+            Word::Int(rf.fingerprint as i64),
+            Word::Int(rf.params.len() as i64),
+            Word::Data(params),
+            Word::Data(self.type_desc(db, program, &rf.ret)?),
+            Word::Int(rf.errors.len() as i64),
+            Word::Data(errors),
+            handler,
+        ];
+        debug_assert_eq!(words.len(), pluto_abi::remote_fn::WORDS);
+        let id = self.table(format!("pluto_remote{}", self.remote_descs.len()), &words)?;
+        self.remote_descs.insert((unit, index), id);
+        Ok(id)
+    }
+
+    /// The program's descriptor for the network runtime (`pluto_abi::net`).
+    fn net_desc(&mut self, db: &dyn Db, program: Program, descriptor_set: &[u8]) -> Result<DataId> {
+        let mut errors = Vec::new();
+        for e in transport_errors(db, program) {
+            errors.push(Word::Data(self.adt_desc(db, program, e, &[])?));
+        }
+        let [network, deserialization] = errors.try_into().map_err(|_| {
+            CodegenError::Backend("the prelude lacks `NetworkError` or `DeserializationError`".into())
+        })?;
+        let ports = default_ports(db, program);
+        let mut units = Vec::new();
+        for (name, port) in &ports {
+            units.push(Word::Data(self.c_string(name)?));
+            units.push(Word::Int(i64::from(*port)));
+        }
+        let units = self.table("pluto_net_units".into(), &units)?;
+        let set = self.module.declare_data("pluto_descriptor_set", Linkage::Local, false, false).map_err(crate::backend)?;
+        let mut data = DataDescription::new();
+        data.define(descriptor_set.to_vec().into_boxed_slice());
+        self.module.define_data(set, &data).map_err(crate::backend)?;
+        let words = [
+            network,
+            deserialization,
+            Word::Int(ports.len() as i64),
+            Word::Data(units),
+            Word::Data(set),
+            Word::Int(descriptor_set.len() as i64),
+        ];
+        debug_assert_eq!(words.len(), pluto_abi::net::WORDS);
+        self.table("pluto_net".into(), &words)
+    }
+}
+
+/// What the entry of an executable holding some units does on the network.
+pub(crate) struct NetPlan {
+    /// The `pub fn`s served here: unit and interface index.
+    pub served: Vec<(ItemLoc, usize)>,
+    pub has_main: bool,
+    pub descriptor_set: Vec<u8>,
+}
+
+impl NetPlan {
+    pub fn new(db: &dyn Db, program: Program, units: &[ItemLoc], has_main: bool, descriptor_set: Vec<u8>) -> NetPlan {
+        let served = units
+            .iter()
+            .flat_map(|u| (0..unit_interface(db, program, *u).functions.len()).map(move |i| (*u, i)))
+            .collect();
+        NetPlan { served, has_main, descriptor_set }
+    }
+}
+
+impl Lowerer<'_, '_> {
+    /// `pluto_net_start`: configuration and the network runtime, before anything else.
+    pub fn start_network(&mut self, plan: &NetPlan) -> Result<()> {
+        let desc = self.g.net_desc(self.db, self.program, &plan.descriptor_set)?;
+        let desc = self.data_addr(desc);
+        let has_main = self.b.ins().iconst(types::I64, i64::from(plan.has_main));
+        self.rt_void("pluto_net_start", &[desc, has_main]);
+        Ok(())
+    }
+
+    /// `pluto_net_serve` with every served function and the instance of its unit.
+    pub fn serve(&mut self, plan: &NetPlan, instances: &std::collections::HashMap<ItemLoc, ir::Value>) -> Result<()> {
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (plan.served.len().max(1) * 16) as u32,
+            3,
+        ));
+        for (i, (unit, index)) in plan.served.iter().enumerate() {
+            let desc = self.g.remote_desc(self.db, self.program, *unit, *index)?;
+            let desc = self.data_addr(desc);
+            self.b.ins().stack_store(types::I64, desc, slot, i as i32 * 16);
+            self.b.ins().stack_store(types::I64, instances[unit], slot, i as i32 * 16 + 8);
+        }
+        let table = self.b.ins().stack_addr(types::I64, slot, 0);
+        let count = self.b.ins().iconst(types::I64, plan.served.len() as i64);
+        self.rt_void("pluto_net_serve", &[table, count]);
+        Ok(())
+    }
+}
+
+/// Compiles a stub or a handler.
+pub(crate) fn build(
+    db: &dyn Db,
+    program: Program,
+    job: RemoteJob,
+    g: &mut Globals,
+    func: &mut ir::Function,
+    context: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let rf = unit_interface(db, program, job.unit).functions[job.index].clone();
+    let key = FnKey::for_stage(rf.f, job.unit);
+    let real = crate::jobs::declaration(db, rf.f).1;
+    match job.kind {
+        RemoteKind::Stub => {
+            let desc = g.remote_desc(db, program, job.unit, job.index)?;
+            let abi = Abi::Direct { ret: rf.ret.clone(), fallible: true };
+            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let entry = l.start();
+            let params = l.b.block_params(entry).to_vec();
+            let slot = l.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                (params.len().max(1) * 8) as u32,
+                3,
+            ));
+            for (i, p) in params.iter().enumerate() {
+                let w = l.word(*p);
+                l.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
+            }
+            let args = l.b.ins().stack_addr(types::I64, slot, 0);
+            let desc = l.data_addr(desc);
+            let outcome = l.call_rt("pluto_net_call", &[desc, args]);
+            let value = machine_type(&rf.ret).map(|t| (l.coerce(outcome[0], t), rf.ret.clone()));
+            l.emit_return(value, Some(outcome[1]));
+            l.finish();
+        }
+        RemoteKind::Handler => {
+            let target = g.function(db, program, key.clone())?;
+            let slot = g.unit_slot(db, job.unit)?;
+            let abi = Abi::Value { ret: rf.ret.clone() };
+            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let entry = l.start();
+            let args = l.b.block_params(entry)[0];
+            let mut values = Vec::new();
+            if target.has_self {
+                let addr = l.data_addr(slot);
+                values.push(l.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0));
+            }
+            for i in 0..target.params.len() {
+                values.push(l.b.ins().load(types::I64, MemFlagsData::trusted(), args, i as i32 * 8));
+            }
+            let values: Vec<ir::Value> =
+                values.iter().zip(&target.signature.params).map(|(v, p)| l.coerce(*v, p.value_type)).collect();
+            let fr = l.g.module.declare_func_in_func(target.id, l.b.func);
+            let call = l.b.ins().call(fr, &values);
+            let results = l.b.inst_results(call).to_vec();
+            let value = machine_type(&target.ret).map(|_| (results[0], target.ret.clone()));
+            let error = target.fallible.then(|| results[results.len() - 1]);
+            l.emit_return(value, error);
+            l.finish();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! Calling another unit's `pub fn` over gRPC: the arguments are encoded on the calling
+//! Pluto thread, the call runs on the tokio runtime over one reused connection per
+//! endpoint, and the answer's bytes come back to be decoded into the result, a remote
+//! error re-raised with its fields, or `NetworkError`/`DeserializationError`.
+//!
+//! Every call has a deadline: the callee's `timeout_ms`, shortened to what is left of the
+//! deadline of the request being served (so deadlines propagate through nested calls);
+//! it travels as `grpc-timeout`.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use pluto_runtime::value::{Outcome, Word};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::codec;
+use crate::desc::{RemoteFn, error_object, site};
+use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
+
+thread_local! {
+    /// The deadline of the request this thread serves, if any.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Sets this thread's deadline, returning the previous one.
+pub fn enter_deadline(deadline: Option<Instant>) -> Option<Instant> {
+    DEADLINE.with(|d| d.replace(deadline))
+}
+
+static CHANNELS: Mutex<Option<HashMap<String, Channel>>> = Mutex::new(None);
+
+/// The connection to `endpoint`, made on first use (lazily: a unit that is down is
+/// reported by the call, not here).
+fn channel(endpoint: &str) -> Result<Channel, String> {
+    let mut channels = CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
+    let table = channels.get_or_insert_with(HashMap::new);
+    if let Some(c) = table.get(endpoint) {
+        return Ok(c.clone());
+    }
+    let _guard = crate::net().runtime.enter();
+    let c = Endpoint::from_shared(endpoint.to_string())
+        .map_err(|e| format!("`{endpoint}` is not a valid endpoint: {e}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .connect_lazy();
+    table.insert(endpoint.to_string(), c.clone());
+    Ok(c)
+}
+
+/// Calls `f` with `args` (`f.param_count` words); returns the result or the error to raise.
+pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
+    let net = crate::net();
+    let raise = |reason: String| Outcome { value: 0, error: network_error(f, &reason) };
+    let Some(stage) = net.config.stages.get(f.unit()) else {
+        return raise(format!("no configuration for unit `{}`", f.unit()));
+    };
+    let mut request = Vec::new();
+    if let Err(e) = codec::encode_fields(f.params(), args, &mut request) {
+        return Outcome { value: 0, error: deserialization_error(f, &format!("cannot encode the arguments: {e}")) };
+    }
+    let mut timeout = Duration::from_millis(stage.timeout_ms);
+    if let Some(deadline) = DEADLINE.with(|d| d.get()) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return raise("the deadline of the request being served has passed".into());
+        }
+        timeout = timeout.min(left);
+    }
+    let channel = match channel(&stage.endpoint) {
+        Ok(c) => c,
+        Err(e) => return raise(e),
+    };
+    let path = f.path();
+    let fingerprint = format!("{:016x}", f.fingerprint);
+    let chain = pluto_runtime::locks::chain();
+    let (reply, answer) = std::sync::mpsc::sync_channel(1);
+    net.runtime.spawn(async move {
+        let attempt = async {
+            let mut grpc = tonic::client::Grpc::new(channel);
+            grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
+            let mut request = tonic::Request::new(Bytes::from(request));
+            request.set_timeout(timeout);
+            let metadata = request.metadata_mut();
+            metadata.insert(FINGERPRINT_HEADER, fingerprint.parse().expect("hex is valid metadata"));
+            metadata.insert(CHAIN_HEADER, chain.to_string().parse().expect("digits are valid metadata"));
+            let path = http::uri::PathAndQuery::from_static(path);
+            grpc.unary(request, path, BytesCodec).await.map(tonic::Response::into_inner)
+        };
+        let result = match tokio::time::timeout(timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(Status::deadline_exceeded("")),
+        };
+        let _ = reply.send(result);
+    });
+    let result = answer.recv().unwrap_or_else(|_| Err(Status::internal("the network runtime stopped")));
+    match result {
+        Ok(bytes) => decode_response(f, &bytes),
+        Err(status) => raise(reason(f, &stage.endpoint, timeout, &status)),
+    }
+}
+
+/// The error and its causes, `a: b: c`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// The `reason` of the `NetworkError` for a failed call.
+fn reason(f: &RemoteFn, endpoint: &str, timeout: Duration, status: &Status) -> String {
+    let message = status.message();
+    match status.code() {
+        Code::DeadlineExceeded => {
+            format!("deadline exceeded: {} did not answer within {} ms", f.qualified(), timeout.as_millis())
+        }
+        Code::Unavailable => format!("cannot reach unit `{}` at {endpoint}: {message}", f.unit()),
+        Code::Internal => format!("remote fault: {message}"),
+        Code::FailedPrecondition => message.to_string(),
+        Code::Unimplemented => {
+            format!("version skew: {endpoint} does not serve {} ({message})", f.path())
+        }
+        Code::InvalidArgument => format!("the callee could not decode the request: {message}"),
+        code => format!("{code:?}: {message}"),
+    }
+}
+
+fn decode_response(f: &'static RemoteFn, bytes: &[u8]) -> Outcome {
+    let undecodable = |reason: String| Outcome {
+        value: 0,
+        error: deserialization_error(f, &format!("cannot decode the answer of {}: {reason}", f.qualified())),
+    };
+    match codec::first_field(bytes) {
+        Err(e) => undecodable(e),
+        Ok(None) => undecodable("it holds no outcome".into()),
+        Ok(Some((1, wire, payload))) => match codec::decode_single(&payload, wire, f.result) {
+            Ok(value) => Outcome { value, error: 0 },
+            Err(e) => undecodable(e),
+        },
+        Ok(Some((tag, _, payload))) => match f.errors().iter().find(|e| e.tag == i64::from(tag)) {
+            Some(entry) => match codec::decode_error(&payload, entry.desc, remote_site(f)) {
+                Ok(error) => Outcome { value: 0, error },
+                Err(e) => undecodable(e),
+            },
+            None => undecodable(format!("unknown outcome {tag}")),
+        },
+    }
+}
+
+fn remote_site(f: &RemoteFn) -> *const u8 {
+    site(&format!("{} (remote call)", f.qualified()))
+}
+
+pub fn network_error(f: &RemoteFn, reason: &str) -> Word {
+    let net = crate::net();
+    error_object(
+        net.desc.network_error,
+        remote_site(f),
+        &[("reason", reason), ("stage", f.unit()), ("method", f.method())],
+    )
+}
+
+fn deserialization_error(f: &RemoteFn, reason: &str) -> Word {
+    error_object(crate::net().desc.deserialization_error, remote_site(f), &[("reason", reason)])
+}

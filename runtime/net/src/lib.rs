@@ -1,0 +1,212 @@
+//! The network runtime of Pluto deployment units (SPEC §4.5, §5, §6): linked instead of
+//! the core runtime (`pluto_runtime`, which it contains) into executables that serve
+//! `pub fn`s or call units in other processes, so programs that never leave their
+//! process carry no tokio or tonic.
+//!
+//! The generated entry of a unit's executable calls, in order: [`pluto_net_start`]
+//! (configuration, the tokio runtime), [`pluto_net_serve`] (gRPC servers for the units it
+//! holds), then the unit's `main` followed by [`pluto_net_finish`], or, without `main`,
+//! [`pluto_net_wait`] (serve until SIGTERM/SIGINT, then drain). Generated client stubs
+//! call [`pluto_net_call`].
+//!
+//! Tokio threads never hold Pluto values: only bytes cross between them and Pluto
+//! threads (`workers.rs` runs served calls, a caller's own thread encodes and decodes).
+
+mod client;
+mod codec;
+mod config;
+mod desc;
+mod exports;
+mod server;
+mod wire;
+mod workers;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use pluto_runtime::value::{Outcome, Word};
+
+use crate::desc::{NetDesc, RemoteFn};
+
+/// The process's network state, made by `pluto_net_start`.
+pub(crate) struct Net {
+    pub runtime: tokio::runtime::Runtime,
+    pub config: config::Config,
+    pub desc: &'static NetDesc,
+    /// The servers running: how to stop each, and its task.
+    servers: Mutex<Vec<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
+}
+
+static NET: OnceLock<Net> = OnceLock::new();
+
+pub(crate) fn net() -> &'static Net {
+    NET.get().unwrap_or_else(|| pluto_runtime::fault::fatal("the network runtime was used before it started"))
+}
+
+/// A problem that stops the executable at start-up (configuration, listening).
+fn startup_failure(message: &str) -> ! {
+    pluto_runtime::io::flush();
+    eprintln!("pluto: {message}");
+    std::process::exit(2)
+}
+
+/// Loads the configuration and starts the tokio runtime. Without `main` (`has_main` 0)
+/// the executable serves until SIGTERM/SIGINT, which are blocked here, before any other
+/// thread exists, so that [`pluto_net_wait`] receives them.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_net_start(desc: *const NetDesc, has_main: i64) {
+    // SAFETY: the compiler emits the program's descriptor as static data.
+    let desc: &'static NetDesc = unsafe { &*desc };
+    if has_main == 0 {
+        // SAFETY: plain signal-mask calls on a local set.
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &stop_signals(), std::ptr::null_mut()) };
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let config = config::load(&desc.units(), &args).unwrap_or_else(|e| startup_failure(&format!("configuration error: {e}")));
+    // Creating threads takes locks of the C library: not while a collection may stop us.
+    pluto_runtime::threads::enter_critical();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("pluto-net")
+        .build();
+    pluto_runtime::threads::leave_critical();
+    let runtime = runtime.unwrap_or_else(|e| startup_failure(&format!("cannot start the network runtime: {e}")));
+    let _ = NET.set(Net { runtime, config, desc, servers: Mutex::new(Vec::new()) });
+}
+
+fn stop_signals() -> libc::sigset_t {
+    // SAFETY: plain calls on a local set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        set
+    }
+}
+
+/// Serves the functions in `table`: `count` pairs of a function's descriptor and the
+/// instance of its unit. Units that listen on the same address share one server.
+///
+/// # Safety
+/// `table` must hold `count` such pairs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_net_serve(table: *const Word, count: i64) {
+    let net = net();
+    // SAFETY: per the contract.
+    let pairs = unsafe { std::slice::from_raw_parts(table, count.max(0) as usize * 2) };
+    let mut by_address: BTreeMap<String, (Vec<String>, HashMap<String, server::Served>)> = BTreeMap::new();
+    for pair in pairs.chunks(2) {
+        let f = RemoteFn::get(pair[0] as *const RemoteFn);
+        let Some(stage) = net.config.stages.get(f.unit()) else { continue };
+        let (units, methods) = by_address.entry(stage.listen.clone()).or_default();
+        if !units.iter().any(|u| u == f.unit()) {
+            units.push(f.unit().to_string());
+        }
+        methods.insert(f.path().to_string(), server::Served { f, instance: pair[1] });
+    }
+    for (address, (units, methods)) in by_address {
+        start_server(net, &address, &units, methods);
+    }
+}
+
+fn start_server(net: &'static Net, address: &str, units: &[String], methods: HashMap<String, server::Served>) {
+    let listener = std::net::TcpListener::bind(address)
+        .and_then(|l| l.set_nonblocking(true).map(|_| l))
+        .unwrap_or_else(|e| startup_failure(&format!("unit `{}` cannot listen on {address}: {e}", units.join("`, `"))));
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| address.to_string());
+    let _guard = net.runtime.enter();
+    let listener = tokio::net::TcpListener::from_std(listener)
+        .unwrap_or_else(|e| startup_failure(&format!("cannot listen on {address}: {e}")));
+    let services: Vec<String> = {
+        let mut s: Vec<String> = methods.keys().filter_map(|p| p.rsplit_once('/').map(|(s, _)| s.to_string())).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let (reporter, health) = tonic_health::server::health_reporter();
+    let mut routes = tonic::service::Routes::new(health);
+    let set = net.desc.descriptor_set();
+    if !set.is_empty() {
+        let v1 = tonic_reflection::server::Builder::configure().register_encoded_file_descriptor_set(set).build_v1();
+        let v1alpha =
+            tonic_reflection::server::Builder::configure().register_encoded_file_descriptor_set(set).build_v1alpha();
+        match (v1, v1alpha) {
+            (Ok(v1), Ok(v1alpha)) => routes = routes.add_service(v1).add_service(v1alpha),
+            (Err(e), _) | (_, Err(e)) => eprintln!("pluto: server reflection is off: {e}"),
+        }
+    }
+    let methods = server::Methods { by_path: Arc::new(methods) };
+    for service in &services {
+        let router = std::mem::take(routes.axum_router_mut());
+        let handler = tower::ServiceExt::map_request(methods.clone(), |r: http::Request<axum::body::Body>| {
+            r.map(tonic::body::Body::new)
+        });
+        *routes.axum_router_mut() = router.route_service(&format!("{service}/{{method}}"), handler);
+    }
+    net.runtime.block_on(async {
+        for service in &services {
+            reporter.set_service_status(service.trim_start_matches('/'), tonic_health::ServingStatus::Serving).await;
+        }
+    });
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = tokio_stream::StreamExt::map(incoming, |s| {
+        if let Ok(stream) = &s {
+            let _ = stream.set_nodelay(true);
+        }
+        s
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tonic::transport::Server::builder().add_routes(routes).serve_with_incoming_shutdown(incoming, async {
+        let _ = stopped.await;
+    });
+    let task = net.runtime.spawn(async move {
+        if let Err(e) = server.await {
+            eprintln!("pluto: the gRPC server stopped: {e}");
+        }
+    });
+    net.servers.lock().unwrap_or_else(|e| e.into_inner()).push((stop, task));
+    eprintln!("pluto: unit `{}` serving on {local}", units.join("`, `"));
+}
+
+/// Calls a remote function: `args` holds its arguments as words. Returns the result and
+/// the error word (the callee's error, `NetworkError` or `DeserializationError`).
+///
+/// # Safety
+/// `desc` must be a remote function's descriptor and `args` hold its arguments.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_net_call(desc: *const RemoteFn, args: *const Word) -> Outcome {
+    let f = RemoteFn::get(desc);
+    // SAFETY: per the contract.
+    let args = unsafe { std::slice::from_raw_parts(args, f.param_count.max(0) as usize) };
+    client::call(f, args)
+}
+
+/// Serves until SIGTERM or SIGINT, then stops accepting, finishes the calls in flight
+/// and returns (the executable then exits with 0).
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_net_wait() {
+    let set = stop_signals();
+    loop {
+        let mut signal = 0;
+        // SAFETY: waits for one of the signals blocked at start-up.
+        match unsafe { libc::sigwait(&set, &mut signal) } {
+            0 => break,
+            libc::EINTR => continue,
+            _ => break,
+        }
+    }
+    pluto_net_finish();
+}
+
+/// Stops accepting calls and waits (at most 30 s) for those in flight to finish.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_net_finish() {
+    let net = net();
+    let servers = std::mem::take(&mut *net.servers.lock().unwrap_or_else(|e| e.into_inner()));
+    for (stop, task) in servers {
+        let _ = stop.send(());
+        let _ = net.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(30), task).await });
+    }
+}
