@@ -147,3 +147,62 @@ pub fn escape_from_signal(signal: i32) {
         pluto_escape(jump)
     }
 }
+
+/// Reports, on stderr, a fault that ended a call into `qualified` (`calc.divide`), and
+/// returns how the caller's `NetworkError` describes it (the same whether the unit is in
+/// another process or in this one).
+pub fn ended_call(qualified: &str, fault: &str) -> String {
+    crate::io::flush();
+    eprintln!("fault: {fault}\n  (ended the call to {qualified}; the unit keeps serving)");
+    format!("fault in {qualified}: {fault}")
+}
+
+/// The reason of the `NetworkError` raised where a call ended by a fault was made.
+pub fn fault_reason(ended: &str) -> String {
+    format!("remote fault: {ended}")
+}
+
+/// What a colocated cross-unit call needs besides its function (static data the compiler
+/// emits): the descriptor of `NetworkError`, and the callee's unit and function names.
+#[repr(C)]
+pub struct LocalCall {
+    pub network_error: *const crate::value::AdtDesc,
+    pub unit: *const u8,
+    pub method: *const u8,
+}
+
+/// A call into another unit held by this executable: `code` (the callee's handler, which
+/// takes the arguments as a block of words) runs inside a fault boundary holding the lock
+/// of the unit's `instance`. A fault ends the call only; the caller gets `NetworkError`,
+/// exactly as if the unit were in another process.
+///
+/// # Safety
+/// `args` must hold the callee's arguments and `call` be the compiler's descriptor.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_local_call(
+    code: extern "C" fn(*const crate::value::Word) -> crate::value::Outcome,
+    args: *const crate::value::Word,
+    instance: crate::value::Word,
+    call: *const LocalCall,
+) -> crate::value::Outcome {
+    let outcome = run(|| {
+        crate::locks::lock(instance);
+        let outcome = code(args);
+        crate::locks::unlock(instance);
+        outcome
+    });
+    match outcome {
+        Ok(outcome) => outcome,
+        Err(fault) => {
+            // SAFETY: per the contract.
+            let call = unsafe { &*call };
+            let (unit, method) = (crate::value::cstr(call.unit), crate::value::cstr(call.method));
+            let qualified = format!("{unit}.{method}");
+            let reason = fault_reason(&ended_call(&qualified, &fault));
+            let site = crate::value::static_site(&format!("{qualified} (call into unit `{unit}`)"));
+            let error =
+                crate::value::new_error(call.network_error, site, &[("reason", &reason), ("stage", unit), ("method", method)]);
+            crate::value::Outcome { value: 0, error }
+        }
+    }
+}

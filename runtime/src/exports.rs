@@ -10,11 +10,12 @@ use pluto_abi::symbols::{self, Machine, Symbol};
 use crate::collections::*;
 use crate::fault::{pluto_fault, pluto_unhandled};
 use crate::format::{pluto_equal, pluto_print, pluto_to_string};
+use crate::boundary::{LocalCall, pluto_local_call};
 use crate::gc::{pluto_alloc, pluto_alloc_atomic, pluto_gc_root};
 use crate::stdlib::*;
 use crate::strings::*;
 use crate::tasks::*;
-use crate::value::{TypeDesc, Word};
+use crate::value::{Outcome, TypeDesc, Word};
 use crate::{pluto_print_str, pluto_set_exit_status};
 
 /// How a Rust type is passed in generated code.
@@ -33,6 +34,11 @@ impl<T> Passed for *const T {
 }
 
 impl<T> Passed for *mut T {
+    const MACHINE: Machine = Machine::Word;
+}
+
+/// Code addresses are words.
+impl<A, R> Passed for extern "C" fn(A) -> R {
     const MACHINE: Machine = Machine::Word;
 }
 passed!(Float: f64);
@@ -104,6 +110,7 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_float_to_str(f64) -> Word;
     pluto_gc_root(*const u64);
     pluto_int_to_str(i64) -> Word;
+    pluto_local_call(extern "C" fn(*const Word) -> Outcome, *const Word, Word, *const LocalCall) -> Outcome;
     pluto_map_clear(Word);
     pluto_map_find(Word, Word) -> i64;
     pluto_map_index(Word, Word, *const u8) -> Word;

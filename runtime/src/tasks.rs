@@ -210,6 +210,7 @@ pub unsafe extern "C" fn pluto_spawn(function: Word, args: *const Word, count: i
     unsafe { task.write(Task { done: 0, result: 0, error: 0, call: call as Word }) };
     let (started, ready) = std::sync::mpsc::channel();
     let word = task as Word;
+
     // Creating a thread takes locks of the C library (some of its memory is allocated
     // below Rust's allocator): the thread must not be stopped for a collection meanwhile.
     crate::threads::enter_critical();

@@ -363,6 +363,45 @@ pub fn field(object: Word, i: usize) -> Word {
     unsafe { *(object as *const Word).add(i) }
 }
 
+/// A new object of `words` words (zeroed) starting with `desc`.
+pub fn new_object(desc: *const AdtDesc, words: usize) -> Word {
+    let object = crate::gc::pluto_alloc((words.max(1) * 8) as i64) as *mut Word;
+    // SAFETY: a fresh object of `words` words.
+    unsafe { *object = desc as Word };
+    object as Word
+}
+
+/// A new error object of `desc` raised at `site` (a NUL-terminated description that
+/// lives as long as the process), its string fields set from `fields` by name; other
+/// fields are empty strings or zero.
+pub fn new_error(desc: *const AdtDesc, site: *const u8, fields: &[(&str, &str)]) -> Word {
+    let d = AdtDesc::get(desc);
+    let object = new_object(desc, d.first as usize + d.count as usize);
+    // SAFETY: a fresh object of `first + count` words.
+    unsafe { *(object as *mut Word).add(1) = site as Word };
+    for (i, field) in d.fields().iter().enumerate() {
+        let text = fields.iter().find(|(name, _)| *name == cstr(field.name)).map_or("", |(_, v)| *v);
+        let value = if TypeDesc::get(field.ty).kind == kind::STRING { Str::from_bytes(text.as_bytes()) } else { 0 };
+        // SAFETY: as above.
+        unsafe { *(object as *mut Word).add(d.first as usize + i) = value };
+    }
+    object
+}
+
+/// A NUL-terminated copy of `text` that lives as long as the process, made once per text
+/// (raise sites the runtime makes up, such as `auth.verify_token (remote call)`).
+pub fn static_site(text: &str) -> *const u8 {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SITES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+    let mut sites = SITES.lock().unwrap_or_else(|e| e.into_inner());
+    let table = sites.get_or_insert_with(HashMap::new);
+    let p = *table.entry(text.to_string()).or_insert_with(|| {
+        std::ffi::CString::new(text.replace('\0', " ")).unwrap_or_default().into_raw() as usize
+    });
+    p as *const u8
+}
+
 pub fn adt_desc(object: Word) -> &'static AdtDesc {
     // SAFETY: every class, enum and error object starts with its descriptor.
     unsafe { &*(field(object, 0) as *const AdtDesc) }

@@ -165,6 +165,7 @@ pub mod symbols {
         sym("pluto_float_to_str", &[F], &[W]),
         sym("pluto_gc_root", &[W], &[]),
         sym("pluto_int_to_str", &[W], &[W]),
+        sym("pluto_local_call", &[W, W, W, W], &[W, W]),
         sym("pluto_map_clear", &[W], &[]),
         sym("pluto_map_find", &[W, W], &[W]),
         sym("pluto_map_index", &[W, W, W], &[W]),

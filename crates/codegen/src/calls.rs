@@ -227,6 +227,13 @@ impl Lowerer<'_, '_> {
             }
         }
         if let Receiver::Unit(unit) = receiver
+            && self.owner.stage != Some(unit)
+            && self.g.is_local(unit)
+        {
+            let name = f.sig(self.db).name.clone();
+            return self.colocated_call(unit, &name, args, ty, handling, node);
+        }
+        if let Receiver::Unit(unit) = receiver
             && !self.g.is_local(unit)
         {
             // A unit in another process: its stub, which calls it over gRPC.

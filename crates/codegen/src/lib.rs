@@ -226,6 +226,10 @@ pub(crate) struct Globals {
     /// and index in its interface.
     pub stubs: HashMap<(ItemLoc, usize), FnInfo>,
     pub remote_descs: HashMap<(ItemLoc, usize), DataId>,
+    /// Handlers of `pub fn`s of units held here (served, or called across units), and
+    /// the descriptors of colocated cross-unit calls.
+    pub handlers: HashMap<(ItemLoc, usize), FuncId>,
+    pub local_calls: HashMap<(ItemLoc, usize), DataId>,
 }
 
 /// Compiles a checked program (without errors) to an object file.
@@ -267,6 +271,8 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         local_units: None,
         stubs: HashMap::new(),
         remote_descs: HashMap::new(),
+        handlers: HashMap::new(),
+        local_calls: HashMap::new(),
     };
     if let Some(names) = &options.units {
         let map = pluto_hir::def_map::def_map(db, program);

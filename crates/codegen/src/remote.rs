@@ -74,12 +74,37 @@ impl Globals {
 
     /// The handler through which the runtime calls function `index` of `unit` (held here).
     fn remote_handler(&mut self, db: &dyn Db, unit: ItemLoc, index: usize) -> Result<FuncId> {
+        if let Some(id) = self.handlers.get(&(unit, index)) {
+            return Ok(*id);
+        }
         let mut signature = self.module.make_signature();
         signature.params.push(AbiParam::new(types::I64));
         signature.returns.extend([AbiParam::new(types::I64), AbiParam::new(types::I64)]);
         let symbol = format!("pluto_serve_{}_{index}", unit.item(db).name);
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
+        self.handlers.insert((unit, index), id);
         self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Handler }));
+        Ok(id)
+    }
+
+    /// The descriptor of a colocated call of function `index` of `unit`
+    /// (`pluto_runtime::boundary::LocalCall`).
+    fn local_call_desc(&mut self, db: &dyn Db, program: Program, unit: ItemLoc, index: usize) -> Result<DataId> {
+        if let Some(id) = self.local_calls.get(&(unit, index)) {
+            return Ok(*id);
+        }
+        let network_error = transport_errors(db, program)
+            .first()
+            .copied()
+            .ok_or_else(|| CodegenError::Backend("the prelude lacks `NetworkError`".into()))?;
+        let interface = unit_interface(db, program, unit);
+        let words = [
+            Word::Data(self.adt_desc(db, program, network_error, &[])?),
+            Word::Data(self.c_string(&interface.name)?),
+            Word::Data(self.c_string(&interface.functions[index].name)?),
+        ];
+        let id = self.table(format!("pluto_local_call{}", self.local_calls.len()), &words)?;
+        self.local_calls.insert((unit, index), id);
         Ok(id)
     }
 
@@ -173,6 +198,47 @@ impl NetPlan {
 }
 
 impl Lowerer<'_, '_> {
+    /// A call of `unit`'s `pub fn` `name` from outside the unit, when this executable
+    /// holds the unit: through its handler inside a fault boundary holding the unit's
+    /// lock (`pluto_local_call`), so a fault ends only this call, as over the network.
+    pub fn colocated_call(
+        &mut self,
+        unit: ItemLoc,
+        name: &str,
+        args: &[pluto_syntax::ast::Expr],
+        ty: &Ty,
+        handling: Option<pluto_hir::infer::Handling>,
+        node: &pluto_syntax::SyntaxNode,
+    ) -> Result<Option<ir::Value>> {
+        let index = Globals::interface_index(self.db, self.program, unit, name)?;
+        let rf = unit_interface(self.db, self.program, unit).functions[index].clone();
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (rf.params.len().max(1) * 8) as u32,
+            3,
+        ));
+        for (i, (a, (_, param))) in args.iter().zip(&rf.params).enumerate() {
+            let v = self.value_as(a, param)?;
+            let w = self.word(v);
+            self.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
+        }
+        let handler = self.g.remote_handler(self.db, unit, index)?;
+        let fr = self.g.module.declare_func_in_func(handler, self.b.func);
+        let code = self.b.ins().func_addr(types::I64, fr);
+        let block = self.b.ins().stack_addr(types::I64, slot, 0);
+        let instance_slot = self.g.unit_slot(self.db, unit)?;
+        let addr = self.data_addr(instance_slot);
+        let instance = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+        let desc = self.g.local_call_desc(self.db, self.program, unit, index)?;
+        let desc = self.data_addr(desc);
+        let outcome = self.call_rt("pluto_local_call", &[code, block, instance, desc]);
+        self.check_error(outcome[1], handling, node)?;
+        Ok(machine_type(&rf.ret).map(|t| {
+            let v = self.coerce(outcome[0], t);
+            self.convert(v, &rf.ret, ty)
+        }))
+    }
+
     /// `pluto_net_start`: configuration and the network runtime, before anything else.
     pub fn start_network(&mut self, plan: &NetPlan) -> Result<()> {
         let desc = self.g.net_desc(self.db, self.program, &plan.descriptor_set)?;

@@ -18,7 +18,8 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 use crate::codec;
-use crate::desc::{RemoteFn, error_object, site};
+use crate::desc::RemoteFn;
+use pluto_runtime::value::{new_error, static_site};
 use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
 
 thread_local! {
@@ -78,6 +79,7 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let fingerprint = format!("{:016x}", f.fingerprint);
     let chain = pluto_runtime::locks::chain();
     let (reply, answer) = std::sync::mpsc::sync_channel(1);
+    let started = Instant::now();
     net.runtime.spawn(async move {
         let attempt = async {
             let mut grpc = tonic::client::Grpc::new(channel);
@@ -99,6 +101,10 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let result = answer.recv().unwrap_or_else(|_| Err(Status::internal("the network runtime stopped")));
     match result {
         Ok(bytes) => decode_response(f, &bytes),
+        // However the deadline shows (the server's own timeout cancels the call), say so.
+        Err(status) if started.elapsed() >= timeout => {
+            raise(reason(f, &stage.endpoint, timeout, &Status::deadline_exceeded(status.message())))
+        }
         Err(status) => raise(reason(f, &stage.endpoint, timeout, &status)),
     }
 }
@@ -125,7 +131,7 @@ fn reason(f: &RemoteFn, endpoint: &str, timeout: Duration, status: &Status) -> S
             format!("deadline exceeded: {} did not answer within {} ms", f.qualified(), timeout.as_millis())
         }
         Code::Unavailable => format!("cannot reach unit `{}` at {endpoint}: {message}", f.unit()),
-        Code::Internal => format!("remote fault: {message}"),
+        Code::Internal => pluto_runtime::boundary::fault_reason(message),
         Code::FailedPrecondition => message.to_string(),
         Code::Unimplemented => {
             format!("version skew: {endpoint} does not serve {} ({message})", f.path())
@@ -158,12 +164,12 @@ fn decode_response(f: &'static RemoteFn, bytes: &[u8]) -> Outcome {
 }
 
 fn remote_site(f: &RemoteFn) -> *const u8 {
-    site(&format!("{} (remote call)", f.qualified()))
+    static_site(&format!("{} (remote call)", f.qualified()))
 }
 
 pub fn network_error(f: &RemoteFn, reason: &str) -> Word {
     let net = crate::net();
-    error_object(
+    new_error(
         net.desc.network_error,
         remote_site(f),
         &[("reason", reason), ("stage", f.unit()), ("method", f.method())],
@@ -171,5 +177,5 @@ pub fn network_error(f: &RemoteFn, reason: &str) -> Word {
 }
 
 fn deserialization_error(f: &RemoteFn, reason: &str) -> Word {
-    error_object(crate::net().desc.deserialization_error, remote_site(f), &[("reason", reason)])
+    new_error(crate::net().desc.deserialization_error, remote_site(f), &[("reason", reason)])
 }

@@ -15,7 +15,7 @@
 
 use prost::encoding::{WireType, decode_key, decode_varint, encode_key, encode_varint};
 use pluto_abi::kind;
-use pluto_runtime::value::{AdtDesc, Array, Str, TypeDesc, Word, adt, field as word};
+use pluto_runtime::value::{AdtDesc, Array, Str, TypeDesc, Word, adt, field as word, new_object};
 
 /// How deeply messages may nest.
 pub const MAX_DEPTH: usize = 100;
@@ -241,14 +241,6 @@ impl<'a> Reader<'a> {
             WireType::StartGroup | WireType::EndGroup => Err("groups are not supported".into()),
         }
     }
-}
-
-/// A new object of `words` words starting with `desc`.
-pub fn new_object(desc: *const AdtDesc, words: usize) -> Word {
-    let object = pluto_runtime::gc::pluto_alloc((words.max(1) * 8) as i64) as *mut Word;
-    // SAFETY: a fresh object of `words` words.
-    unsafe { *object = desc as Word };
-    object as Word
 }
 
 fn store(object: Word, i: usize, value: Word) {

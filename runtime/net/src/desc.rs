@@ -1,11 +1,5 @@
 //! The descriptors the compiler emits for the network runtime (offsets in
-//! `pluto_abi::remote_fn` and `pluto_abi::net`), read as Rust structs, and the error
-//! objects the runtime builds from them (`NetworkError`, `DeserializationError`, a
-//! remote error re-raised with its fields).
-
-use std::collections::HashMap;
-use std::ffi::CString;
-use std::sync::Mutex;
+//! `pluto_abi::remote_fn` and `pluto_abi::net`), read as Rust structs.
 
 use pluto_runtime::value::{AdtDesc, TypeDesc, Word, cstr};
 
@@ -122,35 +116,4 @@ impl NetDesc {
         // SAFETY: `descriptor_set_len` bytes of static data.
         unsafe { std::slice::from_raw_parts(self.descriptor_set, self.descriptor_set_len as usize) }
     }
-}
-
-/// A raise site that lives as long as the process: `auth.verify_token (remote call)`.
-pub fn site(text: &str) -> *const u8 {
-    static SITES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
-    let mut sites = SITES.lock().unwrap_or_else(|e| e.into_inner());
-    let table = sites.get_or_insert_with(HashMap::new);
-    let p = *table.entry(text.to_string()).or_insert_with(|| {
-        CString::new(text.replace('\0', " ")).unwrap_or_default().into_raw() as usize
-    });
-    p as *const u8
-}
-
-/// A new error object of `desc` raised at `site`, its fields named by `fields` (strings);
-/// fields not named are empty strings or zero.
-pub fn error_object(desc: *const AdtDesc, site: *const u8, fields: &[(&str, &str)]) -> Word {
-    let d = AdtDesc::get(desc);
-    let object = crate::codec::new_object(desc, d.first as usize + d.count as usize);
-    // SAFETY: a fresh object of `first + count` words.
-    unsafe { *(object as *mut Word).add(1) = site as Word };
-    for (i, field) in d.fields().iter().enumerate() {
-        let text = fields.iter().find(|(name, _)| *name == cstr(field.name)).map_or("", |(_, v)| *v);
-        let value = if TypeDesc::get(field.ty).kind == pluto_abi::kind::STRING {
-            pluto_runtime::value::Str::from_bytes(text.as_bytes())
-        } else {
-            0
-        };
-        // SAFETY: as above.
-        unsafe { *(object as *mut Word).add(d.first as usize + i) = value };
-    }
-    object
 }

@@ -129,11 +129,7 @@ fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<In
     pluto_runtime::locks::enter_chain(previous_chain);
     match outcome {
         Ok(result) => result,
-        Err(fault) => {
-            pluto_runtime::io::flush();
-            eprintln!("fault: {fault}\n  (ended the call to {}; the unit keeps serving)", served.f.qualified());
-            Err(Status::internal(format!("fault in {}: {fault}", served.f.qualified())))
-        }
+        Err(fault) => Err(Status::internal(pluto_runtime::boundary::ended_call(&served.f.qualified(), &fault))),
     }
 }
 

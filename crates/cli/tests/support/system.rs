@@ -1,0 +1,165 @@
+//! A distributed Pluto program under test: `pluto compile-stages`, then each unit's
+//! executable as its own process on 127.0.0.1, wired by environment variables to ports
+//! the OS chose. Every wait is bounded.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The built executables of a program.
+pub struct Build {
+    pub dir: PathBuf,
+    /// Every unit with the executable that holds it.
+    pub units: Vec<String>,
+}
+
+/// Runs `pluto compile-stages ENTRY` (in `source_dir`) into `out`.
+pub fn compile_stages(source_dir: &Path, entry: &str, out: &Path, extra: &[&str]) -> Build {
+    let mut args = vec!["compile-stages", entry, "--output-dir", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = Command::new(env!("CARGO_BIN_EXE_pluto"))
+        .args(&args)
+        .current_dir(source_dir)
+        .env("XDG_CACHE_HOME", out.join("cache"))
+        .output()
+        .expect("run pluto compile-stages");
+    assert!(
+        output.status.success(),
+        "compile-stages failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config = std::fs::read_to_string(out.join("config/local.toml")).expect("config/local.toml is written");
+    let units = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("[stages.").and_then(|r| r.strip_suffix(']')))
+        .map(str::to_string)
+        .collect();
+    Build { dir: out.to_path_buf(), units }
+}
+
+/// A free port on 127.0.0.1, chosen by the OS.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The environment wiring every unit to its port.
+pub fn wiring(ports: &BTreeMap<String, u16>) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    for (unit, port) in ports {
+        let upper = unit.to_uppercase();
+        env.push((format!("PLUTO_STAGE_{upper}_ENDPOINT"), format!("http://127.0.0.1:{port}")));
+        env.push((format!("PLUTO_STAGE_{upper}_LISTEN"), format!("127.0.0.1:{port}")));
+    }
+    env
+}
+
+/// A unit's process that serves until stopped.
+pub struct Server {
+    pub name: String,
+    pub child: Child,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts the executable of `unit` and waits (at most 30 s) until it serves.
+    pub fn start(build: &Build, unit: &str, env: &[(String, String)]) -> Server {
+        let exe = build.dir.join(unit).join(unit);
+        let mut child = Command::new(&exe)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (ready, serving) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if line.contains("serving on") {
+                    let _ = ready.send(());
+                }
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        if serving.recv_timeout(Duration::from_secs(30)).is_err() {
+            let _ = child.kill();
+            panic!("unit `{unit}` did not start serving:\n{}", stderr.lock().unwrap());
+        }
+        Server { name: unit.to_string(), child, stderr }
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Whether the process still runs.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: a plain kill(2) of our own child.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit status.
+    pub fn stop(mut self) -> Option<i32> {
+        self.signal(libc::SIGTERM);
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                panic!("unit `{}` did not stop after SIGTERM:\n{}", self.name, self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the executable of `unit` to completion (at most `limit`).
+pub fn run_unit(build: &Build, unit: &str, env: &[(String, String)], limit: Duration) -> Output {
+    let exe = build.dir.join(unit).join(unit);
+    let mut child = Command::new(&exe)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "unit `{unit}` did not finish within {limit:?}:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
