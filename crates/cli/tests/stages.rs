@@ -17,10 +17,14 @@
 //! server must still be serving, and must exit 0 on SIGTERM.
 //!
 //! The other tests cover what one case file cannot: the shop example across four
-//! processes, interface skew between two builds, SIGTERM during load, a foreign client.
+//! processes, interface skew between two builds, SIGTERM during load, faults on the
+//! network itself (through a fault-injecting proxy) and a hung unit, and a stock Python
+//! gRPC client built from the emitted `.proto`.
 
 #[path = "support/pluto.rs"]
 mod pluto_support;
+#[path = "support/proxy.rs"]
+mod proxy;
 #[path = "support/system.rs"]
 mod system;
 
@@ -166,5 +170,139 @@ fn shop_across_processes() {
     for s in servers {
         assert_eq!(s.stop(), Some(0));
     }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn test_data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-data").join(path)
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A caller built against another version of a unit's interface is told of the skew
+/// (a `NetworkError`), never mis-decodes; the unit keeps serving.
+#[test]
+fn interface_skew_is_reported() {
+    let work = workdir("stages-skew");
+    let v1 = compile_stages(&test_data("skew/v1"), "app.pluto", &work.join("v1"), &[]);
+    let v2 = compile_stages(&test_data("skew/v2"), "app.pluto", &work.join("v2"), &[]);
+    let env = wiring(&ports(&v1));
+    let mut server = Server::start(&v1, "store", &env);
+    let skewed = run_unit(&v2, "buyer", &env, Duration::from_secs(60));
+    let printed = stdout_of(&skewed);
+    assert!(printed.starts_with("NetworkError: version skew"), "{printed}");
+    assert!(printed.contains("store.price"), "{printed}");
+    let matching = run_unit(&v1, "buyer", &env, Duration::from_secs(60));
+    assert_eq!(stdout_of(&matching), "30\n");
+    assert!(server.alive());
+    assert_eq!(server.stop(), Some(0));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// SIGTERM while 16 callers keep calling: the unit stops accepting, finishes what it
+/// accepted and exits 0; every call it answered reached its caller.
+#[test]
+fn sigterm_during_load_loses_no_accepted_call() {
+    let work = workdir("stages-sigterm");
+    let build = compile_stages(&test_data("load"), "app.pluto", &work.join("build"), &[]);
+    let env = wiring(&ports(&build));
+    let server = Server::start(&build, "tally", &env);
+    let exe = build.dir.join("load/load");
+    let client = std::process::Command::new(&exe)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let the load build up, then stop the unit in the middle of it.
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = server.stderr.clone();
+    assert_eq!(server.stop(), Some(0), "the unit exits 0 after SIGTERM");
+    let out = client.wait_with_output().unwrap();
+    let printed = stdout_of(&out);
+    let answered: u64 = printed.trim().strip_prefix("answered ").and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+        panic!("the load printed {printed:?}; stderr:\n{}", String::from_utf8_lossy(&out.stderr))
+    });
+    let log = log.lock().unwrap().clone();
+    let served: u64 = log
+        .lines()
+        .find_map(|l| l.strip_prefix("pluto: stopped serving after answering "))
+        .and_then(|rest| rest.strip_suffix(" calls"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the unit did not report its calls:\n{log}"));
+    assert!(answered > 100, "the load ran ({answered} calls)");
+    assert_eq!(answered, served, "calls the unit answered ({served}) all reached the callers ({answered})");
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Delay, resets and a partition on the network between two units, and a hung unit
+/// (SIGSTOP): each call raises `NetworkError` within the deadline, and the system
+/// recovers when the fault goes away.
+#[test]
+fn network_faults_become_network_errors() {
+    use proxy::{Mode, Proxy};
+    let work = workdir("stages-faults");
+    let build = compile_stages(&test_data("faults"), "app.pluto", &work.join("build"), &[]);
+    let ports = ports(&build);
+    let env = wiring(&ports);
+    let server = Server::start(&build, "ledger", &env);
+    let proxy = Proxy::start(ports["ledger"]);
+    let mut client_env = env.clone();
+    client_env.push(("PLUTO_STAGE_LEDGER_ENDPOINT".into(), format!("http://127.0.0.1:{}", proxy.port)));
+    client_env.push(("PLUTO_STAGE_LEDGER_TIMEOUT_MS".into(), "700".into()));
+    let call = || stdout_of(&run_unit(&build, "report", &client_env, Duration::from_secs(60)));
+    assert_eq!(call(), "100\n", "through the proxy");
+    proxy.set(Mode::Delay(Duration::from_millis(1500)));
+    let delayed = call();
+    assert!(delayed.starts_with("NetworkError: deadline exceeded"), "{delayed}");
+    proxy.set(Mode::Reset);
+    let reset = call();
+    assert!(
+        reset.starts_with("NetworkError: cannot reach unit `ledger`")
+            || reset.starts_with("NetworkError: the connection to unit `ledger`"),
+        "{reset}"
+    );
+    proxy.set(Mode::Partition);
+    let partitioned = call();
+    assert!(partitioned.starts_with("NetworkError: deadline exceeded"), "{partitioned}");
+    proxy.set(Mode::Pass);
+    assert_eq!(call(), "100\n", "after the faults");
+    server.signal(libc::SIGSTOP);
+    let hung = call();
+    server.signal(libc::SIGCONT);
+    assert!(hung.starts_with("NetworkError: deadline exceeded"), "{hung}");
+    assert_eq!(call(), "100\n", "after SIGCONT");
+    assert_eq!(server.stop(), Some(0));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A stock Python `grpcio` client, built only from the emitted `store.proto`, calls the
+/// unit: a result, a typed error, health, reflection, malformed payloads and an unknown
+/// method (after which the unit still serves).
+#[test]
+fn foreign_python_client() {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python).args(["-c", "import grpc, grpc_tools"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI installs grpcio and grpcio-tools (.ci/run)");
+        eprintln!("skipped: `{python}` lacks grpcio and grpcio-tools (pip install grpcio grpcio-tools)");
+        return;
+    }
+    let work = workdir("stages-python");
+    let build = compile_stages(&test_data("stages/wire_types"), "app.pluto", &work.join("build"), &[]);
+    let ports = ports(&build);
+    let server = Server::start(&build, "store", &wiring(&ports));
+    let out = std::process::Command::new(&python)
+        .arg(test_data("foreign/client.py"))
+        .arg(build.dir.join("store"))
+        .arg(format!("127.0.0.1:{}", ports["store"]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout_of(&out), String::from_utf8_lossy(&out.stderr));
+    let expected = std::fs::read_to_string(test_data("foreign/expected")).unwrap();
+    assert_eq!(stdout_of(&out), expected);
+    assert_eq!(server.stop(), Some(0));
     let _ = std::fs::remove_dir_all(&work);
 }

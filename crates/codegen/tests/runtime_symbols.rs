@@ -9,7 +9,7 @@ use std::path::Path;
 /// such as `"pluto_str{}"`, and not the names code generation defines itself).
 fn called_by_name() -> Vec<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let defined_here = ["pluto_main", "pluto_program"];
+    let defined_here = ["pluto_main", "pluto_program", "pluto_net", "pluto_net_units", "pluto_descriptor_set"];
     let mut names = Vec::new();
     for entry in std::fs::read_dir(src).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
@@ -33,27 +33,35 @@ fn every_runtime_function_codegen_calls_is_in_the_table() {
         if name.starts_with("pluto_std_math_") {
             continue; // instructions
         }
-        assert!(pluto_abi::symbols::find(&name).is_some(), "`{name}` is not in pluto_abi::symbols::ALL");
+        assert!(pluto_abi::symbols::find(&name).is_some(), "`{name}` is not in pluto_abi::symbols");
     }
 }
 
-#[test]
-fn every_symbol_of_the_table_is_in_the_runtime_archive() {
-    let archive = pluto_codegen::RUNTIME_ARCHIVE;
-    for symbol in pluto_abi::symbols::ALL {
+fn assert_exported(archive: &[u8], table: &[pluto_abi::symbols::Symbol], which: &str) {
+    for symbol in table {
         let needle = format!("{}\0", symbol.name);
         assert!(
             archive.windows(needle.len()).any(|w| w == needle.as_bytes()),
-            "`{}` is not in the runtime archive",
+            "`{}` is not in the {which} archive",
             symbol.name
         );
     }
 }
 
 #[test]
-fn the_table_is_sorted_for_lookup() {
-    let names: Vec<&str> = pluto_abi::symbols::ALL.iter().map(|s| s.name).collect();
-    let mut sorted = names.clone();
-    sorted.sort();
-    assert_eq!(names, sorted);
+fn every_symbol_of_the_table_is_in_the_runtime_archive() {
+    assert_exported(pluto_codegen::RUNTIME_ARCHIVE, pluto_abi::symbols::ALL, "runtime");
+    // The network runtime contains the core runtime.
+    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE, pluto_abi::symbols::ALL, "network runtime");
+    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE, pluto_abi::symbols::NET, "network runtime");
+}
+
+#[test]
+fn the_tables_are_sorted_for_lookup() {
+    for table in [pluto_abi::symbols::ALL, pluto_abi::symbols::NET] {
+        let names: Vec<&str> = table.iter().map(|s| s.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+    }
 }

@@ -137,6 +137,10 @@ fn reason(f: &RemoteFn, endpoint: &str, timeout: Duration, status: &Status) -> S
             format!("version skew: {endpoint} does not serve {} ({message})", f.path())
         }
         Code::InvalidArgument => format!("the callee could not decode the request: {message}"),
+        Code::Unknown if message == "transport error" => {
+            let detail = std::error::Error::source(status).map(error_chain).unwrap_or_default();
+            format!("the connection to unit `{}` at {endpoint} failed: {message}: {detail}", f.unit())
+        }
         code => format!("{code:?}: {message}"),
     }
 }

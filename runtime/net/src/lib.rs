@@ -204,9 +204,17 @@ pub extern "C" fn pluto_net_wait() {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_net_finish() {
     let net = net();
-    let servers = std::mem::take(&mut *net.servers.lock().unwrap_or_else(|e| e.into_inner()));
-    for (stop, task) in servers {
+    let servers: Vec<_> = std::mem::take(&mut *net.servers.lock().unwrap_or_else(|e| e.into_inner()));
+    if servers.is_empty() {
+        return;
+    }
+    let (stops, tasks): (Vec<_>, Vec<_>) = servers.into_iter().unzip();
+    for stop in stops {
         let _ = stop.send(());
+    }
+    for task in tasks {
         let _ = net.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(30), task).await });
     }
+    let answered = server::ANSWERED.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("pluto: stopped serving after answering {answered} calls");
 }

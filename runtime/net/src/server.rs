@@ -115,6 +115,9 @@ fn parse_grpc_timeout(text: &str) -> Option<Duration> {
     })
 }
 
+/// Calls answered (with a result or an error), reported when the unit stops.
+pub static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Runs one request on this (worker) thread.
 fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<Instant>) -> Result<Bytes, Status> {
     let previous_chain = pluto_runtime::locks::enter_chain(chain.unwrap_or(0));
@@ -127,6 +130,7 @@ fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<In
     });
     crate::client::enter_deadline(previous_deadline);
     pluto_runtime::locks::enter_chain(previous_chain);
+    ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     match outcome {
         Ok(result) => result,
         Err(fault) => Err(Status::internal(pluto_runtime::boundary::ended_call(&served.f.qualified(), &fault))),

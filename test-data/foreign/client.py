@@ -1,0 +1,68 @@
+"""A stock Python gRPC client of a Pluto unit, built only from the unit's emitted `.proto`.
+
+Usage: client.py PROTO_DIR ADDRESS. Generates the Python stubs with grpcio-tools, then
+calls the `store` unit of test-data/stages/wire_types: a result, a typed error, health,
+reflection, and malformed requests (after which the unit must still answer).
+"""
+
+import importlib
+import sys
+import tempfile
+
+import grpc
+from grpc_tools import protoc
+
+proto_dir, address = sys.argv[1], sys.argv[2]
+out = tempfile.mkdtemp()
+status = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", f"--grpc_python_out={out}", "store.proto"])
+assert status == 0, f"protoc failed with {status}"
+sys.path.insert(0, out)
+pb = importlib.import_module("store_pb2")
+rpc = importlib.import_module("store_pb2_grpc")
+
+channel = grpc.insecure_channel(address)
+stub = rpc.StoreStub(channel)
+
+ok = stub.Reserve(pb.StoreReserveRequest(item="ink", wanted=2), timeout=10)
+print("reserve ink:", ok.WhichOneof("outcome"), ok.ok)
+
+failed = stub.Reserve(pb.StoreReserveRequest(item="pen", wanted=9), timeout=10)
+which = failed.WhichOneof("outcome")
+error = getattr(failed, which)
+print("reserve pen:", which, error.item, error.wanted)
+
+shape = pb.Shape(rect=pb.ShapeRect(w=2, h=5))
+described = stub.Describe(pb.StoreDescribeRequest(s=shape, ids=[4, 5], by_id={1: "a"}, maybe=7), timeout=10)
+print("describe:", described.ok)
+
+order = pb.Order(id="o-9", items=[pb.Item(name="cup", qty=3, tags=["x"])], notes="n", shape=pb.Shape(dot=pb.ShapeDot()))
+echoed = stub.Echo(pb.StoreEchoRequest(o=order), timeout=10)
+print("echo:", echoed.ok.id, echoed.ok.items[0].name, echoed.ok.items[0].qty, echoed.ok.notes, echoed.ok.shape.WhichOneof("variant"))
+
+raw = lambda b: b
+health = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=raw, response_deserializer=raw)
+service = b"pluto.app.Store"
+print("health:", health(b"\x0a" + bytes([len(service)]) + service, timeout=10) == b"\x08\x01")
+
+reflection = channel.stream_stream(
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", request_serializer=raw, response_deserializer=raw
+)
+listing = b"".join(reflection(iter([b"\x3a\x00"]), timeout=10))
+print("reflection lists the service:", service in listing)
+
+reserve = channel.unary_unary("/pluto.app.Store/Reserve", request_serializer=raw, response_deserializer=raw)
+for garbage in [b"\xff\xff\xff", b"\x0a\x64abc", b"\x10"]:
+    try:
+        reserve(garbage, timeout=10)
+        print("garbage accepted")
+    except grpc.RpcError as e:
+        print("garbage:", e.code().name)
+
+unknown = channel.unary_unary("/pluto.app.Store/NoSuchMethod", request_serializer=raw, response_deserializer=raw)
+try:
+    unknown(b"", timeout=10)
+except grpc.RpcError as e:
+    print("unknown method:", e.code().name)
+
+again = stub.Reserve(pb.StoreReserveRequest(item="ink", wanted=1), timeout=10)
+print("still serving:", again.ok)
