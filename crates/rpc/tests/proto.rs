@@ -33,7 +33,7 @@ fn compile(files: &[(&str, &str)]) -> Vec<(String, FileDescriptorProto, String)>
 
 fn shop() -> Vec<(&'static str, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
-    ["api", "auth", "orders", "models"]
+    ["api", "auth", "billing", "orders", "models"]
         .iter()
         .map(|n| (*n, std::fs::read_to_string(dir.join(format!("{n}.pluto"))).unwrap()))
         .collect()
@@ -46,8 +46,12 @@ fn the_shop_units_have_services_and_typed_errors() {
     let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     let protos = compile(&files);
     let units: Vec<&str> = protos.iter().map(|(u, _, _)| u.as_str()).collect();
-    assert_eq!(units, ["auth", "orders"], "api has no pub fn, so no schema");
-    let (_, orders, text) = &protos[1];
+    assert_eq!(units, ["auth", "billing", "orders"], "api has no pub fn, so no schema");
+    let (_, billing, _) = &protos[1];
+    let charge = billing.message_type.iter().find(|m| m.name() == "BillingChargeResponse").unwrap();
+    let charge_fields: Vec<&str> = charge.field.iter().map(|f| f.name()).collect();
+    assert_eq!(charge_fields, ["ok", "billing_payment_declined"]);
+    let (_, orders, text) = &protos[2];
     assert_eq!(orders.package(), "pluto.api");
     let service = &orders.service[0];
     assert_eq!(service.name(), "Orders");
@@ -57,6 +61,11 @@ fn the_shop_units_have_services_and_typed_errors() {
     let fields: Vec<(&str, i32)> = response.field.iter().map(|f| (f.name(), f.number())).collect();
     let tag = pluto_hir::interface::error_tag("orders.OrderNotFound") as i32;
     assert_eq!(fields, [("ok", 1), ("orders_order_not_found", tag)], "{text}");
+    // Placing an order can fail with billing's error, which crosses two units.
+    let place = orders.message_type.iter().find(|m| m.name() == "OrdersPlaceOrderResponse").unwrap();
+    let place_fields: Vec<&str> = place.field.iter().map(|f| f.name()).collect();
+    assert!(place_fields.contains(&"billing_payment_declined"), "{place_fields:?}");
+    assert!(place_fields.contains(&"network_error"), "{place_fields:?}");
     // The result's message, and what it holds.
     let order = orders.message_type.iter().find(|m| m.name() == "Order").unwrap();
     let order_fields: Vec<&str> = order.field.iter().map(|f| f.name()).collect();
