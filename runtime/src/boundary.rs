@@ -172,9 +172,9 @@ pub struct LocalCall {
 }
 
 /// A call into another unit held by this executable: `code` (the callee's handler, which
-/// takes the arguments as a block of words) runs inside a fault boundary holding the lock
-/// of the unit's `instance`. A fault ends the call only; the caller gets `NetworkError`,
-/// exactly as if the unit were in another process.
+/// takes the arguments as a block of words) runs inside a fault boundary holding the
+/// unit's `lock`. A fault ends the call only; the caller gets `NetworkError`, exactly as
+/// if the unit were in another process.
 ///
 /// # Safety
 /// `args` must hold the callee's arguments and `call` be the compiler's descriptor.
@@ -182,13 +182,13 @@ pub struct LocalCall {
 pub unsafe extern "C" fn pluto_local_call(
     code: extern "C" fn(*const crate::value::Word) -> crate::value::Outcome,
     args: *const crate::value::Word,
-    instance: crate::value::Word,
+    lock: *const crate::locks::UnitLock,
     call: *const LocalCall,
 ) -> crate::value::Outcome {
     let outcome = run(|| {
-        crate::locks::lock(instance);
+        crate::locks::lock(lock);
         let outcome = code(args);
-        crate::locks::unlock(instance);
+        crate::locks::unlock(lock);
         outcome
     });
     match outcome {

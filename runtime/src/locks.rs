@@ -1,34 +1,39 @@
-//! The locks of singletons (SPEC §4.5): a call into a deployment unit — a request it
-//! serves, or a colocated cross-unit call — holds the unit's lock, so concurrent requests
-//! never interleave inside one unit's singletons. A lock is re-entrant along a *call
-//! chain*: every chain has an id, carried by the thread that runs it and, across units,
-//! in the metadata of the gRPC call, so a chain that comes back into a unit (A→B→A)
-//! finds the lock already its own instead of deadlocking.
+//! The locks of deployment units (SPEC §4.5): a call into a unit — a request it serves,
+//! or a colocated cross-unit call — holds the unit's lock, so concurrent requests never
+//! interleave inside one unit's singletons. A lock is re-entrant along a *call chain*:
+//! every chain has an id, carried by the thread that runs it and, across units, in the
+//! metadata of the gRPC call, so a chain that comes back into a unit (A→B→A) finds the
+//! lock already its own instead of deadlocking.
 //!
-//! A thread blocked here holds no runtime lock the collector needs, so it stops for
+//! A lock is two words of static data beside the unit's instance slot (the compiler
+//! reserves them): the owning chain and the depth. Taking a free lock or re-entering is
+//! one atomic operation; a waiter parks on a condition variable shared by all locks. A
+//! thread blocked here holds no runtime lock the collector needs, so it stops for
 //! collections like any other.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
-use crate::value::Word;
-
-struct Owner {
-    chain: u64,
-    depth: u32,
+/// A unit's lock (in the compiler's static data, zeroed: free).
+#[repr(C)]
+pub struct UnitLock {
+    owner: AtomicU64,
+    depth: AtomicU64,
 }
 
-static LOCKS: Mutex<Option<HashMap<Word, Owner>>> = Mutex::new(None);
+static PARKING: Mutex<()> = Mutex::new(());
 static RELEASED: Condvar = Condvar::new();
+/// Threads parked (or about to park) on some lock.
+static WAITERS: AtomicUsize = AtomicUsize::new(0);
 static NEXT_CHAIN: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     /// The chain this thread runs (0: none yet).
     static CHAIN: Cell<u64> = const { Cell::new(0) };
     /// The locks this thread took, in order (to release them when a fault ends a call).
-    static HELD: RefCell<Vec<Word>> = const { RefCell::new(Vec::new()) };
+    static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The id of the chain this thread runs, starting one if it runs none. Ids are unique
@@ -43,48 +48,56 @@ pub fn chain() -> u64 {
     })
 }
 
-/// Makes this thread run `chain` (a request's), returning the chain it ran before.
+/// Makes this thread run `chain` (a request's; 0 starts a new one on first use),
+/// returning the chain it ran before.
 pub fn enter_chain(chain: u64) -> u64 {
     CHAIN.with(|c| c.replace(chain))
 }
 
-/// Takes the lock of `object` for this thread's chain, waiting while another chain has it.
-pub fn lock(object: Word) {
+/// Takes `lock` for this thread's chain, waiting while another chain has it.
+pub fn lock(lock: *const UnitLock) {
+    // SAFETY: the compiler's static data, alive for the whole process.
+    let l = unsafe { &*lock };
     let me = chain();
-    let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        let table = locks.get_or_insert_with(HashMap::new);
-        match table.get_mut(&object) {
-            None => {
-                table.insert(object, Owner { chain: me, depth: 1 });
+        match l.owner.compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => {
+                l.depth.store(1, Ordering::Relaxed);
                 break;
             }
-            Some(owner) if owner.chain == me => {
-                owner.depth += 1;
+            Err(owner) if owner == me => {
+                l.depth.fetch_add(1, Ordering::Relaxed);
                 break;
             }
-            Some(_) => locks = RELEASED.wait(locks).unwrap_or_else(|e| e.into_inner()),
+            Err(_) => {
+                let parking = PARKING.lock().unwrap_or_else(|e| e.into_inner());
+                WAITERS.fetch_add(1, Ordering::SeqCst);
+                // Re-checked after announcing the wait: an unlock either sees the waiter
+                // or happened before this load.
+                if l.owner.load(Ordering::SeqCst) != 0 {
+                    let _ = RELEASED.wait_timeout(parking, Duration::from_millis(50));
+                }
+                WAITERS.fetch_sub(1, Ordering::SeqCst);
+            }
         }
     }
-    drop(locks);
-    HELD.with(|h| h.borrow_mut().push(object));
+    HELD.with(|h| h.borrow_mut().push(lock as usize));
 }
 
-/// Gives back one level of the lock of `object`.
-pub fn unlock(object: Word) {
+/// Gives back one level of `lock`.
+pub fn unlock(lock: *const UnitLock) {
     HELD.with(|h| {
         let mut held = h.borrow_mut();
-        if let Some(i) = held.iter().rposition(|o| *o == object) {
+        if let Some(i) = held.iter().rposition(|l| *l == lock as usize) {
             held.remove(i);
         }
     });
-    let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(table) = locks.as_mut()
-        && let Some(owner) = table.get_mut(&object)
-    {
-        owner.depth -= 1;
-        if owner.depth == 0 {
-            table.remove(&object);
+    // SAFETY: as in `lock`.
+    let l = unsafe { &*lock };
+    if l.depth.fetch_sub(1, Ordering::Relaxed) == 1 {
+        l.owner.store(0, Ordering::SeqCst);
+        if WAITERS.load(Ordering::SeqCst) > 0 {
+            let _parking = PARKING.lock().unwrap_or_else(|e| e.into_inner());
             RELEASED.notify_all();
         }
     }
@@ -97,8 +110,11 @@ pub fn depth() -> usize {
 
 /// Releases the locks this thread took after it held `depth` (a fault ended their calls).
 pub fn release_to(depth: usize) {
-    let extra: Vec<Word> = HELD.with(|h| h.borrow()[depth.min(h.borrow().len())..].to_vec());
-    for object in extra.into_iter().rev() {
-        unlock(object);
+    let extra: Vec<usize> = HELD.with(|h| {
+        let held = h.borrow();
+        held[depth.min(held.len())..].to_vec()
+    });
+    for lock in extra.into_iter().rev() {
+        unlock(lock as *const UnitLock);
     }
 }

@@ -40,6 +40,24 @@ echoed = stub.Echo(pb.StoreEchoRequest(o=order), timeout=10)
 print("echo:", echoed.ok.id, echoed.ok.items[0].name, echoed.ok.items[0].qty, echoed.ok.notes, echoed.ok.shape.WhichOneof("variant"))
 
 raw = lambda b: b
+
+# The bytes Pluto writes for a message equal protobuf's own encoding of it (here Python's
+# upb, which writes what prost writes): the echoed order comes back byte for byte.
+typical = pb.Order(
+    id="o-1",
+    items=[pb.Item(name="pen", qty=2, tags=["blue", "fine"]), pb.Item(name="ink", qty=1)],
+    notes="fragile",
+    counts={"a": 1},
+    shape=pb.Shape(rect=pb.ShapeRect(w=3, h=-4)),
+    flags=[True, False],
+    scores=[0.5, -1.25],
+    done=True,
+    code=200,
+)
+echo_raw = channel.unary_unary("/pluto.app.Store/Echo", request_serializer=raw, response_deserializer=raw)
+answer = echo_raw(pb.StoreEchoRequest(o=typical).SerializeToString(), timeout=10)
+expected = typical.SerializeToString()
+print("payload equal:", answer == b"\x0a" + bytes([len(expected)]) + expected, f"({len(expected)} bytes)")
 health = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=raw, response_deserializer=raw)
 service = b"pluto.app.Store"
 print("health:", health(b"\x0a" + bytes([len(service)]) + service, timeout=10) == b"\x08\x01")

@@ -168,7 +168,7 @@ pub(crate) fn build(
         l.rt_void("pluto_gc_root", &[addr]);
     }
     if let Some(net) = &job.net {
-        l.serve(net, &singletons)?;
+        l.serve(net)?;
     }
     let Some(main) = job.main.clone() else {
         l.rt_void("pluto_net_wait", &[]);

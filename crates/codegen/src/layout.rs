@@ -54,6 +54,9 @@ pub fn type_args(ty: &Ty) -> Vec<Ty> {
     }
 }
 
+/// The bytes of a unit's lock, after its instance in the unit's slot.
+pub const UNIT_LOCK_SIZE: i64 = 16;
+
 impl Globals {
     fn define_data(&mut self, name: String, data: DataDescription) -> Result<DataId, CodegenError> {
         let id = self.module.declare_data(&name, Linkage::Local, false, false).map_err(crate::backend)?;
@@ -68,8 +71,9 @@ impl Globals {
         }
         let name = format!("pluto_unit_{}", unit.item(db).name);
         let id = self.module.declare_data(&name, Linkage::Local, true, false).map_err(crate::backend)?;
+        // The instance, then the unit's lock (`pluto_runtime::locks::UnitLock`, two words).
         let mut data = DataDescription::new();
-        data.define_zeroinit(8);
+        data.define_zeroinit(8 + UNIT_LOCK_SIZE as usize);
         data.set_align(8);
         self.module.define_data(id, &data).map_err(crate::backend)?;
         self.units.insert(unit, id);

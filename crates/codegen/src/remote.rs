@@ -226,17 +226,22 @@ impl Lowerer<'_, '_> {
         let fr = self.g.module.declare_func_in_func(handler, self.b.func);
         let code = self.b.ins().func_addr(types::I64, fr);
         let block = self.b.ins().stack_addr(types::I64, slot, 0);
-        let instance_slot = self.g.unit_slot(self.db, unit)?;
-        let addr = self.data_addr(instance_slot);
-        let instance = self.b.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+        let lock = self.unit_lock(unit)?;
         let desc = self.g.local_call_desc(self.db, self.program, unit, index)?;
         let desc = self.data_addr(desc);
-        let outcome = self.call_rt("pluto_local_call", &[code, block, instance, desc]);
+        let outcome = self.call_rt("pluto_local_call", &[code, block, lock, desc]);
         self.check_error(outcome[1], handling, node)?;
         Ok(machine_type(&rf.ret).map(|t| {
             let v = self.coerce(outcome[0], t);
             self.convert(v, &rf.ret, ty)
         }))
+    }
+
+    /// The address of `unit`'s lock (after its instance in the unit's slot).
+    fn unit_lock(&mut self, unit: ItemLoc) -> Result<ir::Value> {
+        let slot = self.g.unit_slot(self.db, unit)?;
+        let addr = self.data_addr(slot);
+        Ok(self.b.ins().iadd_imm_s(addr, 8))
     }
 
     /// `pluto_net_start`: configuration and the network runtime, before anything else.
@@ -248,8 +253,8 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// `pluto_net_serve` with every served function and the instance of its unit.
-    pub fn serve(&mut self, plan: &NetPlan, instances: &std::collections::HashMap<ItemLoc, ir::Value>) -> Result<()> {
+    /// `pluto_net_serve` with every served function and the lock of its unit.
+    pub fn serve(&mut self, plan: &NetPlan) -> Result<()> {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             (plan.served.len().max(1) * 16) as u32,
@@ -259,7 +264,8 @@ impl Lowerer<'_, '_> {
             let desc = self.g.remote_desc(self.db, self.program, *unit, *index)?;
             let desc = self.data_addr(desc);
             self.b.ins().stack_store(types::I64, desc, slot, i as i32 * 16);
-            self.b.ins().stack_store(types::I64, instances[unit], slot, i as i32 * 16 + 8);
+            let lock = self.unit_lock(*unit)?;
+            self.b.ins().stack_store(types::I64, lock, slot, i as i32 * 16 + 8);
         }
         let table = self.b.ins().stack_addr(types::I64, slot, 0);
         let count = self.b.ins().iconst(types::I64, plan.served.len() as i64);

@@ -86,8 +86,8 @@ fn stop_signals() -> libc::sigset_t {
     }
 }
 
-/// Serves the functions in `table`: `count` pairs of a function's descriptor and the
-/// instance of its unit. Units that listen on the same address share one server.
+/// Serves the functions in `table`: `count` pairs of a function's descriptor and the lock
+/// of its unit. Units that listen on the same address share one server.
 ///
 /// # Safety
 /// `table` must hold `count` such pairs.
@@ -104,7 +104,9 @@ pub unsafe extern "C" fn pluto_net_serve(table: *const Word, count: i64) {
         if !units.iter().any(|u| u == f.unit()) {
             units.push(f.unit().to_string());
         }
-        methods.insert(f.path().to_string(), server::Served { f, instance: pair[1] });
+        // SAFETY: the compiler's static data, alive for the whole process.
+        let lock = unsafe { &*(pair[1] as *const pluto_runtime::locks::UnitLock) };
+        methods.insert(f.path().to_string(), server::Served { f, lock });
     }
     for (address, (units, methods)) in by_address {
         start_server(net, &address, &units, methods);

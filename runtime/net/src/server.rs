@@ -22,17 +22,12 @@ use crate::codec;
 use crate::desc::RemoteFn;
 use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
 
-/// A function this process serves, with the instance of its unit.
+/// A function this process serves, with the lock of its unit.
 #[derive(Clone, Copy)]
 pub struct Served {
     pub f: &'static RemoteFn,
-    pub instance: Word,
+    pub lock: &'static pluto_runtime::locks::UnitLock,
 }
-
-// SAFETY: `instance` is a unit's instance, a collector root for the process's lifetime;
-// only worker threads (registered) dereference it.
-unsafe impl Send for Served {}
-unsafe impl Sync for Served {}
 
 /// The routes of the units served on one address, by path.
 #[derive(Clone, Default)]
@@ -123,9 +118,9 @@ fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<In
     let previous_chain = pluto_runtime::locks::enter_chain(chain.unwrap_or(0));
     let previous_deadline = crate::client::enter_deadline(deadline);
     let outcome = pluto_runtime::boundary::run(|| {
-        pluto_runtime::locks::lock(served.instance);
+        pluto_runtime::locks::lock(served.lock);
         let result = call(served.f, request);
-        pluto_runtime::locks::unlock(served.instance);
+        pluto_runtime::locks::unlock(served.lock);
         result
     });
     crate::client::enter_deadline(previous_deadline);
