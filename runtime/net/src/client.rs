@@ -78,9 +78,10 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let path = f.path();
     let fingerprint = format!("{:016x}", f.fingerprint);
     let chain = pluto_runtime::locks::chain();
-    let (reply, answer) = std::sync::mpsc::sync_channel(1);
     let started = Instant::now();
-    net.runtime.spawn(async move {
+    // Driven on this (Pluto) thread: the connection's tasks run on tokio's threads, and
+    // only the request's and the answer's bytes pass between them.
+    let result = net.runtime.block_on(async move {
         let attempt = async {
             let mut grpc = tonic::client::Grpc::new(channel);
             grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
@@ -92,13 +93,11 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
             let path = http::uri::PathAndQuery::from_static(path);
             grpc.unary(request, path, BytesCodec).await.map(tonic::Response::into_inner)
         };
-        let result = match tokio::time::timeout(timeout, attempt).await {
+        match tokio::time::timeout(timeout, attempt).await {
             Ok(result) => result,
             Err(_) => Err(Status::deadline_exceeded("")),
-        };
-        let _ = reply.send(result);
+        }
     });
-    let result = answer.recv().unwrap_or_else(|_| Err(Status::internal("the network runtime stopped")));
     match result {
         Ok(bytes) => decode_response(f, &bytes),
         // However the deadline shows (the server's own timeout cancels the call), say so.

@@ -1,0 +1,272 @@
+//! Stages over the network against hand-written tonic (issue 11's figures), in one run so
+//! the ratios compare like with like on a shared machine:
+//!
+//! - unary calls per second and p50/p99 latency of the `bench` unit of
+//!   `benchmarks/stages/bench.pluto` against a hand-written tonic server doing the same
+//!   work (`n + 1`), driven by the same Rust client with 1 and 64 concurrent callers;
+//! - calls per second end to end: Pluto's generated client (the `driver` unit) calling the
+//!   Pluto unit, against the Rust tonic client calling the tonic server;
+//! - a colocated cross-stage call against a plain call (`benchmarks/stages/colocated.pluto`).
+//!
+//! Run with `cargo bench -p pluto_cli --bench stages`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic_prost::ProstCodec;
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct WorkRequest {
+    #[prost(int64, tag = "1")]
+    n: i64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct WorkResponse {
+    #[prost(oneof = "Outcome", tags = "1")]
+    outcome: Option<Outcome>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+enum Outcome {
+    #[prost(int64, tag = "1")]
+    Ok(i64),
+}
+
+const PATH: &str = "/pluto.bench.Bench/Work";
+
+/// The hand-written server: what tonic-build would generate for `Bench.Work`.
+#[derive(Clone)]
+struct TonicBench;
+
+impl tonic::server::NamedService for TonicBench {
+    const NAME: &'static str = "pluto.bench.Bench";
+}
+
+struct Work;
+
+impl tonic::server::UnaryService<WorkRequest> for Work {
+    type Response = WorkResponse;
+    type Future = std::future::Ready<Result<tonic::Response<WorkResponse>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<WorkRequest>) -> Self::Future {
+        let n = request.into_inner().n;
+        std::future::ready(Ok(tonic::Response::new(WorkResponse { outcome: Some(Outcome::Ok(n + 1)) })))
+    }
+}
+
+impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> for TonicBench {
+    type Response = tonic::codegen::http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = tonic::codegen::BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: tonic::codegen::http::Request<tonic::body::Body>) -> Self::Future {
+        Box::pin(async move {
+            if request.uri().path() != PATH {
+                return Ok(tonic::Status::unimplemented("").into_http());
+            }
+            let mut grpc = tonic::server::Grpc::new(ProstCodec::<WorkResponse, WorkRequest>::default());
+            Ok(grpc.unary(Work, request).await)
+        })
+    }
+}
+
+struct Load {
+    calls_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `callers` tasks, `calls` each, over one connection, against 127.0.0.1:`port`.
+async fn load(port: u16, callers: usize, calls: usize) -> Load {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .expect("connect");
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..callers {
+        let channel = channel.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut grpc = tonic::client::Grpc::new(channel);
+            let mut latencies = Vec::with_capacity(calls);
+            for n in 0..calls as i64 {
+                let t = Instant::now();
+                grpc.ready().await.expect("ready");
+                let answer = grpc
+                    .unary(
+                        tonic::Request::new(WorkRequest { n }),
+                        PathAndQuery::from_static(PATH),
+                        ProstCodec::<WorkRequest, WorkResponse>::default(),
+                    )
+                    .await
+                    .expect("call");
+                assert_eq!(answer.into_inner().outcome, Some(Outcome::Ok(n + 1)));
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    Load {
+        calls_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: latencies[latencies.len() / 2],
+        p99: latencies[latencies.len() * 99 / 100],
+    }
+}
+
+fn pluto(args: &[&str], dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pluto")).args(args).current_dir(dir).output().expect("run pluto");
+    assert!(out.status.success(), "pluto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs the `driver` unit against `port`: the milliseconds it reports.
+fn drive(build: &Path, port: u16, callers: usize, calls: usize) -> f64 {
+    let out = Command::new(build.join("driver/driver"))
+        .env("PLUTO_STAGE_BENCH_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env("CALLERS", callers.to_string())
+        .env("CALLS", calls.to_string())
+        .output()
+        .expect("run the driver");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && !text.contains("failed"), "driver: {text}{}", String::from_utf8_lossy(&out.stderr));
+    text.trim().parse().expect("milliseconds")
+}
+
+/// `--serve-tonic PORT`: this binary as the hand-written tonic server, in a process of
+/// its own like the Pluto unit (so neither shares the load generator's threads).
+fn serve_tonic(port: u16) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let incoming = tokio_stream::StreamExt::map(incoming, |s| {
+            if let Ok(stream) = &s {
+                let _ = stream.set_nodelay(true);
+            }
+            s
+        });
+        tonic::transport::Server::builder().add_service(TonicBench).serve_with_incoming(incoming).await.unwrap();
+    });
+}
+
+fn wait_for(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing serves port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--serve-tonic") {
+        serve_tonic(args[i + 1].parse().unwrap());
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/stages");
+    let work = std::env::temp_dir().join(format!("pluto-stages-bench-{}", std::process::id()));
+    let build = work.join("build");
+    std::fs::create_dir_all(&work).unwrap();
+    pluto(&["compile-stages", "bench.pluto", "--output-dir", build.to_str().unwrap()], &root);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let tonic_port = free_port();
+    let mut tonic_server = Command::new(std::env::current_exe().unwrap())
+        .args(["--serve-tonic", &tonic_port.to_string()])
+        .spawn()
+        .expect("start the tonic server");
+    wait_for(tonic_port);
+    let pluto_port = free_port();
+    let mut unit = Command::new(build.join("bench/bench"))
+        .env("PLUTO_STAGE_BENCH_LISTEN", format!("127.0.0.1:{pluto_port}"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the unit");
+    wait_for(pluto_port);
+
+    println!("unary calls, same Rust tonic client (one connection), server doing n + 1:");
+    println!("{:<10} {:>8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>10} {:>8} {:>8}", "callers", "calls", "tonic c/s", "p50 µs", "p99 µs", "pluto c/s", "p50 µs", "p99 µs", "thru", "p99");
+    for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
+        // Warm both up, then measure them alternately.
+        runtime.block_on(load(tonic_port, callers, 50));
+        runtime.block_on(load(pluto_port, callers, 50));
+        let t = runtime.block_on(load(tonic_port, callers, calls));
+        let p = runtime.block_on(load(pluto_port, callers, calls));
+        println!(
+            "{:<10} {:>8} {:>12.0} {:>10.0} {:>10.0} {:>12.0} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x",
+            callers,
+            callers * calls,
+            t.calls_per_second,
+            t.p50.as_secs_f64() * 1e6,
+            t.p99.as_secs_f64() * 1e6,
+            p.calls_per_second,
+            p.p50.as_secs_f64() * 1e6,
+            p.p99.as_secs_f64() * 1e6,
+            p.calls_per_second / t.calls_per_second,
+            p.p99.as_secs_f64() / t.p99.as_secs_f64(),
+        );
+    }
+
+    println!();
+    println!("end to end: Pluto's generated client -> Pluto unit, against Rust tonic client -> tonic server:");
+    println!("{:<10} {:>8} {:>14} {:>14} {:>8}", "callers", "calls", "tonic c/s", "pluto c/s", "ratio");
+    for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
+        drive(&build, pluto_port, callers, 50);
+        let t = runtime.block_on(load(tonic_port, callers, calls));
+        let ms = drive(&build, pluto_port, callers, calls);
+        let p = (callers * calls) as f64 / (ms.max(1.0) / 1e3);
+        println!(
+            "{:<10} {:>8} {:>14.0} {:>14.0} {:>7.2}x",
+            callers,
+            callers * calls,
+            t.calls_per_second,
+            p,
+            p / t.calls_per_second
+        );
+    }
+    for child in [&mut unit, &mut tonic_server] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    println!();
+    let colocated = work.join("colocated");
+    pluto(&["build", "colocated.pluto", "-o", colocated.to_str().unwrap()], &root);
+    let mut plain = Vec::new();
+    let mut cross = Vec::new();
+    for _ in 0..3 {
+        let out = Command::new(&colocated).output().expect("run colocated");
+        let lines: Vec<f64> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.parse().unwrap()).collect();
+        plain.push(lines[0]);
+        cross.push(lines[1]);
+    }
+    plain.sort_by(f64::total_cmp);
+    cross.sort_by(f64::total_cmp);
+    let (plain, cross) = (plain[1], cross[1]);
+    let calls = 300_000.0;
+    println!("colocated cross-stage call vs plain call, callee ~1.7 µs of work, 300,000 calls (median of 3):");
+    println!(
+        "plain {plain:.0} ms, cross-stage {cross:.0} ms: {:.3}x, {:.0} ns fixed overhead per call",
+        cross / plain,
+        (cross - plain) / calls * 1e6
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
