@@ -9,9 +9,8 @@ use std::process::Command;
 
 /// Code generation's messages for constructs not compiled yet, and what brings them.
 const NOT_YET: &[(&str, &str)] = &[
-    ("spawning a call to another deployment unit", "tasks over the network (issue 11)"),
     ("`http.serve`", "HttpServer (issue 13)"),
-    ("has no entry point", "units without `main` serve their `pub fn`s (issue 11)"),
+    ("has no entry point", "a program of units without `main` runs with `pluto compile-stages`, not `pluto build`"),
 ];
 
 fn clean_cases() -> Vec<PathBuf> {

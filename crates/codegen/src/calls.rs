@@ -145,8 +145,11 @@ impl Lowerer<'_, '_> {
                     _ => None,
                 };
                 match (resolution(self, f.name_ref()), namespace) {
-                    (_, Some(Target::Item(loc))) if def_map(self.db, self.program).is_unit(loc) => {
-                        return Err(self.unsupported(call.syntax(), "spawning a call to another deployment unit"));
+                    (Some(Target::Fn(method)), Some(Target::Item(loc)))
+                        if def_map(self.db, self.program).is_unit(loc) && self.owner.stage != Some(loc) =>
+                    {
+                        let name = method.sig(self.db).name.clone();
+                        self.unit_fn_value(loc, &name)?
                     }
                     (Some(Target::Fn(method)), Some(Target::Item(_) | Target::Module(_))) => {
                         self.function_value(method, None, &used)?

@@ -226,9 +226,10 @@ pub(crate) struct Globals {
     /// and index in its interface.
     pub stubs: HashMap<(ItemLoc, usize), FnInfo>,
     pub remote_descs: HashMap<(ItemLoc, usize), DataId>,
-    /// Handlers of `pub fn`s of units held here (served, or called across units), and
-    /// the descriptors of colocated cross-unit calls.
-    pub handlers: HashMap<(ItemLoc, usize), FuncId>,
+    /// Handlers of `pub fn`s of units held here (served, or called across units) and
+    /// function values making cross-unit calls, and the descriptors of colocated
+    /// cross-unit calls.
+    pub unit_fns: HashMap<(ItemLoc, usize, remote::RemoteKind), FuncId>,
     pub local_calls: HashMap<(ItemLoc, usize), DataId>,
 }
 
@@ -271,7 +272,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         local_units: None,
         stubs: HashMap::new(),
         remote_descs: HashMap::new(),
-        handlers: HashMap::new(),
+        unit_fns: HashMap::new(),
         local_calls: HashMap::new(),
     };
     if let Some(names) = &options.units {

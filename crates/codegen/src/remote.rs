@@ -28,10 +28,12 @@ pub(crate) struct RemoteJob {
     pub kind: RemoteKind,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum RemoteKind {
     Stub,
     Handler,
+    /// A function value (closure convention) making the cross-unit call, for `spawn`.
+    Value,
 }
 
 impl Globals {
@@ -74,17 +76,38 @@ impl Globals {
 
     /// The handler through which the runtime calls function `index` of `unit` (held here).
     fn remote_handler(&mut self, db: &dyn Db, unit: ItemLoc, index: usize) -> Result<FuncId> {
-        if let Some(id) = self.handlers.get(&(unit, index)) {
-            return Ok(*id);
-        }
         let mut signature = self.module.make_signature();
         signature.params.push(AbiParam::new(types::I64));
         signature.returns.extend([AbiParam::new(types::I64), AbiParam::new(types::I64)]);
-        let symbol = format!("pluto_serve_{}_{index}", unit.item(db).name);
+        self.unit_fn(db, unit, index, RemoteKind::Handler, signature)
+    }
+
+    /// Function `index` of `unit` as `kind` (a handler or a function value), declared
+    /// and queued once.
+    fn unit_fn(
+        &mut self,
+        db: &dyn Db,
+        unit: ItemLoc,
+        index: usize,
+        kind: RemoteKind,
+        signature: ir::Signature,
+    ) -> Result<FuncId> {
+        if let Some(id) = self.unit_fns.get(&(unit, index, kind)) {
+            return Ok(*id);
+        }
+        let symbol = format!("pluto_{kind:?}_{}_{index}", unit.item(db).name).to_lowercase();
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
-        self.handlers.insert((unit, index), id);
-        self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Handler }));
+        self.unit_fns.insert((unit, index, kind), id);
+        self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind }));
         Ok(id)
+    }
+
+    /// A function value's code calling function `index` of `unit` across units (locally
+    /// or over the network, as this executable holds it).
+    fn unit_call_thunk(&mut self, db: &dyn Db, program: Program, unit: ItemLoc, index: usize) -> Result<FuncId> {
+        let arity = unit_interface(db, program, unit).functions[index].params.len();
+        let signature = self.value_signature(arity);
+        self.unit_fn(db, unit, index, RemoteKind::Value, signature)
     }
 
     /// The descriptor of a colocated call of function `index` of `unit`
@@ -198,6 +221,50 @@ impl NetPlan {
 }
 
 impl Lowerer<'_, '_> {
+    /// `unit.name` as a function value (for `spawn unit.name(args)`): calling it makes
+    /// the cross-unit call.
+    pub fn unit_fn_value(&mut self, unit: ItemLoc, name: &str) -> Result<ir::Value> {
+        let index = Globals::interface_index(self.db, self.program, unit, name)?;
+        let thunk = self.g.unit_call_thunk(self.db, self.program, unit, index)?;
+        let object = self.alloc(2, false);
+        let fr = self.g.module.declare_func_in_func(thunk, self.b.func);
+        let code = self.b.ins().func_addr(types::I64, fr);
+        self.store_word(object, 0, code);
+        Ok(object)
+    }
+
+    /// The cross-unit call of function `index` of `unit` with `args` (words in a stack
+    /// block): its result and error words.
+    fn cross_unit_call(&mut self, unit: ItemLoc, index: usize, block: ir::Value) -> Result<Vec<ir::Value>> {
+        if self.g.is_local(unit) {
+            let handler = self.g.remote_handler(self.db, unit, index)?;
+            let fr = self.g.module.declare_func_in_func(handler, self.b.func);
+            let code = self.b.ins().func_addr(types::I64, fr);
+            let lock = self.unit_lock(unit)?;
+            let desc = self.g.local_call_desc(self.db, self.program, unit, index)?;
+            let desc = self.data_addr(desc);
+            Ok(self.call_rt("pluto_local_call", &[code, block, lock, desc]))
+        } else {
+            let desc = self.g.remote_desc(self.db, self.program, unit, index)?;
+            let desc = self.data_addr(desc);
+            Ok(self.call_rt("pluto_net_call", &[desc, block]))
+        }
+    }
+
+    /// Words `values` in a new stack block; its address.
+    fn word_block(&mut self, values: &[ir::Value]) -> ir::Value {
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (values.len().max(1) * 8) as u32,
+            3,
+        ));
+        for (i, v) in values.iter().enumerate() {
+            let w = self.word(*v);
+            self.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
+        }
+        self.b.ins().stack_addr(types::I64, slot, 0)
+    }
+
     /// A call of `unit`'s `pub fn` `name` from outside the unit, when this executable
     /// holds the unit: through its handler inside a fault boundary holding the unit's
     /// lock (`pluto_local_call`), so a fault ends only this call, as over the network.
@@ -212,24 +279,12 @@ impl Lowerer<'_, '_> {
     ) -> Result<Option<ir::Value>> {
         let index = Globals::interface_index(self.db, self.program, unit, name)?;
         let rf = unit_interface(self.db, self.program, unit).functions[index].clone();
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            (rf.params.len().max(1) * 8) as u32,
-            3,
-        ));
-        for (i, (a, (_, param))) in args.iter().zip(&rf.params).enumerate() {
-            let v = self.value_as(a, param)?;
-            let w = self.word(v);
-            self.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
+        let mut values = Vec::new();
+        for (a, (_, param)) in args.iter().zip(&rf.params) {
+            values.push(self.value_as(a, param)?);
         }
-        let handler = self.g.remote_handler(self.db, unit, index)?;
-        let fr = self.g.module.declare_func_in_func(handler, self.b.func);
-        let code = self.b.ins().func_addr(types::I64, fr);
-        let block = self.b.ins().stack_addr(types::I64, slot, 0);
-        let lock = self.unit_lock(unit)?;
-        let desc = self.g.local_call_desc(self.db, self.program, unit, index)?;
-        let desc = self.data_addr(desc);
-        let outcome = self.call_rt("pluto_local_call", &[code, block, lock, desc]);
+        let block = self.word_block(&values);
+        let outcome = self.cross_unit_call(unit, index, block)?;
         self.check_error(outcome[1], handling, node)?;
         Ok(machine_type(&rf.ret).map(|t| {
             let v = self.coerce(outcome[0], t);
@@ -288,23 +343,12 @@ pub(crate) fn build(
     let real = crate::jobs::declaration(db, rf.f).1;
     match job.kind {
         RemoteKind::Stub => {
-            let desc = g.remote_desc(db, program, job.unit, job.index)?;
             let abi = Abi::Direct { ret: rf.ret.clone(), fallible: true };
             let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
             let entry = l.start();
             let params = l.b.block_params(entry).to_vec();
-            let slot = l.b.create_sized_stack_slot(StackSlotData::new(
-                StackSlotKind::ExplicitSlot,
-                (params.len().max(1) * 8) as u32,
-                3,
-            ));
-            for (i, p) in params.iter().enumerate() {
-                let w = l.word(*p);
-                l.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
-            }
-            let args = l.b.ins().stack_addr(types::I64, slot, 0);
-            let desc = l.data_addr(desc);
-            let outcome = l.call_rt("pluto_net_call", &[desc, args]);
+            let block = l.word_block(&params);
+            let outcome = l.cross_unit_call(job.unit, job.index, block)?;
             let value = machine_type(&rf.ret).map(|t| (l.coerce(outcome[0], t), rf.ret.clone()));
             l.emit_return(value, Some(outcome[1]));
             l.finish();
@@ -332,6 +376,18 @@ pub(crate) fn build(
             let value = machine_type(&target.ret).map(|_| (results[0], target.ret.clone()));
             let error = target.fallible.then(|| results[results.len() - 1]);
             l.emit_return(value, error);
+            l.finish();
+        }
+        RemoteKind::Value => {
+            let abi = Abi::Value { ret: rf.ret.clone() };
+            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let entry = l.start();
+            // The closure object comes first; the arguments follow.
+            let params = l.b.block_params(entry)[1..].to_vec();
+            let block = l.word_block(&params);
+            let outcome = l.cross_unit_call(job.unit, job.index, block)?;
+            l.b.ins().return_(&outcome);
+            l.filled = true;
             l.finish();
         }
     }
