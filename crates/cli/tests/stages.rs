@@ -306,3 +306,63 @@ fn foreign_python_client() {
     assert_eq!(server.stop(), Some(0));
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Configuration problems stop a unit's executable at start-up with the file, key and
+/// reason (exit 2), never a crash; a good file is used.
+#[test]
+fn configuration_errors_are_reported() {
+    let work = workdir("stages-config");
+    let build = compile_stages(&test_data("faults"), "app.pluto", &work.join("build"), &[]);
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let out = std::process::Command::new(build.dir.join("report/report"))
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), stdout_of(&out))
+    };
+    let write = |name: &str, text: &str| {
+        let path = work.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let missing = work.join("nope.toml").to_string_lossy().into_owned();
+    let (code, stderr, _) = run(&[("PLUTO_CONFIG", &missing)], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&missing) && stderr.contains("cannot read"), "{stderr}");
+
+    let malformed = write("malformed.toml", "[stages.ledger\nendpoint = 1\n");
+    let (code, stderr, _) = run(&[], &["--config", &malformed]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&malformed) && stderr.contains("line 1"), "{stderr}");
+
+    let unknown_unit = write("unknown.toml", "[stages.ledgr]\nendpoint = \"http://127.0.0.1:1\"\n");
+    let (code, stderr, _) = run(&[], &[&format!("--config={unknown_unit}")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("stages.ledgr") && stderr.contains("no deployment unit `ledgr`"), "{stderr}");
+
+    let unknown_key = write("key.toml", "[stages.ledger]\nendpont = \"http://127.0.0.1:1\"\n");
+    let (code, stderr, _) = run(&[("PLUTO_CONFIG", &unknown_key)], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("endpont"), "{stderr}");
+
+    let (code, stderr, _) = run(&[("PLUTO_STAGE_LEDGER_ENDPOINT", "ledger:50051")], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("PLUTO_STAGE_LEDGER_ENDPOINT") && stderr.contains("http://host:port"), "{stderr}");
+
+    let (code, stderr, _) = run(&[("PLUTO_STAGE_LEDGER_TIMEOUT_MS", "soon")], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("PLUTO_STAGE_LEDGER_TIMEOUT_MS") && stderr.contains("soon"), "{stderr}");
+
+    // A good file: `localhost` resolves through DNS, and the unit answers.
+    let ports = ports(&build);
+    let server = Server::start(&build, "ledger", &wiring(&ports));
+    let good = write(
+        "good.toml",
+        &format!("[stages.ledger]\nendpoint = \"http://localhost:{}\"\ntimeout_ms = 5000\n", ports["ledger"]),
+    );
+    let (code, stderr, stdout) = run(&[("PLUTO_CONFIG", &good)], &[]);
+    assert_eq!((code, stdout.as_str()), (Some(0), "100\n"), "{stderr}");
+    assert_eq!(server.stop(), Some(0));
+    let _ = std::fs::remove_dir_all(&work);
+}
