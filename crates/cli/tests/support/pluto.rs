@@ -1,5 +1,7 @@
 //! Running the real `pluto` binary from tests, in a directory of their own.
 
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
