@@ -72,6 +72,10 @@ unsafe extern "C" {
 /// The C entry point of every Pluto executable.
 #[unsafe(no_mangle)]
 pub extern "C" fn main(argc: i32, argv: *const *const u8) -> i32 {
+    // A peer that closed its end (a socket, a pipe) is an error to handle, not a signal
+    // that ends the process (as Rust's own start-up arranges).
+    // SAFETY: setting a signal's disposition to ignore.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     fault::install_handlers();
     threads::init();
     stdlib::set_args(argc, argv);

@@ -366,3 +366,67 @@ fn configuration_errors_are_reported() {
     assert_eq!(server.stop(), Some(0));
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// TLS and mutual TLS from configuration: a unit requiring client certificates answers a
+/// caller that presents one signed by the configured CA over `https://`, and refuses
+/// callers without one or speaking plain HTTP/2.
+#[test]
+fn tls_and_mutual_tls() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let work = workdir("stages-tls");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = work.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let mut leaf = |name: &str, host: &str| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec![host.to_string()]).unwrap().signed_by(&key, &ca).unwrap();
+        (write(&format!("{name}.pem"), &cert.pem()), write(&format!("{name}.key"), &key.serialize_pem()))
+    };
+    let (server_cert, server_key) = leaf("ledger", "localhost");
+    let (client_cert, client_key) = leaf("report", "report");
+    let ca_file = write("ca.pem", &ca.pem());
+
+    let build = compile_stages(&test_data("faults"), "app.pluto", &work.join("build"), &[]);
+    let ports = ports(&build);
+    let mut server_env = wiring(&ports);
+    server_env.extend([
+        ("PLUTO_TLS_CERT".to_string(), server_cert),
+        ("PLUTO_TLS_KEY".to_string(), server_key),
+        ("PLUTO_TLS_CA".to_string(), ca_file.clone()),
+        ("PLUTO_TLS_REQUIRE_CLIENT_CERT".to_string(), "true".to_string()),
+    ]);
+    let server = Server::start(&build, "ledger", &server_env);
+    assert!(server.log().contains("(mutual TLS)"), "{}", server.log());
+    let https = format!("https://localhost:{}", ports["ledger"]);
+    let call = |env: &[(&str, &str)]| {
+        let out = std::process::Command::new(build.dir.join("report/report")).envs(env.iter().copied()).output().unwrap();
+        (out.status.code(), stdout_of(&out), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let with_identity = [
+        ("PLUTO_STAGE_LEDGER_ENDPOINT", https.as_str()),
+        ("PLUTO_TLS_CA", ca_file.as_str()),
+        ("PLUTO_TLS_CERT", client_cert.as_str()),
+        ("PLUTO_TLS_KEY", client_key.as_str()),
+    ];
+    let (code, stdout, stderr) = call(&with_identity);
+    assert_eq!((code, stdout.as_str()), (Some(0), "100\n"), "{stderr}");
+
+    let (_, stdout, _) = call(&[("PLUTO_STAGE_LEDGER_ENDPOINT", https.as_str()), ("PLUTO_TLS_CA", ca_file.as_str())]);
+    assert!(stdout.starts_with("NetworkError: "), "no client certificate: {stdout}");
+
+    let plain = format!("http://127.0.0.1:{}", ports["ledger"]);
+    let (code, stdout, stderr) = call(&[("PLUTO_STAGE_LEDGER_ENDPOINT", plain.as_str())]);
+    assert!(stdout.starts_with("NetworkError: "), "plain HTTP/2 to a TLS unit: {code:?} {stdout}{stderr}");
+
+    let (code, _, stderr) = call(&[("PLUTO_STAGE_LEDGER_ENDPOINT", https.as_str())]);
+    assert_eq!(code, Some(2), "an https endpoint without a CA is a configuration error: {stderr}");
+    assert!(stderr.contains("no CA is configured"), "{stderr}");
+
+    assert_eq!(server.stop(), Some(0));
+    let _ = std::fs::remove_dir_all(&work);
+}

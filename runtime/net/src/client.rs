@@ -42,12 +42,24 @@ fn channel(endpoint: &str) -> Result<Channel, String> {
     if let Some(c) = table.get(endpoint) {
         return Ok(c.clone());
     }
-    let _guard = crate::net().runtime.enter();
-    let c = Endpoint::from_shared(endpoint.to_string())
+    let net = crate::net();
+    let _guard = net.runtime.enter();
+    let mut e = Endpoint::from_shared(endpoint.to_string())
         .map_err(|e| format!("`{endpoint}` is not a valid endpoint: {e}"))?
         .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true)
-        .connect_lazy();
+        .tcp_nodelay(true);
+    if endpoint.starts_with("https://") {
+        let tls = &net.config.tls;
+        let mut config = tonic::transport::ClientTlsConfig::new();
+        if let Some(ca) = &tls.ca {
+            config = config.ca_certificate(tonic::transport::Certificate::from_pem(ca));
+        }
+        if let Some((cert, key)) = &tls.identity {
+            config = config.identity(tonic::transport::Identity::from_pem(cert, key));
+        }
+        e = e.tls_config(config).map_err(|e| format!("the TLS configuration for `{endpoint}` is unusable: {}", error_chain(&e)))?;
+    }
+    let c = e.connect_lazy();
     table.insert(endpoint.to_string(), c.clone());
     Ok(c)
 }
@@ -130,16 +142,16 @@ fn reason(f: &RemoteFn, endpoint: &str, timeout: Duration, status: &Status) -> S
             format!("deadline exceeded: {} did not answer within {} ms", f.qualified(), timeout.as_millis())
         }
         Code::Unavailable => format!("cannot reach unit `{}` at {endpoint}: {message}", f.unit()),
-        Code::Internal => pluto_runtime::boundary::fault_reason(message),
+        Code::Internal if message.starts_with("fault in ") => pluto_runtime::boundary::fault_reason(message),
+        Code::Internal | Code::Unknown => {
+            let detail = std::error::Error::source(status).map(|e| format!(": {}", error_chain(e))).unwrap_or_default();
+            format!("the connection to unit `{}` at {endpoint} failed: {message}{detail}", f.unit())
+        }
         Code::FailedPrecondition => message.to_string(),
         Code::Unimplemented => {
             format!("version skew: {endpoint} does not serve {} ({message})", f.path())
         }
         Code::InvalidArgument => format!("the callee could not decode the request: {message}"),
-        Code::Unknown if message == "transport error" => {
-            let detail = std::error::Error::source(status).map(error_chain).unwrap_or_default();
-            format!("the connection to unit `{}` at {endpoint} failed: {message}: {detail}", f.unit())
-        }
         code => format!("{code:?}: {message}"),
     }
 }

@@ -4,6 +4,13 @@
 //! (`http://127.0.0.1:<port>` from the system's port plan), the TOML file named by
 //! `--config FILE` or `PLUTO_CONFIG`, then `PLUTO_STAGE_<NAME>_ENDPOINT`, `..._LISTEN`,
 //! `..._TIMEOUT_MS`. Every problem is reported with the file, key and reason.
+//!
+//! TLS: the `[tls]` section (or `PLUTO_TLS_CERT`, `PLUTO_TLS_KEY`, `PLUTO_TLS_CA`,
+//! `PLUTO_TLS_REQUIRE_CLIENT_CERT`) gives this executable's certificate and key (its
+//! server then speaks TLS, and it presents them to units that require client
+//! certificates) and the CA it trusts (for `https://` endpoints, and for client
+//! certificates when `require_client_cert` makes its server mutual TLS). The files are
+//! read at start-up.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,6 +29,17 @@ pub struct Stage {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub stages: HashMap<String, Stage>,
+    pub tls: Tls,
+}
+
+/// PEM texts, read at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct Tls {
+    /// This executable's certificate chain and key.
+    pub identity: Option<(String, String)>,
+    /// The CA trusted for servers called over `https://` and for client certificates.
+    pub ca: Option<String>,
+    pub require_client_cert: bool,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +47,16 @@ pub struct Config {
 struct File {
     #[serde(default)]
     stages: BTreeMap<String, FileStage>,
+    tls: Option<FileTls>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileTls {
+    cert: Option<String>,
+    key: Option<String>,
+    ca: Option<String>,
+    require_client_cert: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -54,9 +82,22 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
         );
     }
     let path = config_path(args)?;
+    let mut tls = FileTls::default();
+    let mut tls_origin = String::new();
     if let Some(path) = path {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: cannot read the configuration: {e}"))?;
         let file: File = toml::from_str(&text).map_err(|e| format!("{path}: {}", e.to_string().trim_end()))?;
+        if let Some(section) = file.tls {
+            tls = section;
+            tls_origin = format!("{path}: key `tls.");
+            // Relative certificate paths are relative to the configuration file.
+            let base = std::path::Path::new(&path).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+            for file in [&mut tls.cert, &mut tls.key, &mut tls.ca].into_iter().flatten() {
+                if std::path::Path::new(file.as_str()).is_relative() {
+                    *file = base.join(&*file).to_string_lossy().into_owned();
+                }
+            }
+        }
         for (name, stage) in file.stages {
             let Some(known) = config.stages.get_mut(&name) else {
                 return Err(format!(
@@ -91,7 +132,64 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
             stage.timeout_ms = check_timeout(parsed).map_err(|e| format!("environment {prefix}TIMEOUT_MS: {e}"))?;
         }
     }
+    config.tls = load_tls(tls, &tls_origin)?;
+    if config.tls.ca.is_none()
+        && let Some((name, stage)) = config.stages.iter().find(|(_, s)| s.endpoint.starts_with("https://"))
+    {
+        return Err(format!(
+            "unit `{name}` has the TLS endpoint `{}`, but no CA is configured to verify it: set `ca` in `[tls]` or PLUTO_TLS_CA",
+            stage.endpoint
+        ));
+    }
     Ok(config)
+}
+
+/// The `[tls]` section with the environment's overrides, its files read. `origin` names
+/// the file the section came from (`FILE: key \`tls.`), for messages.
+fn load_tls(mut section: FileTls, origin: &str) -> Result<Tls, String> {
+    let mut origins: HashMap<&str, String> = HashMap::new();
+    for (key, variable) in [("cert", "PLUTO_TLS_CERT"), ("key", "PLUTO_TLS_KEY"), ("ca", "PLUTO_TLS_CA")] {
+        let slot = match key {
+            "cert" => &mut section.cert,
+            "key" => &mut section.key,
+            _ => &mut section.ca,
+        };
+        if let Ok(value) = std::env::var(variable) {
+            *slot = Some(value);
+            origins.insert(key, format!("environment {variable}"));
+        } else if slot.is_some() {
+            origins.insert(key, format!("{origin}{key}`"));
+        }
+    }
+    if let Ok(value) = std::env::var("PLUTO_TLS_REQUIRE_CLIENT_CERT") {
+        section.require_client_cert = Some(match value.trim() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" | "" => false,
+            other => return Err(format!("environment PLUTO_TLS_REQUIRE_CLIENT_CERT: `{other}` is not true or false")),
+        });
+    }
+    let read = |key: &str, path: &Option<String>| -> Result<Option<String>, String> {
+        let Some(path) = path else { return Ok(None) };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read `{path}`: {e}", origins[key]))?;
+        if !text.contains("-----BEGIN ") {
+            return Err(format!("{}: `{path}` is not a PEM file", origins[key]));
+        }
+        Ok(Some(text))
+    };
+    let cert = read("cert", &section.cert)?;
+    let key = read("key", &section.key)?;
+    let ca = read("ca", &section.ca)?;
+    let identity = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        (Some(_), None) => return Err(format!("{}: a certificate needs its key (`key`, PLUTO_TLS_KEY)", origins["cert"])),
+        (None, Some(_)) => return Err(format!("{}: a key needs its certificate (`cert`, PLUTO_TLS_CERT)", origins["key"])),
+    };
+    let require_client_cert = section.require_client_cert.unwrap_or(false);
+    if require_client_cert && (identity.is_none() || ca.is_none()) {
+        return Err("`require_client_cert` needs this unit's `cert` and `key` and the `ca` of its clients".into());
+    }
+    Ok(Tls { identity, ca, require_client_cert })
 }
 
 fn unit_list(units: &[(String, u16)]) -> String {
@@ -123,10 +221,13 @@ fn check_endpoint(endpoint: &str) -> Result<String, String> {
         }
         return Ok(endpoint.trim_end_matches('/').to_string());
     }
-    if endpoint.starts_with("https://") {
-        return Err(format!("`{endpoint}`: TLS endpoints are not supported yet; use `http://`"));
+    if let Some(rest) = endpoint.strip_prefix("https://") {
+        if rest.is_empty() {
+            return Err(format!("`{endpoint}` names no host"));
+        }
+        return Ok(endpoint.trim_end_matches('/').to_string());
     }
-    Err(format!("`{endpoint}` is not an endpoint: write `http://host:port`"))
+    Err(format!("`{endpoint}` is not an endpoint: write `http://host:port` (or `https://host:port` for TLS)"))
 }
 
 fn check_timeout(ms: u64) -> Result<u64, String> {

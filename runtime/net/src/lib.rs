@@ -160,7 +160,25 @@ fn start_server(net: &'static Net, address: &str, units: &[String], methods: Has
         s
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tonic::transport::Server::builder().add_routes(routes).serve_with_incoming_shutdown(incoming, async {
+    let mut builder = tonic::transport::Server::builder();
+    let tls = &net.config.tls;
+    let scheme = match &tls.identity {
+        Some((cert, key)) => {
+            let mut config =
+                tonic::transport::ServerTlsConfig::new().identity(tonic::transport::Identity::from_pem(cert, key));
+            if tls.require_client_cert
+                && let Some(ca) = &tls.ca
+            {
+                config = config.client_ca_root(tonic::transport::Certificate::from_pem(ca));
+            }
+            builder = builder
+                .tls_config(config)
+                .unwrap_or_else(|e| startup_failure(&format!("the TLS certificate or key is unusable: {e}")));
+            if tls.require_client_cert { "mutual TLS" } else { "TLS" }
+        }
+        None => "h2c",
+    };
+    let server = builder.add_routes(routes).serve_with_incoming_shutdown(incoming, async {
         let _ = stopped.await;
     });
     let task = net.runtime.spawn(async move {
@@ -169,7 +187,7 @@ fn start_server(net: &'static Net, address: &str, units: &[String], methods: Has
         }
     });
     net.servers.lock().unwrap_or_else(|e| e.into_inner()).push((stop, task));
-    eprintln!("pluto: unit `{}` serving on {local}", units.join("`, `"));
+    eprintln!("pluto: unit `{}` serving on {local} ({scheme})", units.join("`, `"));
 }
 
 /// Calls a remote function: `args` holds its arguments as words. Returns the result and
