@@ -3,9 +3,9 @@
 //! call is run by [`run`], which records the caller's registers; a fault inside (see
 //! `fault::fault` and the stack-overflow handler) jumps straight back there with the
 //! fault's description, abandoning the frames in between. Those frames are generated
-//! code (which owns no resources) and the runtime function that detected the fault
-//! (which reports it before holding any lock); the locks of singletons taken inside are
-//! released by their owner (`locks::release_to`).
+//! code (which owns no resources) and the runtime function that detected the fault; the
+//! locks taken inside — of units (`locks::release_to`) and of collections
+//! (`collections::release_stripes_to`) — are released here.
 //!
 //! The jump is a hand-written pair of x86-64 functions, as small as `setjmp`/`longjmp`
 //! but returning only once: `pluto_try` saves the callee-saved registers, the stack
@@ -90,6 +90,7 @@ pub fn run<F: FnOnce() -> R, R>(body: F) -> Result<R, String> {
     let mut jump = Jump::default();
     let outer = ACTIVE.with(|a| a.replace(&mut jump));
     let locks = crate::locks::depth();
+    let stripes = crate::collections::stripes_held();
     let critical = crate::threads::critical_depth();
     // SAFETY: `call` matches the context's types; `jump` outlives the call.
     let escaped = unsafe {
@@ -99,6 +100,7 @@ pub fn run<F: FnOnce() -> R, R>(body: F) -> Result<R, String> {
     if escaped != 0 {
         // The abandoned frames are gone: put this thread's bookkeeping back as it was.
         crate::locks::release_to(locks);
+        crate::collections::release_stripes_to(stripes);
         crate::threads::set_critical_depth(critical);
         let overflowed = OVERFLOWED.with(|o| o.replace(false));
         let what = FAULT.with(|f| f.borrow_mut().take()).unwrap_or_else(|| {

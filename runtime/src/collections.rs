@@ -2,12 +2,72 @@
 //! through an open-addressing index), so printing and `keys()` are deterministic. All
 //! their storage is in the collected heap, so the collector sees every element.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::fault::{Fault, fault};
 use crate::format::{equal, hash};
 use crate::gc::{pluto_alloc, pluto_alloc_atomic};
 use crate::value::*;
 
 // ---- arrays ------------------------------------------------------------------------------
+
+/// Arrays and maps shared between threads (tasks) must not corrupt memory (SPEC §4.5).
+/// Every runtime operation on one holds the lock of its *stripe* (one of 64 spin locks,
+/// chosen by the object's address), so two threads never change (or read while the
+/// other changes) the same array's or map's storage at once. Generated code reads
+/// elements and pushes into spare room inline, without the lock: that is memory-safe
+/// because the runtime never shrinks storage in place and publishes a larger block
+/// before its capacity and length (x86-64 keeps stores in order). A thread may take its
+/// own stripe again (nested operations); a fault that ends a call releases the stripes
+/// taken inside it (`release_stripes_to`).
+static STRIPES: [AtomicBool; 64] = [const { AtomicBool::new(false) }; 64];
+
+thread_local! {
+    /// The stripes this thread holds, one bit each.
+    static HELD_STRIPES: Cell<u64> = const { Cell::new(0) };
+}
+
+struct StripeGuard(Option<usize>);
+
+fn guard(object: Word) -> StripeGuard {
+    let stripe = ((object >> 4) ^ (object >> 10)) as usize % STRIPES.len();
+    let bit = 1u64 << stripe;
+    if HELD_STRIPES.with(|h| h.get()) & bit != 0 {
+        return StripeGuard(None);
+    }
+    while STRIPES[stripe].compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        std::thread::yield_now();
+    }
+    HELD_STRIPES.with(|h| h.set(h.get() | bit));
+    StripeGuard(Some(stripe))
+}
+
+impl Drop for StripeGuard {
+    fn drop(&mut self) {
+        if let Some(stripe) = self.0 {
+            HELD_STRIPES.with(|h| h.set(h.get() & !(1u64 << stripe)));
+            STRIPES[stripe].store(false, Ordering::Release);
+        }
+    }
+}
+
+/// The stripes this thread holds (for a fault boundary to restore).
+pub fn stripes_held() -> u64 {
+    HELD_STRIPES.with(|h| h.get())
+}
+
+/// Releases the stripes this thread took since it held `held` (a fault ended the
+/// operation that took them).
+pub fn release_stripes_to(held: u64) {
+    let now = HELD_STRIPES.with(|h| h.get());
+    for stripe in 0..STRIPES.len() {
+        if now & !held & (1u64 << stripe) != 0 {
+            STRIPES[stripe].store(false, Ordering::Release);
+        }
+    }
+    HELD_STRIPES.with(|h| h.set(held));
+}
 
 fn reserve(a: &mut Array, want: usize) {
     if (a.cap as usize) >= want {
@@ -31,6 +91,7 @@ pub extern "C" fn pluto_array_new(cap: i64, kind: i64) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_push(array: Word, value: Word) {
+    let _guard = guard(array);
     let a = Array::get(array);
     reserve(a, a.len as usize + 1);
     a.put(a.len as usize, value);
@@ -51,17 +112,20 @@ fn checked<'a>(array: Word, index: i64, end_ok: bool, site: *const u8) -> &'a mu
 /// Element `index` as a word (generic code, which does not know the layout).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_get(array: Word, index: i64, site: *const u8) -> Word {
+    let _guard = guard(array);
     checked(array, index, false, site).at(index as usize)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_set(array: Word, index: i64, value: Word, site: *const u8) {
+    let _guard = guard(array);
     checked(array, index, false, site).put(index as usize, value)
 }
 
 /// Removes the last element; the caller checked the array is not empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_pop(array: Word) -> Word {
+    let _guard = guard(array);
     let a = Array::get(array);
     a.len -= 1;
     let value = a.at(a.len as usize);
@@ -71,6 +135,7 @@ pub extern "C" fn pluto_array_pop(array: Word) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site: *const u8) {
+    let _guard = guard(array);
     let a = checked(array, index, true, site);
     reserve(a, a.len as usize + 1);
     let size = a.element_size();
@@ -85,6 +150,7 @@ pub extern "C" fn pluto_array_insert(array: Word, index: i64, value: Word, site:
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_remove(array: Word, index: i64, site: *const u8) -> Word {
+    let _guard = guard(array);
     let a = checked(array, index, false, site);
     let value = a.at(index as usize);
     let size = a.element_size();
@@ -100,19 +166,27 @@ pub extern "C" fn pluto_array_remove(array: Word, index: i64, site: *const u8) -
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_clear(array: Word) {
+    let _guard = guard(array);
+    // The storage stays (zeroed, for the collector): code reading elements inline
+    // elsewhere may still hold its address.
     let a = Array::get(array);
+    let len = a.len as usize;
     a.len = 0;
-    a.cap = 0;
-    a.data = std::ptr::null_mut();
+    if !a.data.is_null() {
+        // SAFETY: the block holds at least `len` elements.
+        unsafe { std::ptr::write_bytes(a.data, 0, len * a.element_size()) };
+    }
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_index_of(array: Word, value: Word, ty: *const TypeDesc) -> i64 {
+    let _guard = guard(array);
     Array::items(array).iter().position(|x| equal(*x, value, ty)).map_or(-1, |i| i as i64)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_slice(array: Word, from: i64, to: i64, site: *const u8) -> Word {
+    let _guard = guard(array);
     let items = Array::items(array);
     if from < 0 || to < from || to as usize > items.len() {
         fault(Fault::Slice { from, to, len: items.len() as i64 }, site);
@@ -124,6 +198,7 @@ pub extern "C" fn pluto_array_slice(array: Word, from: i64, to: i64, site: *cons
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_reverse(array: Word) -> Word {
+    let _guard = guard(array);
     let mut items = Array::items(array);
     items.reverse();
     let reversed = Array::from(Array::get(array).kind, &items);
@@ -133,6 +208,7 @@ pub extern "C" fn pluto_array_reverse(array: Word) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_array_join(array: Word, separator: Word) -> Word {
+    let _guard = guard(array);
     let separator = Str::bytes(separator);
     let mut out = Vec::new();
     for (i, item) in Array::items(array).iter().enumerate() {
@@ -309,23 +385,27 @@ pub extern "C" fn pluto_set_new(key_ty: *const TypeDesc) -> Word {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_insert(map: Word, key: Word, value: Word) {
+    let _guard = guard(map);
     MapObj::get(map).insert(key, value)
 }
 
 /// The entry holding `key`, or -1.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_find(map: Word, key: Word) -> i64 {
+    let _guard = guard(map);
     MapObj::get(map).find(key).map_or(-1, |e| e as i64)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_value_at(map: Word, entry: i64) -> Word {
+    let _guard = guard(map);
     MapObj::get(map).value(entry as usize)
 }
 
 /// `map[key]`: the value, or a fault.
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_index(map: Word, key: Word, site: *const u8) -> Word {
+    let _guard = guard(map);
     let m = MapObj::get(map);
     match m.find(key) {
         Some(e) => m.value(e),
@@ -344,6 +424,7 @@ pub extern "C" fn pluto_map_index(map: Word, key: Word, site: *const u8) -> Word
 /// `old` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_map_remove(map: Word, key: Word, old: *mut Word) -> i8 {
+    let _guard = guard(map);
     match MapObj::get(map).remove(key) {
         Some(v) => {
             // SAFETY: the caller passes a writable slot.
@@ -356,16 +437,19 @@ pub unsafe extern "C" fn pluto_map_remove(map: Word, key: Word, old: *mut Word) 
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_keys(map: Word) -> Word {
+    let _guard = guard(map);
     MapObj::get(map).collect(false)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_values(map: Word) -> Word {
+    let _guard = guard(map);
     MapObj::get(map).collect(true)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_map_clear(map: Word) {
+    let _guard = guard(map);
     let m = MapObj::get(map);
     let (key_ty, is_set) = (m.key_ty, m.is_set);
     // SAFETY: resetting the object to an empty map of the same key type.

@@ -222,7 +222,7 @@ fn sigterm_during_load_loses_no_accepted_call() {
     assert_eq!(server.stop(), Some(0), "the unit exits 0 after SIGTERM");
     let out = client.wait_with_output().unwrap();
     let printed = stdout_of(&out);
-    let answered: u64 = printed.trim().strip_prefix("answered ").and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+    let answered: u64 = printed.lines().last().unwrap_or("").strip_prefix("answered ").and_then(|n| n.parse().ok()).unwrap_or_else(|| {
         panic!("the load printed {printed:?}; stderr:\n{}", String::from_utf8_lossy(&out.stderr))
     });
     let log = log.lock().unwrap().clone();
@@ -233,7 +233,10 @@ fn sigterm_during_load_loses_no_accepted_call() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("the unit did not report its calls:\n{log}"));
     assert!(answered > 100, "the load ran ({answered} calls)");
-    assert_eq!(answered, served, "calls the unit answered ({served}) all reached the callers ({answered})");
+    assert_eq!(
+        answered, served,
+        "calls the unit answered ({served}) all reached the callers ({answered}); the callers stopped by:\n{printed}"
+    );
     let _ = std::fs::remove_dir_all(&work);
 }
 
