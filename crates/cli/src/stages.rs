@@ -6,7 +6,11 @@
 //! ```text
 //! <unit>/<unit>          the executable of the unit (of a group: named after its first unit)
 //! <unit>/<unit>.proto    the unit's gRPC schema, for units with `pub fn`s
+//! <unit>/Dockerfile      its container (with <unit>/config.toml, the cluster configuration)
 //! config/local.toml      endpoints and listen addresses for running every unit on loopback
+//! config/cluster.toml    the same through cluster DNS names
+//! k8s/<unit>.yaml        a Deployment and Service (or a Job) per executable
+//! system.json            units, their `pub fn`s with wire shapes and fingerprints, the calls
 //! ```
 //!
 //! An executable whose inputs (the program's sources, the group, the compiler) are
@@ -127,8 +131,27 @@ pub fn run(args: CompileStagesArgs) -> ExitCode {
     if let Err(code) = write(&args.output_dir.join("config").join("local.toml"), &config) {
         return code;
     }
+    if let Err(code) = write_deployment(&db, program, &groups, &args.output_dir) {
+        return code;
+    }
     progress.finish(&args.output_dir);
     ExitCode::SUCCESS
+}
+
+/// `system.json`, the cluster configuration, a Dockerfile per executable and `k8s/`.
+fn write_deployment(db: &RootDatabase, program: Program, groups: &[Vec<String>], out: &Path) -> Result<(), ExitCode> {
+    use pluto_rpc::deploy;
+    let system = pluto_rpc::system::system(db, program, groups);
+    let json = serde_json::to_string_pretty(&system).expect("the manifest serialises") + "\n";
+    write(&out.join("system.json"), &json)?;
+    let cluster = deploy::cluster_config(&system);
+    write(&out.join("config").join("cluster.toml"), &cluster)?;
+    for (holder, units) in deploy::executables(&system) {
+        write(&out.join(&holder).join("config.toml"), &cluster)?;
+        write(&out.join(&holder).join("Dockerfile"), &deploy::dockerfile(&holder, &units))?;
+        write(&out.join("k8s").join(format!("{}.yaml", deploy::dns_name(&holder))), &deploy::manifests(&system, &holder, &units))?;
+    }
+    Ok(())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ExitCode> {

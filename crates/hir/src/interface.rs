@@ -41,6 +41,9 @@ pub struct RemoteFn {
     pub ret: Ty,
     /// The errors it can raise, ordered by qualified name, each with its `oneof` tag.
     pub errors: Vec<RemoteError>,
+    /// The wire shape spelled out (`verify_token(token: string) -> auth.User{...} ! ...`),
+    /// what `fingerprint` hashes.
+    pub shape: String,
     /// A hash of the wire shape: names, types (message shapes included) and error tags.
     pub fingerprint: u64,
 }
@@ -176,6 +179,7 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
                 ret,
                 errors,
                 fingerprint: fnv1a(shape.as_bytes()),
+                shape,
             });
         }
     }
@@ -184,6 +188,10 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
 
 /// A type as the wire sees it: messages spelled out with their fields (each message once
 /// per path, so recursive types end).
+pub fn type_shape(db: &dyn Db, program: Program, ty: &Ty) -> String {
+    wire_shape(db, program, ty, &mut Vec::new())
+}
+
 fn wire_shape(db: &dyn Db, program: Program, ty: &Ty, open: &mut Vec<ItemLoc>) -> String {
     match ty {
         Ty::Array(t) => format!("[{}]", wire_shape(db, program, t, open)),

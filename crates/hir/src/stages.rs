@@ -37,3 +37,54 @@ pub fn unit_calls(db: &dyn Db, program: Program) -> Vec<UnitCall> {
     }
     out
 }
+
+/// A dependency between deployment units: code that runs in `from` (its own methods, and
+/// the functions they call) calls `callee`, a `pub fn` of unit `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnitEdge {
+    pub from: ItemLoc,
+    pub to: ItemLoc,
+    pub callee: FnLoc,
+}
+
+/// Every unit-to-unit call of the program (for `system.json` and compatibility checks),
+/// ordered by the units' and functions' names.
+#[salsa::tracked(returns(ref))]
+pub fn unit_edges(db: &dyn Db, program: Program) -> Vec<UnitEdge> {
+    let map = def_map(db, program);
+    let mut edges = Vec::new();
+    for unit in map.units.values() {
+        let mut seen: Vec<FnLoc> = Vec::new();
+        let mut work: Vec<FnLoc> = Vec::new();
+        for level in map.chain(*unit) {
+            let Some(body) = level.item(db).body() else { continue };
+            for (i, method) in body.methods.iter().enumerate() {
+                if method.has_body {
+                    work.push(FnLoc::Method(level, i as u32));
+                }
+            }
+        }
+        while let Some(f) = work.pop() {
+            if seen.contains(&f) {
+                continue;
+            }
+            seen.push(f);
+            for call in &infer_fn(db, program, f).calls {
+                match call.callee {
+                    Callee::Fn(g) if g.sig(db).has_body && !seen.contains(&g) => work.push(g),
+                    Callee::Remote(callee) => {
+                        let Some(to) = crate::interface::unit_of_remote(db, program, callee) else { continue };
+                        let edge = UnitEdge { from: *unit, to, callee };
+                        if to != *unit && !edges.contains(&edge) {
+                            edges.push(edge);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let name = |f: FnLoc| f.sig(db).name.clone();
+    edges.sort_by_key(|e| (e.from.item(db).name.clone(), e.to.item(db).name.clone(), name(e.callee)));
+    edges
+}

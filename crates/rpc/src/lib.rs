@@ -3,9 +3,12 @@
 //! one service per unit, a request message per `pub fn` (its parameters as fields 1..n)
 //! and a response message whose `oneof outcome` holds the result (`ok = 1`) or one of the
 //! function's errors (at the tag derived from the error's name). The runtime's codec
-//! encodes values by the same mapping.
+//! encodes values by the same mapping. `system` describes a built system as data
+//! (`system.json`), and `deploy` writes its container and Kubernetes artefacts.
 
+pub mod deploy;
 pub mod proto;
+pub mod system;
 
 pub use proto::{unit_proto, unit_protos};
 
