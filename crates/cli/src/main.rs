@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod dev;
 mod excerpt;
 mod paths;
 mod proto;
@@ -55,6 +56,16 @@ enum Command {
     /// docs/stages.md describes configuration. Unchanged executables are not rebuilt.
     CompileStages(stages::CompileStagesArgs),
 
+    /// Run every deployment unit of a program as its own process on this machine.
+    ///
+    /// Builds the units (as `compile-stages`, into the cache), gives each a free port on
+    /// 127.0.0.1 through a generated configuration, starts the serving units, and once
+    /// they answer their health check the units with `main`. Every line a unit prints is
+    /// shown prefixed by its name. Ctrl-C stops all of them (each drains) and exits 0.
+    /// With `--watch`, an edit rebuilds the program and restarts only the units whose
+    /// executable changed; an edit with errors keeps them running and shows the errors.
+    Dev(dev::DevArgs),
+
     /// Write the gRPC schema (`<unit>.proto`) of each deployment unit with `pub fn`s.
     ///
     /// Any gRPC client, in any language, can call a unit through its schema: one service
@@ -85,6 +96,7 @@ fn main() -> ExitCode {
         Command::Run(args) => build::run(args),
         Command::Proto(args) => proto::run(args),
         Command::CompileStages(args) => stages::run(args),
+        Command::Dev(args) => dev::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 // Analysis runs on these threads: give them the main thread's stack size.

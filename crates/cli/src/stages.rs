@@ -71,71 +71,80 @@ pub fn run(args: CompileStagesArgs) -> ExitCode {
     if let Err(code) = check_clean(&db, program, &args.file) {
         return code;
     }
-    let colocate: Vec<Vec<String>> = args
-        .colocate
+    match build_system(&db, program, &args.colocate, &args.output_dir, true) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// Builds the checked `program` into `out` as `compile-stages` does (`colocate`: its
+/// `--colocate` values); the executables' groups, each named after its first unit.
+/// `report` shows progress and the summary.
+pub fn build_system(
+    db: &RootDatabase,
+    program: Program,
+    colocate: &[String],
+    out: &Path,
+    report: bool,
+) -> Result<Vec<Vec<String>>, ExitCode> {
+    let colocate: Vec<Vec<String>> = colocate
         .iter()
         .map(|group| group.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect())
         .collect();
-    let groups = match plan(&db, program, &colocate) {
-        Ok(groups) => groups,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let groups = plan(db, program, &colocate).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
     if groups.is_empty() {
-        eprintln!("error: `{}` has no deployment units: build it with `pluto build`", args.file.display());
-        return ExitCode::from(2);
+        eprintln!("error: the program has no deployment units: build it with `pluto build`");
+        return Err(ExitCode::from(2));
     }
-    let protos = pluto_rpc::unit_protos(&db, program);
-    let progress = Progress::new(groups.len());
+    let protos = pluto_rpc::unit_protos(db, program);
+    let progress = Progress::new(groups.len(), report);
     for group in &groups {
         let first = &group[0];
-        let dir = args.output_dir.join(first);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
+        let dir = out.join(first);
+        std::fs::create_dir_all(&dir).map_err(|e| {
             eprintln!("error: cannot create `{}`: {}", dir.display(), crate::paths::io_reason(&e));
-            return ExitCode::from(2);
-        }
+            ExitCode::from(2)
+        })?;
         let own: Vec<&pluto_rpc::proto::ProtoFile> = protos.iter().filter(|p| group.contains(&p.unit)).collect();
         for proto in &own {
-            if let Err(code) = write(&args.output_dir.join(&proto.unit).join(&proto.file_name), &proto.text) {
-                return code;
-            }
+            write(&out.join(&proto.unit).join(&proto.file_name), &proto.text)?;
         }
         let executable = dir.join(first);
-        let key = format!("{:016x}", program_key(&db, program, Some(&format!("stages:{}", group.join(",")))));
+        let key = format!("{:016x}", program_key(db, program, Some(&format!("stages:{}", group.join(",")))));
         let stamp = dir.join(".pluto-build");
         if executable.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|k| k == key) {
             progress.done(group, true);
             continue;
         }
         progress.start(group);
-        let descriptor_set = match pluto_rpc::descriptor_set(&own) {
-            Ok(set) => set,
-            Err(e) => {
-                eprintln!("error: the schema of `{first}` does not compile: {e}");
-                return ExitCode::from(1);
-            }
-        };
+        let descriptor_set = pluto_rpc::descriptor_set(&own).map_err(|e| {
+            eprintln!("error: the schema of `{first}` does not compile: {e}");
+            ExitCode::from(1)
+        })?;
         let options = pluto_codegen::Options { main_unit: None, units: Some(group.clone()), descriptor_set };
-        if let Err(code) = compile_and_link(&db, program, &executable, &options) {
+        // Linked beside, and put in place only if it differs: an unchanged executable
+        // keeps its file (running processes, time stamps and `pluto dev` see no change).
+        let fresh = dir.join(format!(".{first}.new"));
+        if let Err(code) = compile_and_link(db, program, &fresh, &options) {
             progress.abandon();
-            return code;
+            return Err(code);
         }
-        if let Err(code) = write(&stamp, &key) {
-            return code;
+        let same = std::fs::read(&fresh).ok().is_some_and(|new| std::fs::read(&executable).ok().as_ref() == Some(&new));
+        let placed = if same { std::fs::remove_file(&fresh) } else { std::fs::rename(&fresh, &executable) };
+        if let Err(e) = placed {
+            eprintln!("error: cannot write `{}`: {}", executable.display(), crate::paths::io_reason(&e));
+            return Err(ExitCode::from(2));
         }
+        write(&stamp, &key)?;
         progress.done(group, false);
     }
-    let config = local_config(&db, program);
-    if let Err(code) = write(&args.output_dir.join("config").join("local.toml"), &config) {
-        return code;
-    }
-    if let Err(code) = write_deployment(&db, program, &groups, &args.output_dir) {
-        return code;
-    }
-    progress.finish(&args.output_dir);
-    ExitCode::SUCCESS
+    write(&out.join("config").join("local.toml"), &local_config(db, program))?;
+    write_deployment(db, program, &groups, out)?;
+    progress.finish(out);
+    Ok(groups)
 }
 
 /// `system.json`, the cluster configuration, a Dockerfile per executable and `k8s/`.
@@ -184,17 +193,19 @@ fn local_config(db: &RootDatabase, program: Program) -> String {
     text
 }
 
-/// Progress per executable: a bar on a terminal, a line per unit otherwise.
+/// Progress per executable: a bar on a terminal, a line per unit otherwise (nothing
+/// when not `shown`).
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     total: usize,
     done: std::cell::Cell<usize>,
+    shown: bool,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    fn new(total: usize, shown: bool) -> Progress {
         use std::io::IsTerminal;
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = (shown && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total as u64);
             if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}") {
                 bar.set_style(style);
@@ -202,7 +213,7 @@ impl Progress {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Progress { bar, total, done: std::cell::Cell::new(0) }
+        Progress { bar, total, done: std::cell::Cell::new(0), shown }
     }
 
     fn start(&self, group: &[String]) {
@@ -220,7 +231,8 @@ impl Progress {
                 bar.println(line);
                 bar.inc(1);
             }
-            None => eprintln!("{line}"),
+            None if self.shown => eprintln!("{line}"),
+            None => {}
         }
     }
 
@@ -234,6 +246,8 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!("wrote {} executable{} to {}", self.total, if self.total == 1 { "" } else { "s" }, dir.display());
+        if self.shown {
+            eprintln!("wrote {} executable{} to {}", self.total, if self.total == 1 { "" } else { "s" }, dir.display());
+        }
     }
 }

@@ -74,6 +74,14 @@ pub struct Call {
     pub fingerprint: String,
 }
 
+/// Whether `unit`'s chain has a `main` with a body (it runs it, and may end by itself).
+pub fn has_main(db: &dyn Db, program: Program, unit: ItemLoc) -> bool {
+    def_map(db, program)
+        .chain(unit)
+        .iter()
+        .any(|level| level.item(db).body().is_some_and(|b| b.methods.iter().any(|m| m.name == "main" && m.has_body)))
+}
+
 /// What runs a unit (see [`Unit::kind`]).
 pub fn unit_kind(db: &dyn Db, program: Program, unit: ItemLoc) -> &'static str {
     if !unit_interface(db, program, unit).functions.is_empty() {

@@ -83,12 +83,16 @@ impl Server {
         let log = stderr.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if line.contains("serving on") {
+                let serving = line.contains("serving on");
+                {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                // After the line is in the log, so the caller sees it.
+                if serving {
                     let _ = ready.send(());
                 }
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
             }
         });
         if serving.recv_timeout(Duration::from_secs(30)).is_err() {
