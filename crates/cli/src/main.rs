@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod compat;
 mod dev;
 mod excerpt;
 mod paths;
@@ -66,6 +67,15 @@ enum Command {
     /// executable changed; an edit with errors keeps them running and shows the errors.
     Dev(dev::DevArgs),
 
+    /// Check a new version of a program against a deployed system for a rolling deploy.
+    ///
+    /// OLD is the deployed system's `system.json` (written by `compile-stages`). For each
+    /// call between units, old or new, reports whether it keeps working while old and new
+    /// executables run side by side, and prints a safe rollout order (which units first)
+    /// or the reason none exists. Exit status: 0 with a safe order, 1 without one (or when
+    /// the program has errors), 2 on usage or I/O problems.
+    Compat(compat::CompatArgs),
+
     /// Write the gRPC schema (`<unit>.proto`) of each deployment unit with `pub fn`s.
     ///
     /// Any gRPC client, in any language, can call a unit through its schema: one service
@@ -97,6 +107,7 @@ fn main() -> ExitCode {
         Command::Proto(args) => proto::run(args),
         Command::CompileStages(args) => stages::run(args),
         Command::Dev(args) => dev::run(args),
+        Command::Compat(args) => compat::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 // Analysis runs on these threads: give them the main thread's stack size.

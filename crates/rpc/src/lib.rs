@@ -4,8 +4,10 @@
 //! and a response message whose `oneof outcome` holds the result (`ok = 1`) or one of the
 //! function's errors (at the tag derived from the error's name). The runtime's codec
 //! encodes values by the same mapping. `system` describes a built system as data
-//! (`system.json`), and `deploy` writes its container and Kubernetes artefacts.
+//! (`system.json`), `deploy` writes its container and Kubernetes artefacts, and
+//! `compat` compares two systems for a rolling deploy.
 
+pub mod compat;
 pub mod deploy;
 pub mod proto;
 pub mod system;
