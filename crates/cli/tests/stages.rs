@@ -517,3 +517,71 @@ fn deployment_artefacts() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// Observability across the shop: JSON log lines per call, one trace id followed from
+/// `api` through `orders` to `billing`, and Prometheus metrics scraped from `orders`'
+/// admin port by a real HTTP client (Python's urllib).
+#[test]
+fn traces_logs_and_metrics() {
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let work = workdir("stages-observe");
+    let build = compile_stages(&shop, "api.pluto", &work.join("build"), &[]);
+    let mut env = wiring(&ports(&build));
+    env.push(("PLUTO_LOG_FORMAT".into(), "json".into()));
+    let admin = free_port();
+    env.push(("PLUTO_STAGE_ORDERS_ADMIN".into(), format!("127.0.0.1:{admin}")));
+    let servers = start_servers(&build, "api", &[], &env);
+    let out = run_unit(&build, "api", &env, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = |text: &str| -> Vec<serde_json::Value> {
+        text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).expect("a JSON log line")).collect()
+    };
+    let api_log = lines(&String::from_utf8_lossy(&out.stderr));
+    let log_of = |unit: &str| lines(&servers.iter().find(|s| s.name == unit).unwrap().log());
+    let is = |line: &serde_json::Value, kind: &str, unit: &str, method: &str| {
+        line["kind"] == kind && line["unit"] == unit && line["method"] == method
+    };
+    // The order that was charged: billing served it in the trace `api` started.
+    let charged = log_of("billing")
+        .into_iter()
+        .find(|l| is(l, "server", "billing", "charge") && l["outcome"] == "ok")
+        .expect("billing logged the charge");
+    let trace = charged["trace_id"].as_str().unwrap().to_string();
+    assert_eq!(trace.len(), 32);
+    assert!(
+        log_of("orders").iter().any(|l| is(l, "server", "orders", "place_order") && l["trace_id"] == trace.as_str()),
+        "orders served place_order in trace {trace}"
+    );
+    assert!(
+        api_log.iter().any(|l| is(l, "client", "orders", "place_order") && l["trace_id"] == trace.as_str()),
+        "api started trace {trace}"
+    );
+    for line in log_of("orders") {
+        assert!(line["duration_ms"].as_f64().is_some() && line["outcome"].is_string(), "{line}");
+    }
+
+    let scrape = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1]); print(r.headers['Content-Type']); print(r.read().decode())",
+            &format!("http://127.0.0.1:{admin}/metrics"),
+        ])
+        .output()
+        .unwrap();
+    let metrics = stdout_of(&scrape);
+    assert!(scrape.status.success(), "{}", String::from_utf8_lossy(&scrape.stderr));
+    assert!(metrics.starts_with("text/plain"), "{metrics}");
+    for expected in [
+        "pluto_calls_total{unit=\"orders\",method=\"place_order\",outcome=\"ok\"} 1",
+        "pluto_calls_total{unit=\"orders\",method=\"place_order\",outcome=\"error\"} 1",
+        "pluto_errors_total{unit=\"orders\",method=\"get_order\",error=\"OrderNotFound\"} 1",
+        "pluto_call_duration_seconds_count{unit=\"orders\",method=\"get_order\"} 2",
+        "# TYPE pluto_call_duration_seconds histogram",
+    ] {
+        assert!(metrics.contains(expected), "missing {expected:?} in\n{metrics}");
+    }
+    for s in servers {
+        assert_eq!(s.stop(), Some(0));
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

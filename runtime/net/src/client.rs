@@ -90,6 +90,8 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let path = f.path();
     let fingerprint = format!("{:016x}", f.fingerprint);
     let chain = pluto_runtime::locks::chain();
+    let span = crate::observe::outgoing();
+    let traceparent = crate::observe::traceparent(span);
     let started = Instant::now();
     // Driven on this (Pluto) thread: the connection's tasks run on tokio's threads, and
     // only the request's and the answer's bytes pass between them.
@@ -102,6 +104,7 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
             let metadata = request.metadata_mut();
             metadata.insert(FINGERPRINT_HEADER, fingerprint.parse().expect("hex is valid metadata"));
             metadata.insert(CHAIN_HEADER, chain.to_string().parse().expect("digits are valid metadata"));
+            metadata.insert("traceparent", traceparent.parse().expect("hex is valid metadata"));
             let path = http::uri::PathAndQuery::from_static(path);
             grpc.unary(request, path, BytesCodec).await.map(tonic::Response::into_inner)
         };
@@ -110,14 +113,23 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
             Err(_) => Err(Status::deadline_exceeded("")),
         }
     });
-    match result {
+    let outcome = match result {
         Ok(bytes) => decode_response(f, &bytes),
         // However the deadline shows (the server's own timeout cancels the call), say so.
         Err(status) if started.elapsed() >= timeout => {
             raise(reason(f, &stage.endpoint, timeout, &Status::deadline_exceeded(status.message())))
         }
         Err(status) => raise(reason(f, &stage.endpoint, timeout, &status)),
-    }
+    };
+    let text = if outcome.error == 0 {
+        "ok".to_string()
+    } else {
+        let mut text = String::from("error ");
+        pluto_runtime::format::write_object(outcome.error, &mut text);
+        text
+    };
+    crate::observe::log_call("client", f.unit(), f.method(), span, &text, started.elapsed());
+    outcome
 }
 
 /// The error and its causes, `a: b: c`.

@@ -3,7 +3,8 @@
 //! unit, and the deadline of calls to it. Sources, later wins: defaults
 //! (`http://127.0.0.1:<port>` from the system's port plan), the TOML file named by
 //! `--config FILE` or `PLUTO_CONFIG`, then `PLUTO_STAGE_<NAME>_ENDPOINT`, `..._LISTEN`,
-//! `..._TIMEOUT_MS`. Every problem is reported with the file, key and reason.
+//! `..._TIMEOUT_MS`, `..._ADMIN` (the metrics address). Every problem is reported with
+//! the file, key and reason.
 //!
 //! TLS: the `[tls]` section (or `PLUTO_TLS_CERT`, `PLUTO_TLS_KEY`, `PLUTO_TLS_CA`,
 //! `PLUTO_TLS_REQUIRE_CLIENT_CERT`) gives this executable's certificate and key (its
@@ -24,6 +25,8 @@ pub struct Stage {
     pub endpoint: String,
     pub listen: String,
     pub timeout_ms: u64,
+    /// Where the unit serves its metrics over HTTP, if anywhere.
+    pub admin: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,6 +68,7 @@ struct FileStage {
     endpoint: Option<String>,
     listen: Option<String>,
     timeout_ms: Option<u64>,
+    admin: Option<String>,
 }
 
 /// Loads the configuration for a program whose units (with their default ports) are
@@ -78,6 +82,7 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
                 endpoint: format!("http://127.0.0.1:{port}"),
                 listen: format!("127.0.0.1:{port}"),
                 timeout_ms: DEFAULT_TIMEOUT_MS,
+                admin: None,
             },
         );
     }
@@ -111,6 +116,9 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
             if let Some(listen) = stage.listen {
                 known.listen = listen;
             }
+            if stage.admin.is_some() {
+                known.admin = stage.admin;
+            }
             if let Some(timeout) = stage.timeout_ms {
                 known.timeout_ms = check_timeout(timeout).map_err(|e| format!("{path}: key `stages.{name}.timeout_ms`: {e}"))?;
             }
@@ -123,6 +131,9 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
         }
         if let Ok(listen) = std::env::var(format!("{prefix}LISTEN")) {
             stage.listen = listen;
+        }
+        if let Ok(admin) = std::env::var(format!("{prefix}ADMIN")) {
+            stage.admin = Some(admin);
         }
         if let Ok(timeout) = std::env::var(format!("{prefix}TIMEOUT_MS")) {
             let parsed = timeout

@@ -17,6 +17,7 @@ mod codec;
 mod config;
 mod desc;
 mod exports;
+mod observe;
 mod server;
 mod wire;
 mod workers;
@@ -108,8 +109,23 @@ pub unsafe extern "C" fn pluto_net_serve(table: *const Word, count: i64) {
         let lock = unsafe { &*(pair[1] as *const pluto_runtime::locks::UnitLock) };
         methods.insert(f.path().to_string(), server::Served { f, lock });
     }
+    let mut admins: Vec<(String, Vec<String>)> = Vec::new();
     for (address, (units, methods)) in by_address {
+        for unit in &units {
+            if let Some(admin) = net.config.stages.get(unit).and_then(|s| s.admin.clone()) {
+                match admins.iter_mut().find(|(a, _)| *a == admin) {
+                    Some((_, list)) => list.push(unit.clone()),
+                    None => admins.push((admin, vec![unit.clone()])),
+                }
+            }
+        }
         start_server(net, &address, &units, methods);
+    }
+    for (admin, units) in admins {
+        match observe::serve_metrics(&net.runtime, &admin) {
+            Ok(local) => eprintln!("pluto: unit `{}` metrics on http://{local}/metrics", units.join("`, `")),
+            Err(e) => startup_failure(&e),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use pluto_runtime::value::{Word, adt_desc};
 use tonic::{Status, server::UnaryService};
 
-use crate::codec;
+use crate::{codec, observe};
 use crate::desc::RemoteFn;
 use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
 
@@ -77,6 +77,7 @@ impl UnaryService<Bytes> for Handler {
                 }
             }
             let chain = metadata.get(CHAIN_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            let trace = metadata.get("traceparent").and_then(|v| v.to_str().ok()).and_then(observe::parse_traceparent);
             let deadline = metadata
                 .get("grpc-timeout")
                 .and_then(|v| v.to_str().ok())
@@ -85,7 +86,7 @@ impl UnaryService<Bytes> for Handler {
             let bytes = request.into_inner();
             let (reply, answer) = tokio::sync::oneshot::channel();
             crate::workers::submit(Box::new(move || {
-                let _ = reply.send(serve(served, &bytes, chain, deadline));
+                let _ = reply.send(serve(served, &bytes, chain, deadline, trace));
             }));
             match answer.await {
                 Ok(result) => result.map(tonic::Response::new),
@@ -114,7 +115,15 @@ fn parse_grpc_timeout(text: &str) -> Option<Duration> {
 pub static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs one request on this (worker) thread.
-fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<Instant>) -> Result<Bytes, Status> {
+fn serve(
+    served: Served,
+    request: &[u8],
+    chain: Option<u64>,
+    deadline: Option<Instant>,
+    trace: Option<observe::Span>,
+) -> Result<Bytes, Status> {
+    let started = Instant::now();
+    let (span, previous_span) = observe::enter_served(trace);
     let previous_chain = pluto_runtime::locks::enter_chain(chain.unwrap_or(0));
     let previous_deadline = crate::client::enter_deadline(deadline);
     let outcome = pluto_runtime::boundary::run(|| {
@@ -125,14 +134,31 @@ fn serve(served: Served, request: &[u8], chain: Option<u64>, deadline: Option<In
     });
     crate::client::enter_deadline(previous_deadline);
     pluto_runtime::locks::enter_chain(previous_chain);
+    observe::leave_served(previous_span);
     ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    match outcome {
+    let result = match outcome {
         Ok(result) => result,
         Err(fault) => Err(Status::internal(pluto_runtime::boundary::ended_call(&served.f.qualified(), &fault))),
-    }
+    };
+    let elapsed = started.elapsed();
+    let (label, text): (&'static str, String) = match &result {
+        Ok((_, None)) => ("ok", "ok".into()),
+        Ok((_, Some(error))) => ("error", format!("error {error}")),
+        Err(status) if status.code() == tonic::Code::Internal => ("fault", format!("fault: {}", status.message())),
+        Err(status) => ("invalid", format!("{:?}: {}", status.code(), status.message())),
+    };
+    let error = match &result {
+        Ok((_, Some(error))) => Some(error.as_str()),
+        _ => None,
+    };
+    observe::record(served.f.unit(), served.f.method(), label, error, elapsed);
+    observe::log_call("server", served.f.unit(), served.f.method(), span, &text, elapsed);
+    result.map(|(bytes, _)| bytes)
 }
 
-fn call(f: &'static RemoteFn, request: &[u8]) -> Result<Bytes, Status> {
+/// Decodes the arguments, calls the function and encodes its outcome; the error's type
+/// when it raised one.
+fn call(f: &'static RemoteFn, request: &[u8]) -> Result<(Bytes, Option<String>), Status> {
     let params = f.params();
     let args = pluto_runtime::gc::pluto_alloc((params.len().max(1) * 8) as i64) as Word;
     codec::decode_fields(request, params, args)
@@ -144,7 +170,7 @@ fn call(f: &'static RemoteFn, request: &[u8]) -> Result<Bytes, Status> {
     if outcome.error == 0 {
         codec::encode_single(1, f.result, outcome.value, &mut out)
             .map_err(|e| Status::internal(format!("cannot encode the result of {}: {e}", f.qualified())))?;
-        return Ok(out.into());
+        return Ok((out.into(), None));
     }
     let desc = adt_desc(outcome.error);
     let Some(entry) = f.errors().iter().find(|e| std::ptr::eq(e.desc, desc)) else {
@@ -158,5 +184,5 @@ fn call(f: &'static RemoteFn, request: &[u8]) -> Result<Bytes, Status> {
     prost::encoding::encode_key(entry.tag as u32, prost::encoding::WireType::LengthDelimited, &mut out);
     prost::encoding::encode_varint(body.len() as u64, &mut out);
     out.extend_from_slice(&body);
-    Ok(out.into())
+    Ok((out.into(), Some(pluto_runtime::value::cstr(desc.name).to_string())))
 }
