@@ -49,6 +49,16 @@ struct Running {
 
 const COLOURS: [&str; 6] = ["36", "33", "35", "32", "34", "31"];
 
+/// What every start and restart needs: where the executables and the configuration are,
+/// the ports, whether to colour, and the stop flag.
+struct Session {
+    dir: PathBuf,
+    config: PathBuf,
+    ports: BTreeMap<String, u16>,
+    colour: bool,
+    stop: Arc<AtomicBool>,
+}
+
 pub fn run(args: DevArgs) -> ExitCode {
     let (mut db, program) = match open_program(&args.file) {
         Ok(opened) => opened,
@@ -77,14 +87,15 @@ pub fn run(args: DevArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut running = match start_all(&db, program, &groups, &dir, &config, &ports, colour, &stop) {
+    let session = Session { dir: dir.clone(), config, ports, colour, stop: stop.clone() };
+    let mut running = match session.start_all(&db, program, &groups) {
         Ok(running) => running,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(1);
         }
     };
-    eprintln!("pluto dev: {} unit(s) running; Ctrl-C stops them", ports.len());
+    eprintln!("pluto dev: {} unit(s) running; Ctrl-C stops them", session.ports.len());
     let mut stamps = source_stamps(&db, program);
     while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(200));
@@ -115,7 +126,7 @@ pub fn run(args: DevArgs) -> ExitCode {
         }
         match crate::stages::build_system(&db, program, &args.colocate, &dir, false) {
             Ok(new_groups) if new_groups == groups => {
-                if let Err(message) = restart_changed(&mut running, &groups, &dir, &config, &ports, colour, &stop) {
+                if let Err(message) = session.restart_changed(&mut running, &groups) {
                     eprintln!("error: {message}");
                 }
             }
@@ -170,62 +181,82 @@ fn holds_main(db: &RootDatabase, program: Program, group: &[String]) -> bool {
     group.iter().any(|u| map.unit(u).is_some_and(|unit| pluto_rpc::system::has_main(db, program, unit)))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn start_all(
-    db: &RootDatabase,
-    program: Program,
-    groups: &[Vec<String>],
-    dir: &Path,
-    config: &Path,
-    ports: &BTreeMap<String, u16>,
-    colour: bool,
-    stop: &AtomicBool,
-) -> Result<Vec<Running>, String> {
-    let mut running = Vec::new();
-    // Serving executables first; those with `main` once every server answers.
-    let (with_main, serving): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
-        groups.iter().partition(|g| holds_main(db, program, g));
-    for (i, group) in serving.iter().enumerate() {
-        running.push(start(&group[0], false, dir, config, COLOURS[i % COLOURS.len()], colour)?);
-    }
-    for group in &serving {
-        for unit in group.iter() {
-            let served = pluto_hir::def_map::def_map(db, program)
-                .unit(unit)
-                .is_some_and(|u| !pluto_hir::interface::unit_interface(db, program, u).functions.is_empty());
-            if served {
-                wait_healthy(unit, ports[unit], stop)?;
+impl Session {
+    fn start_all(&self, db: &RootDatabase, program: Program, groups: &[Vec<String>]) -> Result<Vec<Running>, String> {
+        let mut running = Vec::new();
+        // Serving executables first; those with `main` once every server answers.
+        let (with_main, serving): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+            groups.iter().partition(|g| holds_main(db, program, g));
+        for (i, group) in serving.iter().enumerate() {
+            running.push(self.start(&group[0], false, i)?);
+        }
+        for group in &serving {
+            for unit in group.iter() {
+                let served = pluto_hir::def_map::def_map(db, program)
+                    .unit(unit)
+                    .is_some_and(|u| !pluto_hir::interface::unit_interface(db, program, u).functions.is_empty());
+                if served {
+                    wait_healthy(unit, self.ports[unit], &self.stop)?;
+                }
             }
         }
+        for (i, group) in with_main.iter().enumerate() {
+            running.push(self.start(&group[0], true, serving.len() + i)?);
+        }
+        Ok(running)
     }
-    for (i, group) in with_main.iter().enumerate() {
-        let c = COLOURS[(serving.len() + i) % COLOURS.len()];
-        running.push(start(&group[0], true, dir, config, c, colour)?);
-    }
-    Ok(running)
-}
 
-fn start(holder: &str, has_main: bool, dir: &Path, config: &Path, code: &str, colour: bool) -> Result<Running, String> {
-    let exe = dir.join(holder).join(holder);
-    let mut child = Command::new(&exe)
-        .env("PLUTO_CONFIG", config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group: Ctrl-C reaches `pluto dev`, which stops the units in order.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start `{}`: {e}", exe.display()))?;
-    let prefix = if colour { format!("\x1b[{code}m[{holder}]\x1b[0m ") } else { format!("[{holder}] ") };
-    for pipe in [child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
-        let prefix = prefix.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                eprintln!("{prefix}{line}");
-            }
-        });
+    /// Starts executable `holder`, its lines shown in colour number `n`.
+    fn start(&self, holder: &str, has_main: bool, n: usize) -> Result<Running, String> {
+        let exe = self.dir.join(holder).join(holder);
+        let mut child = Command::new(&exe)
+            .env("PLUTO_CONFIG", &self.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group: Ctrl-C reaches `pluto dev`, which stops the units in order.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start `{}`: {e}", exe.display()))?;
+        let code = COLOURS[n % COLOURS.len()];
+        let prefix = if self.colour { format!("\x1b[{code}m[{holder}]\x1b[0m ") } else { format!("[{holder}] ") };
+        let stdout = child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>);
+        let stderr = child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>);
+        for pipe in [stdout, stderr].into_iter().flatten() {
+            let prefix = prefix.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    eprintln!("{prefix}{line}");
+                }
+            });
+        }
+        Ok(Running { holder: holder.to_string(), child, hash: executable_hash(&exe), has_main, reported: false })
     }
-    Ok(Running { holder: holder.to_string(), child, hash: executable_hash(&exe), has_main, reported: false })
+
+    /// Restarts the executables whose bytes changed.
+    fn restart_changed(&self, running: &mut [Running], groups: &[Vec<String>]) -> Result<(), String> {
+        for (i, r) in running.iter_mut().enumerate() {
+            let exe = self.dir.join(&r.holder).join(&r.holder);
+            if executable_hash(&exe) == r.hash {
+                continue;
+            }
+            eprintln!("pluto dev: restarting `{}`", r.holder);
+            terminate(&mut r.child);
+            let fresh = self.start(&r.holder, r.has_main, i)?;
+            let _ = std::mem::replace(r, fresh);
+            if !r.has_main
+                && let Some(group) = groups.iter().find(|g| g[0] == r.holder)
+            {
+                for unit in group {
+                    if let Some(port) = self.ports.get(unit) {
+                        // Units without `pub fn`s never answer; give them a moment instead.
+                        let _ = wait_healthy(unit, *port, &self.stop);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Waits (at most 30 s) until `unit` answers the gRPC health check on `port`.
@@ -253,39 +284,6 @@ fn wait_healthy(unit: &str, port: u16, stop: &AtomicBool) -> Result<(), String> 
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Restarts the executables whose bytes changed.
-fn restart_changed(
-    running: &mut [Running],
-    groups: &[Vec<String>],
-    dir: &Path,
-    config: &Path,
-    ports: &BTreeMap<String, u16>,
-    colour: bool,
-    stop: &AtomicBool,
-) -> Result<(), String> {
-    for (i, r) in running.iter_mut().enumerate() {
-        let exe = dir.join(&r.holder).join(&r.holder);
-        if executable_hash(&exe) == r.hash {
-            continue;
-        }
-        eprintln!("pluto dev: restarting `{}`", r.holder);
-        terminate(&mut r.child);
-        let fresh = start(&r.holder, r.has_main, dir, config, COLOURS[i % COLOURS.len()], colour)?;
-        let _ = std::mem::replace(r, fresh);
-        if !r.has_main
-            && let Some(group) = groups.iter().find(|g| g[0] == r.holder)
-        {
-            for unit in group {
-                if let Some(port) = ports.get(unit) {
-                    // Units without `pub fn`s never answer; give them a moment instead.
-                    let _ = wait_healthy(unit, *port, stop);
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// SIGTERM, then (after the drain limit) SIGKILL.
@@ -320,16 +318,23 @@ fn stop_all(running: Vec<Running>) {
     }
 }
 
-/// The modification times of the program's source files.
-fn source_stamps(db: &RootDatabase, program: Program) -> Vec<(PathBuf, Option<SystemTime>)> {
+/// The program's files on disk, with the text the database has for each.
+fn disk_files(db: &RootDatabase, program: Program) -> Vec<(PathBuf, String)> {
     pluto_db::modules::module_graph(db, program)
         .modules
         .iter()
         .filter_map(|m| match m.file.path(db) {
-            FilePath::Disk(p) => Some(p.clone()),
+            FilePath::Disk(p) => Some((p.clone(), m.file.text(db).clone())),
             FilePath::Std(_) => None,
         })
-        .map(|p| {
+        .collect()
+}
+
+/// The modification times of the program's source files.
+fn source_stamps(db: &RootDatabase, program: Program) -> Vec<(PathBuf, Option<SystemTime>)> {
+    disk_files(db, program)
+        .into_iter()
+        .map(|(p, _)| {
             let stamp = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
             (p, stamp)
         })
@@ -338,15 +343,7 @@ fn source_stamps(db: &RootDatabase, program: Program) -> Vec<(PathBuf, Option<Sy
 
 /// Reads the program's changed files into the database.
 fn reload(db: &mut RootDatabase, program: Program) {
-    let files: Vec<(PathBuf, String)> = pluto_db::modules::module_graph(db, program)
-        .modules
-        .iter()
-        .filter_map(|m| match m.file.path(db) {
-            FilePath::Disk(p) => Some((p.clone(), m.file.text(db).clone())),
-            FilePath::Std(_) => None,
-        })
-        .collect();
-    for (path, old) in files {
+    for (path, old) in disk_files(db, program) {
         if let Ok(text) = std::fs::read_to_string(&path)
             && text != old
         {

@@ -385,7 +385,7 @@ fn tls_and_mutual_tls() {
         std::fs::write(&path, text).unwrap();
         path.to_string_lossy().into_owned()
     };
-    let mut leaf = |name: &str, host: &str| {
+    let leaf = |name: &str, host: &str| {
         let key = KeyPair::generate().unwrap();
         let cert = CertificateParams::new(vec![host.to_string()]).unwrap().signed_by(&key, &ca).unwrap();
         (write(&format!("{name}.pem"), &cert.pem()), write(&format!("{name}.key"), &key.serialize_pem()))

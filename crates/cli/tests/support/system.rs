@@ -140,30 +140,33 @@ impl Drop for Server {
     }
 }
 
-/// Runs the executable of `unit` to completion (at most `limit`).
+/// Runs the executable of `unit` to completion (at most `limit`), reading its output as
+/// it comes (a unit logs a line per call: a full pipe would stop it).
 pub fn run_unit(build: &Build, unit: &str, env: &[(String, String)], limit: Duration) -> Output {
     let exe = build.dir.join(unit).join(unit);
-    let mut child = Command::new(&exe)
+    let child = Command::new(&exe)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let output = child.wait_with_output().unwrap();
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(limit) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) of our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let output = finished.recv().unwrap().unwrap();
             panic!(
                 "unit `{unit}` did not finish within {limit:?}:\n{}{}",
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
