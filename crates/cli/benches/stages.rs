@@ -140,6 +140,7 @@ fn free_port() -> u16 {
 /// Runs the `driver` unit against `port`: the milliseconds it reports.
 fn drive(build: &Path, port: u16, callers: usize, calls: usize) -> f64 {
     let out = Command::new(build.join("driver/driver"))
+        .env("PLUTO_LOG", "off")
         .env("PLUTO_STAGE_BENCH_ENDPOINT", format!("http://127.0.0.1:{port}"))
         .env("CALLERS", callers.to_string())
         .env("CALLS", calls.to_string())
@@ -195,14 +196,16 @@ fn main() {
         .expect("start the tonic server");
     wait_for(tonic_port);
     let pluto_port = free_port();
+    // Per-call log lines off: the hand-written server does not log either.
     let mut unit = Command::new(build.join("bench/bench"))
+        .env("PLUTO_LOG", "off")
         .env("PLUTO_STAGE_BENCH_LISTEN", format!("127.0.0.1:{pluto_port}"))
         .stderr(Stdio::null())
         .spawn()
         .expect("start the unit");
     wait_for(pluto_port);
 
-    println!("unary calls, same Rust tonic client (one connection), server doing n + 1:");
+    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off):");
     println!("{:<10} {:>8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>10} {:>8} {:>8}", "callers", "calls", "tonic c/s", "p50 µs", "p99 µs", "pluto c/s", "p50 µs", "p99 µs", "thru", "p99");
     for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
         // Warm both up, then measure them alternately.

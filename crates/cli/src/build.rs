@@ -82,7 +82,13 @@ pub fn compile_and_link(
     output: &Path,
     options: &pluto_codegen::Options,
 ) -> Result<(), ExitCode> {
-    let object = pluto_codegen::compile_with(db, program, options).map_err(|e| {
+    let object = compile(db, program, options)?;
+    link(&object, options, output)
+}
+
+/// The object file of a checked `program`; `Err` holds the exit code.
+pub fn compile(db: &RootDatabase, program: Program, options: &pluto_codegen::Options) -> Result<Vec<u8>, ExitCode> {
+    pluto_codegen::compile_with(db, program, options).map_err(|e| {
         eprintln!("error: {e}");
         // Choosing the unit is the command line's business.
         match e {
@@ -91,9 +97,13 @@ pub fn compile_and_link(
             | pluto_codegen::CodegenError::UnknownUnit { .. } => ExitCode::from(2),
             _ => ExitCode::from(1),
         }
-    })?;
+    })
+}
+
+/// Links `object` with the runtime `options` need into `output`.
+pub fn link(object: &[u8], options: &pluto_codegen::Options, output: &Path) -> Result<(), ExitCode> {
     let work_dir = cache_root().join("link");
-    pluto_codegen::link_executable(&object, options.uses_network(), &work_dir, output).map_err(|e| {
+    pluto_codegen::link_executable(object, options.uses_network(), &work_dir, output).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! An executable whose inputs (the program's sources, the group, the compiler) are
-//! unchanged is kept, so a rebuild is near-instant.
+//! unchanged is kept, so a rebuild is near-instant; after an edit every executable is
+//! compiled again (quick) but only those whose code changed are linked and replaced.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +23,15 @@ use std::process::ExitCode;
 use clap::Args;
 use pluto_db::{Program, RootDatabase};
 
-use crate::build::{check_clean, compile_and_link, open_program, program_key};
+use crate::build::{check_clean, compile, link, open_program, program_key};
+
+/// A hash of an object file's bytes.
+fn object_hash(object: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    object.hash(&mut hasher);
+    hasher.finish()
+}
 
 #[derive(Args)]
 pub struct CompileStagesArgs {
@@ -113,9 +122,12 @@ pub fn build_system(
             write(&out.join(&proto.unit).join(&proto.file_name), &proto.text)?;
         }
         let executable = dir.join(first);
+        // Unchanged sources: nothing to do. Changed sources: compile (cheap), and link
+        // only if this executable's code changed (an edit elsewhere leaves it alone).
         let key = format!("{:016x}", program_key(db, program, Some(&format!("stages:{}", group.join(",")))));
         let stamp = dir.join(".pluto-build");
-        if executable.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|k| k == key) {
+        let stamped = std::fs::read_to_string(&stamp).unwrap_or_default();
+        if executable.is_file() && stamped.lines().next() == Some(key.as_str()) {
             progress.done(group, true);
             continue;
         }
@@ -125,20 +137,24 @@ pub fn build_system(
             ExitCode::from(1)
         })?;
         let options = pluto_codegen::Options { main_unit: None, units: Some(group.clone()), descriptor_set };
-        // Linked beside, and put in place only if it differs: an unchanged executable
-        // keeps its file (running processes, time stamps and `pluto dev` see no change).
+        let object = compile(db, program, &options).inspect_err(|_| progress.abandon())?;
+        let code = format!("{:016x}", object_hash(&object));
+        if executable.is_file() && stamped.lines().nth(1) == Some(code.as_str()) {
+            write(&stamp, &format!("{key}\n{code}\n"))?;
+            progress.done(group, true);
+            continue;
+        }
+        // Linked beside, then moved in place: a running process keeps its old file.
         let fresh = dir.join(format!(".{first}.new"));
-        if let Err(code) = compile_and_link(db, program, &fresh, &options) {
+        if let Err(code) = link(&object, &options, &fresh) {
             progress.abandon();
             return Err(code);
         }
-        let same = std::fs::read(&fresh).ok().is_some_and(|new| std::fs::read(&executable).ok().as_ref() == Some(&new));
-        let placed = if same { std::fs::remove_file(&fresh) } else { std::fs::rename(&fresh, &executable) };
-        if let Err(e) = placed {
+        std::fs::rename(&fresh, &executable).map_err(|e| {
             eprintln!("error: cannot write `{}`: {}", executable.display(), crate::paths::io_reason(&e));
-            return Err(ExitCode::from(2));
-        }
-        write(&stamp, &key)?;
+            ExitCode::from(2)
+        })?;
+        write(&stamp, &format!("{key}\n{code}\n"))?;
         progress.done(group, false);
     }
     write(&out.join("config").join("local.toml"), &local_config(db, program))?;

@@ -93,8 +93,11 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
         return Err(CodegenError::NoMain);
     }
     // Every function of the program's own files is compiled, reachable or not, as any
-    // compiler does: generic ones once, stage methods once per unit that runs them.
-    for m in &graph.modules {
+    // compiler does: generic ones once, stage methods once per unit that runs them. An
+    // executable of some units (`compile-stages`) holds only what its units reach: its
+    // `main` and served functions, and what they call (queued as calls are lowered).
+    let every_function = g.local_units.is_none();
+    for m in graph.modules.iter().filter(|_| every_function) {
         if m.file.path(db).is_std() {
             continue;
         }
