@@ -3,7 +3,8 @@
 //! random messages sent to a real Pluto unit (`store.echo` of
 //! test-data/stages/wire_types) come back equal; malformed, truncated, oversized and
 //! deeply nested payloads are refused with `INVALID_ARGUMENT` (or tonic's size limit) and
-//! the unit keeps serving.
+//! the unit keeps serving. A caller given an answer that does not decode raises
+//! `DeserializationError`.
 
 #[path = "support/pluto.rs"]
 mod pluto_support;
@@ -305,5 +306,69 @@ fn bad_payloads_are_refused_and_the_unit_keeps_serving() {
         "{status:?}"
     );
     unit.still_serves();
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A server answering `ledger.balance` (of test-data/faults) with bytes that are not its
+/// response: the Pluto caller raises `DeserializationError` saying why, and does not crash.
+#[test]
+fn an_undecodable_answer_is_a_deserialization_error() {
+    #[derive(Clone)]
+    struct Garbage(&'static [u8]);
+    struct Answer(&'static [u8]);
+    impl tonic::server::UnaryService<Bytes> for Answer {
+        type Response = Bytes;
+        type Future = std::future::Ready<Result<tonic::Response<Bytes>, tonic::Status>>;
+        fn call(&mut self, _: tonic::Request<Bytes>) -> Self::Future {
+            std::future::ready(Ok(tonic::Response::new(Bytes::from_static(self.0))))
+        }
+    }
+    impl tonic::server::NamedService for Garbage {
+        const NAME: &'static str = "pluto.app.Ledger";
+    }
+    impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> for Garbage {
+        type Response = tonic::codegen::http::Response<tonic::body::Body>;
+        type Error = std::convert::Infallible;
+        type Future = tonic::codegen::BoxFuture<Self::Response, Self::Error>;
+        fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, request: tonic::codegen::http::Request<tonic::body::Body>) -> Self::Future {
+            let answer = self.0;
+            Box::pin(async move { Ok(tonic::server::Grpc::new(RawCodec).unary(Answer(answer), request).await) })
+        }
+    }
+    let work = pluto_support::workdir("codec-garbage");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-data/faults");
+    let build = system::compile_stages(&source, "app.pluto", &work.join("build"), &[]);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    // A truncated varint in `ok`; a length past the end; an outcome no version has.
+    for (answer, why) in [
+        (&[0x08u8, 0xff][..], "truncated"),
+        (&[0x0a, 0x40, 0x01][..], "past the end"),
+        (&[0xb8, 0x01, 0x01][..], "unknown outcome"),
+    ] {
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(
+            tonic::transport::Server::builder().add_service(Garbage(answer)).serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                async {
+                    let _ = stopped.await;
+                },
+            ),
+        );
+        let env = [("PLUTO_STAGE_LEDGER_ENDPOINT".to_string(), format!("http://127.0.0.1:{port}"))];
+        let out = system::run_unit(&build, "report", &env, std::time::Duration::from_secs(60));
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{why}: {printed}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            printed.starts_with("DeserializationError: cannot decode the answer of ledger.balance"),
+            "{why}: {printed}"
+        );
+        let _ = stop.send(());
+        let _ = runtime.block_on(server);
+    }
     let _ = std::fs::remove_dir_all(&work);
 }
