@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 use pluto_db::{FilePath, Program, RootDatabase, Severity};
+use pluto_rpc::system::System;
 
 use crate::build::{cache_root, check_clean, open_program};
 
@@ -80,7 +81,8 @@ pub fn run(args: DevArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let ports = pick_ports(&db, program);
+    let system = pluto_rpc::system::system(&db, program, &groups);
+    let ports = pick_ports(&system);
     let config = dir.join("dev.toml");
     if let Err(e) = std::fs::write(&config, dev_config(&ports)) {
         eprintln!("error: cannot write `{}`: {e}", config.display());
@@ -88,7 +90,7 @@ pub fn run(args: DevArgs) -> ExitCode {
     }
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let session = Session { dir: dir.clone(), config, ports, colour, stop: stop.clone() };
-    let mut running = match session.start_all(&db, program, &groups) {
+    let mut running = match session.start_all(&system, &groups) {
         Ok(running) => running,
         Err(message) => {
             eprintln!("error: {message}");
@@ -141,10 +143,12 @@ pub fn run(args: DevArgs) -> ExitCode {
 }
 
 /// A free port for every unit, chosen by the OS.
-fn pick_ports(db: &RootDatabase, program: Program) -> BTreeMap<String, u16> {
-    pluto_hir::interface::default_ports(db, program)
-        .into_iter()
-        .map(|(unit, _)| {
+fn pick_ports(system: &System) -> BTreeMap<String, u16> {
+    system
+        .units
+        .iter()
+        .map(|u| {
+            let unit = u.name.clone();
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .map(|a| a.port())
@@ -175,26 +179,23 @@ fn executable_hash(path: &Path) -> u64 {
     std::fs::read(path).map(|b| hash_bytes(&b)).unwrap_or(0)
 }
 
-/// Whether the executable `holder` holds a unit with `main`.
-fn holds_main(db: &RootDatabase, program: Program, group: &[String]) -> bool {
-    let map = pluto_hir::def_map::def_map(db, program);
-    group.iter().any(|u| map.unit(u).is_some_and(|unit| pluto_rpc::system::has_main(db, program, unit)))
+/// Whether an executable holding `group` runs a `main`.
+fn holds_main(system: &System, group: &[String]) -> bool {
+    system.units.iter().any(|u| group.contains(&u.name) && u.has_main)
 }
 
 impl Session {
-    fn start_all(&self, db: &RootDatabase, program: Program, groups: &[Vec<String>]) -> Result<Vec<Running>, String> {
+    fn start_all(&self, system: &System, groups: &[Vec<String>]) -> Result<Vec<Running>, String> {
         let mut running = Vec::new();
         // Serving executables first; those with `main` once every server answers.
         let (with_main, serving): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
-            groups.iter().partition(|g| holds_main(db, program, g));
+            groups.iter().partition(|g| holds_main(system, g));
         for (i, group) in serving.iter().enumerate() {
             running.push(self.start(&group[0], false, i)?);
         }
         for group in &serving {
             for unit in group.iter() {
-                let served = pluto_hir::def_map::def_map(db, program)
-                    .unit(unit)
-                    .is_some_and(|u| !pluto_hir::interface::unit_interface(db, program, u).functions.is_empty());
+                let served = system.units.iter().any(|u| u.name == *unit && !u.functions.is_empty());
                 if served {
                     wait_healthy(unit, self.ports[unit], &self.stop)?;
                 }

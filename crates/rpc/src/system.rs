@@ -32,6 +32,8 @@ pub struct Unit {
     /// What runs it: `service` (serves `pub fn`s), `daemon` (runs until stopped) or `job`
     /// (runs `main` to completion).
     pub kind: String,
+    /// Whether it runs a `main` (a service may too).
+    pub has_main: bool,
     /// The gRPC service (`pluto.shop.Auth`), for units with `pub fn`s.
     pub service: Option<String>,
     pub functions: Vec<Function>,
@@ -72,6 +74,11 @@ pub struct Call {
     pub function: String,
     /// The fingerprint the caller was built against.
     pub fingerprint: String,
+}
+
+/// The names of the program's deployment units, in the order of the port plan.
+pub fn unit_names(db: &dyn Db, program: Program) -> Vec<String> {
+    default_ports(db, program).into_iter().map(|(name, _)| name).collect()
 }
 
 /// Whether `unit`'s chain has a `main` with a body (it runs it, and may end by itself).
@@ -135,6 +142,7 @@ pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
             port: *port,
             executable: format!("{holder}/{holder}"),
             kind: unit_kind(db, program, unit).to_string(),
+            has_main: has_main(db, program, unit),
             service: (!interface.functions.is_empty()).then(|| format!("{}.{}", interface.package, interface.service)),
             functions,
         });
