@@ -121,14 +121,16 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
         }
         Err(status) => raise(reason(f, &stage.endpoint, timeout, &status)),
     };
-    let text = if outcome.error == 0 {
-        "ok".to_string()
-    } else {
-        let mut text = String::from("error ");
-        pluto_runtime::format::write_object(outcome.error, &mut text);
-        text
-    };
-    crate::observe::log_call("client", f.unit(), f.method(), span, &text, started.elapsed());
+    if crate::observe::logging() {
+        let text = if outcome.error == 0 {
+            "ok".to_string()
+        } else {
+            let mut text = String::from("error ");
+            pluto_runtime::format::write_object(outcome.error, &mut text);
+            text
+        };
+        crate::observe::log_call("client", f.unit(), f.method(), span, &text, started.elapsed());
+    }
     outcome
 }
 

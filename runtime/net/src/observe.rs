@@ -89,14 +89,24 @@ pub fn leave_served(previous: Option<Span>) {
     CURRENT.with(|c| c.set(previous));
 }
 
-/// One line on stderr for a call served (`kind` "server") or made ("client").
-pub fn log_call(kind: &str, unit: &str, method: &str, span: Span, outcome: &str, elapsed: Duration) {
+/// Whether calls are logged (`PLUTO_LOG` is not `off`), and as JSON.
+fn log_mode() -> (bool, bool) {
     static MODE: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
-    let (on, json) = *MODE.get_or_init(|| {
+    *MODE.get_or_init(|| {
         let on = std::env::var("PLUTO_LOG").map(|v| v != "off").unwrap_or(true);
         let json = std::env::var("PLUTO_LOG_FORMAT").is_ok_and(|v| v == "json");
         (on, json)
-    });
+    })
+}
+
+/// Whether calls are logged at all (callers skip describing outcomes otherwise).
+pub fn logging() -> bool {
+    log_mode().0
+}
+
+/// One line on stderr for a call served (`kind` "server") or made ("client").
+pub fn log_call(kind: &str, unit: &str, method: &str, span: Span, outcome: &str, elapsed: Duration) {
+    let (on, json) = log_mode();
     if !on {
         return;
     }
@@ -128,16 +138,21 @@ struct FnStats {
     sum: f64,
 }
 
-static METRICS: Mutex<BTreeMap<(String, String), FnStats>> = Mutex::new(BTreeMap::new());
+static METRICS: Mutex<BTreeMap<(&'static str, &'static str), FnStats>> = Mutex::new(BTreeMap::new());
 
 /// Records a served call: its outcome (`ok`, `error`, `fault`, `invalid`), the error's
 /// type when it raised one, and its duration.
-pub fn record(unit: &str, method: &str, outcome: &'static str, error: Option<&str>, elapsed: Duration) {
+pub fn record(unit: &'static str, method: &'static str, outcome: &'static str, error: Option<&str>, elapsed: Duration) {
     let mut metrics = METRICS.lock().unwrap_or_else(|e| e.into_inner());
-    let stats = metrics.entry((unit.to_string(), method.to_string())).or_default();
+    let stats = metrics.entry((unit, method)).or_default();
     *stats.calls.entry(outcome).or_default() += 1;
     if let Some(error) = error {
-        *stats.errors.entry(error.to_string()).or_default() += 1;
+        match stats.errors.get_mut(error) {
+            Some(n) => *n += 1,
+            None => {
+                stats.errors.insert(error.to_string(), 1);
+            }
+        }
     }
     let seconds = elapsed.as_secs_f64();
     for (i, bound) in BUCKETS.iter().enumerate() {

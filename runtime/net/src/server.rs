@@ -141,18 +141,22 @@ fn serve(
         Err(fault) => Err(Status::internal(pluto_runtime::boundary::ended_call(&served.f.qualified(), &fault))),
     };
     let elapsed = started.elapsed();
-    let (label, text): (&'static str, String) = match &result {
-        Ok((_, None)) => ("ok", "ok".into()),
-        Ok((_, Some(error))) => ("error", format!("error {error}")),
-        Err(status) if status.code() == tonic::Code::Internal => ("fault", format!("fault: {}", status.message())),
-        Err(status) => ("invalid", format!("{:?}: {}", status.code(), status.message())),
-    };
-    let error = match &result {
-        Ok((_, Some(error))) => Some(error.as_str()),
-        _ => None,
+    let (label, error) = match &result {
+        Ok((_, None)) => ("ok", None),
+        Ok((_, Some(error))) => ("error", Some(error.as_str())),
+        Err(status) if status.code() == tonic::Code::Internal => ("fault", None),
+        Err(_) => ("invalid", None),
     };
     observe::record(served.f.unit(), served.f.method(), label, error, elapsed);
-    observe::log_call("server", served.f.unit(), served.f.method(), span, &text, elapsed);
+    if observe::logging() {
+        let text = match &result {
+            Ok((_, None)) => "ok".to_string(),
+            Ok((_, Some(error))) => format!("error {error}"),
+            Err(status) if status.code() == tonic::Code::Internal => format!("fault: {}", status.message()),
+            Err(status) => format!("{:?}: {}", status.code(), status.message()),
+        };
+        observe::log_call("server", served.f.unit(), served.f.method(), span, &text, elapsed);
+    }
     result.map(|(bytes, _)| bytes)
 }
 
