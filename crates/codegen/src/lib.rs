@@ -434,20 +434,7 @@ impl Globals {
         let has_self = has_self(db, f);
         let intrinsic = !sig.has_body;
         let fallible = !intrinsic && !pluto_hir::errors::error_sets(db, program).of(f).is_empty();
-        let mut machine = self.module.make_signature();
-        if has_self {
-            machine.params.push(AbiParam::new(types::I64));
-        }
-        for ty in &params {
-            // `void` parameters do not exist; a word keeps the arity.
-            machine.params.push(AbiParam::new(layout::machine_type(ty).unwrap_or(types::I64)));
-        }
-        if let Some(t) = layout::machine_type(&ret) {
-            machine.returns.push(AbiParam::new(t));
-        }
-        if fallible {
-            machine.returns.push(AbiParam::new(types::I64));
-        }
+        let machine = self.direct_signature(has_self, &params, &ret, fallible);
         let (name, linkage) = if intrinsic {
             match std_module_name(db, f) {
                 Some(module)
@@ -476,6 +463,26 @@ impl Globals {
             self.queue.push_back(Job::Fn(key, id));
         }
         Ok(info)
+    }
+
+    /// The signature of a Pluto function: the receiver, the parameters in their machine
+    /// types, then the result and, when it can fail, an error word.
+    pub fn direct_signature(&self, has_self: bool, params: &[Ty], ret: &Ty, fallible: bool) -> Signature {
+        let mut machine = self.module.make_signature();
+        if has_self {
+            machine.params.push(AbiParam::new(types::I64));
+        }
+        for ty in params {
+            // `void` parameters do not exist; a word keeps the arity.
+            machine.params.push(AbiParam::new(layout::machine_type(ty).unwrap_or(types::I64)));
+        }
+        if let Some(t) = layout::machine_type(ret) {
+            machine.returns.push(AbiParam::new(t));
+        }
+        if fallible {
+            machine.returns.push(AbiParam::new(types::I64));
+        }
+        machine
     }
 
     /// The closure-convention signature: `(env, args as words...) -> (result word, error)`.

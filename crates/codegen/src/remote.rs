@@ -58,14 +58,8 @@ impl Globals {
         }
         let rf = &unit_interface(db, program, unit).functions[index];
         let params: Vec<Ty> = rf.params.iter().map(|(_, t)| t.clone()).collect();
-        let mut signature = self.module.make_signature();
-        for ty in &params {
-            signature.params.push(AbiParam::new(machine_type(ty).unwrap_or(types::I64)));
-        }
-        if let Some(t) = machine_type(&rf.ret) {
-            signature.returns.push(AbiParam::new(t));
-        }
-        signature.returns.push(AbiParam::new(types::I64));
+        // The callee's own signature, always fallible: the network may fail.
+        let signature = self.direct_signature(false, &params, &rf.ret, true);
         let symbol = format!("pluto_remote_{}_{}", unit.item(db).name, rf.name);
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
         let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.ret.clone() };
