@@ -11,7 +11,7 @@ use crate::collections::*;
 use crate::fault::{pluto_fault, pluto_unhandled};
 use crate::format::{pluto_equal, pluto_print, pluto_to_string};
 use crate::boundary::{LocalCall, pluto_local_call};
-use crate::locks::UnitLock;
+use crate::locks::{UnitLock, pluto_main_unit};
 use crate::gc::{pluto_alloc, pluto_alloc_atomic, pluto_gc_root};
 use crate::stdlib::*;
 use crate::strings::*;
@@ -112,6 +112,7 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_gc_root(*const u64);
     pluto_int_to_str(i64) -> Word;
     pluto_local_call(extern "C" fn(*const Word) -> Outcome, *const Word, *const UnitLock, *const LocalCall) -> Outcome;
+    pluto_main_unit(*const UnitLock);
     pluto_map_clear(Word);
     pluto_map_find(Word, Word) -> i64;
     pluto_map_index(Word, Word, *const u8) -> Word;

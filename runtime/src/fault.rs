@@ -13,6 +13,8 @@ pub enum Fault {
     Slice { from: i64, to: i64, len: i64 },
     MissingKey { key: String },
     CharBoundary { at: i64 },
+    /// A fault the runtime describes itself (`json.encode: ...`).
+    Other(String),
     Unknown,
 }
 
@@ -27,6 +29,7 @@ impl std::fmt::Display for Fault {
             Fault::CharBoundary { at } => {
                 write!(f, "byte {at} is inside a character (strings are sliced at UTF-8 character boundaries)")
             }
+            Fault::Other(what) => write!(f, "{what}"),
             Fault::Unknown => write!(f, "runtime fault"),
         }
     }
@@ -67,10 +70,15 @@ pub extern "C" fn pluto_fault(kind: i64, a: i64, b: i64, site: *const u8) -> ! {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_unhandled(error: Word) -> ! {
     crate::io::flush();
+    eprintln!("error: {}", describe_unhandled(error));
+    std::process::exit(1)
+}
+
+/// `unhandled Name { fields }` and, on the next line, where it was raised.
+pub fn describe_unhandled(error: Word) -> String {
     let mut text = String::new();
     crate::format::write_object(error, &mut text);
-    eprintln!("error: unhandled {text}\n  --> raised at {}", cstr(field(error, 1) as *const u8));
-    std::process::exit(1)
+    format!("unhandled {text}\n  --> raised at {}", cstr(field(error, 1) as *const u8))
 }
 
 /// Turns a stack overflow (or any invalid memory access) into a fault that exits with

@@ -139,7 +139,7 @@ pub fn equal(a: Word, b: Word, ty: *const TypeDesc) -> bool {
 }
 
 /// The element types of a tuple type: `a` points at `b` descriptors.
-fn tuple_types(ty: &TypeDesc) -> &'static [*const TypeDesc] {
+pub fn tuple_types(ty: &TypeDesc) -> &'static [*const TypeDesc] {
     // SAFETY: a tuple descriptor's `a` is a table of `b` descriptor pointers.
     unsafe { std::slice::from_raw_parts(ty.a as *const *const TypeDesc, ty.b as usize) }
 }

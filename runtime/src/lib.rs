@@ -15,7 +15,7 @@ pub mod format;
 pub mod gc;
 pub mod io;
 pub mod locks;
-mod stdlib;
+pub mod stdlib;
 mod strings;
 mod tasks;
 pub mod threads;

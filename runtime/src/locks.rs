@@ -28,6 +28,21 @@ static RELEASED: Condvar = Condvar::new();
 /// Threads parked (or about to park) on some lock.
 static WAITERS: AtomicUsize = AtomicUsize::new(0);
 static NEXT_CHAIN: AtomicU64 = AtomicU64::new(1);
+/// The lock of the unit whose `main` this executable runs (null: none).
+static MAIN_UNIT: std::sync::atomic::AtomicPtr<UnitLock> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// Called by the generated entry before it runs a unit's `main`: requests that reach that
+/// unit by other ways than gRPC (HTTP) take this lock, as served calls take theirs.
+#[unsafe(no_mangle)]
+pub extern "C" fn pluto_main_unit(lock: *const UnitLock) {
+    MAIN_UNIT.store(lock.cast_mut(), Ordering::SeqCst);
+}
+
+/// The lock of the unit running `main`, if the program has units.
+pub fn main_unit() -> Option<*const UnitLock> {
+    let lock = MAIN_UNIT.load(Ordering::SeqCst);
+    (!lock.is_null()).then_some(lock.cast_const())
+}
 
 thread_local! {
     /// The chain this thread runs (0: none yet).

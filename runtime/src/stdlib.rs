@@ -55,24 +55,47 @@ pub extern "C" fn pluto_std_time_sleep_ms(ms: i64) {
 /// The closure `signal.on_sigterm` registered (a collector root), or 0.
 static SHUTDOWN: AtomicU64 = AtomicU64::new(0);
 
-/// `signal.on_sigterm(f)`: SIGTERM and SIGINT are blocked in the program's threads and
-/// a watcher thread waits for them with `sigwait`, then calls `f` (the latest one
-/// registered). The watcher is a registered thread: collections stop and scan it too.
+/// What the runtime itself does on SIGTERM/SIGINT, after the program's closure: stop
+/// serving (HTTP servers, units without `main`).
+static STOP_HOOKS: std::sync::Mutex<Vec<Box<dyn Fn() + Send>>> = std::sync::Mutex::new(Vec::new());
+
+/// `signal.on_sigterm(f)`: on SIGTERM or SIGINT, call `f` (the latest one registered).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_signal_on_sigterm(closure: Word) {
-    static STARTED: std::sync::Once = std::sync::Once::new();
     SHUTDOWN.store(closure, Ordering::SeqCst);
+    watch_stop_signals();
+}
+
+/// Runs `hook` when SIGTERM or SIGINT arrives (after the program's `on_sigterm` closure).
+pub fn on_stop_signal(hook: Box<dyn Fn() + Send>) {
+    STOP_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).push(hook);
+    watch_stop_signals();
+}
+
+/// SIGTERM and SIGINT, as a set.
+pub fn stop_signals() -> libc::sigset_t {
+    // SAFETY: plain calls on a local set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        set
+    }
+}
+
+/// Blocks SIGTERM and SIGINT in this thread (and so in the threads it creates later) and
+/// starts, once, a watcher thread that waits for them with `sigwait`, then calls the
+/// `on_sigterm` closure and the runtime's hooks. With neither, the signal ends the process
+/// as it would without the watcher. The watcher is a registered thread: collections stop
+/// and scan it too.
+pub fn watch_stop_signals() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         crate::gc::pluto_gc_root(SHUTDOWN.as_ptr());
-        // SAFETY: plain signal-mask calls on a local set.
-        let set = unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGTERM);
-            libc::sigaddset(&mut set, libc::SIGINT);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            set
-        };
+        let set = stop_signals();
+        // SAFETY: a plain signal-mask call.
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
         std::thread::spawn(move || {
             crate::threads::attach();
             loop {
@@ -84,15 +107,29 @@ pub extern "C" fn pluto_std_signal_on_sigterm(closure: Word) {
                     _ => return,
                 }
                 let closure = SHUTDOWN.load(Ordering::SeqCst);
-                // SAFETY: a closure object starts with its code, which takes the closure
-                // and returns a value word and an error word.
-                let outcome = unsafe {
-                    let code: extern "C" fn(Word) -> Outcome = std::mem::transmute(*(closure as *const usize));
-                    code(closure)
-                };
-                let _ = outcome.value;
-                if outcome.error != 0 {
-                    crate::fault::pluto_unhandled(outcome.error);
+                let hooks = STOP_HOOKS.lock().unwrap_or_else(|e| e.into_inner());
+                if closure == 0 && hooks.is_empty() {
+                    crate::io::flush();
+                    // SAFETY: restores the default action and delivers the signal again.
+                    unsafe {
+                        libc::signal(signal, libc::SIG_DFL);
+                        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+                        libc::raise(signal);
+                    }
+                }
+                if closure != 0 {
+                    // SAFETY: a closure object starts with its code, which takes the
+                    // closure and returns a value word and an error word.
+                    let outcome = unsafe {
+                        let code: extern "C" fn(Word) -> Outcome = std::mem::transmute(*(closure as *const usize));
+                        code(closure)
+                    };
+                    if outcome.error != 0 {
+                        crate::fault::pluto_unhandled(outcome.error);
+                    }
+                }
+                for hook in hooks.iter() {
+                    hook();
                 }
             }
         });

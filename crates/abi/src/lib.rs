@@ -166,6 +166,7 @@ pub mod symbols {
         sym("pluto_gc_root", &[W], &[]),
         sym("pluto_int_to_str", &[W], &[W]),
         sym("pluto_local_call", &[W, W, W, W], &[W, W]),
+        sym("pluto_main_unit", &[W], &[]),
         sym("pluto_map_clear", &[W], &[]),
         sym("pluto_map_find", &[W, W], &[W]),
         sym("pluto_map_index", &[W, W, W], &[W]),
@@ -211,13 +212,16 @@ pub mod symbols {
     ];
 
     /// The network runtime's exports (`runtime/net`), linked only into executables that
-    /// serve or call units in other processes. Sorted by name.
+    /// serve or call units in other processes, serve HTTP or use JSON. Sorted by name.
     pub const NET: &[Symbol] = &[
         sym("pluto_net_call", &[W, W], &[W, W]),
         sym("pluto_net_finish", &[], &[]),
         sym("pluto_net_serve", &[W, W], &[]),
         sym("pluto_net_start", &[W, W], &[]),
         sym("pluto_net_wait", &[], &[]),
+        sym("pluto_std_http_listen", &[W, W, W], &[]),
+        sym("pluto_std_json_encode", &[W, W], &[W]),
+        sym("pluto_std_json_parse", &[W, W, W], &[W]),
     ];
 
     /// The symbol called `name` (of either runtime).

@@ -83,11 +83,15 @@ pub fn compile_and_link(
     options: &pluto_codegen::Options,
 ) -> Result<(), ExitCode> {
     let object = compile(db, program, options)?;
-    link(&object, options, output)
+    link(&object, output)
 }
 
 /// The object file of a checked `program`; `Err` holds the exit code.
-pub fn compile(db: &RootDatabase, program: Program, options: &pluto_codegen::Options) -> Result<Vec<u8>, ExitCode> {
+pub fn compile(
+    db: &RootDatabase,
+    program: Program,
+    options: &pluto_codegen::Options,
+) -> Result<pluto_codegen::Object, ExitCode> {
     pluto_codegen::compile_with(db, program, options).map_err(|e| {
         eprintln!("error: {e}");
         // Choosing the unit is the command line's business.
@@ -100,10 +104,10 @@ pub fn compile(db: &RootDatabase, program: Program, options: &pluto_codegen::Opt
     })
 }
 
-/// Links `object` with the runtime `options` need into `output`.
-pub fn link(object: &[u8], options: &pluto_codegen::Options, output: &Path) -> Result<(), ExitCode> {
+/// Links `object` with the runtime it needs into `output`.
+pub fn link(object: &pluto_codegen::Object, output: &Path) -> Result<(), ExitCode> {
     let work_dir = cache_root().join("link");
-    pluto_codegen::link_executable(object, options.uses_network(), &work_dir, output).map_err(|e| {
+    pluto_codegen::link_executable(&object.bytes, object.network, &work_dir, output).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })

@@ -137,7 +137,7 @@ pub fn build_system(
         })?;
         let options = pluto_codegen::Options { main_unit: None, units: Some(group.clone()), descriptor_set };
         let object = compile(db, program, &options).inspect_err(|_| progress.abandon())?;
-        let code = format!("{:016x}", object_hash(&object));
+        let code = format!("{:016x}", object_hash(&object.bytes));
         if executable.is_file() && stamped.lines().nth(1) == Some(code.as_str()) {
             write(&stamp, &format!("{key}\n{code}\n"))?;
             progress.done(group, true);
@@ -145,7 +145,7 @@ pub fn build_system(
         }
         // Linked beside, then moved in place: a running process keeps its old file.
         let fresh = dir.join(format!(".{first}.new"));
-        if let Err(code) = link(&object, &options, &fresh) {
+        if let Err(code) = link(&object, &fresh) {
             progress.abandon();
             return Err(code);
         }

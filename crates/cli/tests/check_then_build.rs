@@ -9,7 +9,6 @@ use std::process::Command;
 
 /// Code generation's messages for constructs not compiled yet, and what brings them.
 const NOT_YET: &[(&str, &str)] = &[
-    ("`http.serve`", "HttpServer (issue 13)"),
     ("has no entry point", "a program of units without `main` runs with `pluto compile-stages`, not `pluto build`"),
 ];
 

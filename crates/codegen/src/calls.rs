@@ -271,9 +271,9 @@ impl Lowerer<'_, '_> {
                     };
                     (FnKey::for_stage(self.stage_method(f, stage), stage), Some(v))
                 }
-                _ => (self.instance(f, Some(&rty), args, ty), Some(v)),
+                _ => (self.instance(f, Some(&rty), args, ty, node), Some(v)),
             },
-            Receiver::Namespace => (self.instance(f, None, args, ty), None),
+            Receiver::Namespace => (self.instance(f, None, args, ty, node), None),
         };
         let info = match self.g.function(self.db, self.program, key.clone()) {
             // A standard-library function the runtime does not provide: say where it is called.
@@ -294,15 +294,33 @@ impl Lowerer<'_, '_> {
             let v = self.value_as(a, param)?;
             values.push(v);
         }
+        for ty in &info.descriptors {
+            let desc = self.type_desc_addr(ty)?;
+            values.push(desc);
+        }
         let values: Vec<Value> =
             values.iter().zip(&info.signature.params).map(|(v, p)| self.coerce(*v, p.value_type)).collect();
         self.direct_call(&info, &values, ty, handling, node)
     }
 
-    /// The instance of `f` a call with these arguments and result type needs.
-    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty) -> FnKey {
+    /// The instance of `f` a call with these arguments and result type needs (the type
+    /// arguments written at the call, `node`, decide those they name).
+    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty, node: &SyntaxNode) -> FnKey {
         let used = Ty::func(args.iter().map(|a| self.ty_of(a.syntax())).collect(), ty.clone());
-        self.instance_for(f, receiver, &used)
+        let key = self.instance_for(f, receiver, &used);
+        let names = crate::generic_names(self.db, f);
+        match self.calls.get(&node.text_range()) {
+            Some(call) if !call.type_args.is_empty() && names.len() >= call.type_args.len() => {
+                // The function's own parameters come last, after its class's.
+                let mut args = if key.args.is_empty() { vec![Ty::Unknown; names.len()] } else { key.args.to_vec() };
+                let own = args.len() - call.type_args.len();
+                for (slot, written) in args[own..].iter_mut().zip(&call.type_args) {
+                    *slot = self.owner.substitute(self.db, written);
+                }
+                FnKey { args: args.into(), ..key }
+            }
+            _ => key,
+        }
     }
 
     /// The instance of `f` used as a function of type `used`: the receiver's type

@@ -184,6 +184,8 @@ pub(crate) fn build(
     if info.has_self {
         let unit = main.stage.expect("stage methods run for a unit");
         args.push(singletons[&unit]);
+        let lock = l.unit_lock(unit)?;
+        l.rt_void("pluto_main_unit", &[lock]);
     }
     let fr = l.g.module.declare_func_in_func(info.id, l.b.func);
     let call = l.b.ins().call(fr, &args);

@@ -38,8 +38,8 @@ pub use link::{LinkError, link_executable};
 /// The runtime static library, embedded at build time.
 pub const RUNTIME_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_ARCHIVE"));
 
-/// The runtime with the network runtime (gRPC, configuration) for executables that hold
-/// some units of a program (`Options::uses_network`).
+/// The runtime with the network runtime (gRPC, HTTP, JSON, configuration), for the
+/// executables that need it (`Object::network`).
 pub const RUNTIME_NET_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_NET_ARCHIVE"));
 
 /// Why a program could not be compiled.
@@ -77,13 +77,6 @@ pub struct Options {
     pub units: Option<Vec<String>>,
     /// The encoded `FileDescriptorSet` of the held units' schemas (served by reflection).
     pub descriptor_set: Vec<u8>,
-}
-
-impl Options {
-    /// Whether the executable needs the network runtime (`RUNTIME_NET_ARCHIVE`).
-    pub fn uses_network(&self) -> bool {
-        self.units.is_some()
-    }
 }
 
 impl std::fmt::Display for CodegenError {
@@ -200,6 +193,8 @@ pub(crate) struct FnInfo {
     pub fallible: bool,
     pub params: Vec<Ty>,
     pub ret: Ty,
+    /// The type arguments a runtime function receives as descriptors after its values.
+    pub descriptors: Vec<Ty>,
 }
 
 pub(crate) struct Globals {
@@ -234,12 +229,12 @@ pub(crate) struct Globals {
 }
 
 /// Compiles a checked program (without errors) to an object file.
-pub fn compile(db: &dyn Db, program: Program) -> Result<Vec<u8>, CodegenError> {
+pub fn compile(db: &dyn Db, program: Program) -> Result<Object, CodegenError> {
     compile_with(db, program, &Options::default())
 }
 
 /// Compiles a checked program with `options`.
-pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<Vec<u8>, CodegenError> {
+pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<Object, CodegenError> {
     let mut flags = settings::builder();
     flags.set("is_pic", "true").map_err(backend)?;
     flags.set("opt_level", "speed").map_err(backend)?;
@@ -316,8 +311,19 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         g.module.define_function(*id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
         g.module.clear_context(&mut context);
     }
+    let network = options.units.is_some()
+        || pluto_abi::symbols::NET.iter().any(|s| g.imported(s.name));
     let product = g.module.finish();
-    product.emit().map_err(|e| CodegenError::Backend(e.to_string()))
+    let bytes = product.emit().map_err(|e| CodegenError::Backend(e.to_string()))?;
+    Ok(Object { bytes, network })
+}
+
+/// A compiled program: the object file, and whether it needs the network runtime
+/// (`RUNTIME_NET_ARCHIVE`: it holds units of a program split by `compile-stages`, or it
+/// serves HTTP or uses JSON), else the core runtime suffices.
+pub struct Object {
+    pub bytes: Vec<u8>,
+    pub network: bool,
 }
 
 /// Type arguments larger than this stop instantiation (`f<T>` calling `f<[T]>`).
@@ -371,6 +377,9 @@ const RUNTIME_INTRINSICS: &[(&str, &str)] = &[
     ("math", "sqrt"),
     ("math", "abs"),
     ("math", "floor"),
+    ("http", "listen"),
+    ("json", "encode"),
+    ("json", "parse"),
 ];
 
 /// A bodiless standard-library function's machine signature must be the one the runtime
@@ -434,7 +443,20 @@ impl Globals {
         let has_self = has_self(db, f);
         let intrinsic = !sig.has_body;
         let fallible = !intrinsic && !pluto_hir::errors::error_sets(db, program).of(f).is_empty();
-        let machine = self.direct_signature(has_self, &params, &ret, fallible);
+        // A generic function the runtime provides takes its values as words and, after
+        // them, the descriptor of each type argument (`json.encode<T>` walks the value by it).
+        let descriptors: Vec<Ty> = if intrinsic { key.args.to_vec() } else { Vec::new() };
+        let machine = if descriptors.is_empty() {
+            self.direct_signature(has_self, &params, &ret, fallible)
+        } else {
+            let mut machine = self.module.make_signature();
+            let words = usize::from(has_self) + params.len() + descriptors.len();
+            machine.params.extend(std::iter::repeat_n(AbiParam::new(types::I64), words));
+            if layout::machine_type(&ret).is_some() {
+                machine.returns.push(AbiParam::new(types::I64));
+            }
+            machine
+        };
         let (name, linkage) = if intrinsic {
             match std_module_name(db, f) {
                 Some(module)
@@ -457,7 +479,7 @@ impl Globals {
             (format!("pluto_{}{stage_name}_{n}", f.display(db).replace('.', "_")), Linkage::Local)
         };
         let id = self.module.declare_function(&name, linkage, &machine).map_err(backend)?;
-        let info = FnInfo { id, signature: machine, has_self, fallible, params, ret };
+        let info = FnInfo { id, signature: machine, has_self, fallible, params, ret, descriptors };
         self.functions.insert(key.clone(), info.clone());
         if !intrinsic {
             self.queue.push_back(Job::Fn(key, id));
@@ -512,6 +534,12 @@ impl Globals {
         self.thunks.insert((key.clone(), kind), id);
         self.queue.push_back(Job::Thunk(key, kind, id));
         Ok(id)
+    }
+
+    /// Whether the object calls the runtime function `name`.
+    fn imported(&self, name: &str) -> bool {
+        self.runtime.contains_key(name)
+            || self.module.declarations().get_functions().any(|(_, d)| d.linkage == Linkage::Import && d.name.as_deref() == Some(name))
     }
 
     /// A runtime function by name, declared on first use from `pluto_abi::symbols` (the

@@ -39,7 +39,7 @@ fn runtime_archive(dir: &Path, archive: &[u8]) -> Result<PathBuf, LinkError> {
 }
 
 /// Links `object` (the program) with the runtime into `output`: the network runtime
-/// when `network` (`Options::uses_network`), else the core runtime alone.
+/// when `network` (`Object::network`), else the core runtime alone.
 pub fn link_executable(object: &[u8], network: bool, work_dir: &Path, output: &Path) -> Result<(), LinkError> {
     std::fs::create_dir_all(work_dir)
         .map_err(|e| LinkError::Io(format!("cannot create {}: {e}", work_dir.display())))?;

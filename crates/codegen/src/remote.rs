@@ -62,7 +62,7 @@ impl Globals {
         let signature = self.direct_signature(false, &params, &rf.ret, true);
         let symbol = format!("pluto_remote_{}_{}", unit.item(db).name, rf.name);
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
-        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.ret.clone() };
+        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.ret.clone(), descriptors: Vec::new() };
         self.stubs.insert((unit, index), info.clone());
         self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Stub }));
         Ok(info)
@@ -287,7 +287,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// The address of `unit`'s lock (after its instance in the unit's slot).
-    fn unit_lock(&mut self, unit: ItemLoc) -> Result<ir::Value> {
+    pub(crate) fn unit_lock(&mut self, unit: ItemLoc) -> Result<ir::Value> {
         let slot = self.g.unit_slot(self.db, unit)?;
         let addr = self.data_addr(slot);
         Ok(self.b.ins().iadd_imm_s(addr, 8))

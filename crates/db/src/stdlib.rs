@@ -7,6 +7,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("cli.pluto", include_str!("../../../stdlib/cli.pluto")),
     ("env.pluto", include_str!("../../../stdlib/env.pluto")),
     ("http.pluto", include_str!("../../../stdlib/http.pluto")),
+    ("json.pluto", include_str!("../../../stdlib/json.pluto")),
     ("math.pluto", include_str!("../../../stdlib/math.pluto")),
     ("signal.pluto", include_str!("../../../stdlib/signal.pluto")),
     ("time.pluto", include_str!("../../../stdlib/time.pluto")),

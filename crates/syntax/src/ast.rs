@@ -723,6 +723,10 @@ impl FieldExpr {
     pub fn name_ref(&self) -> Option<NameRef> {
         child(&self.syntax)
     }
+    /// The type arguments of a called member: `json.decode<Order>(text)`.
+    pub fn generic_args(&self) -> Option<GenericArgList> {
+        child(&self.syntax)
+    }
 }
 
 impl IndexExpr {

@@ -26,7 +26,7 @@ fn ty(p: *const TypeDesc) -> &'static TypeDesc {
     TypeDesc::get(p)
 }
 
-fn is_bytes(t: &TypeDesc) -> bool {
+pub(crate) fn is_bytes(t: &TypeDesc) -> bool {
     t.kind == kind::ARRAY && !t.b.is_null()
 }
 
@@ -99,7 +99,7 @@ fn put_field(number: u32, t: *const TypeDesc, value: Word, out: &mut Vec<u8>, de
 }
 
 /// The elements of an array or set.
-fn elements(value: Word, d: &TypeDesc) -> Vec<Word> {
+pub(crate) fn elements(value: Word, d: &TypeDesc) -> Vec<Word> {
     if d.kind == kind::SET {
         let set = pluto_runtime::collections::MapObj::get(value);
         set.live_entries().map(|e| set.key(e)).collect()
@@ -243,7 +243,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn store(object: Word, i: usize, value: Word) {
+pub(crate) fn store(object: Word, i: usize, value: Word) {
     // SAFETY: callers store within the object's layout.
     unsafe { *(object as *mut Word).add(i) = value };
 }
@@ -348,7 +348,7 @@ fn decode_field(r: &mut Reader, wire: WireType, t: *const TypeDesc, current: Wor
     }
 }
 
-fn add_element(collection: Word, d: &TypeDesc, item: Word) {
+pub(crate) fn add_element(collection: Word, d: &TypeDesc, item: Word) {
     if d.kind == kind::SET {
         pluto_runtime::collections::pluto_map_insert(collection, item, 0);
     } else {

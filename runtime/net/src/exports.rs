@@ -2,7 +2,10 @@
 //! against `pluto_abi::symbols::NET` (as the core runtime's are against `ALL`).
 
 use pluto_abi::symbols::{self, Symbol};
-use pluto_runtime::value::Word;
+use pluto_runtime::value::{TypeDesc, Word};
+
+use crate::http_server::pluto_std_http_listen;
+use crate::json::{pluto_std_json_encode, pluto_std_json_parse};
 
 use crate::desc::{NetDesc, RemoteFn};
 use crate::*;
@@ -13,6 +16,9 @@ const EXPORTS: &[Symbol] = pluto_runtime::exports!(@list []
     pluto_net_serve(*const Word, i64);
     pluto_net_start(*const NetDesc, i64);
     pluto_net_wait();
+    pluto_std_http_listen(i64, Word, *const TypeDesc);
+    pluto_std_json_encode(Word, *const TypeDesc) -> Word;
+    pluto_std_json_parse(Word, Word, *const TypeDesc) -> Word;
 );
 
 /// If this fails to evaluate, its message names the first export whose signature differs

@@ -1,7 +1,7 @@
 //! The network runtime of Pluto deployment units (SPEC §4.5, §5, §6): linked instead of
 //! the core runtime (`pluto_runtime`, which it contains) into executables that serve
-//! `pub fn`s or call units in other processes, so programs that never leave their
-//! process carry no tokio or tonic.
+//! `pub fn`s or call units in other processes, serve HTTP (`http_server.rs`) or use JSON
+//! (`json.rs`), so programs that need none of these carry no tokio or tonic.
 //!
 //! The generated entry of a unit's executable calls, in order: [`pluto_net_start`]
 //! (configuration, the tokio runtime), [`pluto_net_serve`] (gRPC servers for the units it
@@ -17,6 +17,8 @@ mod codec;
 mod config;
 mod desc;
 mod exports;
+mod http_server;
+mod json;
 mod observe;
 mod server;
 mod wire;
@@ -46,7 +48,7 @@ pub(crate) fn net() -> &'static Net {
 }
 
 /// A problem that stops the executable at start-up (configuration, listening).
-fn startup_failure(message: &str) -> ! {
+pub(crate) fn startup_failure(message: &str) -> ! {
     pluto_runtime::io::flush();
     eprintln!("pluto: {message}");
     std::process::exit(2)
@@ -61,7 +63,11 @@ pub extern "C" fn pluto_net_start(desc: *const NetDesc, has_main: i64) {
     let desc: &'static NetDesc = unsafe { &*desc };
     if has_main == 0 {
         // SAFETY: plain signal-mask calls on a local set.
-        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &stop_signals(), std::ptr::null_mut()) };
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &pluto_runtime::stdlib::stop_signals(), std::ptr::null_mut()) };
+    } else {
+        // `main` may serve HTTP or register `on_sigterm`: the signals go to the runtime's
+        // watcher, not to the threads made below.
+        pluto_runtime::stdlib::watch_stop_signals();
     }
     let args: Vec<String> = std::env::args().collect();
     let config = config::load(&desc.units(), &args).unwrap_or_else(|e| startup_failure(&format!("configuration error: {e}")));
@@ -74,17 +80,6 @@ pub extern "C" fn pluto_net_start(desc: *const NetDesc, has_main: i64) {
     pluto_runtime::threads::leave_critical();
     let runtime = runtime.unwrap_or_else(|e| startup_failure(&format!("cannot start the network runtime: {e}")));
     let _ = NET.set(Net { runtime, config, desc, servers: Mutex::new(Vec::new()) });
-}
-
-fn stop_signals() -> libc::sigset_t {
-    // SAFETY: plain calls on a local set.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        set
-    }
 }
 
 /// Serves the functions in `table`: `count` pairs of a function's descriptor and the lock
@@ -223,7 +218,7 @@ pub unsafe extern "C" fn pluto_net_call(desc: *const RemoteFn, args: *const Word
 /// and returns (the executable then exits with 0).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_net_wait() {
-    let set = stop_signals();
+    let set = pluto_runtime::stdlib::stop_signals();
     loop {
         let mut signal = 0;
         // SAFETY: waits for one of the signals blocked at start-up.

@@ -125,6 +125,23 @@ pub fn log_call(kind: &str, unit: &str, method: &str, span: Span, outcome: &str,
     eprintln!("{line}");
 }
 
+/// One line on stderr for an HTTP request served.
+pub fn log_http(method: &str, path: &str, status: u16, elapsed: Duration) {
+    let (on, json) = log_mode();
+    if !on {
+        return;
+    }
+    let ms = elapsed.as_secs_f64() * 1e3;
+    let line = if json {
+        let path = serde_json::Value::String(path.to_string());
+        format!("{{\"kind\":\"http\",\"method\":\"{method}\",\"path\":{path},\"status\":{status},\"duration_ms\":{ms:.3}}}")
+    } else {
+        format!("pluto: http {method} {path} {status} {ms:.3}ms")
+    };
+    pluto_runtime::io::flush();
+    eprintln!("{line}");
+}
+
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 

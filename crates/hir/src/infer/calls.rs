@@ -5,6 +5,39 @@
 use super::*;
 
 impl<'a> Infer<'a> {
+    /// `sig` instantiated with the type arguments written at the call (`make<int>(3)`,
+    /// `json.decode<Order>(text)`), or with fresh variables when none are written.
+    fn with_type_args(
+        &mut self,
+        sig: Signature,
+        written: Option<ast::GenericArgList>,
+        name: &str,
+        range: TextRange,
+        recorded: &mut Vec<Ty>,
+    ) -> Signature {
+        let explicit: Vec<Ty> =
+            written.map(|g| g.types().map(|t| self.lower_type(Some(t))).collect()).unwrap_or_default();
+        if explicit.is_empty() {
+            return self.instantiate(&sig);
+        }
+        recorded.clone_from(&explicit);
+        let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
+        if names.len() != explicit.len() {
+            self.error(
+                codes::WRONG_TYPE_ARGS,
+                range,
+                format!("`{name}` takes {} type arguments, found {}", names.len(), explicit.len()),
+            );
+        }
+        Signature {
+            generics: Vec::new(),
+            params: sig.params.iter().map(|(n, t)| (n.clone(), t.substitute(&names, &explicit))).collect(),
+            ret: sig.ret.substitute(&names, &explicit),
+            self_param: None,
+            diagnostics: Vec::new(),
+        }
+    }
+
     pub(super) fn default_handling(&self) -> Handling {
         self.catch_stack.last().map_or(Handling::None, |c| Handling::Catch(*c))
     }
@@ -59,6 +92,7 @@ impl<'a> Infer<'a> {
             }
         }
         // What is being called.
+        let mut type_args = Vec::new();
         let (target, receiver_mut_check): CallTarget = match &callee {
             ast::Expr::FieldExpr(f) => {
                 let name = f.name_ref().map(|n| n.text()).unwrap_or_default();
@@ -66,7 +100,10 @@ impl<'a> Infer<'a> {
                 match f.receiver() {
                     Some(receiver) => match self.namespace_of(&receiver) {
                         Some(ns) => match self.namespace_member_of(&receiver, ns, &name, name_range) {
-                            Some(Member::Fn(c, sig)) => (Some((c, sig)), None),
+                            Some(Member::Fn(c, sig)) => {
+                                let sig = self.with_type_args(sig, f.generic_args(), &name, name_range, &mut type_args);
+                                (Some((c, sig)), None)
+                            }
                             Some(Member::Value(t)) => {
                                 let shown = self.show(&t);
                                 self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
@@ -111,37 +148,7 @@ impl<'a> Infer<'a> {
                         Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
                             let f = FnLoc::Free(loc);
                             let sig = fn_signature(self.db, self.program, f).clone();
-                            let explicit: Vec<Ty> = p
-                                .generic_args()
-                                .map(|g| g.types().map(|t| self.lower_type(Some(t))).collect())
-                                .unwrap_or_default();
-                            let sig = if explicit.is_empty() {
-                                self.instantiate(&sig)
-                            } else {
-                                let names: Vec<String> = sig.generics.iter().map(|(n, _)| n.clone()).collect();
-                                if names.len() != explicit.len() {
-                                    self.error(
-                                        codes::WRONG_TYPE_ARGS,
-                                        p.syntax().text_range(),
-                                        format!(
-                                            "`{name}` takes {} type arguments, found {}",
-                                            names.len(),
-                                            explicit.len()
-                                        ),
-                                    );
-                                }
-                                Signature {
-                                    generics: Vec::new(),
-                                    params: sig
-                                        .params
-                                        .iter()
-                                        .map(|(n, t)| (n.clone(), t.substitute(&names, &explicit)))
-                                        .collect(),
-                                    ret: sig.ret.substitute(&names, &explicit),
-                                    self_param: None,
-                                    diagnostics: Vec::new(),
-                                }
-                            };
+                            let sig = self.with_type_args(sig, p.generic_args(), &name, p.syntax().text_range(), &mut type_args);
                             (Some((Callee::Fn(f), sig)), None)
                         }
                         _ => {
@@ -228,7 +235,7 @@ impl<'a> Infer<'a> {
             self.result.spawns.push((callee_ref.clone(), sig.ret.clone()));
         }
         let closure = self.closure_stack.last().copied();
-        self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang });
+        self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang, type_args });
         sig.ret
     }
 

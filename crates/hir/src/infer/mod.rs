@@ -89,6 +89,8 @@ pub struct CallSite {
     pub handling: Handling,
     /// `!` was written on it (even where it has nothing to propagate).
     pub bang: bool,
+    /// The type arguments written at the call (`decode<Order>(text)`), if any.
+    pub type_args: Vec<Ty>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -381,8 +383,14 @@ impl<'a> Infer<'a> {
         let spawns = std::mem::take(&mut self.result.spawns);
         self.result.spawns = spawns.into_iter().map(|(c, t)| (self.resolve_callee(&c), self.resolve(&t))).collect();
         let calls = std::mem::take(&mut self.result.calls);
-        self.result.calls =
-            calls.into_iter().map(|c| CallSite { callee: self.resolve_callee(&c.callee), ..c }).collect();
+        self.result.calls = calls
+            .into_iter()
+            .map(|c| CallSite {
+                callee: self.resolve_callee(&c.callee),
+                type_args: c.type_args.iter().map(|t| self.resolve(t)).collect(),
+                ..c
+            })
+            .collect();
         self.result
     }
 

@@ -247,6 +247,14 @@ fn postfix(p: &mut Parser<'_>) -> bool {
                     p.error_expected("a field name");
                 } else {
                     items::field_name(p, NAME_REF);
+                    // `json.decode<Order>(text)`: type arguments of a called member.
+                    if p.at(LT)
+                        && let Some(m) = types::scan_generic_args(p, 0)
+                        && p.nth_at(m, L_PAREN)
+                        && !p.nth_newline(m)
+                    {
+                        types::generic_args(p);
+                    }
                 }
                 p.finish_node();
             }
