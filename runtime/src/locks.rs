@@ -118,6 +118,27 @@ pub fn unlock(lock: *const UnitLock) {
     }
 }
 
+/// Runs `wait` (which blocks: a sleep, a call to a unit in another process, a channel
+/// operation, waiting for a task) without the unit locks this thread holds, taking them
+/// back afterwards. A unit's state is safe between its holder's blocking points, not
+/// across them — as Swift's actors are reentrant at their suspension points — so a slow
+/// request does not hold up the others, and a task that calls back into the unit its
+/// spawner waits in does not deadlock. `wait` must not run Pluto code.
+pub fn while_blocked<R>(wait: impl FnOnce() -> R) -> R {
+    let held: Vec<usize> = HELD.with(|h| h.borrow().clone());
+    if held.is_empty() {
+        return wait();
+    }
+    for l in held.iter().rev() {
+        unlock(*l as *const UnitLock);
+    }
+    let result = wait();
+    for l in &held {
+        lock(*l as *const UnitLock);
+    }
+    result
+}
+
 /// How many locks this thread holds.
 pub fn depth() -> usize {
     HELD.with(|h| h.borrow().len())

@@ -49,7 +49,7 @@ pub extern "C" fn pluto_std_time_now_ms() -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_std_time_sleep_ms(ms: i64) {
     crate::io::flush();
-    std::thread::sleep(std::time::Duration::from_millis(ms.max(0) as u64));
+    crate::locks::while_blocked(|| std::thread::sleep(std::time::Duration::from_millis(ms.max(0) as u64)));
 }
 
 /// The closure `signal.on_sigterm` registered (a collector root), or 0.

@@ -86,6 +86,10 @@ pub extern "C" fn pluto_chan_new(capacity: i64) -> Word {
 /// `tx.send(v)`: waits for room (for a rendezvous, until a receiver took the value).
 #[unsafe(no_mangle)]
 pub extern "C" fn pluto_chan_send(ch: Word, value: Word) -> i64 {
+    crate::locks::while_blocked(|| send(ch, value))
+}
+
+fn send(ch: Word, value: Word) -> i64 {
     // The channel is read again after every wait (`Chan::get`): other threads change it.
     let mut guard = lock();
     loop {
@@ -132,6 +136,10 @@ pub extern "C" fn pluto_chan_try_send(ch: Word, value: Word) -> i64 {
 /// `out` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_chan_recv(ch: Word, out: *mut Word) -> i64 {
+    crate::locks::while_blocked(|| recv(ch, out))
+}
+
+fn recv(ch: Word, out: *mut Word) -> i64 {
     let mut guard = lock();
     Chan::get(ch).waiting += 1;
     CHANGED.notify_all();
@@ -301,6 +309,10 @@ fn run(task: Word) {
 /// `out` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pluto_task_get(task: Word, out: *mut Word) -> Word {
+    crate::locks::while_blocked(|| get(task, out))
+}
+
+fn get(task: Word, out: *mut Word) -> Word {
     let t = task as *const Task;
     let mut guard = lock();
     // SAFETY: `task` is a task object, written only under `LOCK`.

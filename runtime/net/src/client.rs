@@ -95,7 +95,7 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let started = Instant::now();
     // Driven on this (Pluto) thread: the connection's tasks run on tokio's threads, and
     // only the request's and the answer's bytes pass between them.
-    let result = net.runtime.block_on(async move {
+    let result = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(async move {
         let attempt = async {
             let mut grpc = tonic::client::Grpc::new(channel);
             grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
@@ -112,7 +112,7 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
             Ok(result) => result,
             Err(_) => Err(Status::deadline_exceeded("")),
         }
-    });
+    }));
     let outcome = match result {
         Ok(bytes) => decode_response(f, &bytes),
         // However the deadline shows (the server's own timeout cancels the call), say so.

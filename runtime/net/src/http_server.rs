@@ -10,8 +10,9 @@
 //! handler's fault or unhandled error answers 500 and is logged with its source line.
 //! Limits: request bodies up to `PLUTO_HTTP_MAX_BODY` bytes (default 8 MiB, else 413),
 //! request heads within 30 s, handlers within `PLUTO_HTTP_TIMEOUT_MS` (default 30 s, else
-//! 503). SIGTERM or SIGINT stops accepting, finishes the requests in flight (at most
-//! 30 s) and returns from `serve`.
+//! 503). It listens on `0.0.0.0:<port>`, or on `PLUTO_HTTP_LISTEN` when that is set.
+//! SIGTERM or SIGINT stops accepting, finishes the requests in flight (at most 30 s) and
+//! returns from `serve`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -382,11 +383,15 @@ pub extern "C" fn pluto_std_http_listen(port: i64, router: Word, request: *const
     pluto_runtime::stdlib::on_stop_signal(Box::new(move || {
         stop.send_replace(true);
     }));
-    let host = std::env::var("PLUTO_HTTP_HOST").unwrap_or_else(|_| "0.0.0.0".into());
-    let Ok(port) = u16::try_from(port) else {
-        crate::startup_failure(&format!("cannot serve HTTP on port {port}: ports are 0 to 65535"));
+    // The environment decides where, when it says (as `PLUTO_STAGE_<NAME>_LISTEN` does for
+    // gRPC): the same executable serves on another port in a test or a container.
+    let address = match std::env::var("PLUTO_HTTP_LISTEN") {
+        Ok(address) => address,
+        Err(_) => match u16::try_from(port) {
+            Ok(port) => format!("0.0.0.0:{port}"),
+            Err(_) => crate::startup_failure(&format!("cannot serve HTTP on port {port}: ports are 0 to 65535")),
+        },
     };
-    let address = format!("{host}:{port}");
     let listener = std::net::TcpListener::bind(&address)
         .and_then(|l| l.set_nonblocking(true).map(|_| l))
         .unwrap_or_else(|e| crate::startup_failure(&format!("cannot serve HTTP on {address}: {e}")));

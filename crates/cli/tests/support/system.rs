@@ -69,11 +69,21 @@ pub struct Server {
 impl Server {
     /// Starts the executable of `unit` and waits (at most 30 s) until it serves.
     pub fn start(build: &Build, unit: &str, env: &[(String, String)]) -> Server {
+        Server::launch(build, unit, env, false)
+    }
+
+    /// As [`Server::start`], keeping its standard output for [`Server::stop_with_output`]
+    /// (a unit that prints much would fill the pipe: only for those that print little).
+    pub fn start_capturing(build: &Build, unit: &str, env: &[(String, String)]) -> Server {
+        Server::launch(build, unit, env, true)
+    }
+
+    fn launch(build: &Build, unit: &str, env: &[(String, String)], capture: bool) -> Server {
         let exe = build.dir.join(unit).join(unit);
         let mut child = Command::new(&exe)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(if capture { Stdio::piped() } else { Stdio::null() })
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
@@ -83,7 +93,7 @@ impl Server {
         let log = stderr.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let serving = line.contains("serving on");
+                let serving = line.contains("serving on") || line.contains("serving HTTP on");
                 {
                     let mut log = log.lock().unwrap();
                     log.push_str(&line);
@@ -106,6 +116,13 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Where it serves HTTP (`127.0.0.1:PORT`), from its start-up line.
+    pub fn http_address(&self) -> String {
+        let log = self.log();
+        let line = log.lines().find_map(|l| l.split("serving HTTP on http://").nth(1));
+        line.unwrap_or_else(|| panic!("`{}` does not serve HTTP:\n{log}", self.name)).trim().to_string()
+    }
+
     /// Whether the process still runs.
     pub fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
@@ -117,12 +134,22 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits (at most 30 s) for the exit status.
-    pub fn stop(mut self) -> Option<i32> {
+    pub fn stop(self) -> Option<i32> {
+        self.stop_with_output().0
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit status and standard output
+    /// (when it was captured: [`Server::start_capturing`]).
+    pub fn stop_with_output(mut self) -> (Option<i32>, String) {
         self.signal(libc::SIGTERM);
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
+                let mut stdout = String::new();
+                if let Some(mut pipe) = self.child.stdout.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stdout);
+                }
+                return (status.code(), stdout);
             }
             if start.elapsed() > Duration::from_secs(30) {
                 let _ = self.child.kill();
