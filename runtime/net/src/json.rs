@@ -17,7 +17,7 @@
 use base64::Engine;
 use pluto_abi::kind;
 use pluto_runtime::value::{AdtDesc, Array, Str, TypeDesc, Word, adt, adt_desc, cstr, field, new_object};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::codec::{add_element, default, elements, is_bytes, store};
 
@@ -31,80 +31,123 @@ fn ty(p: *const TypeDesc) -> &'static TypeDesc {
 // ---- encoding ----------------------------------------------------------------------------
 
 /// `value` of type `t` as JSON text; `Err` when it nests deeper than [`MAX_DEPTH`] (a
-/// cycle) or holds a function value.
+/// cycle) or holds a function value. Written straight to the text by serde_json's
+/// serializer, with no tree in between.
 pub fn encode(value: Word, t: *const TypeDesc) -> Result<String, String> {
-    to_json(value, t, 0).map(|v| v.to_string())
+    let mut out = Vec::with_capacity(128);
+    serde::Serialize::serialize(&Encoded { value, t, depth: 0 }, &mut serde_json::Serializer::new(&mut out))
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
 }
 
-fn to_json(value: Word, t: *const TypeDesc, depth: usize) -> Result<Value, String> {
-    if depth > MAX_DEPTH {
-        return Err(format!("the value nests more than {MAX_DEPTH} levels deep (does it contain itself?)"));
+/// A Pluto value of a type, as serde sees it.
+struct Encoded {
+    value: Word,
+    t: *const TypeDesc,
+    depth: usize,
+}
+
+impl Encoded {
+    fn child(&self, value: Word, t: *const TypeDesc) -> Encoded {
+        Encoded { value, t, depth: self.depth + 1 }
     }
-    let d = ty(t);
-    Ok(match d.kind {
-        kind::INT => Value::from(value as i64),
-        kind::BYTE => Value::from(value as u8),
-        kind::FLOAT => Number::from_f64(f64::from_bits(value)).map_or(Value::Null, Value::Number),
-        kind::BOOL => Value::Bool(value & 0xff != 0),
-        kind::STRING => Value::String(Str::text(value).to_string()),
-        kind::ARRAY if is_bytes(d) => {
-            let bytes: Vec<u8> = Array::items(value).iter().map(|b| *b as u8).collect();
-            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
-        }
-        kind::ARRAY | kind::SET => Value::Array(
-            elements(value, d).into_iter().map(|item| to_json(item, d.a, depth + 1)).collect::<Result<_, _>>()?,
-        ),
-        kind::MAP => {
-            let map = pluto_runtime::collections::MapObj::get(value);
-            let mut object = Map::new();
-            for entry in map.live_entries() {
-                let key = pluto_runtime::format::to_text(map.key(entry), d.a);
-                object.insert(key, to_json(map.value(entry), d.b, depth + 1)?);
-            }
-            Value::Object(object)
-        }
-        kind::NULLABLE if value == 0 => Value::Null,
-        kind::NULLABLE => {
-            let value = if ty(d.a).boxed_when_nullable() { field(value, 0) } else { value };
-            to_json(value, d.a, depth)?
-        }
-        kind::ADT => object_to_json(value, depth)?,
-        kind::TUPLE => Value::Array(
-            pluto_runtime::format::tuple_types(d)
-                .iter()
-                .enumerate()
-                .map(|(i, element)| to_json(field(value, i), *element, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        _ => return Err("a function value cannot be encoded as JSON".into()),
-    })
 }
 
-fn fields_to_json(
+/// The fields of an object, from word `first` on.
+struct Fields<'a> {
+    parent: &'a Encoded,
     object: Word,
     first: usize,
-    fields: &[pluto_runtime::value::FieldDesc],
-    depth: usize,
-) -> Result<Map<String, Value>, String> {
-    let mut out = Map::new();
-    for (i, f) in fields.iter().enumerate() {
-        out.insert(cstr(f.name).to_string(), to_json(field(object, first + i), f.ty, depth + 1)?);
-    }
-    Ok(out)
+    fields: &'static [pluto_runtime::value::FieldDesc],
 }
 
-fn object_to_json(object: Word, depth: usize) -> Result<Value, String> {
-    let desc = adt_desc(object);
-    if desc.kind == adt::ENUM {
-        let variant = &desc.variants()[field(object, 1) as usize];
-        let name = cstr(variant.name).to_string();
-        if variant.fields().is_empty() {
-            return Ok(Value::String(name));
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.fields.len()))?;
+        for (i, f) in self.fields.iter().enumerate() {
+            map.serialize_entry(cstr(f.name), &self.parent.child(field(self.object, self.first + i), f.ty))?;
         }
-        let fields = fields_to_json(object, 2, variant.fields(), depth)?;
-        return Ok(Value::Object(Map::from_iter([(name, Value::Object(fields))])));
+        map.end()
     }
-    Ok(Value::Object(fields_to_json(object, desc.first as usize, desc.fields(), depth)?))
+}
+
+impl serde::Serialize for Encoded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap, SerializeSeq};
+        if self.depth > MAX_DEPTH {
+            return Err(S::Error::custom(format!(
+                "the value nests more than {MAX_DEPTH} levels deep (does it contain itself?)"
+            )));
+        }
+        let (value, d) = (self.value, ty(self.t));
+        match d.kind {
+            kind::INT => s.serialize_i64(value as i64),
+            kind::BYTE => s.serialize_u8(value as u8),
+            kind::FLOAT => match f64::from_bits(value) {
+                f if f.is_finite() => s.serialize_f64(f),
+                _ => s.serialize_unit(),
+            },
+            kind::BOOL => s.serialize_bool(value & 0xff != 0),
+            kind::STRING => s.serialize_str(Str::text(value)),
+            kind::ARRAY if is_bytes(d) => {
+                let bytes: Vec<u8> = Array::items(value).iter().map(|b| *b as u8).collect();
+                s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
+            kind::ARRAY | kind::SET => {
+                let items = elements(value, d);
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&self.child(item, d.a))?;
+                }
+                seq.end()
+            }
+            kind::MAP => {
+                let map = pluto_runtime::collections::MapObj::get(value);
+                let mut out = s.serialize_map(None)?;
+                for entry in map.live_entries() {
+                    let key = map.key(entry);
+                    match ty(d.a).kind {
+                        kind::STRING => out.serialize_key(Str::text(key))?,
+                        _ => out.serialize_key(&pluto_runtime::format::to_text(key, d.a))?,
+                    }
+                    out.serialize_value(&self.child(map.value(entry), d.b))?;
+                }
+                out.end()
+            }
+            kind::NULLABLE if value == 0 => s.serialize_unit(),
+            kind::NULLABLE => {
+                let value = if ty(d.a).boxed_when_nullable() { field(value, 0) } else { value };
+                Encoded { value, t: d.a, depth: self.depth }.serialize(s)
+            }
+            kind::ADT => {
+                let desc = adt_desc(value);
+                if desc.kind != adt::ENUM {
+                    let fields = desc.fields();
+                    return Fields { parent: self, object: value, first: desc.first as usize, fields }.serialize(s);
+                }
+                let variant = &desc.variants()[field(value, 1) as usize];
+                if variant.fields().is_empty() {
+                    return s.serialize_str(cstr(variant.name));
+                }
+                let mut out = s.serialize_map(Some(1))?;
+                out.serialize_entry(
+                    cstr(variant.name),
+                    &Fields { parent: self, object: value, first: 2, fields: variant.fields() },
+                )?;
+                out.end()
+            }
+            kind::TUPLE => {
+                let types = pluto_runtime::format::tuple_types(d);
+                let mut seq = s.serialize_seq(Some(types.len()))?;
+                for (i, element) in types.iter().enumerate() {
+                    seq.serialize_element(&self.child(field(value, i), *element))?;
+                }
+                seq.end()
+            }
+            _ => Err(S::Error::custom("a function value cannot be encoded as JSON")),
+        }
+    }
 }
 
 // ---- decoding ----------------------------------------------------------------------------

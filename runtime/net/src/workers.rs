@@ -1,9 +1,9 @@
-//! The Pluto worker threads that run served requests. Tokio threads never hold Pluto
-//! values: a request's bytes are handed here, a registered thread (with its alternate
-//! signal stack) decodes them, runs the function and encodes the answer, and only bytes
-//! go back. The pool grows when every worker is busy (a worker may wait on a nested
-//! cross-stage call that comes back into this unit, so a fixed pool could deadlock) up
-//! to [`MAX_WORKERS`]; idle workers wait for the next request.
+//! The Pluto worker threads that run served requests (gRPC calls and HTTP requests).
+//! Tokio threads never hold Pluto values: a request's bytes are handed here, a registered
+//! thread (with its alternate signal stack) decodes them, runs the function and encodes
+//! the answer, and only bytes go back. The pool grows when every worker is busy (a worker
+//! may wait on a nested cross-stage call that comes back into this unit, so a fixed pool
+//! could deadlock) up to [`MAX_WORKERS`]; idle workers wait for the next request.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
