@@ -8,13 +8,17 @@
 //!
 //! Run with `cargo bench -p pluto_cli --bench http`.
 
+#[path = "support/load.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+use support::{Load, free_port, wait_for};
 
 #[derive(serde::Serialize)]
 struct Item<'a> {
@@ -59,12 +63,6 @@ fn serve_hyper(port: u16) {
     });
 }
 
-struct Load {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
 /// `connections` keep-alive connections to 127.0.0.1:`port`, `requests` each.
 async fn load(port: u16, connections: usize, requests: usize) -> Load {
     let start = Instant::now();
@@ -93,29 +91,7 @@ async fn load(port: u16, connections: usize, requests: usize) -> Load {
             latencies
         }));
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let elapsed = start.elapsed();
-    latencies.sort();
-    Load {
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: latencies[latencies.len() / 2],
-        p99: latencies[latencies.len() * 99 / 100],
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing serves port {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::gather(start, tasks).await
 }
 
 fn main() {
@@ -153,29 +129,14 @@ fn main() {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     println!("GET /items/:id answered with JSON, same Rust hyper client (keep-alive), Pluto's request logs off:");
-    println!(
-        "{:<12} {:>9} {:>11} {:>8} {:>8} {:>11} {:>8} {:>8} {:>8} {:>8}",
-        "connections", "requests", "hyper r/s", "p50 µs", "p99 µs", "pluto r/s", "p50 µs", "p99 µs", "thru", "p99"
-    );
+    support::header("connections", "requests", "hyper", "r/s");
     for (connections, requests) in [(1usize, 5000usize), (32, 400)] {
         // Warm both up, then measure them alternately.
         runtime.block_on(load(hyper_port, connections, 50));
         runtime.block_on(load(pluto_port, connections, 50));
         let h = runtime.block_on(load(hyper_port, connections, requests));
         let p = runtime.block_on(load(pluto_port, connections, requests));
-        println!(
-            "{:<12} {:>9} {:>11.0} {:>8.0} {:>8.0} {:>11.0} {:>8.0} {:>8.0} {:>7.2}x {:>7.2}x",
-            connections,
-            connections * requests,
-            h.per_second,
-            h.p50.as_secs_f64() * 1e6,
-            h.p99.as_secs_f64() * 1e6,
-            p.per_second,
-            p.p50.as_secs_f64() * 1e6,
-            p.p99.as_secs_f64() * 1e6,
-            p.per_second / h.per_second,
-            p.p99.as_secs_f64() / h.p99.as_secs_f64(),
-        );
+        support::row(connections, connections * requests, &h, &p);
     }
     for child in [&mut pluto_server, &mut hyper_server] {
         let _ = child.kill();

@@ -10,11 +10,15 @@
 //!
 //! Run with `cargo bench -p pluto_cli --bench stages`.
 
+#[path = "support/load.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tonic::codegen::http::uri::PathAndQuery;
+use support::{Load, free_port, wait_for};
 use tonic_prost::ProstCodec;
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -77,12 +81,6 @@ impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> f
     }
 }
 
-struct Load {
-    calls_per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
 /// `callers` tasks, `calls` each, over one connection, against 127.0.0.1:`port`.
 async fn load(port: u16, callers: usize, calls: usize) -> Load {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
@@ -115,26 +113,12 @@ async fn load(port: u16, callers: usize, calls: usize) -> Load {
             latencies
         }));
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let elapsed = start.elapsed();
-    latencies.sort();
-    Load {
-        calls_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: latencies[latencies.len() / 2],
-        p99: latencies[latencies.len() * 99 / 100],
-    }
+    support::gather(start, tasks).await
 }
 
 fn pluto(args: &[&str], dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_pluto")).args(args).current_dir(dir).output().expect("run pluto");
     assert!(out.status.success(), "pluto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Runs the `driver` unit against `port`: the milliseconds it reports.
@@ -168,14 +152,6 @@ fn serve_tonic(port: u16) {
     });
 }
 
-fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing serves port {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--serve-tonic") {
@@ -206,26 +182,14 @@ fn main() {
     wait_for(pluto_port);
 
     println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off):");
-    println!("{:<10} {:>8} {:>12} {:>10} {:>10} {:>12} {:>10} {:>10} {:>8} {:>8}", "callers", "calls", "tonic c/s", "p50 µs", "p99 µs", "pluto c/s", "p50 µs", "p99 µs", "thru", "p99");
+    support::header("callers", "calls", "tonic", "c/s");
     for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
         // Warm both up, then measure them alternately.
         runtime.block_on(load(tonic_port, callers, 50));
         runtime.block_on(load(pluto_port, callers, 50));
         let t = runtime.block_on(load(tonic_port, callers, calls));
         let p = runtime.block_on(load(pluto_port, callers, calls));
-        println!(
-            "{:<10} {:>8} {:>12.0} {:>10.0} {:>10.0} {:>12.0} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x",
-            callers,
-            callers * calls,
-            t.calls_per_second,
-            t.p50.as_secs_f64() * 1e6,
-            t.p99.as_secs_f64() * 1e6,
-            p.calls_per_second,
-            p.p50.as_secs_f64() * 1e6,
-            p.p99.as_secs_f64() * 1e6,
-            p.calls_per_second / t.calls_per_second,
-            p.p99.as_secs_f64() / t.p99.as_secs_f64(),
-        );
+        support::row(callers, callers * calls, &t, &p);
     }
 
     println!();
@@ -240,9 +204,9 @@ fn main() {
             "{:<10} {:>8} {:>14.0} {:>14.0} {:>7.2}x",
             callers,
             callers * calls,
-            t.calls_per_second,
+            t.per_second,
             p,
-            p / t.calls_per_second
+            p / t.per_second
         );
     }
     for child in [&mut unit, &mut tonic_server] {

@@ -348,6 +348,17 @@ fn decode_field(r: &mut Reader, wire: WireType, t: *const TypeDesc, current: Wor
     }
 }
 
+/// A new Pluto `bytes` value holding `bytes`.
+pub(crate) fn bytes_value(bytes: &[u8]) -> Word {
+    let array = Array::with_capacity(pluto_abi::array::BYTES, bytes.len());
+    let a = Array::get(array);
+    for (i, b) in bytes.iter().enumerate() {
+        a.put(i, Word::from(*b));
+    }
+    a.len = bytes.len() as i64;
+    array
+}
+
 pub(crate) fn add_element(collection: Word, d: &TypeDesc, item: Word) {
     if d.kind == kind::SET {
         pluto_runtime::collections::pluto_map_insert(collection, item, 0);
@@ -392,14 +403,7 @@ fn decode_value(r: &mut Reader, wire: WireType, t: *const TypeDesc, depth: usize
         }
         _ if is_bytes(d) => {
             expect(wire, WireType::LengthDelimited)?;
-            let bytes = r.delimited()?;
-            let array = Array::with_capacity(pluto_abi::array::BYTES, bytes.len());
-            let a = Array::get(array);
-            for (i, b) in bytes.iter().enumerate() {
-                a.put(i, Word::from(*b));
-            }
-            a.len = bytes.len() as i64;
-            Ok(array)
+            Ok(bytes_value(r.delimited()?))
         }
         kind::ADT => {
             expect(wire, WireType::LengthDelimited)?;

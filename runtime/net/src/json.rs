@@ -19,7 +19,7 @@ use pluto_abi::kind;
 use pluto_runtime::value::{AdtDesc, Array, Str, TypeDesc, Word, adt, adt_desc, cstr, field, new_object};
 use serde_json::{Map, Value};
 
-use crate::codec::{add_element, default, elements, is_bytes, store};
+use crate::codec::{add_element, bytes_value, default, elements, is_bytes, store};
 
 /// How deeply values may nest (cycles between objects would otherwise never end).
 const MAX_DEPTH: usize = 128;
@@ -244,13 +244,7 @@ impl<'a> Decoder<'a> {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(s)
                     .map_err(|e| format!("expected a base64 string: {e}"))?;
-                let array = Array::with_capacity(pluto_abi::array::BYTES, bytes.len());
-                let a = Array::get(array);
-                for (i, b) in bytes.iter().enumerate() {
-                    a.put(i, Word::from(*b));
-                }
-                a.len = bytes.len() as i64;
-                Ok(array)
+                Ok(bytes_value(&bytes))
             }
             kind::ARRAY | kind::SET => {
                 let Value::Array(items) = v else { return Err(expected("an array", v)) };
