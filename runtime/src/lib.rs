@@ -85,6 +85,9 @@ pub extern "C" fn main(argc: i32, argv: *const *const u8) -> i32 {
     if error != 0 {
         fault::pluto_unhandled(error);
     }
+    if tasks::report_unobserved() && EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        return 1;
+    }
     if std::env::var_os("PLUTO_GC_STATS").is_some() {
         let s = gc::stats();
         eprintln!(

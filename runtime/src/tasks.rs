@@ -1,6 +1,7 @@
 //! Channels and tasks (SPEC §8). A channel is a collector-managed object whose ring of
 //! slots holds the values in flight (so the collector sees them); a task is an object
-//! that a registered thread fills with the spawned call's result and error word. Blocking
+//! that a registered thread of the task pool fills with the spawned call's result and
+//! error word. An error no `get` observed is reported when the program ends. Blocking
 //! waits on one condition variable shared by all channels and tasks: a thread waiting
 //! there, or parked in it for a collection, holds no Pluto lock the collector needs.
 
@@ -193,11 +194,13 @@ struct Task {
     error: Word,
     /// `[function value][argument count][arguments...]`.
     call: Word,
+    /// Unique for the process (addresses are reused after collections).
+    id: u64,
 }
 
 /// `spawn f(args)`: runs the function value `function` with `count` argument words on a
-/// new registered thread; returns the task. It returns once the thread holds the call on
-/// its own stack, so the collector always sees it.
+/// registered thread of the task pool; returns the task. It returns once that thread
+/// holds the task on its own stack, so the collector always sees it.
 ///
 /// # Safety
 /// `args` must hold `count` words; `function` must be a function value taking them.
@@ -214,32 +217,101 @@ pub unsafe extern "C" fn pluto_spawn(function: Word, args: *const Word, count: i
         std::ptr::copy_nonoverlapping(args, call.add(2), count as usize);
     }
     let task = crate::gc::pluto_alloc(std::mem::size_of::<Task>() as i64) as *mut Task;
+    let id = NEXT_TASK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: a fresh object of the task's size.
-    unsafe { task.write(Task { done: 0, result: 0, error: 0, call: call as Word }) };
-    let (started, ready) = std::sync::mpsc::channel();
-    let word = task as Word;
+    unsafe { task.write(Task { done: 0, result: 0, error: 0, call: call as Word, id }) };
+    hand_over(task as Word);
+    std::hint::black_box(task as Word)
+}
 
+/// The task pool: threads that ran a task wait here for the next (at most [`MAX_IDLE`] of
+/// them; the others end). A task goes to an idle thread, or to a new one when none is
+/// idle, so a task that blocks never holds up another.
+struct Pool {
+    /// Tasks handed over but not yet taken; their spawner waits (holding the task on its
+    /// stack) until they are.
+    pending: std::collections::VecDeque<Word>,
+    idle: usize,
+    handed: u64,
+    taken: u64,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool { pending: std::collections::VecDeque::new(), idle: 0, handed: 0, taken: 0 });
+static WORK: Condvar = Condvar::new();
+static TAKEN: Condvar = Condvar::new();
+const MAX_IDLE: usize = 256;
+static NEXT_TASK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn hand_over(task: Word) {
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.idle > pool.pending.len() {
+        pool.pending.push_back(task);
+        pool.handed += 1;
+        let ticket = pool.handed;
+        WORK.notify_one();
+        while pool.taken < ticket {
+            pool = TAKEN.wait(pool).unwrap_or_else(|e| e.into_inner());
+        }
+        return;
+    }
+    drop(pool);
+    let (started, ready) = std::sync::mpsc::channel();
     // Creating a thread takes locks of the C library (some of its memory is allocated
     // below Rust's allocator): the thread must not be stopped for a collection meanwhile.
     crate::threads::enter_critical();
-    let spawned = std::thread::Builder::new().stack_size(8 * 1024 * 1024).spawn(move || {
+    let spawned = std::thread::Builder::new().name("pluto-task".into()).stack_size(8 * 1024 * 1024).spawn(move || {
         crate::threads::attach();
         crate::fault::install_alternate_stack();
-        let task = std::hint::black_box(word);
+        let first = std::hint::black_box(task);
         let _ = started.send(());
-        run(task);
+        run(first);
+        while let Some(task) = next_task() {
+            run(std::hint::black_box(task));
+        }
     });
     crate::threads::leave_critical();
     if spawned.is_err() {
         crate::fault::fatal("cannot start a thread for `spawn`");
     }
     let _ = ready.recv();
-    std::hint::black_box(task as Word)
+}
+
+/// The next task for this pool thread, or `None` when enough threads are idle already.
+fn next_task() -> Option<Word> {
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(task) = pool.pending.pop_front() {
+            pool.taken += 1;
+            TAKEN.notify_all();
+            return Some(task);
+        }
+        if pool.idle >= MAX_IDLE {
+            return None;
+        }
+        pool.idle += 1;
+        pool = WORK.wait(pool).unwrap_or_else(|e| e.into_inner());
+        pool.idle -= 1;
+    }
+}
+
+/// Errors of tasks that ended with one, by task id, until `get` observes them: what is
+/// left when the program ends is reported (SPEC §8: an error is never lost).
+static UNOBSERVED: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
+
+/// Reports the errors of tasks nobody called `get` on; whether there were any.
+pub fn report_unobserved() -> bool {
+    let lost = std::mem::take(&mut *UNOBSERVED.lock().unwrap_or_else(|e| e.into_inner()));
+    for (_, error) in &lost {
+        eprintln!("error: a task ended with an error nobody observed (call `.get()` on its task to handle it)\n  {error}");
+    }
+    !lost.is_empty()
 }
 
 const MAX_ARGS: usize = 8;
 
 fn run(task: Word) {
+    // Each task is a call chain of its own (a pool thread ran others before).
+    crate::locks::enter_chain(0);
     // SAFETY: `task` is a task object this thread keeps alive on its stack.
     let call = unsafe { (*(task as *const Task)).call } as *const Word;
     // SAFETY: the call object is `[function][count][args...]`.
@@ -292,6 +364,12 @@ fn run(task: Word) {
             }
         };
     crate::io::flush();
+    if outcome.error != 0 {
+        // SAFETY: as above.
+        let id = unsafe { (*(task as *const Task)).id };
+        let error = crate::fault::describe_unhandled(outcome.error);
+        UNOBSERVED.lock().unwrap_or_else(|e| e.into_inner()).push((id, error));
+    }
     let _guard = lock();
     let t = task as *mut Task;
     // SAFETY: the task object is only written here, under `LOCK`.
@@ -319,9 +397,13 @@ fn get(task: Word, out: *mut Word) -> Word {
     while unsafe { std::ptr::read_volatile(&(*t).done) } == 0 {
         guard = wait(guard);
     }
+    drop(guard);
     // SAFETY: as above; `out` per the contract.
-    unsafe {
-        *out = (*t).result;
-        (*t).error
+    let (result, error, id) = unsafe { ((*t).result, (*t).error, (*t).id) };
+    if error != 0 {
+        UNOBSERVED.lock().unwrap_or_else(|e| e.into_inner()).retain(|(task, _)| *task != id);
     }
+    // SAFETY: per the contract.
+    unsafe { *out = result };
+    error
 }
