@@ -1,7 +1,13 @@
 //! Channels and tasks (SPEC §8). A channel is a collector-managed object whose ring of
 //! slots holds the values in flight (so the collector sees them); a task is an object
 //! that a registered thread of the task pool fills with the spawned call's result and
-//! error word. An error no `get` observed is reported when the program ends. Blocking
+//! error word. An error no `get` observed is reported when the program ends.
+//!
+//! A thread that must wait (for room, for a value, for a task) first watches a change
+//! counter for a few microseconds without the lock, as crossbeam's channels spin before
+//! they park: the other end, on another core, usually answers sooner than a wake-up
+//! through the kernel would take. Only then does it sleep on the condition variable, which
+//! is signalled only when someone sleeps on it. Blocking
 //! waits on one condition variable shared by all channels and tasks: a thread waiting
 //! there, or parked in it for a collection, holds no Pluto lock the collector needs.
 
@@ -16,8 +22,51 @@ fn lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Changes announced (under `LOCK`) by [`changed`].
+static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How long a waiter watches for a change before it sleeps: a channel's other end on
+/// another core usually answers sooner than a wake-up through the kernel would take.
+const WATCH: std::time::Duration = std::time::Duration::from_micros(20);
+
+/// Threads watching for a change, and how many may.
+static WATCHING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_WATCHING: usize = 2;
+
+/// Threads asleep on `CHANGED` (changed under `LOCK`).
+static SLEEPING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Announces a change to every waiter (the caller holds `LOCK`); watching waiters see it
+/// without a wake-up.
+fn changed() {
+    use std::sync::atomic::Ordering;
+    VERSION.fetch_add(1, Ordering::SeqCst);
+    if SLEEPING.load(Ordering::SeqCst) > 0 {
+        CHANGED.notify_all();
+    }
+}
+
+/// Waits for the next change: watches briefly without the lock, then sleeps.
 fn wait(guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
-    CHANGED.wait(guard).unwrap_or_else(|e| e.into_inner())
+    use std::sync::atomic::Ordering;
+    let seen = VERSION.load(Ordering::SeqCst);
+    drop(guard);
+    // A few watchers at most: with many threads waiting, the others sleep at once.
+    if WATCHING.fetch_add(1, Ordering::SeqCst) < MAX_WATCHING {
+        let start = std::time::Instant::now();
+        while VERSION.load(Ordering::SeqCst) == seen && start.elapsed() < WATCH {
+            std::hint::spin_loop();
+        }
+    }
+    WATCHING.fetch_sub(1, Ordering::SeqCst);
+    let guard = lock();
+    if VERSION.load(Ordering::SeqCst) != seen {
+        return guard;
+    }
+    SLEEPING.fetch_add(1, Ordering::SeqCst);
+    let guard = CHANGED.wait(guard).unwrap_or_else(|e| e.into_inner());
+    SLEEPING.fetch_sub(1, Ordering::SeqCst);
+    guard
 }
 
 /// The status words channel operations return (generated code raises the errors).
@@ -106,7 +155,7 @@ fn send(ch: Word, value: Word) -> i64 {
     let c = Chan::get(ch);
     c.push(value);
     let (ticket, rendezvous) = (c.pushed, c.capacity == 0);
-    CHANGED.notify_all();
+    changed();
     while rendezvous && Chan::get(ch).taken < ticket {
         guard = wait(guard);
     }
@@ -127,7 +176,7 @@ pub extern "C" fn pluto_chan_try_send(ch: Word, value: Word) -> i64 {
         return WOULD_BLOCK;
     }
     c.push(value);
-    CHANGED.notify_all();
+    changed();
     OK
 }
 
@@ -143,7 +192,7 @@ pub unsafe extern "C" fn pluto_chan_recv(ch: Word, out: *mut Word) -> i64 {
 fn recv(ch: Word, out: *mut Word) -> i64 {
     let mut guard = lock();
     Chan::get(ch).waiting += 1;
-    CHANGED.notify_all();
+    changed();
     let status = loop {
         let c = Chan::get(ch);
         if c.len > 0 {
@@ -157,7 +206,7 @@ fn recv(ch: Word, out: *mut Word) -> i64 {
         guard = wait(guard);
     };
     Chan::get(ch).waiting -= 1;
-    CHANGED.notify_all();
+    changed();
     drop(guard);
     status
 }
@@ -173,7 +222,7 @@ pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
     if c.len > 0 {
         // SAFETY: per the contract.
         unsafe { *out = c.pop() };
-        CHANGED.notify_all();
+        changed();
         return OK;
     }
     if c.closed != 0 { CLOSED } else { WOULD_BLOCK }
@@ -184,7 +233,7 @@ pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
 pub extern "C" fn pluto_chan_close(ch: Word) {
     let _guard = lock();
     Chan::get(ch).closed = 1;
-    CHANGED.notify_all();
+    changed();
 }
 
 #[repr(C)]
@@ -378,7 +427,7 @@ fn run(task: Word) {
         (*t).error = outcome.error;
         (*t).done = 1;
     }
-    CHANGED.notify_all();
+    changed();
 }
 
 /// `task.get()`: waits for the task; its result in `out`, and its error word (0 if none).
