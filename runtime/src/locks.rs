@@ -28,6 +28,9 @@ static RELEASED: Condvar = Condvar::new();
 /// Threads parked (or about to park) on some lock.
 static WAITERS: AtomicUsize = AtomicUsize::new(0);
 static NEXT_CHAIN: AtomicU64 = AtomicU64::new(1);
+/// Whether a thread watches a taken lock for its release, and for how long at most.
+static WATCHING: AtomicUsize = AtomicUsize::new(0);
+const WATCH: Duration = Duration::from_micros(20);
 /// The lock of the unit whose `main` this executable runs (null: none).
 static MAIN_UNIT: std::sync::atomic::AtomicPtr<UnitLock> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 
@@ -85,6 +88,18 @@ pub fn lock(lock: *const UnitLock) {
                 break;
             }
             Err(_) => {
+                // Calls hold a unit's lock for microseconds: watch for its release before
+                // parking (one watcher at a time; the others park at once).
+                if WATCHING.compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                    let start = std::time::Instant::now();
+                    while l.owner.load(Ordering::Relaxed) != 0 && start.elapsed() < WATCH {
+                        std::hint::spin_loop();
+                    }
+                    WATCHING.store(0, Ordering::SeqCst);
+                    if l.owner.load(Ordering::SeqCst) == 0 {
+                        continue;
+                    }
+                }
                 let parking = PARKING.lock().unwrap_or_else(|e| e.into_inner());
                 WAITERS.fetch_add(1, Ordering::SeqCst);
                 // Re-checked after announcing the wait: an unlock either sees the waiter

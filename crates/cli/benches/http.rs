@@ -100,6 +100,15 @@ fn main() {
         serve_hyper(args[i + 1].parse().unwrap());
         return;
     }
+    // `--load PORT CONNECTIONS REQUESTS`: only the load, against a server started by hand
+    // (to profile it).
+    if let Some(i) = args.iter().position(|a| a == "--load") {
+        let n = |j: usize| args[i + j].parse::<usize>().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let l = runtime.block_on(load(n(1) as u16, n(2), n(3)));
+        println!("{:.0} r/s, p50 {:?}, p99 {:?}", l.per_second, l.p50, l.p99);
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/http");
     let work = std::env::temp_dir().join(format!("pluto-http-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
