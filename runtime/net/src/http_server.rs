@@ -220,13 +220,10 @@ async fn answer(table: &Table, request: hyper::Request<Incoming>, span: Option<o
         Err(e) => return plain(400, &format!("the request body could not be read: {e}")),
     };
     let parts = Parts { method, path, params, query, headers, body };
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    crate::workers::submit(Box::new(move || {
-        let _ = reply.send(run_handler(handler, parts, span));
-    }));
+    let answer = crate::workers::run(move || run_handler(handler, parts, span));
     let answer = match tokio::time::timeout(table.timeout, answer).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(_)) => return plain(500, "internal server error"),
+        Ok(Some(answer)) => answer,
+        Ok(None) => return plain(500, "internal server error"),
         Err(_) => {
             pluto_runtime::io::flush();
             eprintln!("pluto: an HTTP handler did not answer within {} ms: answered 503", table.timeout.as_millis());

@@ -59,21 +59,6 @@ impl tower::Service<http::Request<tonic::body::Body>> for Methods {
 
 struct Handler(Served);
 
-/// How long a request's task watches for its answer before it parks.
-const WATCH: Duration = Duration::from_micros(30);
-
-/// Calls being served (to watch for answers only when the unit is otherwise idle).
-static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Counts a call out of `IN_FLIGHT` however its task ends.
-struct InFlight;
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
 impl UnaryService<Bytes> for Handler {
     type Response = Bytes;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Bytes>, Status>> + Send>>;
@@ -99,29 +84,10 @@ impl UnaryService<Bytes> for Handler {
                 .and_then(parse_grpc_timeout)
                 .map(|t| Instant::now() + t);
             let bytes = request.into_inner();
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            crate::workers::submit(Box::new(move || {
-                let _ = reply.send(serve(served, &bytes, chain, deadline, trace));
-            }));
-            // Most calls finish within microseconds: when this is the only call in flight
-            // (nothing else needs this thread), watch for the answer briefly before parking
-            // the task — a wake-up through the kernel costs as much as the call.
-            let mut answer = answer;
-            let alone = IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
-            let _in_flight = InFlight;
-            let watched = Instant::now();
-            while alone && watched.elapsed() < WATCH {
-                match answer.try_recv() {
-                    Ok(result) => return result.map(tonic::Response::new),
-                    Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
-                        return Err(Status::internal("the worker running the call ended"));
-                    }
-                    Err(tokio::sync::oneshot::error::TryRecvError::Empty) => std::hint::spin_loop(),
-                }
-            }
-            match answer.await {
-                Ok(result) => result.map(tonic::Response::new),
-                Err(_) => Err(Status::internal("the worker running the call ended")),
+            let answer = crate::workers::run(move || serve(served, &bytes, chain, deadline, trace)).await;
+            match answer {
+                Some(result) => result.map(tonic::Response::new),
+                None => Err(Status::internal("the worker running the call ended")),
             }
         })
     }

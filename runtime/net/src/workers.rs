@@ -56,3 +56,41 @@ fn work() {
         job();
     }
 }
+
+/// How long a request's task watches for its answer before it parks.
+const WATCH: std::time::Duration = std::time::Duration::from_micros(30);
+
+/// Requests being run (to watch for answers only when the process is otherwise idle).
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a request out of `IN_FLIGHT` however its task ends.
+struct InFlight;
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Runs `job` on a worker and waits (in a tokio task) for what it returns; `None` if the
+/// worker ended without answering. Most requests finish within microseconds: when this is
+/// the only one in flight (nothing else needs this tokio thread), the task watches for the
+/// answer briefly before it parks — a wake-up through the kernel costs as much as the
+/// request.
+pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (reply, mut answer) = tokio::sync::oneshot::channel();
+    submit(Box::new(move || {
+        let _ = reply.send(job());
+    }));
+    let alone = IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+    let _in_flight = InFlight;
+    let watched = std::time::Instant::now();
+    while alone && watched.elapsed() < WATCH {
+        match answer.try_recv() {
+            Ok(result) => return Some(result),
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return None,
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    answer.await.ok()
+}
