@@ -6,6 +6,7 @@ mod check;
 mod compat;
 mod dev;
 mod excerpt;
+mod fmt;
 mod paths;
 mod proto;
 mod render;
@@ -83,6 +84,16 @@ enum Command {
     /// result or one of the function's errors (docs/stages.md has the type mapping).
     Proto(proto::ProtoArgs),
 
+    /// Format `.pluto` files in the standard layout.
+    ///
+    /// Rewrites each file (PATHs are files, or directories searched recursively; default
+    /// `.`): four spaces per bracket level, one space between tokens where there was
+    /// space, at most one blank line in a row, no trailing spaces. Only whitespace
+    /// changes, and formatting twice changes nothing more. Files with syntax errors are
+    /// left alone. Exit status: 0; with `--check`, 1 when a file would change; 1 when a
+    /// file has syntax errors; 2 when a PATH cannot be read or written.
+    Fmt(fmt::FmtArgs),
+
     /// Run the language server over standard input and output (for editors).
     ///
     /// Editors start it themselves: the VS Code extension runs `pluto lsp`, and any other
@@ -108,6 +119,7 @@ fn main() -> ExitCode {
         Command::CompileStages(args) => stages::run(args),
         Command::Dev(args) => dev::run(args),
         Command::Compat(args) => compat::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Lsp => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 // Analysis runs on these threads: give them the main thread's stack size.

@@ -66,3 +66,24 @@ fn json_output_has_the_documented_shape() {
         assert!(v["labels"].is_array());
     }
 }
+
+/// `pluto fmt` rewrites files in place (only the ones whose layout differs), and leaves
+/// files with syntax errors alone.
+#[test]
+fn fmt_rewrites_files_in_place() {
+    let dir = std::env::temp_dir().join(format!("pluto-fmt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let messy = "fn main() {\nprint(1)  \n\n\n}\n";
+    let broken = "fn main() {\n  print(\n}\n";
+    std::fs::write(dir.join("main.pluto"), messy).unwrap();
+    std::fs::write(dir.join("lib/broken.pluto"), broken).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pluto")).args(["fmt", "."]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(dir.join("main.pluto")).unwrap(), "fn main() {\n    print(1)\n}\n");
+    assert_eq!(std::fs::read_to_string(dir.join("lib/broken.pluto")).unwrap(), broken);
+    std::fs::remove_file(dir.join("lib/broken.pluto")).unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_pluto")).args(["fmt", "--check"]).current_dir(&dir).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -174,6 +174,35 @@ fn inlay_hints_show_inferred_error_sets() {
 }
 
 #[test]
+fn formatting_replaces_the_document_with_its_layout() {
+    let dir = fixture("formatting");
+    let auth = dir.join("auth.pluto");
+    let messy = "stage auth {\n  pub fn verify_token(token: string) string {\n\n\n return   token\n}\n}\n";
+    std::fs::write(&auth, messy).unwrap();
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": messy } }),
+    );
+    server.diagnostics_for(&auth, |d| d.is_empty());
+    let options = json!({ "tabSize": 4, "insertSpaces": true });
+    let edits = server.request("textDocument/formatting", json!({ "textDocument": { "uri": uri(&auth) }, "options": options }));
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(edits[0]["newText"], AUTH);
+    assert_eq!(edits[0]["range"]["start"], json!({ "line": 0, "character": 0 }));
+    assert_eq!(edits[0]["range"]["end"], json!({ "line": 7, "character": 0 }));
+    // A document with a syntax error is left alone.
+    let broken = "stage auth {\n  pub fn (\n}\n";
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&auth), "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let edits = server.request("textDocument/formatting", json!({ "textDocument": { "uri": uri(&auth) }, "options": options }));
+    assert!(edits.is_null(), "{edits}");
+    server.shutdown();
+}
+
+#[test]
 fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let dir = fixture("malformed");
     let mut server = Server::start(&dir);

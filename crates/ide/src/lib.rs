@@ -5,6 +5,7 @@
 
 mod annotations;
 mod completion;
+mod format;
 mod hover;
 mod navigation;
 
@@ -13,6 +14,7 @@ pub use annotations::{
     workspace_symbols,
 };
 pub use completion::{Completion, CompletionKind, completions};
+pub use format::{NotFormatted, format};
 pub use hover::{HoverInfo, hover};
 pub use navigation::{NavTarget, goto_definition, references};
 

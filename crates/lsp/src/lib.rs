@@ -350,6 +350,7 @@ impl LanguageServer for Backend {
                 }),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                document_formatting_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..Default::default()
@@ -454,6 +455,23 @@ impl LanguageServer for Backend {
             })
             .await?;
         Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    /// The whole document in `pluto fmt`'s layout, as one edit; none when it has syntax
+    /// errors (nothing to do then, as `rustfmt` and `gofmt` leave such files alone).
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let Some(path) = path_of(&params.text_document.uri) else { return Ok(None) };
+        self.with_snapshot(move |db, _| {
+            let file = db.file(&FilePath::disk(&path));
+            let (text, index) = (file.text(db), line_index(db, file));
+            let formatted = pluto_ide::format(text).ok()?;
+            if formatted == *text {
+                return Some(Vec::new());
+            }
+            let whole = pluto_syntax::TextRange::up_to(pluto_syntax::TextSize::of(text));
+            Some(vec![TextEdit { range: range_of(index, text, whole), new_text: formatted }])
+        })
+        .await
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
