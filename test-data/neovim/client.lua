@@ -1,6 +1,7 @@
 -- Drives Neovim's built-in LSP client against `pluto lsp` (run headless by
 -- crates/cli/tests/neovim.rs): opens api.pluto, waits for diagnostics, asks for a
--- hover, writes what it got as JSON to $PLUTO_TEST_OUT, and quits.
+-- hover, formats a messed-up copy of the buffer through the server, writes what it got
+-- as JSON to $PLUTO_TEST_OUT, and quits.
 local dir = os.getenv("PLUTO_TEST_DIR")
 local out = os.getenv("PLUTO_TEST_OUT")
 vim.cmd("edit " .. dir .. "/api.pluto")
@@ -20,6 +21,10 @@ local hover = client and client.request_sync("textDocument/hover", params, 10000
 if hover and hover.result then
   result.hover = hover.result.contents.value
 end
+-- Mess up the layout of the last lines, then format (Neovim 0.7's synchronous request).
+vim.api.nvim_buf_set_lines(bufnr, 5, 7, false, { "print(user)   ", "        }" })
+vim.lsp.buf.formatting_sync(nil, 10000)
+result.formatted = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
 local file = io.open(out, "w")
 file:write(vim.fn.json_encode(result))
 file:close()

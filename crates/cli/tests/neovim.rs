@@ -56,5 +56,7 @@ fn neovim_receives_cross_stage_diagnostics_and_hovers() {
     let hover = result["hover"].as_str().unwrap_or_default();
     assert!(hover.contains("cross-stage call to unit `auth`"), "{result}");
     assert!(hover.contains("fn auth.verify_token(token: int) string"), "{result}");
+    // Formatting through the server restored the layout.
+    assert_eq!(result["formatted"].as_str().map(|t| format!("{t}\n")).as_deref(), Some(API), "{result}");
     let _ = std::fs::remove_dir_all(&dir);
 }
