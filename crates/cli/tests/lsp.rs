@@ -203,6 +203,51 @@ fn formatting_replaces_the_document_with_its_layout() {
 }
 
 #[test]
+fn files_changed_outside_the_editor_update_the_program() {
+    let dir = fixture("watched");
+    let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
+    let mut server = Server::start(&dir);
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+    let watched = |server: &mut Server, kind: u32| {
+        server.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&auth), "type": kind }] }));
+    };
+    // Changed on disk (type 2): the caller's error appears.
+    std::fs::write(&auth, AUTH.replace("token: string", "token: int")).unwrap();
+    watched(&mut server, 2);
+    let found = server.diagnostics_for(&api, |d| !d.is_empty());
+    assert!(found[0]["message"].as_str().unwrap().contains("expected `int`, found `string`"), "{found:?}");
+    // Deleted (type 3): the import has nothing to load.
+    std::fs::remove_file(&auth).unwrap();
+    watched(&mut server, 3);
+    let found = server.diagnostics_for(&api, |d| d.iter().any(|d| d["message"].as_str().unwrap().contains("auth")));
+    assert!(!found.is_empty());
+    // Created again (type 1), as it was: no errors.
+    std::fs::write(&auth, AUTH).unwrap();
+    watched(&mut server, 1);
+    server.diagnostics_for(&api, |d| d.is_empty());
+    server.shutdown();
+}
+
+#[test]
+fn the_server_registers_for_file_events_when_the_client_allows() {
+    let dir = fixture("register");
+    let mut server = Server::start_with_capabilities(
+        &dir,
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } }),
+    );
+    let request = server.wait_for(|m| m["method"] == "client/registerCapability");
+    let registration = &request["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(registration["registerOptions"]["watchers"][0]["globPattern"], "**/*.pluto");
+    server.send(json!({ "jsonrpc": "2.0", "id": request["id"], "result": null }));
+    server.shutdown();
+}
+
+#[test]
 fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let dir = fixture("malformed");
     let mut server = Server::start(&dir);

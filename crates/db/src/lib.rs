@@ -104,6 +104,23 @@ impl RootDatabase {
         file
     }
 
+    /// Reads a file again through the loader (something outside the editor created,
+    /// changed or deleted it): its text and whether it exists follow the disk.
+    pub fn reload_file(&mut self, path: &FilePath) -> SourceFile {
+        let file = self.file(path);
+        let (text, status) = match self.loader.load(path) {
+            Ok(text) => (text, FileStatus::Exists),
+            Err(status) => (String::new(), status),
+        };
+        if *file.text(self) != text {
+            file.set_text(self).with_durability(Durability::LOW).to(text);
+        }
+        if *file.status(self) != status {
+            file.set_status(self).with_durability(Durability::LOW).to(status);
+        }
+        file
+    }
+
     /// Starts recording salsa events; the database must come from `with_event_log`.
     pub fn start_event_log(&self) {
         *self.events.lock().unwrap() = Some(Vec::new());

@@ -40,6 +40,10 @@ struct State {
     /// Files that may start or belong to programs: the workspace's and the open ones'.
     candidates: BTreeSet<FilePath>,
     programs: Vec<pluto_db::Program>,
+    /// Files open in the editor: their buffers win over the disk.
+    open: BTreeSet<PathBuf>,
+    /// Whether the client lets the server register for file-system events.
+    watch_registration: bool,
 }
 
 impl State {
@@ -53,9 +57,12 @@ enum DocumentEvent {
     Open(PathBuf, String),
     Change(PathBuf, Vec<TextDocumentContentChangeEvent>),
     Close(PathBuf),
+    /// Files created, changed or deleted outside the editor.
+    Watched(Vec<(PathBuf, FileChangeType)>),
 }
 
 struct Backend {
+    client: Client,
     state: Arc<Mutex<State>>,
     events: mpsc::UnboundedSender<DocumentEvent>,
     /// How many document events were sent, and how many the queue has applied: a request
@@ -70,11 +77,13 @@ impl Backend {
             db: RootDatabase::default(),
             candidates: BTreeSet::new(),
             programs: Vec::new(),
+            open: BTreeSet::new(),
+            watch_registration: false,
         }));
         let (events, receiver) = mpsc::unbounded_channel();
         let (applied_tx, applied) = tokio::sync::watch::channel(0);
         tokio::spawn(apply_events(client.clone(), state.clone(), receiver, applied_tx));
-        Backend { state, events, sent: std::sync::atomic::AtomicU64::new(0), applied }
+        Backend { client, state, events, sent: std::sync::atomic::AtomicU64::new(0), applied }
     }
 
     fn send(&self, event: DocumentEvent) {
@@ -242,6 +251,7 @@ async fn apply_events(
             let state = &mut *state;
             match event {
                 DocumentEvent::Open(path, text) => {
+                    state.open.insert(path.clone());
                     let file_path = FilePath::disk(&path);
                     state.db.open_file(&file_path);
                     state.db.set_file_text(&file_path, text);
@@ -272,10 +282,26 @@ async fn apply_events(
                 }
                 DocumentEvent::Close(path) => {
                     // Back to what is on disk.
+                    state.open.remove(&path);
                     let file_path = FilePath::disk(&path);
                     if let Ok(text) = std::fs::read_to_string(&path) {
                         state.db.set_file_text(&file_path, text);
                     }
+                }
+                DocumentEvent::Watched(changes) => {
+                    for (path, change) in changes {
+                        if state.open.contains(&path) || path.extension().is_none_or(|e| e != "pluto") {
+                            continue;
+                        }
+                        let file_path = FilePath::disk(&path);
+                        state.db.reload_file(&file_path);
+                        if change == FileChangeType::DELETED {
+                            state.candidates.remove(&file_path);
+                        } else {
+                            state.candidates.insert(file_path);
+                        }
+                    }
+                    state.rediscover();
                 }
             }
             (state.db.clone(), state.programs.clone())
@@ -322,8 +348,16 @@ impl LanguageServer for Backend {
         {
             roots.push(root);
         }
+        let dynamic = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         {
             let mut state = self.state.lock().unwrap();
+            state.watch_registration = dynamic;
             for root in roots {
                 // An editor works with what it can read: unreadable directories are skipped.
                 let (files, _) = pluto_files(&root, true);
@@ -355,6 +389,29 @@ impl LanguageServer for Backend {
             },
             ..Default::default()
         })
+    }
+
+    /// Asks the client to report `.pluto` files created, changed or deleted outside the
+    /// editor, when it lets servers register for that (VS Code also sends them from the
+    /// extension's own watcher).
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.state.lock().unwrap().watch_registration {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.pluto".into()), kind: None }],
+        };
+        let registration = Registration {
+            id: "pluto-watched-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let changes = params.changes.into_iter().filter_map(|c| Some((path_of(&c.uri)?, c.typ))).collect();
+        self.send(DocumentEvent::Watched(changes));
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -37,6 +37,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const serverOptions: ServerOptions = { command, args: ["lsp"] };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "pluto" }],
+    // Files created, changed or deleted outside the editor (git checkout, generators)
+    // update the program the server checks.
+    synchronize: { fileEvents: workspace.createFileSystemWatcher("**/*.pluto") },
   };
   client = new LanguageClient("pluto", "Pluto", serverOptions, clientOptions);
   context.subscriptions.push(client);

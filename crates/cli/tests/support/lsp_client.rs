@@ -18,6 +18,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(root: &Path) -> Server {
+        Server::start_with_capabilities(root, json!({}))
+    }
+
+    /// Starts the server for a client with these `capabilities`.
+    pub fn start_with_capabilities(root: &Path, capabilities: Value) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pluto"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -57,7 +62,7 @@ impl Server {
         let mut server = Server { child, stdin, messages, next_id: 1 };
         let root_uri = uri(root);
         let result =
-            server.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": {} }));
+            server.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": capabilities }));
         assert_eq!(result["capabilities"]["hoverProvider"], json!(true));
         server.notify("initialized", json!({}));
         server
