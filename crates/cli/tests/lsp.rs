@@ -248,6 +248,41 @@ fn the_server_registers_for_file_events_when_the_client_allows() {
 }
 
 #[test]
+fn semantic_tokens_mark_units_remote_functions_and_mutable_locals() {
+    let dir = fixture("semantic");
+    let api = dir.join("api.pluto");
+    let mut server = Server::start(&dir);
+    let text = API.replace("print(user)", "let mut n = 1\n        n += 1\n        print(n)\n        print(user)");
+    std::fs::write(&api, &text).unwrap();
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": text } }),
+    );
+    server.diagnostics_for(&api, |d| d.is_empty());
+    let result = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri(&api) } }));
+    let data: Vec<u64> = result["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    // Decode: (line, column, length, type, modifiers) with the server's legend
+    // (0 namespace, 6 method, 9 variable; modifiers 1 declaration, 2 mutable, 4 remote).
+    let (mut line, mut column) = (0, 0);
+    let mut tokens = Vec::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            column = 0;
+        }
+        line += t[0];
+        column += t[1];
+        let lines: Vec<&str> = text.lines().collect();
+        let name: String = lines[line as usize].chars().skip(column as usize).take(t[2] as usize).collect();
+        tokens.push(format!("{name}:{}:{}", t[3], t[4]));
+    }
+    assert!(tokens.contains(&"auth:0:0".to_string()), "{tokens:?}");
+    assert!(tokens.contains(&"verify_token:6:4".to_string()), "{tokens:?}");
+    assert!(tokens.contains(&"n:9:3".to_string()), "{tokens:?}");
+    assert!(tokens.contains(&"n:9:2".to_string()), "{tokens:?}");
+    server.shutdown();
+}
+
+#[test]
 fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let dir = fixture("malformed");
     let mut server = Server::start(&dir);

@@ -98,6 +98,11 @@ impl<'db> Semantics<'db> {
         result.calls.iter().filter(|c| c.range.start() == at).min_by_key(|c| c.range.len()).map(|c| c.callee.clone())
     }
 
+    /// Every resolved name in `f`'s body, with what it refers to (ranges in the file).
+    pub fn resolutions_in(&self, f: FnLoc) -> Vec<(TextRange, Target)> {
+        infer_fn(self.db, self.program, f).resolutions.iter().map(|(r, t)| (self.absolute(f, *r), t.clone())).collect()
+    }
+
     /// Every place in `f`'s body that refers to `target`.
     pub fn uses_in(&self, f: FnLoc, target: &Target) -> Vec<TextRange> {
         infer_fn(self.db, self.program, f)

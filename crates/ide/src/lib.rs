@@ -1,5 +1,6 @@
 //! IDE features as plain-data functions over the database: diagnostics per file, hover,
-//! navigation, symbols, inlay hints, code lenses, signature help and completion.
+//! navigation, symbols, inlay hints, code lenses, signature help, completion, semantic
+//! tokens and formatting.
 //! Positions are byte offsets; the language server converts them to and from LSP
 //! positions with `LineIndex`.
 
@@ -8,6 +9,7 @@ mod completion;
 mod format;
 mod hover;
 mod navigation;
+mod semantic_tokens;
 
 pub use annotations::{
     CodeLens, InlayHint, SignatureHelp, Symbol, SymbolKind, code_lenses, document_symbols, inlay_hints, signature_help,
@@ -17,6 +19,7 @@ pub use completion::{Completion, CompletionKind, completions};
 pub use format::{NotFormatted, format};
 pub use hover::{HoverInfo, hover};
 pub use navigation::{NavTarget, goto_definition, references};
+pub use semantic_tokens::{SemanticToken, TokenKind, semantic_tokens};
 
 use pluto_db::modules::module_graph;
 use pluto_db::{Db, Diagnostic, Program, SourceFile};

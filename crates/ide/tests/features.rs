@@ -245,3 +245,61 @@ fn hover_on_a_local_declaration_shows_its_type() {
     let f = fixture(&at("let car"));
     assert_eq!(pluto_ide::hover(&f.db, f.program, f.cursor_file, f.cursor).unwrap().markdown, "```pluto\nCart\n```");
 }
+
+#[test]
+fn semantic_tokens_tell_units_remote_functions_errors_dependencies_and_mutable_locals() {
+    let f = fixture(
+        "//- app/api.pluto
+import auth
+$0
+class Log {
+    lines: [string] = []
+}
+
+stage api[log: Log] {
+    fn main(self) {
+        let mut n = 0
+        let fixed = auth.verify(\"t\") catch e: auth.Denied { \"\" }
+        n += fixed.len()
+        self.log.lines.push(fixed)
+    }
+}
+//- app/auth.pluto
+pub error Denied { who: string }
+
+stage auth {
+    pub fn verify(token: string) string { return token }
+}
+",
+    );
+    let text = f.cursor_file.text(&f.db);
+    let tokens: Vec<String> = pluto_ide::semantic_tokens(&f.db, f.program, f.cursor_file)
+        .iter()
+        .map(|t| {
+            let mut flags = String::new();
+            for (on, name) in [(t.declaration, " decl"), (t.mutable, " mut"), (t.remote, " remote")] {
+                if on {
+                    flags.push_str(name);
+                }
+            }
+            format!("{} {:?}{flags}", &text[t.range], t.kind)
+        })
+        .collect();
+    expect_test::expect![[r#"
+        [
+            "Log Class decl",
+            "api Unit decl",
+            "main Method decl",
+            "n Variable decl mut",
+            "fixed Variable decl",
+            "auth Unit",
+            "verify Method remote",
+            "n Variable mut",
+            "fixed Variable",
+            "log Dependency",
+            "lines Field",
+            "fixed Variable",
+        ]
+    "#]]
+    .assert_debug_eq(&tokens);
+}

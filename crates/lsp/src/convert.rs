@@ -1,5 +1,5 @@
 //! Conversions between the compiler's byte offsets and LSP positions (lines and UTF-16
-//! columns), and from diagnostics to LSP diagnostics.
+//! columns), from diagnostics to LSP diagnostics, and semantic tokens to their encoding.
 
 use pluto_db::{Db, Diagnostic, LineIndex, Severity};
 use pluto_syntax::{TextRange, TextSize};
@@ -62,4 +62,59 @@ pub fn lsp_diagnostic(db: &dyn Db, d: &Diagnostic, uri: &Uri) -> lsp::Diagnostic
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
     }
+}
+
+/// The token types and modifiers of `semantic_tokens`, in the order their indices use.
+pub fn semantic_legend() -> lsp::SemanticTokensLegend {
+    use lsp::SemanticTokenType as T;
+    lsp::SemanticTokensLegend {
+        token_types: vec![
+            T::NAMESPACE,
+            T::CLASS,
+            T::ENUM,
+            T::INTERFACE,
+            T::TYPE,
+            T::FUNCTION,
+            T::METHOD,
+            T::PROPERTY,
+            T::ENUM_MEMBER,
+            T::VARIABLE,
+        ],
+        token_modifiers: ["declaration", "mutable", "remote", "injected"]
+            .into_iter()
+            .map(lsp::SemanticTokenModifier::new)
+            .collect(),
+    }
+}
+
+/// `tokens` (sorted, single-line) in the protocol's relative encoding.
+pub fn semantic_tokens(index: &LineIndex, text: &str, tokens: &[pluto_ide::SemanticToken]) -> Vec<lsp::SemanticToken> {
+    use pluto_ide::TokenKind as K;
+    let mut out = Vec::with_capacity(tokens.len());
+    let (mut line, mut start) = (0, 0);
+    for t in tokens {
+        let kind = match t.kind {
+            K::Unit | K::Module => 0,
+            K::Class => 1,
+            K::Enum => 2,
+            K::Trait => 3,
+            K::Error => 4,
+            K::Function => 5,
+            K::Method => 6,
+            K::Field | K::Dependency => 7,
+            K::Variant => 8,
+            K::Variable => 9,
+        };
+        let modifiers = u32::from(t.declaration)
+            | u32::from(t.mutable) << 1
+            | u32::from(t.remote) << 2
+            | u32::from(t.kind == K::Dependency) << 3;
+        let at = position_of(index, text, t.range.start());
+        let length = text[t.range].encode_utf16().count() as u32;
+        let delta_line = at.line - line;
+        let delta_start = if delta_line == 0 { at.character - start } else { at.character };
+        out.push(lsp::SemanticToken { delta_line, delta_start, length, token_type: kind, token_modifiers_bitset: modifiers });
+        (line, start) = (at.line, at.character);
+    }
+    out
 }

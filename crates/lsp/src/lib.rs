@@ -385,6 +385,14 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensOptions {
+                        legend: convert::semantic_legend(),
+                        full: Some(SemanticTokensFullOptions::Bool(true)),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
                 ..ServerCapabilities::default()
             },
             ..Default::default()
@@ -529,6 +537,16 @@ impl LanguageServer for Backend {
             Some(vec![TextEdit { range: range_of(index, text, whole), new_text: formatted }])
         })
         .await
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let tokens = self
+            .in_document(&params.text_document.uri, |db, program, file, text, index| {
+                let tokens = pluto_ide::semantic_tokens(db, program, file);
+                Some(convert::semantic_tokens(index, text, &tokens))
+            })
+            .await?;
+        Ok(tokens.map(|data| SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data })))
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {

@@ -145,6 +145,9 @@ impl<'a> Infer<'a> {
                 match self.lookup_local(&name) {
                     Some(i) => {
                         let root = self.root_local(i);
+                        if let Some(name_ref) = p.name_ref() {
+                            self.resolve_as(&name_ref, Target::Local(self.locals[root].range));
+                        }
                         if !self.locals[root].mutable {
                             let range = target.syntax().text_range();
                             let decl = self.loc(self.locals[root].range);
