@@ -54,10 +54,7 @@ fn deep_programs_in_the_language_server() {
     for (name, text, _, line, needle) in programs() {
         let file = dir.join(format!("{name}.pluto"));
         std::fs::write(&file, &text).unwrap();
-        server.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": lsp_client::uri(&file), "languageId": "pluto", "version": 1, "text": text } }),
-        );
+        server.open(&file, &text);
         assert!(server.diagnostics_for(&file, |_| true).is_empty(), "{name} has diagnostics");
         // A hover deep inside the expression is answered too.
         let line_text = text.lines().nth(line as usize).unwrap();

@@ -24,15 +24,9 @@ fn a_signature_change_in_one_stage_shows_errors_in_its_caller() {
     let dir = fixture("diagnostics");
     let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
-    );
+    server.open(&api, API);
     assert!(server.diagnostics_for(&api, |d| d.is_empty()).is_empty());
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": AUTH } }),
-    );
+    server.open(&auth, AUTH);
     // `verify_token` now takes an int: the call in api.pluto passes a string.
     server.notify(
         "textDocument/didChange",
@@ -63,10 +57,7 @@ fn hover_shows_types_error_sets_and_cross_stage_targets() {
     let dir = fixture("hover");
     let api = dir.join("api.pluto");
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
-    );
+    server.open(&api, API);
     server.diagnostics_for(&api, |d| d.is_empty());
     // On `verify_token` in `auth.verify_token(...)`.
     let hover = server.request(
@@ -92,10 +83,7 @@ fn navigation_completion_and_annotations_over_the_protocol() {
     let dir = fixture("features");
     let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
-    );
+    server.open(&api, API);
     server.diagnostics_for(&api, |d| d.is_empty());
     let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": line, "character": character } });
 
@@ -136,10 +124,7 @@ fn navigation_completion_and_annotations_over_the_protocol() {
     assert_eq!(found[0]["name"], "verify_token");
 
     // Code lens on auth's pub fn: called by api.
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": AUTH } }),
-    );
+    server.open(&auth, AUTH);
     let lenses = server.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri(&auth) } }));
     assert_eq!(lenses[0]["command"]["title"], "called by api");
 
@@ -159,10 +144,7 @@ fn inlay_hints_show_inferred_error_sets() {
         .replace("stage auth {", "error Invalid\n\nstage auth {");
     std::fs::write(&auth, &failing).unwrap();
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": failing } }),
-    );
+    server.open(&auth, &failing);
     server.diagnostics_for(&auth, |d| d.is_empty());
     let hints = server.request(
         "textDocument/inlayHint",
@@ -180,10 +162,7 @@ fn formatting_replaces_the_document_with_its_layout() {
     let messy = "stage auth {\n  pub fn verify_token(token: string) string {\n\n\n return   token\n}\n}\n";
     std::fs::write(&auth, messy).unwrap();
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&auth), "languageId": "pluto", "version": 1, "text": messy } }),
-    );
+    server.open(&auth, messy);
     server.diagnostics_for(&auth, |d| d.is_empty());
     let options = json!({ "tabSize": 4, "insertSpaces": true });
     let edits = server.request("textDocument/formatting", json!({ "textDocument": { "uri": uri(&auth) }, "options": options }));
@@ -207,10 +186,7 @@ fn files_changed_outside_the_editor_update_the_program() {
     let dir = fixture("watched");
     let (api, auth) = (dir.join("api.pluto"), dir.join("auth.pluto"));
     let mut server = Server::start(&dir);
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
-    );
+    server.open(&api, API);
     server.diagnostics_for(&api, |d| d.is_empty());
     let watched = |server: &mut Server, kind: u32| {
         server.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&auth), "type": kind }] }));
@@ -254,10 +230,7 @@ fn semantic_tokens_mark_units_remote_functions_and_mutable_locals() {
     let mut server = Server::start(&dir);
     let text = API.replace("print(user)", "let mut n = 1\n        n += 1\n        print(n)\n        print(user)");
     std::fs::write(&api, &text).unwrap();
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": text } }),
-    );
+    server.open(&api, &text);
     server.diagnostics_for(&api, |d| d.is_empty());
     let result = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri(&api) } }));
     let data: Vec<u64> = result["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
@@ -304,10 +277,7 @@ fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let reply = server.wait_for(|m| m["id"] == json!(77));
     assert_eq!(reply["error"]["code"], json!(-32601), "{reply}");
     let api = dir.join("api.pluto");
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri(&api), "languageId": "pluto", "version": 1, "text": API } }),
-    );
+    server.open(&api, API);
     let hover = server.request(
         "textDocument/hover",
         json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 4, "character": 25 } }),

@@ -123,6 +123,14 @@ impl Server {
         }
     }
 
+    /// Opens `file` in the editor with `text` (`textDocument/didOpen`).
+    pub fn open(&mut self, file: &Path, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri(file), "languageId": "pluto", "version": 1, "text": text } }),
+        );
+    }
+
     /// The next diagnostics published for `file` that satisfy `wanted`.
     pub fn diagnostics_for(&mut self, file: &Path, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let target = uri(file);
