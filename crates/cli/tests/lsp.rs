@@ -256,6 +256,38 @@ fn semantic_tokens_mark_units_remote_functions_and_mutable_locals() {
 }
 
 #[test]
+fn quick_fixes_for_an_unhandled_error() {
+    let dir = fixture("code-actions");
+    let api = dir.join("api.pluto");
+    let auth = dir.join("auth.pluto");
+    let failing = AUTH
+        .replace("return token", "if token == \"\" { raise Invalid }\n        return token")
+        .replace("stage auth {", "error Invalid\n\nstage auth {");
+    std::fs::write(&auth, &failing).unwrap();
+    let text = API.replace("verify_token(\"t0k3n\")!", "verify_token(\"t0k3n\")");
+    std::fs::write(&api, &text).unwrap();
+    let mut server = Server::start(&dir);
+    server.open(&api, &text);
+    server.diagnostics_for(&api, |d| d.iter().any(|d| d["code"] == "E0301"));
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri(&api) },
+            "range": { "start": { "line": 4, "character": 20 }, "end": { "line": 4, "character": 20 } },
+            "context": { "diagnostics": [] }
+        }),
+    );
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Propagate the errors with `!`", "Handle each error with `catch`"]);
+    let edit = &actions[0]["edit"]["changes"][uri(&api)][0];
+    assert_eq!(edit["newText"], "!");
+    assert_eq!(edit["range"]["start"], json!({ "line": 4, "character": 45 }));
+    let handlers = actions[1]["edit"]["changes"][uri(&api)][0]["newText"].as_str().unwrap();
+    assert!(handlers.contains("catch e: auth.Invalid { \"\" }"), "{handlers}");
+    server.shutdown();
+}
+
+#[test]
 fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let dir = fixture("malformed");
     let mut server = Server::start(&dir);

@@ -1,10 +1,11 @@
 //! IDE features as plain-data functions over the database: diagnostics per file, hover,
 //! navigation, symbols, inlay hints, code lenses, signature help, completion, semantic
-//! tokens and formatting.
+//! tokens, quick fixes and formatting.
 //! Positions are byte offsets; the language server converts them to and from LSP
 //! positions with `LineIndex`.
 
 mod annotations;
+mod code_actions;
 mod completion;
 mod format;
 mod hover;
@@ -15,6 +16,7 @@ pub use annotations::{
     CodeLens, InlayHint, SignatureHelp, Symbol, SymbolKind, code_lenses, document_symbols, inlay_hints, signature_help,
     workspace_symbols,
 };
+pub use code_actions::{CodeAction, code_actions};
 pub use completion::{Completion, CompletionKind, completions};
 pub use format::{NotFormatted, format};
 pub use hover::{HoverInfo, hover};

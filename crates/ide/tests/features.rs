@@ -303,3 +303,73 @@ stage auth {
     "#]]
     .assert_debug_eq(&tokens);
 }
+
+/// Applies a quick fix's edits to `text`.
+fn apply(text: &str, action: &pluto_ide::CodeAction) -> String {
+    let mut out = text.to_string();
+    let mut edits = action.edits.clone();
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start()));
+    for (range, new) in edits {
+        out.replace_range(usize::from(range.start())..usize::from(range.end()), &new);
+    }
+    out
+}
+
+#[test]
+fn quick_fixes_propagate_catch_each_error_and_add_override() {
+    let f = fixture(
+        "//- app/api.pluto
+import auth
+$0
+stage api {
+    fn main(self) {
+        let n = auth.check(\"t\")
+        print(n)
+    }
+}
+//- app/auth.pluto
+pub error Denied { who: string }
+
+stage auth {
+    error Expired
+
+    pub fn check(token: string) int {
+        if token == \"\" { raise Denied { who: token } }
+        if token == \"old\" { raise Expired }
+        return 1
+    }
+}
+",
+    );
+    let text = f.cursor_file.text(&f.db).clone();
+    let call = text.find("auth.check").unwrap() as u32;
+    let range = pluto_syntax::TextRange::empty(call.into());
+    let actions = pluto_ide::code_actions(&f.db, f.program, f.cursor_file, range);
+    let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, ["Propagate the errors with `!`", "Handle each error with `catch`"]);
+    assert!(apply(&text, &actions[0]).contains("let n = auth.check(\"t\")!\n"));
+    let caught = apply(&text, &actions[1]);
+    assert!(caught.contains("let n = auth.check(\"t\") catch e: "), "{caught}");
+    for handler in ["catch e: auth.Denied { 0 }", "catch e: auth.Expired { 0 }", "catch e: NetworkError { 0 }"] {
+        assert!(caught.contains(handler), "{handler} missing in\n{caught}");
+    }
+
+    let f = fixture(
+        "//- app/main.pluto
+stage Base {
+    requires fn run(self)
+    fn greet(self) { print(\"base\") }
+}
+$0
+stage Worker : Base {
+    fn run(self) {}
+    fn greet(self) { print(\"worker\") }
+}
+",
+    );
+    let text = f.cursor_file.text(&f.db).clone();
+    let at = text.rfind("greet").unwrap() as u32;
+    let actions = pluto_ide::code_actions(&f.db, f.program, f.cursor_file, pluto_syntax::TextRange::empty(at.into()));
+    assert_eq!(actions.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Add `override`"]);
+    assert!(apply(&text, &actions[0]).contains("    override fn greet(self) { print(\"worker\") }"));
+}

@@ -385,6 +385,7 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 semantic_tokens_provider: Some(
                     SemanticTokensOptions {
                         legend: convert::semantic_legend(),
@@ -535,6 +536,37 @@ impl LanguageServer for Backend {
             }
             let whole = pluto_syntax::TextRange::up_to(pluto_syntax::TextSize::of(text));
             Some(vec![TextEdit { range: range_of(index, text, whole), new_text: formatted }])
+        })
+        .await
+    }
+
+    /// Quick fixes for the diagnostics in the requested range.
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        let range = params.range;
+        self.in_document(&params.text_document.uri, move |db, program, file, text, index| {
+            let start = offset_of(index, text, range.start);
+            let wanted = pluto_syntax::TextRange::new(start, offset_of(index, text, range.end).max(start));
+            let actions = pluto_ide::code_actions(db, program, file, wanted)
+                .into_iter()
+                .map(|action| {
+                    let edits = action
+                        .edits
+                        .iter()
+                        .map(|(r, new)| TextEdit { range: range_of(index, text, *r), new_text: new.clone() })
+                        .collect();
+                    CodeActionOrCommand::CodeAction(CodeAction {
+                        title: action.title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some([(uri.clone(), edits)].into_iter().collect()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            Some(actions)
         })
         .await
     }
