@@ -21,4 +21,6 @@ pub mod ty;
 /// The rowan language, for syntax pointers.
 pub type PlutoLang = pluto_syntax::PlutoLanguage;
 
-pub use semantics::Semantics;
+pub use diagnostics::program_diagnostics;
+pub use semantics::{NameKind, NamedSpan, Semantics};
+pub use ty::Ty;

@@ -6,12 +6,45 @@ use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::{TextRange, TextSize};
 
-use crate::def_map::ItemLoc;
+use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
 use crate::infer::{Callee, Target, infer_fn};
-use crate::item_tree::{ast_id_map, strip_offset, unstrip};
+use crate::item_tree::{ItemKind, ast_id_map, item_tree, strip_offset, unstrip};
 use crate::lower::{FnLoc, file_functions};
 use crate::ty::Ty;
+
+/// What a name is, for semantic highlighting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    /// A stage: a deployment unit or a template.
+    Unit,
+    Class,
+    Enum,
+    Trait,
+    Error,
+    Function,
+    Method,
+    /// A field of a class or error.
+    Field,
+    /// A bracket dependency (`self.db`).
+    Dependency,
+    Variant,
+    Variable,
+    Module,
+}
+
+/// A name in a file and what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamedSpan {
+    pub range: TextRange,
+    pub kind: NameKind,
+    /// The name is declared here.
+    pub declaration: bool,
+    /// A local declared `let mut` or a `mut` parameter.
+    pub mutable: bool,
+    /// A unit's `pub fn`: callable from other units, over the network.
+    pub remote: bool,
+}
 
 /// Facts about places in one program.
 pub struct Semantics<'db> {
@@ -123,4 +156,114 @@ impl<'db> Semantics<'db> {
     pub fn call_errors(&self, callee: &Callee) -> ErrorSet {
         error_sets(self.db, self.program).call_set(self.db, self.program, callee)
     }
+
+    /// Every name of `file` that analysis resolved or declared, sorted, one per range
+    /// (the innermost where ranges nest).
+    pub fn names_in(&self, file: SourceFile) -> Vec<NamedSpan> {
+        let db = self.db;
+        let plain = |range, kind| NamedSpan { range, kind, declaration: false, mutable: false, remote: false };
+        let mut out = Vec::new();
+        for (i, item) in item_tree(db, file).items.iter().enumerate() {
+            let loc = ItemLoc::top(file, i);
+            if !matches!(item.kind, ItemKind::Fn(_)) {
+                out.push(NamedSpan { declaration: true, ..plain(loc.name_loc(db).absolute(db), self.item_kind(loc)) });
+            }
+        }
+        let text = file.text(db);
+        let root = parse(db, file).syntax();
+        for f in file_functions(db, file) {
+            let range = f.name_loc(db).absolute(db);
+            out.push(NamedSpan { declaration: true, remote: self.is_remote(f), ..plain(range, fn_kind(f)) });
+            for (range, target) in self.resolutions_in(f) {
+                let span = match target {
+                    Target::Local(declared) => {
+                        let declared = self.absolute(f, declared);
+                        let mutable = declared_mut(&root, declared);
+                        let declaration = NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) };
+                        if !out.contains(&declaration) {
+                            out.push(declaration);
+                        }
+                        NamedSpan { mutable, ..plain(range, NameKind::Variable) }
+                    }
+                    Target::Item(loc) => plain(range, self.item_kind(loc)),
+                    Target::Fn(g) => NamedSpan { remote: self.is_remote(g), ..plain(range, fn_kind(g)) },
+                    Target::Field(..) => plain(range, NameKind::Field),
+                    Target::Variant(..) => plain(range, NameKind::Variant),
+                    Target::Dep(..) => plain(range, NameKind::Dependency),
+                    Target::Module(_) => plain(range, NameKind::Module),
+                };
+                out.push(span);
+            }
+        }
+        out.retain(|t| !t.range.is_empty() && !text[t.range].contains('\n'));
+        out.sort_by_key(|t| (t.range.start(), std::cmp::Reverse(t.range.len())));
+        let mut result: Vec<NamedSpan> = Vec::with_capacity(out.len());
+        for span in out {
+            match result.last_mut() {
+                Some(last) if last.range.end() > span.range.start() => {
+                    if span.range.len() < last.range.len() {
+                        *last = span;
+                    }
+                }
+                _ => result.push(span),
+            }
+        }
+        result
+    }
+
+    fn item_kind(&self, loc: ItemLoc) -> NameKind {
+        match loc.item(self.db).kind {
+            ItemKind::Class(_) => NameKind::Class,
+            ItemKind::Enum { .. } => NameKind::Enum,
+            ItemKind::Trait(_) => NameKind::Trait,
+            ItemKind::Error(_) => NameKind::Error,
+            ItemKind::Fn(_) => NameKind::Function,
+            ItemKind::Stage(_) | ItemKind::Instance { .. } => NameKind::Unit,
+        }
+    }
+
+    /// Whether `f` is a `pub fn` of a deployment unit.
+    fn is_remote(&self, f: FnLoc) -> bool {
+        f.sig(self.db).is_pub && f.container().is_some_and(|c| def_map(self.db, self.program).is_unit(c))
+    }
+
+    /// The errors the call starting at `start` in `file` can raise, each as `file` must
+    /// write it (`Invalid`, `auth.Invalid`, `orders.OrderNotFound`, `NetworkError`), and
+    /// the call's type.
+    pub fn call_error_names(&self, file: SourceFile, call: TextRange) -> Option<(Vec<String>, Ty)> {
+        let callee = self.call_starting_at(file, call.start())?;
+        let names = self.call_errors(&callee).iter().map(|e| self.written_name(file, *e)).collect();
+        Some((names, self.type_of_range(file, call).unwrap_or(Ty::Void)))
+    }
+
+    /// How `error` is written in `file`: bare in its own file and for the prelude's, after
+    /// its unit when a unit declares it, else after its module.
+    fn written_name(&self, file: SourceFile, error: ItemLoc) -> String {
+        let qualified = crate::ty::qualified_name(self.db, error);
+        if error.parent().is_some() || error.file == file {
+            return qualified;
+        }
+        match error.file.path(self.db) {
+            pluto_db::FilePath::Std(p) if p == pluto_db::stdlib::PRELUDE => qualified,
+            path => {
+                let text = path.to_string();
+                let stem = text.rsplit('/').next().unwrap_or(&text).trim_end_matches(".pluto").to_string();
+                format!("{stem}.{qualified}")
+            }
+        }
+    }
+}
+
+fn fn_kind(f: FnLoc) -> NameKind {
+    if f.container().is_some() { NameKind::Method } else { NameKind::Function }
+}
+
+/// Whether the name declared at `declared` follows `mut` (`let mut x`, `mut n: int`).
+fn declared_mut(root: &pluto_syntax::SyntaxNode, declared: TextRange) -> bool {
+    let Some(name) = root.token_at_offset(declared.start()).right_biased() else { return false };
+    let mut previous = name.prev_token();
+    while let Some(token) = previous.as_ref().filter(|t| t.kind().is_trivia()) {
+        previous = token.prev_token();
+    }
+    previous.is_some_and(|t| t.kind() == pluto_syntax::SyntaxKind::MUT_KW)
 }

@@ -3,9 +3,7 @@
 //! redefines an ancestor's. Plain data: a title and text edits in byte offsets.
 
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::def_map::ItemLoc;
-use pluto_hir::semantics::Semantics;
-use pluto_hir::ty::Ty;
+use pluto_hir::{Semantics, Ty};
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 /// One quick fix: replace each range with its text.
@@ -18,7 +16,7 @@ pub struct CodeAction {
 /// The fixes for the diagnostics of `file` that touch `range`.
 pub fn code_actions(db: &dyn Db, program: Program, file: SourceFile, range: TextRange) -> Vec<CodeAction> {
     let mut out = Vec::new();
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(db, program);
+    let diagnostics = pluto_hir::program_diagnostics(db, program);
     for d in diagnostics.iter().filter(|d| d.file == file && d.range.intersect(range).is_some()) {
         match d.code {
             "E0301" => {
@@ -33,23 +31,6 @@ pub fn code_actions(db: &dyn Db, program: Program, file: SourceFile, range: Text
         }
     }
     out
-}
-
-/// How `error` is written in `file`: bare in its own file and for the prelude's, after its
-/// unit when a unit declares it, else after its module (`auth.InvalidToken`).
-fn written_name(db: &dyn Db, file: SourceFile, error: ItemLoc) -> String {
-    let qualified = pluto_hir::ty::qualified_name(db, error);
-    if error.parent().is_some() || error.file == file {
-        return qualified;
-    }
-    match error.file.path(db) {
-        pluto_db::FilePath::Std(p) if p == pluto_db::stdlib::PRELUDE => qualified,
-        path => {
-            let text = path.to_string();
-            let stem = text.rsplit('/').next().unwrap_or(&text).trim_end_matches(".pluto").to_string();
-            format!("{stem}.{qualified}")
-        }
-    }
 }
 
 /// A value of `ty` for a handler to give, when there is an obvious one (`None` for
@@ -70,16 +51,13 @@ fn default_value(ty: &Ty) -> Option<Option<&'static str>> {
 /// `call catch e: A { default } catch e: B { default }`, one handler per error the call
 /// can raise, when the call's type has an obvious default.
 fn catch_each(db: &dyn Db, program: Program, file: SourceFile, call: TextRange) -> Option<CodeAction> {
-    let sema = Semantics::new(db, program);
-    let callee = sema.call_starting_at(file, call.start())?;
-    let errors = sema.call_errors(&callee);
+    let (errors, ty) = Semantics::new(db, program).call_error_names(file, call)?;
     if errors.is_empty() {
         return None;
     }
-    let value = default_value(&sema.type_of_range(file, call).unwrap_or(Ty::Void))?;
+    let value = default_value(&ty)?;
     let body = value.map_or("{ }".to_string(), |v| format!("{{ {v} }}"));
-    let handlers: String =
-        errors.iter().map(|e| format!(" catch e: {} {body}", written_name(db, file, *e))).collect();
+    let handlers: String = errors.iter().map(|e| format!(" catch e: {e} {body}")).collect();
     Some(CodeAction {
         title: format!("Handle {} with `catch`", if errors.len() == 1 { "the error" } else { "each error" }),
         edits: vec![(TextRange::empty(call.end()), handlers)],
