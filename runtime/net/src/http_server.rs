@@ -93,19 +93,22 @@ fn field_index(desc: &AdtDesc, name: &str) -> usize {
     })
 }
 
-fn text_field(object: Word, name: &str) -> String {
+/// The field called `name` of a class object.
+fn named_field(object: Word, name: &str) -> Word {
     let d = adt_desc(object);
-    Str::text(field(object, d.first as usize + field_index(d, name))).to_string()
+    field(object, d.first as usize + field_index(d, name))
+}
+
+fn text_field(object: Word, name: &str) -> String {
+    Str::text(named_field(object, name)).to_string()
 }
 
 /// Reads the router's table: `routes`, each with `method`, `pattern` and `handler`.
 fn read_router(router: Word) -> (Vec<Route>, Vec<Word>) {
-    let d = adt_desc(router);
-    let routes = field(router, d.first as usize + field_index(d, "routes"));
+    let routes = named_field(router, "routes");
     let mut table = Vec::new();
     let mut closures = Vec::new();
     for route in pluto_runtime::value::Array::items(routes) {
-        let rd = adt_desc(route);
         let method = text_field(route, "method");
         let pattern = text_field(route, "pattern");
         let segments = split_path(&pattern)
@@ -114,7 +117,7 @@ fn read_router(router: Word) -> (Vec<Route>, Vec<Word>) {
                 None => Segment::Literal(s.to_string()),
             })
             .collect();
-        closures.push(field(route, rd.first as usize + field_index(rd, "handler")));
+        closures.push(named_field(route, "handler"));
         table.push(Route { method, segments, handler: closures.len() - 1 });
     }
     (table, closures)
@@ -327,8 +330,7 @@ fn build_request(desc: &'static AdtDesc, parts: &Parts) -> Word {
 }
 
 fn read_response(response: Word) -> Answer {
-    let d = adt_desc(response);
-    let at = |name: &str| field(response, d.first as usize + field_index(d, name));
+    let at = |name: &str| named_field(response, name);
     let status = at("status") as i64;
     let mut headers = Vec::new();
     let map = pluto_runtime::collections::MapObj::get(at("headers"));
@@ -346,12 +348,7 @@ fn tokio_runtime() -> &'static tokio::runtime::Runtime {
     if let Some(net) = crate::NET.get() {
         return &net.runtime;
     }
-    OWN.get_or_init(|| {
-        pluto_runtime::threads::enter_critical();
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("pluto-http").build();
-        pluto_runtime::threads::leave_critical();
-        runtime.unwrap_or_else(|e| crate::startup_failure(&format!("cannot start the HTTP runtime: {e}")))
-    })
+    OWN.get_or_init(|| crate::new_runtime("pluto-http", "the HTTP runtime"))
 }
 
 /// `http.listen<Request>(port, router)` (behind `http.serve`): serves until SIGTERM or

@@ -71,15 +71,18 @@ pub extern "C" fn pluto_net_start(desc: *const NetDesc, has_main: i64) {
     }
     let args: Vec<String> = std::env::args().collect();
     let config = config::load(&desc.units(), &args).unwrap_or_else(|e| startup_failure(&format!("configuration error: {e}")));
+    let runtime = new_runtime("pluto-net", "the network runtime");
+    let _ = NET.set(Net { runtime, config, desc, servers: Mutex::new(Vec::new()) });
+}
+
+/// A tokio runtime whose threads are named `threads`; what it is for (`what`) names it
+/// in the start-up failure when it cannot start.
+pub(crate) fn new_runtime(threads: &str, what: &str) -> tokio::runtime::Runtime {
     // Creating threads takes locks of the C library: not while a collection may stop us.
     pluto_runtime::threads::enter_critical();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("pluto-net")
-        .build();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name(threads).build();
     pluto_runtime::threads::leave_critical();
-    let runtime = runtime.unwrap_or_else(|e| startup_failure(&format!("cannot start the network runtime: {e}")));
-    let _ = NET.set(Net { runtime, config, desc, servers: Mutex::new(Vec::new()) });
+    runtime.unwrap_or_else(|e| startup_failure(&format!("cannot start {what}: {e}")))
 }
 
 /// Serves the functions in `table`: `count` pairs of a function's descriptor and the lock
