@@ -1,6 +1,7 @@
 -- Drives Neovim's built-in LSP client against `pluto lsp` (run headless by
 -- crates/cli/tests/neovim.rs): opens api.pluto, waits for diagnostics, asks for a
--- hover, formats a messed-up copy of the buffer through the server, writes what it got
+-- hover, formats a messed-up copy of the buffer through the server, renames a function
+-- across the two files, writes what it got
 -- as JSON to $PLUTO_TEST_OUT, and quits.
 local dir = os.getenv("PLUTO_TEST_DIR")
 local out = os.getenv("PLUTO_TEST_OUT")
@@ -25,6 +26,17 @@ end
 vim.api.nvim_buf_set_lines(bufnr, 5, 7, false, { "print(user)   ", "        }" })
 vim.lsp.buf.formatting_sync(nil, 10000)
 result.formatted = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+-- Rename the cross-stage function from its call: both files change.
+params.newName = "check_token"
+local renamed = client and client.request_sync("textDocument/rename", params, 10000, bufnr)
+if renamed and renamed.result then
+  vim.lsp.util.apply_workspace_edit(renamed.result, "utf-16")
+  local auth = vim.fn.bufnr(dir .. "/auth.pluto")
+  result.renamed_api = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  result.renamed_auth = table.concat(vim.api.nvim_buf_get_lines(auth, 0, -1, false), "\n")
+elseif renamed then
+  result.rename_error = renamed.err and renamed.err.message
+end
 local file = io.open(out, "w")
 file:write(vim.fn.json_encode(result))
 file:close()

@@ -288,6 +288,36 @@ fn quick_fixes_for_an_unhandled_error() {
 }
 
 #[test]
+fn rename_across_stages_and_refusals() {
+    let dir = fixture("rename");
+    let api = dir.join("api.pluto");
+    let auth = dir.join("auth.pluto");
+    let mut server = Server::start(&dir);
+    server.open(&api, API);
+    server.diagnostics_for(&api, |d| d.is_empty());
+    let at = json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 4, "character": 25 } });
+    let range = server.request("textDocument/prepareRename", at.clone());
+    assert_eq!(range["start"], json!({ "line": 4, "character": 24 }), "{range}");
+    assert_eq!(range["end"], json!({ "line": 4, "character": 36 }), "{range}");
+
+    let mut params = at.clone();
+    params["newName"] = json!("check_token");
+    let edit = server.request("textDocument/rename", params);
+    let in_api = &edit["changes"][uri(&api)];
+    assert_eq!(in_api[0]["newText"], "check_token", "{edit}");
+    assert_eq!(in_api[0]["range"]["start"], json!({ "line": 4, "character": 24 }), "{edit}");
+    let in_auth = &edit["changes"][uri(&auth)];
+    assert_eq!(in_auth[0]["range"]["start"], json!({ "line": 1, "character": 11 }), "{edit}");
+
+    // Into a clash (the local `user` would shadow the built-in `print` it is passed to).
+    let mut params = json!({ "textDocument": { "uri": uri(&api) }, "position": { "line": 4, "character": 13 } });
+    params["newName"] = json!("print");
+    let error = server.request_error("textDocument/rename", params);
+    assert!(error["message"].as_str().unwrap().contains("renaming `user` to `print` would"), "{error}");
+    server.shutdown();
+}
+
+#[test]
 fn malformed_messages_get_errors_and_the_server_keeps_serving() {
     let dir = fixture("malformed");
     let mut server = Server::start(&dir);

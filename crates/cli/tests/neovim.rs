@@ -1,6 +1,6 @@
 //! End to end with a third-party LSP client: headless Neovim (Debian package `neovim`,
 //! installed by `.ci/run`) opens a file with a cross-stage error through its built-in
-//! client and must receive the diagnostic and a hover.
+//! client and must receive the diagnostic and a hover, format, and rename across files.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,7 +12,7 @@ const AUTH: &str =
     "stage auth {\n    pub fn verify_token(token: int) string {\n        return \"user {token}\"\n    }\n}\n";
 
 #[test]
-fn neovim_receives_cross_stage_diagnostics_and_hovers() {
+fn neovim_receives_cross_stage_diagnostics_hovers_formatting_and_renames() {
     let dir = std::env::temp_dir().join(format!("pluto-neovim-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -58,5 +58,10 @@ fn neovim_receives_cross_stage_diagnostics_and_hovers() {
     assert!(hover.contains("fn auth.verify_token(token: int) string"), "{result}");
     // Formatting through the server restored the layout.
     assert_eq!(result["formatted"].as_str().map(|t| format!("{t}\n")).as_deref(), Some(API), "{result}");
+    // Rename from the call site changed the call and the declaration in the other file.
+    let renamed_api = result["renamed_api"].as_str().unwrap_or_default();
+    assert!(renamed_api.contains("auth.check_token(\"t0k3n\")!"), "{result}");
+    let renamed_auth = result["renamed_auth"].as_str().unwrap_or_default();
+    assert!(renamed_auth.contains("pub fn check_token(token: int) string"), "{result}");
     let _ = std::fs::remove_dir_all(&dir);
 }

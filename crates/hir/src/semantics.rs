@@ -10,7 +10,7 @@ use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
 use crate::infer::{Callee, Target, infer_fn};
 use crate::item_tree::{ItemKind, ast_id_map, item_tree, strip_offset, unstrip};
-use crate::lower::{FnLoc, file_functions};
+use crate::lower::{FnLoc, adt_data, file_functions};
 use crate::ty::Ty;
 
 /// What a name is, for semantic highlighting.
@@ -114,6 +114,17 @@ impl<'db> Semantics<'db> {
         Some((target.clone(), f))
     }
 
+    /// Everything the name at `offset` in a body refers to: usually one target, two for
+    /// a shorthand (`Point { x }` names the field `x` and uses the local `x`).
+    pub fn targets_at(&self, file: SourceFile, offset: TextSize) -> Vec<Target> {
+        let Some(f) = self.fn_at(file, offset) else { return Vec::new() };
+        let at = self.relative(f, offset);
+        let result = infer_fn(self.db, self.program, f);
+        let containing = || result.resolutions.iter().filter(|(r, _)| r.contains(at));
+        let Some(smallest) = containing().map(|(r, _)| r.len()).min() else { return Vec::new() };
+        containing().filter(|(r, _)| r.len() == smallest).map(|(_, t)| t.clone()).collect()
+    }
+
     /// The innermost call containing `offset`: its range and what it calls.
     pub fn call_at(&self, file: SourceFile, offset: TextSize) -> Option<(TextRange, Callee)> {
         let f = self.fn_at(file, offset)?;
@@ -144,6 +155,54 @@ impl<'db> Semantics<'db> {
             .filter(|(_, t)| t == target)
             .map(|(r, _)| self.absolute(f, *r))
             .collect()
+    }
+
+    /// The methods that must keep `f`'s name: along a stage chain, the one it overrides
+    /// or implements and those that override or implement it; for a trait, the trait's
+    /// method and every impl's. `f` itself included; just `f` for anything else.
+    pub fn method_family(&self, f: FnLoc) -> Vec<FnLoc> {
+        let (FnLoc::Method(container, _), name) = (f, &f.sig(self.db).name) else { return vec![f] };
+        let map = def_map(self.db, self.program);
+        let mut owners: Vec<ItemLoc> = Vec::new();
+        if map.stage(container).is_some() {
+            let chain = map.chain(container);
+            owners.extend(map.stages.iter().map(|s| s.loc).filter(|s| map.chain(*s).iter().any(|l| chain.contains(l))));
+        } else {
+            let traits: Vec<ItemLoc> = match container.item(self.db).kind {
+                ItemKind::Trait(_) => vec![container],
+                _ => adt_data(self.db, self.program, container)
+                    .impls
+                    .iter()
+                    .filter_map(|t| match t {
+                        Ty::Trait(tr) if has_method(self.db, *tr, name) => Some(*tr),
+                        _ => None,
+                    })
+                    .collect(),
+            };
+            owners.push(container);
+            owners.extend(traits.iter().copied());
+            for module in &pluto_db::modules::module_graph(self.db, self.program).modules {
+                for (i, item) in item_tree(self.db, module.file).items.iter().enumerate() {
+                    let loc = ItemLoc::top(module.file, i);
+                    if matches!(item.kind, ItemKind::Class(_))
+                        && adt_data(self.db, self.program, loc).impls.iter().any(|t| matches!(t, Ty::Trait(tr) if traits.contains(tr)))
+                    {
+                        owners.push(loc);
+                    }
+                }
+            }
+        }
+        let mut family = Vec::new();
+        for owner in owners {
+            let Some(body) = owner.item(self.db).body() else { continue };
+            if let Some(i) = body.methods.iter().position(|m| m.name == *name) {
+                let method = FnLoc::Method(owner, i as u32);
+                if !family.contains(&method) {
+                    family.push(method);
+                }
+            }
+        }
+        family
     }
 
     /// The errors a function can raise.
@@ -252,6 +311,10 @@ impl<'db> Semantics<'db> {
             }
         }
     }
+}
+
+fn has_method(db: &dyn Db, item: ItemLoc, name: &str) -> bool {
+    item.item(db).body().is_some_and(|b| b.methods.iter().any(|m| m.name == name))
 }
 
 fn fn_kind(f: FnLoc) -> NameKind {

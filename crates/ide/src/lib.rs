@@ -1,6 +1,6 @@
 //! IDE features as plain-data functions over the database: diagnostics per file, hover,
 //! navigation, symbols, inlay hints, code lenses, signature help, completion, semantic
-//! tokens, quick fixes and formatting.
+//! tokens, quick fixes, rename and formatting.
 //! Positions are byte offsets; the language server converts them to and from LSP
 //! positions with `LineIndex`.
 
@@ -10,6 +10,7 @@ mod completion;
 mod format;
 mod hover;
 mod navigation;
+mod rename;
 mod semantic_tokens;
 
 pub use annotations::{
@@ -21,6 +22,7 @@ pub use completion::{Completion, CompletionKind, completions};
 pub use format::{NotFormatted, format};
 pub use hover::{HoverInfo, hover};
 pub use navigation::{NavTarget, goto_definition, references};
+pub use rename::{FileEdits, prepare_rename, rename};
 pub use semantic_tokens::{SemanticToken, TokenKind, semantic_tokens};
 
 use pluto_db::modules::module_graph;

@@ -137,16 +137,30 @@ fn declaration_target(sema: &Semantics, db: &dyn Db, file: SourceFile, token: &S
 /// What the name at `offset` refers to, and the function it was found in (for locals).
 pub fn target_at(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<(Target, Option<FnLoc>)> {
     let token = token_at(db, file, offset)?;
-    let sema = Semantics::new(db, program);
-    if let Some(target) = declaration_target(&sema, db, file, &token) {
-        let f = enclosing_fn(db, file, &token).map(|(f, _)| f);
-        return Some((target, f));
+    targets_of(&Semantics::new(db, program), db, program, file, &token).into_iter().next()
+}
+
+/// Everything `token` names (a shorthand like `Point { x }` names a field and a local),
+/// each with the function it was found in (for locals).
+pub(crate) fn targets_of(
+    sema: &Semantics,
+    db: &dyn Db,
+    program: Program,
+    file: SourceFile,
+    token: &SyntaxToken,
+) -> Vec<(Target, Option<FnLoc>)> {
+    if let Some(target) = declaration_target(sema, db, file, token) {
+        let f = enclosing_fn(db, file, token).map(|(f, _)| f);
+        return vec![(target, f)];
     }
     // A name in a body, resolved by inference.
-    if let Some((target, f)) = sema.resolution_at(file, token.text_range().start()) {
-        return Some((target, Some(f)));
+    let start = token.text_range().start();
+    let in_body = sema.targets_at(file, start);
+    if !in_body.is_empty() {
+        let f = sema.fn_at(file, start);
+        return in_body.into_iter().map(|t| (t, f)).collect();
     }
-    signature_target(db, program, file, &token).map(|t| (t, None))
+    signature_target(db, program, file, token).map(|t| (t, None)).into_iter().collect()
 }
 
 /// Names outside bodies: types in signatures, instance keywords, imports.

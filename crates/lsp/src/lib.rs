@@ -160,12 +160,20 @@ impl Backend {
 }
 
 fn location_of(db: &RootDatabase, nav: &pluto_ide::NavTarget) -> Option<Location> {
-    let uri = match nav.file.path(db) {
-        FilePath::Disk(p) => Uri::from_file_path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))?,
+    Some(Location { uri: uri_of(db, nav.file)?, range: range_of(line_index(db, nav.file), nav.file.text(db), nav.range) })
+}
+
+fn uri_of(db: &RootDatabase, file: pluto_db::SourceFile) -> Option<Uri> {
+    match file.path(db) {
+        FilePath::Disk(p) => Uri::from_file_path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
         // The standard library lives in the binary: hand editors a read-only copy.
-        FilePath::Std(rel) => Uri::from_file_path(stdlib_copy(rel, nav.file.text(db))?)?,
-    };
-    Some(Location { uri, range: range_of(line_index(db, nav.file), nav.file.text(db), nav.range) })
+        FilePath::Std(rel) => Uri::from_file_path(stdlib_copy(rel, file.text(db))?),
+    }
+}
+
+/// A rename that cannot be done, with the reason the editor shows.
+fn refused(why: String) -> Error {
+    Error { code: tower_lsp_server::jsonrpc::ErrorCode::InvalidRequest, message: why.into(), data: None }
 }
 
 /// Writes a standard library module to a temporary directory so that editors can open
@@ -386,6 +394,10 @@ impl LanguageServer for Backend {
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 semantic_tokens_provider: Some(
                     SemanticTokensOptions {
                         legend: convert::semantic_legend(),
@@ -538,6 +550,45 @@ impl LanguageServer for Backend {
             Some(vec![TextEdit { range: range_of(index, text, whole), new_text: formatted }])
         })
         .await
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let found = self
+            .in_document(&params.text_document.uri, move |db, program, file, text, index| {
+                let offset = offset_of(index, text, params.position);
+                Some(pluto_ide::prepare_rename(db, program, file, offset).map(|r| range_of(index, text, r)))
+            })
+            .await?;
+        match found {
+            Some(Ok(range)) => Ok(Some(PrepareRenameResponse::Range(range))),
+            Some(Err(why)) => Err(refused(why)),
+            None => Ok(None),
+        }
+    }
+
+    /// Renames across every file of the program, or refuses with the reason.
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let new_name = params.new_name;
+        let found = self
+            .at_position(params.text_document_position, move |db, program, file, offset| {
+                let changes = match pluto_ide::rename(db, program, file, offset, &new_name) {
+                    Ok(changes) => changes,
+                    Err(why) => return Some(Err(why)),
+                };
+                let mut edits = std::collections::HashMap::new();
+                for change in changes {
+                    let (text, index) = (change.file.text(db), line_index(db, change.file));
+                    let file_edits = change
+                        .edits
+                        .iter()
+                        .map(|(r, new)| TextEdit { range: range_of(index, text, *r), new_text: new.clone() })
+                        .collect();
+                    edits.insert(uri_of(db, change.file)?, file_edits);
+                }
+                Some(Ok(WorkspaceEdit { changes: Some(edits), ..Default::default() }))
+            })
+            .await?;
+        found.transpose().map_err(refused)
     }
 
     /// Quick fixes for the diagnostics in the requested range.

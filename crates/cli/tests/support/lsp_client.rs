@@ -101,12 +101,23 @@ impl Server {
     }
 
     pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.respond(method, params);
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// The error a request is answered with (it must fail).
+    pub fn request_error(&mut self, method: &str, params: Value) -> Value {
+        let response = self.respond(method, params);
+        assert!(response.get("error").is_some(), "{method} did not fail: {response}");
+        response["error"].clone()
+    }
+
+    fn respond(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        let response = self.wait_for(|m| m["id"] == json!(id));
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
-        response["result"].clone()
+        self.wait_for(|m| m["id"] == json!(id))
     }
 
     /// The next message that satisfies `wanted`, within ten seconds.

@@ -112,14 +112,11 @@ impl<'a> Infer<'a> {
         for field in s.fields() {
             let Some(name_ref) = field.name_ref() else { continue };
             let name = name_ref.text();
-            if let Ty::Adt(loc, _) = &ty {
-                let field_target = match loc.item(self.db).kind {
-                    ItemKind::Enum { .. } => None,
-                    _ => Some(Target::Field(*loc, name.clone())),
-                };
-                if let Some(t) = field_target.filter(|_| fields.iter().any(|f| f.0 == name)) {
-                    self.resolve_as(&name_ref, t);
-                }
+            if let Ty::Adt(loc, _) = &ty
+                && fields.iter().any(|f| f.0 == name)
+            {
+                // A variant's field is named after its enum, as its declaration is.
+                self.resolve_as(&name_ref, Target::Field(*loc, name.clone()));
             }
             let field_range = field.syntax().text_range();
             let value_ty = match field.value() {
@@ -128,7 +125,12 @@ impl<'a> Infer<'a> {
                     v.syntax().text_range(),
                 )),
                 None => match self.lookup_local(&name) {
-                    Some(l) => Some((self.use_local(l), field_range)),
+                    Some(l) => {
+                        // The shorthand `Point { x }` also uses the local `x`.
+                        let declared = self.locals[self.root_local(l)].range;
+                        self.resolve_as(&name_ref, Target::Local(declared));
+                        Some((self.use_local(l), field_range))
+                    }
                     None => {
                         self.unresolved(&name, field_range);
                         None

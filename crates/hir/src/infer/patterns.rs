@@ -58,7 +58,7 @@ impl<'a> Infer<'a> {
         {
             self.resolve_as(&last, Target::Variant(enum_loc, variant.clone()));
         }
-        let Some((_, fields)) = self.variant_of(ty, variant) else {
+        let Some((enum_loc, fields)) = self.variant_of(ty, variant) else {
             if !self.shallow(ty).is_unknown() {
                 let shown = self.show(ty);
                 self.error(
@@ -80,7 +80,10 @@ impl<'a> Infer<'a> {
         for field in p.fields() {
             let Some(name) = field.name_ref() else { continue };
             let field_ty = match fields.iter().find(|(n, _)| *n == name.text()) {
-                Some((_, t)) => t.clone(),
+                Some((_, t)) => {
+                    self.resolve_as(&name, Target::Field(enum_loc, name.text()));
+                    t.clone()
+                }
                 None => {
                     self.error(
                         codes::UNKNOWN_FIELD,
