@@ -205,6 +205,68 @@ impl<'db> Semantics<'db> {
         family
     }
 
+    /// The imports that would make `name` visible in `file`: a standard library module
+    /// or one of its public items (`std.http`, `std.http.Router`), or a module of the
+    /// program or one of its public items (`billing`, `billing.Invoice`).
+    pub fn imports_for(&self, file: SourceFile, name: &str) -> Vec<String> {
+        let db = self.db;
+        let mut modules: Vec<(String, SourceFile)> = Vec::new();
+        for (path, _) in pluto_db::stdlib::FILES.iter().filter(|(p, _)| *p != pluto_db::stdlib::PRELUDE) {
+            let stem = path.trim_end_matches(".pluto");
+            modules.push((format!("std.{stem}"), db.file(&pluto_db::FilePath::Std(path.to_string()))));
+        }
+        for module in &pluto_db::modules::module_graph(db, self.program).modules {
+            if module.file != file && !module.name.is_empty() && !module.name.starts_with("std.") {
+                modules.push((module.name.clone(), module.file));
+            }
+        }
+        let mut out = Vec::new();
+        for (path, module) in modules {
+            if path.rsplit('.').next() == Some(name) {
+                out.push(path.clone());
+            }
+            if item_tree(db, module).items.iter().any(|i| i.is_pub && i.name == name) {
+                out.push(format!("{path}.{name}"));
+            }
+        }
+        out.dedup();
+        out
+    }
+
+    /// The `requires fn`s that the stage or instance declared at `file` (its declaration
+    /// contains `offset`) must still implement, each as its template writes it
+    /// (`fn routes(self) Router`).
+    pub fn missing_requires(&self, file: SourceFile, offset: TextSize) -> Vec<String> {
+        let db = self.db;
+        let map = def_map(db, self.program);
+        let ids = ast_id_map(db, file);
+        let Some(stage) = item_tree(db, file)
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, _)| ItemLoc::top(file, i))
+            .filter(|loc| map.stage(*loc).is_some() && ids.range(loc.item(db).ast).contains_inclusive(offset))
+            .min_by_key(|loc| ids.range(loc.item(db).ast).len())
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (template, name) in crate::def_map::unimplemented_requires(db, map, stage) {
+            let Some(body) = template.item(db).body() else { continue };
+            let Some(method) = body.methods.iter().find(|m| m.name == name) else { continue };
+            let root = parse(db, template.file).syntax();
+            let node = ast_id_map(db, template.file).node(&root, method.ast);
+            let written: Vec<String> = node
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| t.kind() != pluto_syntax::SyntaxKind::REQUIRES_KW)
+                .map(|t| if t.kind().is_trivia() { " ".to_string() } else { t.text().to_string() })
+                .collect();
+            out.push(written.concat().split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        out
+    }
+
     /// The errors a function can raise.
     pub fn fn_errors(&self, f: FnLoc) -> &'db [ItemLoc] {
         error_sets(self.db, self.program).of(f)

