@@ -102,6 +102,7 @@ const EXPORTS: &[Symbol] = exports!(@list []
     pluto_bytes_to_string(Word) -> Word;
     pluto_chan_close(Word);
     pluto_chan_new(i64) -> Word;
+    pluto_chan_next(Word, *mut u64, *const u8) -> i64;
     pluto_chan_recv(Word, *mut u64) -> i64;
     pluto_chan_send(Word, Word) -> i64;
     pluto_chan_try_recv(Word, *mut u64) -> i64;

@@ -17,7 +17,7 @@ pub mod io;
 pub mod locks;
 pub mod stdlib;
 mod strings;
-mod tasks;
+pub mod tasks;
 pub mod threads;
 pub mod value;
 

@@ -1,5 +1,8 @@
 //! Channels and tasks (SPEC §8). A channel is a collector-managed object whose ring of
-//! slots holds the values in flight (so the collector sees them); a task is an object
+//! slots holds the values in flight (so the collector sees them); closing it may leave
+//! an error (a broken stream from another unit) that receivers get once it is drained.
+//! The network runtime feeds and drains channels through the [`stream`] functions. A
+//! task is an object
 //! that a registered thread of the task pool fills with the spawned call's result and
 //! error word. An error no `get` observed is reported when the program ends.
 //!
@@ -74,6 +77,8 @@ const OK: i64 = 0;
 const CLOSED: i64 = 1;
 /// `ChannelFull` for `try_send`, `ChannelEmpty` for `try_recv`.
 const WOULD_BLOCK: i64 = 2;
+/// Closed with an error (written to `out`): the stream feeding the channel broke.
+const FAILED: i64 = 3;
 
 #[repr(C)]
 struct Chan {
@@ -89,6 +94,8 @@ struct Chan {
     waiting: i64,
     /// An object of `slots()` words.
     slots: *mut Word,
+    /// The error receivers get once the channel is closed and drained (0: `ChannelClosed`).
+    failure: Word,
 }
 
 impl Chan {
@@ -107,6 +114,16 @@ impl Chan {
         unsafe { *self.slots.add(at as usize) = value };
         self.len += 1;
         self.pushed += 1;
+    }
+
+    /// The status of a receive from this closed, drained channel.
+    fn ended(&self, out: *mut Word) -> i64 {
+        if self.failure == 0 {
+            return CLOSED;
+        }
+        // SAFETY: the receive's contract.
+        unsafe { *out = self.failure };
+        FAILED
     }
 
     fn pop(&mut self) -> Word {
@@ -128,7 +145,7 @@ pub extern "C" fn pluto_chan_new(capacity: i64) -> Word {
     let ch = crate::gc::pluto_alloc(std::mem::size_of::<Chan>() as i64) as *mut Chan;
     // SAFETY: a fresh object of the channel's size.
     unsafe {
-        ch.write(Chan { capacity, len: 0, head: 0, closed: 0, pushed: 0, taken: 0, waiting: 0, slots });
+        ch.write(Chan { capacity, len: 0, head: 0, closed: 0, pushed: 0, taken: 0, waiting: 0, slots, failure: 0 });
     }
     ch as Word
 }
@@ -201,7 +218,7 @@ fn recv(ch: Word, out: *mut Word) -> i64 {
             break OK;
         }
         if c.closed != 0 {
-            break CLOSED;
+            break c.ended(out);
         }
         guard = wait(guard);
     };
@@ -225,7 +242,7 @@ pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
         changed();
         return OK;
     }
-    if c.closed != 0 { CLOSED } else { WOULD_BLOCK }
+    if c.closed != 0 { c.ended(out) } else { WOULD_BLOCK }
 }
 
 /// `tx.close()`: receivers drain what is buffered, then see the channel closed.
@@ -234,6 +251,70 @@ pub extern "C" fn pluto_chan_close(ch: Word) {
     let _guard = lock();
     Chan::get(ch).closed = 1;
     changed();
+}
+
+/// `for v in rx`: the next value (`OK`) or `CLOSED`; a broken stream faults at `site`
+/// (a loop has no handler to raise its error to).
+///
+/// # Safety
+/// `out` must be writable; `site` a NUL-terminated `file:line`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pluto_chan_next(ch: Word, out: *mut Word, site: *const u8) -> i64 {
+    let status = crate::locks::while_blocked(|| recv(ch, out));
+    if status == FAILED {
+        // SAFETY: `recv` wrote the error.
+        let mut text = String::new();
+        crate::format::write_object(unsafe { *out }, &mut text);
+        crate::fault::fault(crate::fault::Fault::Other(format!("the stream being received from broke: {text}")), site);
+    }
+    status
+}
+
+/// Channels as the network runtime uses them for streams between units: a served
+/// stream drains the receiver a `pub fn` returned; a caller's receiver is fed from the
+/// network. Called on registered (Pluto) threads only.
+pub mod stream {
+    use super::*;
+
+    pub fn channel(capacity: i64) -> Word {
+        pluto_chan_new(capacity)
+    }
+
+    /// Sends `value`, waiting for room; `false` if the channel was closed.
+    pub fn send(ch: Word, value: Word) -> bool {
+        pluto_chan_send(ch, value) == OK
+    }
+
+    pub enum Received {
+        Value(Word),
+        Closed,
+        /// Closed with this error (a broken stream upstream).
+        Failed(Word),
+    }
+
+    /// The next value, waiting for one.
+    pub fn receive(ch: Word) -> Received {
+        let mut out: Word = 0;
+        match crate::locks::while_blocked(|| recv(ch, &mut out)) {
+            OK => Received::Value(out),
+            FAILED => Received::Failed(out),
+            _ => Received::Closed,
+        }
+    }
+
+    /// Closes the channel: senders get `ChannelClosed`, receivers drain it.
+    pub fn close(ch: Word) {
+        pluto_chan_close(ch);
+    }
+
+    /// Closes the channel with `error`, which receivers get once it is drained.
+    pub fn fail(ch: Word, error: Word) {
+        let _guard = lock();
+        let c = Chan::get(ch);
+        c.failure = error;
+        c.closed = 1;
+        changed();
+    }
 }
 
 #[repr(C)]

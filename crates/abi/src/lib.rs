@@ -69,7 +69,9 @@ pub mod remote_fn {
     /// The function taking its arguments as a block of words and returning the result
     /// and error words; null where the unit is not served by this executable.
     pub const HANDLER: i32 = 72;
-    pub const WORDS: usize = 10;
+    /// 1 for a server-streaming function: it returns a receiver of results.
+    pub const STREAMING: i32 = 80;
+    pub const WORDS: usize = 11;
 }
 
 /// The program as the network runtime sees it: byte offsets of its descriptor's words.
@@ -156,6 +158,7 @@ pub mod symbols {
         sym("pluto_bytes_to_string", &[W], &[W]),
         sym("pluto_chan_close", &[W], &[]),
         sym("pluto_chan_new", &[W], &[W]),
+        sym("pluto_chan_next", &[W, W, W], &[W]),
         sym("pluto_chan_recv", &[W, W], &[W]),
         sym("pluto_chan_send", &[W, W], &[W]),
         sym("pluto_chan_try_recv", &[W, W], &[W]),

@@ -640,7 +640,7 @@ impl Lowerer<'_, '_> {
 
     /// The methods of senders, receivers and tasks: the runtime answers a status (or an
     /// error word); a channel status becomes the prelude's `ChannelClosed`,
-    /// `ChannelFull` or `ChannelEmpty` raised here.
+    /// `ChannelFull` or `ChannelEmpty` raised here, or the error a broken stream left.
     #[allow(clippy::too_many_arguments)]
     fn channel_or_task_method(
         &mut self,
@@ -657,7 +657,7 @@ impl Lowerer<'_, '_> {
         let (status, would_block) = match (rty, name) {
             (Ty::Sender(_), "send") => (self.rt("pluto_chan_send", &[v, words[0]]), None),
             (Ty::Sender(_), "try_send") => (self.rt("pluto_chan_try_send", &[v, words[0]]), Some("ChannelFull")),
-            (Ty::Sender(_), "close") => {
+            (Ty::Sender(_) | Ty::Receiver(_), "close") => {
                 self.rt_void("pluto_chan_close", &[v]);
                 return Ok(None);
             }
@@ -686,6 +686,14 @@ impl Lowerer<'_, '_> {
                 self.b.ins().select(is_closed, closed, other)
             }
             None => closed,
+        };
+        // A receiver fed by a broken stream answers the error it was closed with.
+        let error = if matches!(rty, Ty::Receiver(_)) {
+            let failure = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
+            let failed = self.b.ins().icmp_imm_s(IntCC::Equal, status, 3);
+            self.b.ins().select(failed, failure, error)
+        } else {
+            error
         };
         self.handle_error(error, handling, node)?;
         self.b.seal_block(ok);

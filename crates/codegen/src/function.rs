@@ -674,7 +674,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         Ok(())
     }
 
-    /// `for v in rx`: receives until the channel is closed and drained.
+    /// `for v in rx`: receives until the channel is closed and drained (a broken stream
+    /// from another unit faults: a loop has nowhere to raise its error).
     fn receive_loop(&mut self, s: &ast::ForStmt, rx: &ast::Expr, pattern: &ast::Pattern, element: &Ty) -> Result<()> {
         let channel = self.value(rx)?;
         let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
@@ -684,7 +685,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.jump(header, &[]);
         self.switch_to(header);
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
-        let status = self.rt("pluto_chan_recv", &[channel, out]);
+        let site = self.site(s.syntax())?;
+        let status = self.rt("pluto_chan_next", &[channel, out, site]);
         self.b.ins().brif(status, exit, &[], body, &[]);
         self.b.seal_block(body);
         self.switch_to(body);

@@ -59,10 +59,10 @@ impl Globals {
         let rf = &unit_interface(db, program, unit).functions[index];
         let params: Vec<Ty> = rf.params.iter().map(|(_, t)| t.clone()).collect();
         // The callee's own signature, always fallible: the network may fail.
-        let signature = self.direct_signature(false, &params, &rf.ret, true);
+        let signature = self.direct_signature(false, &params, &rf.value_ty(), true);
         let symbol = format!("pluto_remote_{}_{}", unit.item(db).name, rf.name);
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
-        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.ret.clone(), descriptors: Vec::new() };
+        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.value_ty(), descriptors: Vec::new() };
         self.stubs.insert((unit, index), info.clone());
         self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Stub }));
         Ok(info)
@@ -156,6 +156,7 @@ impl Globals {
             Word::Int(rf.errors.len() as i64),
             Word::Data(errors),
             handler,
+            Word::Int(i64::from(rf.streaming)),
         ];
         debug_assert_eq!(words.len(), pluto_abi::remote_fn::WORDS);
         let id = self.table(format!("pluto_remote{}", self.remote_descs.len()), &words)?;
@@ -280,9 +281,10 @@ impl Lowerer<'_, '_> {
         let block = self.word_block(&values);
         let outcome = self.cross_unit_call(unit, index, block)?;
         self.check_error(outcome[1], handling, node)?;
-        Ok(machine_type(&rf.ret).map(|t| {
+        let ret = rf.value_ty();
+        Ok(machine_type(&ret).map(|t| {
             let v = self.coerce(outcome[0], t);
-            self.convert(v, &rf.ret, ty)
+            self.convert(v, &ret, ty)
         }))
     }
 
@@ -333,24 +335,26 @@ pub(crate) fn build(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let rf = unit_interface(db, program, job.unit).functions[job.index].clone();
+    // What the function returns to Pluto code: for a stream, the receiver of its items.
+    let ret = rf.value_ty();
     let key = FnKey::for_stage(rf.f, job.unit);
     let real = crate::jobs::declaration(db, rf.f).1;
     match job.kind {
         RemoteKind::Stub => {
-            let abi = Abi::Direct { ret: rf.ret.clone(), fallible: true };
+            let abi = Abi::Direct { ret: ret.clone(), fallible: true };
             let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
             let entry = l.start();
             let params = l.b.block_params(entry).to_vec();
             let block = l.word_block(&params);
             let outcome = l.cross_unit_call(job.unit, job.index, block)?;
-            let value = machine_type(&rf.ret).map(|t| (l.coerce(outcome[0], t), rf.ret.clone()));
+            let value = machine_type(&ret).map(|t| (l.coerce(outcome[0], t), ret.clone()));
             l.emit_return(value, Some(outcome[1]));
             l.finish();
         }
         RemoteKind::Handler => {
             let target = g.function(db, program, key.clone())?;
             let slot = g.unit_slot(db, job.unit)?;
-            let abi = Abi::Value { ret: rf.ret.clone() };
+            let abi = Abi::Value { ret: ret.clone() };
             let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
             let entry = l.start();
             let args = l.b.block_params(entry)[0];
@@ -373,7 +377,7 @@ pub(crate) fn build(
             l.finish();
         }
         RemoteKind::Value => {
-            let abi = Abi::Value { ret: rf.ret.clone() };
+            let abi = Abi::Value { ret: ret.clone() };
             let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
             let entry = l.start();
             // The closure object comes first; the arguments follow.

@@ -105,6 +105,9 @@ pub fn method(receiver: &Ty, name: &str) -> Option<BuiltinMethod> {
         Receiver(t) => match name {
             "recv" => raising(vec![], (**t).clone(), &["ChannelClosed"]),
             "try_recv" => raising(vec![], (**t).clone(), &["ChannelEmpty", "ChannelClosed"]),
+            // The receiving end gives up: senders get `ChannelClosed` (a stream from
+            // another unit stops its producer).
+            "close" => m(vec![], Void),
             _ => None,
         },
         Task(t) => match name {
@@ -145,7 +148,7 @@ pub fn method_names(receiver: &Ty) -> &'static [&'static str] {
         Ty::Set(_) => &["len", "is_empty", "insert", "remove", "contains", "values"],
         Ty::Bytes => &["len", "is_empty", "slice", "to_string"],
         Ty::Sender(_) => &["send", "try_send", "close"],
-        Ty::Receiver(_) => &["recv", "try_recv"],
+        Ty::Receiver(_) => &["recv", "try_recv", "close"],
         Ty::Task(_) => &["get"],
         _ => &[],
     }

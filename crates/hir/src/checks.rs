@@ -319,6 +319,11 @@ fn check_wire_types(db: &dyn Db, program: Program, unit: ItemLoc, out: &mut Vec<
                 sig.ret.as_ref().map(|r| r.range()).unwrap_or_default(),
             )));
         for (ty, what, range) in checks {
+            // A result `Receiver<T>` is a stream of `T`s (a server-streaming RPC).
+            let ty = match ty {
+                Ty::Receiver(item) if what == "the result" => &**item,
+                other => other,
+            };
             if let Some(reason) = not_wire_safe(db, program, ty, &mut Vec::new()) {
                 out.push(
                     SemDiag::error(

@@ -35,6 +35,9 @@ pub struct ErrorSets {
     values: Vec<FnValue>,
     /// Every spawned call, for `Task.get()`.
     spawns: Vec<(Callee, Ty)>,
+    /// The item types units stream to other units (`pub fn f() Receiver<T>`): a receiver
+    /// of one of these may be the end of a stream, which can break.
+    streams: Vec<Ty>,
 }
 
 impl ErrorSets {
@@ -49,7 +52,8 @@ impl ErrorSets {
     /// The errors a call can raise.
     pub fn call_set(&self, db: &dyn Db, program: Program, callee: &Callee) -> ErrorSet {
         let map = def_map(db, program);
-        let (nodes, direct) = sources(db, program, map, callee, &self.values, &self.spawns, &self.remote);
+        let flows = Flows { values: &self.values, spawns: &self.spawns, remote: &self.remote, streams: &self.streams };
+        let (nodes, direct) = sources(db, program, map, callee, &flows);
         let mut set = direct;
         for node in nodes {
             for e in self.of_node(node) {
@@ -168,16 +172,17 @@ fn summarize(result: &InferResult, owner: BodyOwner, out: &mut FileErrorSummary)
     out.spawns.extend(result.spawns.iter().cloned());
 }
 
+/// The program-wide facts calls through values, tasks and receivers depend on.
+struct Flows<'a> {
+    values: &'a [FnValue],
+    spawns: &'a [(Callee, Ty)],
+    remote: &'a [ItemLoc],
+    streams: &'a [Ty],
+}
+
 /// The nodes whose sets flow into a call of `callee`, and the errors it raises directly.
-fn sources(
-    db: &dyn Db,
-    program: Program,
-    map: &DefMap,
-    callee: &Callee,
-    values: &[FnValue],
-    spawns: &[(Callee, Ty)],
-    remote: &[ItemLoc],
-) -> (Vec<ErrorNode>, ErrorSet) {
+fn sources(db: &dyn Db, program: Program, map: &DefMap, callee: &Callee, flows: &Flows) -> (Vec<ErrorNode>, ErrorSet) {
+    let Flows { values, spawns, remote, streams } = *flows;
     let mut nodes = Vec::new();
     let mut direct = Vec::new();
     let add = |callee: &Callee, nodes: &mut Vec<ErrorNode>, direct: &mut ErrorSet| match callee {
@@ -193,6 +198,12 @@ fn sources(
         Callee::Builtin(errors) => errors.iter().for_each(|e| {
             insert(direct, *e);
         }),
+        Callee::Recv(item, errors) => {
+            let streamed = streams.iter().any(|t| may_equal(item, t));
+            for e in errors.iter().chain(remote.iter().filter(|_| streamed)) {
+                insert(direct, *e);
+            }
+        }
         // Values are functions, closures or method references, never calls of values.
         Callee::Value(_) | Callee::TaskGet(_) => {}
     };
@@ -269,6 +280,8 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let values: Vec<FnValue> = summaries.iter().flat_map(|s| s.values.iter().cloned()).collect();
     let spawns: Vec<(Callee, Ty)> = summaries.iter().flat_map(|s| s.spawns.iter().cloned()).collect();
     let index: HashMap<ErrorNode, usize> = nodes.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+    let streams = streamed_items(db, program, map);
+    let flows = Flows { values: &values, spawns: &spawns, remote: &remote, streams: &streams };
 
     // What each node's set is made of: errors it raises, and nodes whose sets flow in.
     let mut sets: Vec<ErrorSet> = vec![Vec::new(); nodes.len()];
@@ -278,7 +291,7 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
         for callee in &summary.flows {
             let (from, direct) = cache
                 .entry(callee.clone())
-                .or_insert_with(|| sources(db, program, map, callee, &values, &spawns, &remote));
+                .or_insert_with(|| sources(db, program, map, callee, &flows));
             node_sources[i].extend(from.iter().filter_map(|n| index.get(n)));
             for e in direct.iter() {
                 insert(&mut sets[i], *e);
@@ -321,7 +334,25 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     for set in &mut sets {
         set.sort_by_key(|e| order(db, e));
     }
-    ErrorSets { sets: nodes.iter().map(|(n, _)| *n).zip(sets).collect(), remote, values, spawns }
+    ErrorSets { sets: nodes.iter().map(|(n, _)| *n).zip(sets).collect(), remote, values, spawns, streams }
+}
+
+/// The item types of the streaming `pub fn`s of every unit (`pub fn f() Receiver<T>`).
+fn streamed_items(db: &dyn Db, program: Program, map: &DefMap) -> Vec<Ty> {
+    let mut items = Vec::new();
+    for unit in map.units.values() {
+        for level in map.chain(*unit) {
+            let Some(body) = level.item(db).body() else { continue };
+            for (i, _) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
+                if let Ty::Receiver(item) = &crate::lower::fn_signature(db, program, FnLoc::Method(level, i as u32)).ret
+                    && !items.contains(&**item)
+                {
+                    items.push((**item).clone());
+                }
+            }
+        }
+    }
+    items
 }
 
 /// The functions a call to `f` may run: `f` itself, or for a `requires fn` every

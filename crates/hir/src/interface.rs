@@ -38,7 +38,10 @@ pub struct RemoteFn {
     /// `/pluto.shop.Auth/VerifyToken`.
     pub path: String,
     pub params: Vec<(String, Ty)>,
+    /// The result; for a streaming function, the type of each item.
     pub ret: Ty,
+    /// It returns a `Receiver<T>`: a server-streaming RPC whose messages are the items.
+    pub streaming: bool,
     /// The errors it can raise, ordered by qualified name, each with its `oneof` tag.
     pub errors: Vec<RemoteError>,
     /// The wire shape spelled out (`verify_token(token: string) -> auth.User{...} ! ...`),
@@ -46,6 +49,14 @@ pub struct RemoteFn {
     pub shape: String,
     /// A hash of the wire shape: names, types (message shapes included) and error tags.
     pub fingerprint: u64,
+}
+
+impl RemoteFn {
+    /// What the function returns to Pluto code: the result, or for a stream the
+    /// receiver of its items.
+    pub fn value_ty(&self) -> Ty {
+        if self.streaming { Ty::Receiver(std::sync::Arc::new(self.ret.clone())) } else { self.ret.clone() }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -156,12 +167,16 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
             let rpc = pascal_case(&method.name);
             let path = format!("/{package}.{service}/{rpc}");
             let params = signature.params.clone();
-            let ret = signature.ret.clone();
+            let (ret, streaming) = match &signature.ret {
+                Ty::Receiver(item) => ((**item).clone(), true),
+                other => (other.clone(), false),
+            };
             let mut shape = format!("{}(", method.name);
             for (n, t) in &params {
                 shape.push_str(&format!("{n}: {}, ", wire_shape(db, program, t, &mut Vec::new())));
             }
-            shape.push_str(&format!(") -> {}", wire_shape(db, program, &ret, &mut Vec::new())));
+            let stream = if streaming { "stream " } else { "" };
+            shape.push_str(&format!(") -> {stream}{}", wire_shape(db, program, &ret, &mut Vec::new())));
             for e in &errors {
                 shape.push_str(&format!(
                     " ! {}={} {}",
@@ -177,6 +192,7 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
                 path,
                 params,
                 ret,
+                streaming,
                 errors,
                 fingerprint: fnv1a(shape.as_bytes()),
                 shape,

@@ -72,7 +72,10 @@ impl Emitter<'_> {
                 "  // `{}.{}`; signature fingerprint {:016x}\n",
                 interface.name, f.name, f.fingerprint
             ));
-            service.push_str(&format!("  rpc {}({request}) returns ({response});\n", f.rpc));
+            // A stream's messages are responses too: items as `ok`, or the one error
+            // raised before the first item.
+            let stream = if f.streaming { "stream " } else { "" };
+            service.push_str(&format!("  rpc {}({request}) returns ({stream}{response});\n", f.rpc));
             let mut fields = String::new();
             for (i, (name, ty)) in f.params.iter().enumerate() {
                 fields.push_str(&format!("  {}\n", self.field(ty, name, i as u32 + 1)));

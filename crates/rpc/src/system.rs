@@ -123,7 +123,7 @@ pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
                     .iter()
                     .map(|(n, t)| Param { name: n.clone(), shape: type_shape(db, program, t) })
                     .collect(),
-                result: type_shape(db, program, &f.ret),
+                result: format!("{}{}", if f.streaming { "stream " } else { "" }, type_shape(db, program, &f.ret)),
                 errors: f
                     .errors
                     .iter()

@@ -5,7 +5,9 @@
 //!
 //! Every call has a deadline: the callee's `timeout_ms`, shortened to what is left of the
 //! deadline of the request being served (so deadlines propagate through nested calls);
-//! it travels as `grpc-timeout`.
+//! it travels as `grpc-timeout`. A streaming function (`pub fn f() Receiver<T>`) answers
+//! with a stream: the deadline covers its start, and a net worker feeds the caller's
+//! receiver from it (`open_stream`).
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -87,25 +89,21 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
         Ok(c) => c,
         Err(e) => return raise(e),
     };
-    let path = f.path();
-    let fingerprint = format!("{:016x}", f.fingerprint);
-    let chain = pluto_runtime::locks::chain();
     let span = crate::observe::outgoing();
-    let traceparent = crate::observe::traceparent(span);
+    let request = outgoing(f, request, span);
     let started = Instant::now();
+    if f.streaming != 0 {
+        return open_stream(f, channel, request, timeout, &stage.endpoint);
+    }
     // Driven on this (Pluto) thread: the connection's tasks run on tokio's threads, and
     // only the request's and the answer's bytes pass between them.
     let result = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(async move {
         let attempt = async {
             let mut grpc = tonic::client::Grpc::new(channel);
             grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
-            let mut request = tonic::Request::new(Bytes::from(request));
+            let mut request = request;
             request.set_timeout(timeout);
-            let metadata = request.metadata_mut();
-            metadata.insert(FINGERPRINT_HEADER, fingerprint.parse().expect("hex is valid metadata"));
-            metadata.insert(CHAIN_HEADER, chain.to_string().parse().expect("digits are valid metadata"));
-            metadata.insert("traceparent", traceparent.parse().expect("hex is valid metadata"));
-            let path = http::uri::PathAndQuery::from_static(path);
+            let path = http::uri::PathAndQuery::from_static(f.path());
             grpc.unary(request, path, BytesCodec).await.map(tonic::Response::into_inner)
         };
         match tokio::time::timeout(timeout, attempt).await {
@@ -132,6 +130,116 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
         crate::observe::log_call("client", f.unit(), f.method(), span, &text, started.elapsed());
     }
     outcome
+}
+
+/// The request carrying `body` and the call's metadata: the callee's fingerprint, the
+/// call chain (for re-entrant unit locks) and the trace.
+fn outgoing(f: &RemoteFn, body: Vec<u8>, span: crate::observe::Span) -> tonic::Request<Bytes> {
+    let mut request = tonic::Request::new(Bytes::from(body));
+    let metadata = request.metadata_mut();
+    let fingerprint = format!("{:016x}", f.fingerprint);
+    metadata.insert(FINGERPRINT_HEADER, fingerprint.parse().expect("hex is valid metadata"));
+    let chain = pluto_runtime::locks::chain().to_string();
+    metadata.insert(CHAIN_HEADER, chain.parse().expect("digits are valid metadata"));
+    let traceparent = crate::observe::traceparent(span);
+    metadata.insert("traceparent", traceparent.parse().expect("hex is valid metadata"));
+    request
+}
+
+/// Items received and not yet taken by the caller, per stream.
+const STREAM_CAPACITY: i64 = 16;
+
+/// Calls a streaming function: waits (within the deadline) for its first message, which
+/// is an error to raise or the first item; the caller then gets a receiver that a net
+/// worker feeds from the stream. The deadline covers the call's start, not the whole
+/// stream, which lasts as long as the producer sends.
+fn open_stream(
+    f: &'static RemoteFn,
+    channel: Channel,
+    request: tonic::Request<Bytes>,
+    timeout: Duration,
+    endpoint: &str,
+) -> Outcome {
+    let net = crate::net();
+    let started = Instant::now();
+    let opened = pluto_runtime::locks::while_blocked(|| {
+        net.runtime.block_on(async move {
+            let attempt = async {
+                let mut grpc = tonic::client::Grpc::new(channel);
+                grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
+                let path = http::uri::PathAndQuery::from_static(f.path());
+                let mut stream = grpc.server_streaming(request, path, BytesCodec).await?.into_inner();
+                let first = stream.message().await?;
+                Ok((stream, first))
+            };
+            match tokio::time::timeout(timeout, attempt).await {
+                Ok(result) => result,
+                Err(_) => Err(Status::deadline_exceeded("")),
+            }
+        })
+    });
+    let (stream, first) = match opened {
+        Ok(opened) => opened,
+        Err(status) if started.elapsed() >= timeout => {
+            let status = Status::deadline_exceeded(status.message());
+            return Outcome { value: 0, error: network_error(f, &reason(f, endpoint, timeout, &status)) };
+        }
+        Err(status) => return Outcome { value: 0, error: network_error(f, &reason(f, endpoint, timeout, &status)) },
+    };
+    use pluto_runtime::tasks::stream as chan;
+    let receiver = chan::channel(STREAM_CAPACITY);
+    let Some(first) = first else {
+        chan::close(receiver);
+        return Outcome { value: receiver, error: 0 };
+    };
+    let item = decode_response(f, &first);
+    if item.error != 0 {
+        return item;
+    }
+    chan::send(receiver, item.value);
+    // The worker holds the receiver on its own stack before this thread lets go of it.
+    let (taken, wait) = std::sync::mpsc::sync_channel::<()>(1);
+    let endpoint = endpoint.to_string();
+    crate::workers::submit(Box::new(move || {
+        let receiver = std::hint::black_box(receiver);
+        let _ = taken.send(());
+        feed(f, stream, receiver, &endpoint);
+        std::hint::black_box(receiver);
+    }));
+    let _ = pluto_runtime::locks::while_blocked(|| wait.recv());
+    Outcome { value: receiver, error: 0 }
+}
+
+/// Feeds `receiver` from `stream` (on a net worker) until the stream ends (the channel is
+/// closed), breaks (closed with the `NetworkError`), or the caller closed the receiver
+/// (the stream is dropped, which cancels the call and stops the producer).
+fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Word, endpoint: &str) {
+    use pluto_runtime::tasks::stream as chan;
+    let net = crate::net();
+    loop {
+        let next = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(stream.message()));
+        match next {
+            Ok(Some(bytes)) => {
+                let item = decode_response(f, &bytes);
+                if item.error != 0 {
+                    chan::fail(receiver, item.error);
+                    return;
+                }
+                if !chan::send(receiver, item.value) {
+                    return;
+                }
+            }
+            Ok(None) => {
+                chan::close(receiver);
+                return;
+            }
+            Err(status) => {
+                let reason = format!("the stream from {} broke: {}", f.qualified(), reason(f, endpoint, Duration::ZERO, &status));
+                chan::fail(receiver, network_error(f, &reason));
+                return;
+            }
+        }
+    }
 }
 
 /// The error and its causes, `a: b: c`.

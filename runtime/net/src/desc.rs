@@ -17,6 +17,9 @@ pub struct RemoteFn {
     pub errors: *const ErrorEntry,
     /// Calls the function with its arguments (a block of words): a served unit's only.
     pub handler: Option<extern "C" fn(*const Word) -> pluto_runtime::value::Outcome>,
+    /// 1 when it returns a receiver whose items stream to the caller (`result` is then
+    /// the items' type).
+    pub streaming: i64,
 }
 
 const _: () = {
@@ -26,6 +29,7 @@ const _: () = {
     assert!(std::mem::offset_of!(RemoteFn, params) == o::PARAMS as usize);
     assert!(std::mem::offset_of!(RemoteFn, errors) == o::ERRORS as usize);
     assert!(std::mem::offset_of!(RemoteFn, handler) == o::HANDLER as usize);
+    assert!(std::mem::offset_of!(RemoteFn, streaming) == o::STREAMING as usize);
     assert!(std::mem::size_of::<RemoteFn>() == o::WORDS * 8);
 };
 

@@ -52,6 +52,9 @@ impl tower::Service<http::Request<tonic::body::Body>> for Methods {
                 return Ok(Status::unimplemented(format!("this unit serves no method {path}")).into_http());
             };
             let mut grpc = tonic::server::Grpc::new(BytesCodec);
+            if served.f.streaming != 0 {
+                return Ok(grpc.server_streaming(StreamHandler(served), request).await);
+            }
             Ok(grpc.unary(Handler(served), request).await)
         })
     }
@@ -66,31 +69,161 @@ impl UnaryService<Bytes> for Handler {
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
         let served = self.0;
         Box::pin(async move {
-            let metadata = request.metadata();
-            if let Some(theirs) = metadata.get(FINGERPRINT_HEADER).and_then(|v| v.to_str().ok()) {
-                let ours = format!("{:016x}", served.f.fingerprint);
-                if theirs != ours {
-                    return Err(Status::failed_precondition(format!(
-                        "version skew: `{}` here has interface fingerprint {ours}, the caller was built against {theirs}; rebuild and redeploy both",
-                        served.f.qualified()
-                    )));
-                }
-            }
-            let chain = metadata.get(CHAIN_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-            let trace = metadata.get("traceparent").and_then(|v| v.to_str().ok()).and_then(observe::parse_traceparent);
-            let deadline = metadata
-                .get("grpc-timeout")
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_grpc_timeout)
-                .map(|t| Instant::now() + t);
+            let context = Context::of(served, request.metadata())?;
             let bytes = request.into_inner();
-            let answer = crate::workers::run(move || serve(served, &bytes, chain, deadline, trace)).await;
+            let answer = crate::workers::run(move || serve(served, &bytes, context)).await;
             match answer {
                 Some(result) => result.map(tonic::Response::new),
                 None => Err(Status::internal("the worker running the call ended")),
             }
         })
     }
+}
+
+/// A streaming function (it returns a `Receiver<T>`): a worker calls it, then drains
+/// the receiver into the response stream until the channel closes. When the caller goes
+/// away the worker closes the channel, so the producer's next `send` raises
+/// `ChannelClosed` and it stops.
+struct StreamHandler(Served);
+
+/// Items encoded and waiting for the network, per stream.
+const STREAM_BUFFER: usize = 16;
+
+impl tonic::server::ServerStreamingService<Bytes> for StreamHandler {
+    type Response = Bytes;
+    type ResponseStream = tokio_stream::wrappers::ReceiverStream<Result<Bytes, Status>>;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Self::ResponseStream>, Status>> + Send>>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let served = self.0;
+        Box::pin(async move {
+            let context = Context::of(served, request.metadata())?;
+            let bytes = request.into_inner();
+            let (items, stream) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+            crate::workers::submit(Box::new(move || serve_stream(served, &bytes, context, items)));
+            Ok(tonic::Response::new(tokio_stream::wrappers::ReceiverStream::new(stream)))
+        })
+    }
+}
+
+/// What a request's metadata says about its call.
+struct Context {
+    chain: Option<u64>,
+    deadline: Option<Instant>,
+    trace: Option<observe::Span>,
+}
+
+impl Context {
+    /// The call's context, or the version-skew failure when the caller was built
+    /// against another interface.
+    fn of(served: Served, metadata: &tonic::metadata::MetadataMap) -> Result<Context, Status> {
+        if let Some(theirs) = metadata.get(FINGERPRINT_HEADER).and_then(|v| v.to_str().ok()) {
+            let ours = format!("{:016x}", served.f.fingerprint);
+            if theirs != ours {
+                return Err(Status::failed_precondition(format!(
+                    "version skew: `{}` here has interface fingerprint {ours}, the caller was built against {theirs}; rebuild and redeploy both",
+                    served.f.qualified()
+                )));
+            }
+        }
+        let text = |key: &str| metadata.get(key).and_then(|v| v.to_str().ok());
+        Ok(Context {
+            chain: text(CHAIN_HEADER).and_then(|v| v.parse::<u64>().ok()),
+            deadline: text("grpc-timeout").and_then(parse_grpc_timeout).map(|t| Instant::now() + t),
+            trace: text("traceparent").and_then(observe::parse_traceparent),
+        })
+    }
+
+    /// Runs `body` on this (worker) thread inside the call's context: its trace span,
+    /// call chain and deadline; `body` gets the span.
+    fn enter<R>(self, body: impl FnOnce(observe::Span) -> R) -> R {
+        let (span, previous_span) = observe::enter_served(self.trace);
+        let previous_chain = pluto_runtime::locks::enter_chain(self.chain.unwrap_or(0));
+        let previous_deadline = crate::client::enter_deadline(self.deadline);
+        let result = body(span);
+        crate::client::enter_deadline(previous_deadline);
+        pluto_runtime::locks::enter_chain(previous_chain);
+        observe::leave_served(previous_span);
+        result
+    }
+}
+
+/// Runs a streaming function and forwards its items to `items` (on a worker thread).
+fn serve_stream(
+    served: Served,
+    request: &[u8],
+    context: Context,
+    items: tokio::sync::mpsc::Sender<Result<Bytes, Status>>,
+) {
+    use pluto_runtime::tasks::stream::{self, Received};
+    let started = Instant::now();
+    let f = served.f;
+    context.enter(|span| {
+        let outcome = pluto_runtime::boundary::run(|| {
+            pluto_runtime::locks::lock(served.lock);
+            let outcome = invoke(f, request);
+            pluto_runtime::locks::unlock(served.lock);
+            outcome
+        });
+        let (label, text) = match outcome {
+            Err(fault) => {
+                let _ = items.blocking_send(Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault))));
+                ("fault", format!("fault: {fault}"))
+            }
+            Ok(Err(status)) => {
+                let text = format!("{:?}: {}", status.code(), status.message());
+                let _ = items.blocking_send(Err(status));
+                ("invalid", text)
+            }
+            Ok(Ok(outcome)) if outcome.error != 0 => {
+                let answer = encode_outcome(f, outcome);
+                let text = match &answer {
+                    Ok((_, Some(error))) => format!("error {error}"),
+                    _ => "error".to_string(),
+                };
+                let _ = items.blocking_send(answer.map(|(bytes, _)| bytes));
+                ("error", text)
+            }
+            Ok(Ok(outcome)) => {
+                let receiver = outcome.value;
+                let mut sent = 0u64;
+                let end = loop {
+                    match stream::receive(receiver) {
+                        Received::Value(item) => {
+                            let answer = encode_outcome(f, pluto_runtime::value::Outcome { value: item, error: 0 });
+                            let failed = answer.is_err();
+                            if items.blocking_send(answer.map(|(bytes, _)| bytes)).is_err() {
+                                // The caller went away: stop the producer.
+                                stream::close(receiver);
+                                break format!("ok, the caller cancelled after {sent} items");
+                            }
+                            if failed {
+                                stream::close(receiver);
+                                break "an item could not be encoded".to_string();
+                            }
+                            sent += 1;
+                        }
+                        Received::Closed => break format!("ok, {sent} items"),
+                        Received::Failed(error) => {
+                            let mut text = String::new();
+                            pluto_runtime::format::write_object(error, &mut text);
+                            let reason = format!("the stream {} relays broke: {text}", f.qualified());
+                            let _ = items.blocking_send(Err(Status::unavailable(reason.clone())));
+                            break reason;
+                        }
+                    }
+                };
+                std::hint::black_box(receiver);
+                ("ok", end)
+            }
+        };
+        ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        observe::record(f.unit(), f.method(), label, None, started.elapsed());
+        if observe::logging() {
+            observe::log_call("server", f.unit(), f.method(), span, &text, started.elapsed());
+        }
+    });
 }
 
 /// `grpc-timeout`: digits and a unit (`H M S m u n`).
@@ -112,26 +245,17 @@ fn parse_grpc_timeout(text: &str) -> Option<Duration> {
 pub static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs one request on this (worker) thread.
-fn serve(
-    served: Served,
-    request: &[u8],
-    chain: Option<u64>,
-    deadline: Option<Instant>,
-    trace: Option<observe::Span>,
-) -> Result<Bytes, Status> {
+fn serve(served: Served, request: &[u8], context: Context) -> Result<Bytes, Status> {
     let started = Instant::now();
-    let (span, previous_span) = observe::enter_served(trace);
-    let previous_chain = pluto_runtime::locks::enter_chain(chain.unwrap_or(0));
-    let previous_deadline = crate::client::enter_deadline(deadline);
-    let outcome = pluto_runtime::boundary::run(|| {
-        pluto_runtime::locks::lock(served.lock);
-        let result = call(served.f, request);
-        pluto_runtime::locks::unlock(served.lock);
-        result
+    let (outcome, span) = context.enter(|span| {
+        let outcome = pluto_runtime::boundary::run(|| {
+            pluto_runtime::locks::lock(served.lock);
+            let result = invoke(served.f, request).and_then(|outcome| encode_outcome(served.f, outcome));
+            pluto_runtime::locks::unlock(served.lock);
+            result
+        });
+        (outcome, span)
     });
-    crate::client::enter_deadline(previous_deadline);
-    pluto_runtime::locks::enter_chain(previous_chain);
-    observe::leave_served(previous_span);
     ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let result = match outcome {
         Ok(result) => result,
@@ -157,9 +281,8 @@ fn serve(
     result.map(|(bytes, _)| bytes)
 }
 
-/// Decodes the arguments, calls the function and encodes its outcome; the error's type
-/// when it raised one.
-fn call(f: &'static RemoteFn, request: &[u8]) -> Result<(Bytes, Option<String>), Status> {
+/// Decodes the arguments and calls the function: its result and error words.
+fn invoke(f: &'static RemoteFn, request: &[u8]) -> Result<pluto_runtime::value::Outcome, Status> {
     let params = f.params();
     let args = pluto_runtime::gc::pluto_alloc((params.len().max(1) * 8) as i64) as Word;
     codec::decode_fields(request, params, args)
@@ -167,6 +290,12 @@ fn call(f: &'static RemoteFn, request: &[u8]) -> Result<(Bytes, Option<String>),
     let Some(handler) = f.handler else { return Err(Status::unimplemented("not served here")) };
     let outcome = handler(args as *const Word);
     std::hint::black_box(args);
+    Ok(outcome)
+}
+
+/// The response message of an outcome (for a stream, of one item, or of the error
+/// raised before the first); the error's type when it is one.
+fn encode_outcome(f: &'static RemoteFn, outcome: pluto_runtime::value::Outcome) -> Result<(Bytes, Option<String>), Status> {
     let mut out = Vec::new();
     if outcome.error == 0 {
         codec::encode_single(1, f.result, outcome.value, &mut out)

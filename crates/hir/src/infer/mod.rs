@@ -65,6 +65,9 @@ pub enum Callee {
     Trait(ItemLoc, String),
     /// A built-in operation and the errors it raises.
     Builtin(Vec<ItemLoc>),
+    /// `recv`/`try_recv` on a `Receiver<T>` (`T` resolved) and the errors it raises; if
+    /// a unit streams `T`s to other units, also the transport errors of a broken stream.
+    Recv(Ty, Vec<ItemLoc>),
 }
 
 /// How the errors of a call are dealt with where it is made.
@@ -329,6 +332,7 @@ impl<'a> Infer<'a> {
         match callee {
             Callee::Value(t) => Callee::Value(self.resolve(t)),
             Callee::TaskGet(t) => Callee::TaskGet(self.resolve(t)),
+            Callee::Recv(t, raises) => Callee::Recv(self.resolve(t), raises.clone()),
             other => other.clone(),
         }
     }

@@ -48,7 +48,11 @@ impl<'a> Infer<'a> {
                 let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
                 Some(Target::Fn(FnLoc::Method(*tr, i as u32)))
             }
-            Callee::Builtin(_) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
+            Callee::Builtin(_)
+            | Callee::Recv(..)
+            | Callee::Closure(_)
+            | Callee::Value(_)
+            | Callee::TaskGet(_) => None,
         }
     }
 
@@ -327,7 +331,7 @@ impl<'a> Infer<'a> {
             }
             _ => {
                 let m = builtins::method(ty, name)?;
-                let raises = m.raises.iter().filter_map(|e| self.prelude_error(e)).collect();
+                let raises: Vec<ItemLoc> = m.raises.iter().filter_map(|e| self.prelude_error(e)).collect();
                 let sig = Signature {
                     generics: Vec::new(),
                     params: m.params.into_iter().map(|t| (String::new(), t)).collect(),
@@ -335,7 +339,12 @@ impl<'a> Infer<'a> {
                     self_param: Some(m.mutates),
                     diagnostics: Vec::new(),
                 };
-                Some((Callee::Builtin(raises), sig, m.mutates))
+                let callee = match ty {
+                    // A receiver may be the end of a stream from another unit.
+                    Ty::Receiver(item) if !raises.is_empty() => Callee::Recv((**item).clone(), raises),
+                    _ => Callee::Builtin(raises),
+                };
+                Some((callee, sig, m.mutates))
             }
         }
     }
