@@ -302,6 +302,13 @@ pub mod stream {
         }
     }
 
+    /// A value if one is there, without waiting (`None` when empty or closed).
+    pub fn try_receive(ch: Word) -> Option<Word> {
+        let mut out: Word = 0;
+        // SAFETY: `out` is a local.
+        (unsafe { pluto_chan_try_recv(ch, &mut out) } == OK).then_some(out)
+    }
+
     /// Closes the channel: senders get `ChannelClosed`, receivers drain it.
     pub fn close(ch: Word) {
         pluto_chan_close(ch);

@@ -6,6 +6,10 @@
 //!   work (`n + 1`), driven by the same Rust client with 1 and 64 concurrent callers;
 //! - calls per second end to end: Pluto's generated client (the `driver` unit) calling the
 //!   Pluto unit, against the Rust tonic client calling the tonic server;
+//! - streamed items per second: the Rust client reading `bench.count(n)` (a `pub fn`
+//!   returning `Receiver<int>`) from the Pluto unit and from a hand-written tonic
+//!   streaming server, and Pluto's generated client (the driver's `for i in
+//!   bench.count(n)!`) reading it;
 //! - a colocated cross-stage call against a plain call (`benchmarks/stages/colocated.pluto`).
 //!
 //! Run with `cargo bench -p pluto_cli --bench stages`.
@@ -40,6 +44,7 @@ enum Outcome {
 }
 
 const PATH: &str = "/pluto.bench.Bench/Work";
+const STREAM_PATH: &str = "/pluto.bench.Bench/Count";
 
 /// The hand-written server: what tonic-build would generate for `Bench.Work`.
 #[derive(Clone)]
@@ -61,6 +66,21 @@ impl tonic::server::UnaryService<WorkRequest> for Work {
     }
 }
 
+/// `Count(n)`: the items 0..n, each its own message.
+struct Count;
+
+impl tonic::server::ServerStreamingService<WorkRequest> for Count {
+    type Response = WorkResponse;
+    type ResponseStream = tokio_stream::Iter<std::iter::Map<std::ops::Range<i64>, fn(i64) -> Result<WorkResponse, tonic::Status>>>;
+    type Future = std::future::Ready<Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<WorkRequest>) -> Self::Future {
+        let n = request.into_inner().n;
+        let item: fn(i64) -> Result<WorkResponse, tonic::Status> = |i| Ok(WorkResponse { outcome: Some(Outcome::Ok(i)) });
+        std::future::ready(Ok(tonic::Response::new(tokio_stream::iter((0..n).map(item)))))
+    }
+}
+
 impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> for TonicBench {
     type Response = tonic::codegen::http::Response<tonic::body::Body>;
     type Error = std::convert::Infallible;
@@ -72,11 +92,12 @@ impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> f
 
     fn call(&mut self, request: tonic::codegen::http::Request<tonic::body::Body>) -> Self::Future {
         Box::pin(async move {
-            if request.uri().path() != PATH {
-                return Ok(tonic::Status::unimplemented("").into_http());
-            }
             let mut grpc = tonic::server::Grpc::new(ProstCodec::<WorkResponse, WorkRequest>::default());
-            Ok(grpc.unary(Work, request).await)
+            match request.uri().path() {
+                PATH => Ok(grpc.unary(Work, request).await),
+                STREAM_PATH => Ok(grpc.server_streaming(Count, request).await),
+                _ => Ok(tonic::Status::unimplemented("").into_http()),
+            }
         })
     }
 }
@@ -116,6 +137,35 @@ async fn load(port: u16, callers: usize, calls: usize) -> Load {
     support::gather(start, tasks).await
 }
 
+/// Reads a stream of `n` items from 127.0.0.1:`port`: items per second.
+async fn stream(port: u16, n: i64) -> f64 {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .expect("connect");
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("ready");
+    let start = Instant::now();
+    let mut items = grpc
+        .server_streaming(
+            tonic::Request::new(WorkRequest { n }),
+            PathAndQuery::from_static(STREAM_PATH),
+            ProstCodec::<WorkRequest, WorkResponse>::default(),
+        )
+        .await
+        .expect("call")
+        .into_inner();
+    let mut expected = 0;
+    while let Some(item) = items.message().await.expect("an item") {
+        assert_eq!(item.outcome, Some(Outcome::Ok(expected)));
+        expected += 1;
+    }
+    assert_eq!(expected, n);
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
 fn pluto(args: &[&str], dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_pluto")).args(args).current_dir(dir).output().expect("run pluto");
     assert!(out.status.success(), "pluto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -123,11 +173,14 @@ fn pluto(args: &[&str], dir: &Path) {
 
 /// Runs the `driver` unit against `port`: the milliseconds it reports.
 fn drive(build: &Path, port: u16, callers: usize, calls: usize) -> f64 {
+    drive_with(build, port, &[("CALLERS", callers), ("CALLS", calls)])
+}
+
+fn drive_with(build: &Path, port: u16, settings: &[(&str, usize)]) -> f64 {
     let out = Command::new(build.join("driver/driver"))
         .env("PLUTO_LOG", "off")
         .env("PLUTO_STAGE_BENCH_ENDPOINT", format!("http://127.0.0.1:{port}"))
-        .env("CALLERS", callers.to_string())
-        .env("CALLS", calls.to_string())
+        .envs(settings.iter().map(|(k, v)| (*k, v.to_string())))
         .output()
         .expect("run the driver");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -209,6 +262,20 @@ fn main() {
             p / t.per_second
         );
     }
+
+    println!();
+    println!("server streaming, items per second (one stream of n int64 items):");
+    println!("{:<44} {:>10} {:>14} {:>14} {:>8}", "", "items", "tonic i/s", "pluto i/s", "ratio");
+    let n = 200_000usize;
+    runtime.block_on(stream(tonic_port, 1000));
+    runtime.block_on(stream(pluto_port, 1000));
+    let t = runtime.block_on(stream(tonic_port, n as i64));
+    let p = runtime.block_on(stream(pluto_port, n as i64));
+    println!("{:<44} {:>10} {:>14.0} {:>14.0} {:>7.2}x", "Rust tonic client reading the server", n, t, p, p / t);
+    drive_with(&build, pluto_port, &[("STREAM", 1000)]);
+    let ms = drive_with(&build, pluto_port, &[("STREAM", n)]);
+    let p = n as f64 / (ms.max(1.0) / 1e3);
+    println!("{:<44} {:>10} {:>14.0} {:>14.0} {:>7.2}x", "Pluto's `for i in bench.count(n)!` (vs Rust)", n, t, p, p / t);
     for child in [&mut unit, &mut tonic_server] {
         let _ = child.kill();
         let _ = child.wait();

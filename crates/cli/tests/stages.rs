@@ -310,6 +310,45 @@ fn foreign_python_client() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+/// Server-streaming `pub fn`s across processes: a stock Python `grpcio` client reads the
+/// streams of `test-data/stages/streaming` through the emitted `.proto` (a whole stream,
+/// the typed error raised before the first item, an endless stream cancelled after five
+/// items, an empty stream), and a stream that breaks mid-way (its producer's process
+/// dies) raises `NetworkError` at the caller's `recv` after the items that arrived.
+#[test]
+fn streams_across_processes() {
+    let work = workdir("stages-streams");
+    let build = compile_stages(&test_data("stream-broken"), "app.pluto", &work.join("broken"), &[]);
+    let ports = ports(&build);
+    let server = Server::start(&build, "ticker", &wiring(&ports));
+    let out = run_unit(&build, "watcher", &wiring(&ports), Duration::from_secs(60));
+    let printed = stdout_of(&out);
+    assert!(out.status.success(), "{printed}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.starts_with("50\n100\nbroken: the stream from ticker.ticks broke: "), "{printed}");
+    assert_eq!(server.stop(), Some(101), "the producer's fault ended the ticker");
+
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python).args(["-c", "import grpc, grpc_tools"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI installs grpcio and grpcio-tools (.ci/run)");
+        eprintln!("skipped the foreign client: `{python}` lacks grpcio and grpcio-tools");
+        return;
+    }
+    let build = compile_stages(&test_data("stages/streaming"), "app.pluto", &work.join("streaming"), &[]);
+    let ports = self::ports(&build);
+    let server = Server::start(&build, "sensors", &wiring(&ports));
+    let out = std::process::Command::new(&python)
+        .arg(test_data("foreign/stream_client.py"))
+        .arg(build.dir.join("sensors"))
+        .arg(format!("127.0.0.1:{}", ports["sensors"]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout_of(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout_of(&out), std::fs::read_to_string(test_data("foreign/stream_expected")).unwrap());
+    assert_eq!(server.stop(), Some(0));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
 /// Configuration problems stop a unit's executable at start-up with the file, key and
 /// reason (exit 2), never a crash; a good file is used.
 #[test]

@@ -7,8 +7,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use pluto_db::Db;
-
 fn run(case: &Path) -> String {
     let text = std::fs::read_to_string(case).unwrap();
     let (header, files) = text.split_once('\n').unwrap();

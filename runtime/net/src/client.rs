@@ -147,7 +147,7 @@ fn outgoing(f: &RemoteFn, body: Vec<u8>, span: crate::observe::Span) -> tonic::R
 }
 
 /// Items received and not yet taken by the caller, per stream.
-const STREAM_CAPACITY: i64 = 16;
+const STREAM_CAPACITY: i64 = 256;
 
 /// Calls a streaming function: waits (within the deadline) for its first message, which
 /// is an error to raise or the first item; the caller then gets a receiver that a net
@@ -217,19 +217,20 @@ fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Wor
     use pluto_runtime::tasks::stream as chan;
     let net = crate::net();
     loop {
-        let next = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(stream.message()));
-        match next {
-            Ok(Some(bytes)) => {
-                let item = decode_response(f, &bytes);
-                if item.error != 0 {
-                    chan::fail(receiver, item.error);
-                    return;
-                }
-                if !chan::send(receiver, item.value) {
-                    return;
-                }
+        let (batch, end) = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(next_batch(&mut stream)));
+        for bytes in batch {
+            let item = decode_response(f, &bytes);
+            if item.error != 0 {
+                chan::fail(receiver, item.error);
+                return;
             }
-            Ok(None) => {
+            if !chan::send(receiver, item.value) {
+                return;
+            }
+        }
+        match end {
+            Ok(true) => {}
+            Ok(false) => {
                 chan::close(receiver);
                 return;
             }
@@ -242,14 +243,50 @@ fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Wor
     }
 }
 
+/// The messages of `stream` that have arrived (at least one, waiting for it), at most
+/// 256; and whether the stream goes on (`Ok(false)`: it ended, `Err`: it broke).
+async fn next_batch(stream: &mut tonic::Streaming<Bytes>) -> (Vec<Bytes>, Result<bool, Status>) {
+    let mut batch = Vec::new();
+    loop {
+        let next = if batch.is_empty() { Some(stream.message().await) } else { ready_now(stream.message()).await };
+        match next {
+            None => return (batch, Ok(true)),
+            Some(Ok(Some(bytes))) => batch.push(bytes),
+            Some(Ok(None)) => return (batch, Ok(false)),
+            Some(Err(status)) => return (batch, Err(status)),
+        }
+        if batch.len() == 256 {
+            return (batch, Ok(true));
+        }
+    }
+}
+
+/// What `future` gives if it is ready at once (`Streaming::message` may be dropped
+/// unfinished: it loses nothing).
+async fn ready_now<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+        std::task::Poll::Ready(value) => std::task::Poll::Ready(Some(value)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
+}
+
 /// The error and its causes, `a: b: c`.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
+    let mut last = text.clone();
     while let Some(s) = source {
         let more = s.to_string();
-        if !text.contains(&more) {
+        if more.starts_with(&last) {
+            // A cause that repeats its effect's text and adds to it replaces it.
+            text.truncate(text.len() - last.len());
+            text.push_str(&more);
+            last = more;
+        } else if !text.contains(&more) {
             text = format!("{text}: {more}");
+            last = more;
         }
         source = s.source();
     }
@@ -266,7 +303,17 @@ fn reason(f: &RemoteFn, endpoint: &str, timeout: Duration, status: &Status) -> S
         Code::Unavailable => format!("cannot reach unit `{}` at {endpoint}: {message}", f.unit()),
         Code::Internal if message.starts_with("fault in ") => pluto_runtime::boundary::fault_reason(message),
         Code::Internal | Code::Unknown => {
-            let detail = std::error::Error::source(status).map(|e| format!(": {}", error_chain(e))).unwrap_or_default();
+            let detail = std::error::Error::source(status)
+                .map(|e| {
+                    // The status's message often ends with its cause's own text.
+                    let chain = error_chain(e);
+                    let first = e.to_string();
+                    match chain.strip_prefix(&first) {
+                        Some(rest) if message.ends_with(&first) => rest.to_string(),
+                        _ => format!(": {chain}"),
+                    }
+                })
+                .unwrap_or_default();
             format!("the connection to unit `{}` at {endpoint} failed: {message}{detail}", f.unit())
         }
         Code::FailedPrecondition => message.to_string(),

@@ -86,12 +86,37 @@ impl UnaryService<Bytes> for Handler {
 /// `ChannelClosed` and it stops.
 struct StreamHandler(Served);
 
-/// Items encoded and waiting for the network, per stream.
-const STREAM_BUFFER: usize = 16;
+/// Batches of encoded items waiting for the network, per stream, and the most items in
+/// one batch.
+const STREAM_BUFFER: usize = 4;
+const STREAM_BATCH: usize = 256;
+
+/// A stream's messages as the worker hands them over, in batches.
+struct ItemStream {
+    batches: tokio::sync::mpsc::Receiver<Vec<Result<Bytes, Status>>>,
+    pending: std::vec::IntoIter<Result<Bytes, Status>>,
+}
+
+impl tokio_stream::Stream for ItemStream {
+    type Item = Result<Bytes, Status>;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        loop {
+            if let Some(item) = self.pending.next() {
+                return std::task::Poll::Ready(Some(item));
+            }
+            match self.batches.poll_recv(cx) {
+                std::task::Poll::Ready(Some(batch)) => self.pending = batch.into_iter(),
+                std::task::Poll::Ready(None) => return std::task::Poll::Ready(None),
+                std::task::Poll::Pending => return std::task::Poll::Pending,
+            }
+        }
+    }
+}
 
 impl tonic::server::ServerStreamingService<Bytes> for StreamHandler {
     type Response = Bytes;
-    type ResponseStream = tokio_stream::wrappers::ReceiverStream<Result<Bytes, Status>>;
+    type ResponseStream = ItemStream;
     type Future =
         std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Self::ResponseStream>, Status>> + Send>>;
 
@@ -102,7 +127,7 @@ impl tonic::server::ServerStreamingService<Bytes> for StreamHandler {
             let bytes = request.into_inner();
             let (items, stream) = tokio::sync::mpsc::channel(STREAM_BUFFER);
             crate::workers::submit(Box::new(move || serve_stream(served, &bytes, context, items)));
-            Ok(tonic::Response::new(tokio_stream::wrappers::ReceiverStream::new(stream)))
+            Ok(tonic::Response::new(ItemStream { batches: stream, pending: Vec::new().into_iter() }))
         })
     }
 }
@@ -154,7 +179,7 @@ fn serve_stream(
     served: Served,
     request: &[u8],
     context: Context,
-    items: tokio::sync::mpsc::Sender<Result<Bytes, Status>>,
+    items: tokio::sync::mpsc::Sender<Vec<Result<Bytes, Status>>>,
 ) {
     use pluto_runtime::tasks::stream::{self, Received};
     let started = Instant::now();
@@ -168,12 +193,12 @@ fn serve_stream(
         });
         let (label, text) = match outcome {
             Err(fault) => {
-                let _ = items.blocking_send(Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault))));
+                let _ = items.blocking_send(vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))]);
                 ("fault", format!("fault: {fault}"))
             }
             Ok(Err(status)) => {
                 let text = format!("{:?}: {}", status.code(), status.message());
-                let _ = items.blocking_send(Err(status));
+                let _ = items.blocking_send(vec![Err(status)]);
                 ("invalid", text)
             }
             Ok(Ok(outcome)) if outcome.error != 0 => {
@@ -182,7 +207,7 @@ fn serve_stream(
                     Ok((_, Some(error))) => format!("error {error}"),
                     _ => "error".to_string(),
                 };
-                let _ = items.blocking_send(answer.map(|(bytes, _)| bytes));
+                let _ = items.blocking_send(vec![answer.map(|(bytes, _)| bytes)]);
                 ("error", text)
             }
             Ok(Ok(outcome)) => {
@@ -190,10 +215,24 @@ fn serve_stream(
                 let mut sent = 0u64;
                 let end = loop {
                     match stream::receive(receiver) {
-                        Received::Value(item) => {
-                            let answer = encode_outcome(f, pluto_runtime::value::Outcome { value: item, error: 0 });
-                            let failed = answer.is_err();
-                            if items.blocking_send(answer.map(|(bytes, _)| bytes)).is_err() {
+                        Received::Value(first) => {
+                            // The items already waiting go out as one batch: one wake-up of
+                            // the network side for many messages.
+                            let mut batch = Vec::new();
+                            let mut next = Some(first);
+                            while let Some(item) = next {
+                                match encode_outcome(f, pluto_runtime::value::Outcome { value: item, error: 0 }) {
+                                    Ok((bytes, _)) => batch.push(Ok(bytes)),
+                                    Err(status) => {
+                                        batch.push(Err(status));
+                                        break;
+                                    }
+                                }
+                                next = if batch.len() < STREAM_BATCH { stream::try_receive(receiver) } else { None };
+                            }
+                            let count = batch.len() as u64;
+                            let failed = batch.last().is_some_and(Result::is_err);
+                            if items.blocking_send(batch).is_err() {
                                 // The caller went away: stop the producer.
                                 stream::close(receiver);
                                 break format!("ok, the caller cancelled after {sent} items");
@@ -202,14 +241,14 @@ fn serve_stream(
                                 stream::close(receiver);
                                 break "an item could not be encoded".to_string();
                             }
-                            sent += 1;
+                            sent += count;
                         }
                         Received::Closed => break format!("ok, {sent} items"),
                         Received::Failed(error) => {
                             let mut text = String::new();
                             pluto_runtime::format::write_object(error, &mut text);
                             let reason = format!("the stream {} relays broke: {text}", f.qualified());
-                            let _ = items.blocking_send(Err(Status::unavailable(reason.clone())));
+                            let _ = items.blocking_send(vec![Err(Status::unavailable(reason.clone()))]);
                             break reason;
                         }
                     }

@@ -107,6 +107,7 @@ impl Server {
     }
 
     /// The error a request is answered with (it must fail).
+    #[allow(dead_code)] // not every test binary that includes this client uses it
     pub fn request_error(&mut self, method: &str, params: Value) -> Value {
         let response = self.respond(method, params);
         assert!(response.get("error").is_some(), "{method} did not fail: {response}");
