@@ -1,7 +1,7 @@
 -- Drives Neovim's built-in LSP client against `pluto lsp` (run headless by
 -- crates/cli/tests/neovim.rs): opens api.pluto, waits for diagnostics, asks for a
 -- hover, formats a messed-up copy of the buffer through the server, renames a function
--- across the two files, writes what it got
+-- across the two files, applies a quick fix, writes what it got
 -- as JSON to $PLUTO_TEST_OUT, and quits.
 local dir = os.getenv("PLUTO_TEST_DIR")
 local out = os.getenv("PLUTO_TEST_OUT")
@@ -36,6 +36,29 @@ if renamed and renamed.result then
   result.renamed_auth = table.concat(vim.api.nvim_buf_get_lines(auth, 0, -1, false), "\n")
 elseif renamed then
   result.rename_error = renamed.err and renamed.err.message
+end
+-- A quick fix: the call without `!` leaves NetworkError unhandled; the first code action
+-- propagates it. (The renamed auth.pluto is an unsaved buffer the server has not seen,
+-- so the call uses the name on disk.)
+vim.api.nvim_buf_set_lines(bufnr, 4, 5, false, { "        let user = auth.verify_token(7)" })
+vim.wait(10000, function()
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.message:find("unhandled") then
+      return true
+    end
+  end
+  return false
+end, 50)
+local range = { start = { line = 4, character = 24 }, ["end"] = { line = 4, character = 24 } }
+local actions = client and client.request_sync("textDocument/codeAction", {
+  textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+  range = range,
+  context = { diagnostics = {} },
+}, 10000, bufnr)
+if actions and actions.result and actions.result[1] then
+  result.action = actions.result[1].title
+  vim.lsp.util.apply_workspace_edit(actions.result[1].edit, "utf-16")
+  result.fixed_line = vim.api.nvim_buf_get_lines(bufnr, 4, 5, false)[1]
 end
 local file = io.open(out, "w")
 file:write(vim.fn.json_encode(result))

@@ -1,6 +1,8 @@
 //! End to end with a third-party LSP client: headless Neovim (Debian package `neovim`,
 //! installed by `.ci/run`) opens a file with a cross-stage error through its built-in
-//! client and must receive the diagnostic and a hover, format, and rename across files.
+//! client and must receive the diagnostic and a hover, format, rename across files and
+//! apply a quick fix. (Debian's Neovim 0.7 has no client side for semantic tokens or
+//! watched files; the server's side of those is tested over the protocol in `lsp.rs`.)
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,7 +14,7 @@ const AUTH: &str =
     "stage auth {\n    pub fn verify_token(token: int) string {\n        return \"user {token}\"\n    }\n}\n";
 
 #[test]
-fn neovim_receives_cross_stage_diagnostics_hovers_formatting_and_renames() {
+fn neovim_diagnostics_hover_formatting_rename_and_quick_fix() {
     let dir = std::env::temp_dir().join(format!("pluto-neovim-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -63,5 +65,8 @@ fn neovim_receives_cross_stage_diagnostics_hovers_formatting_and_renames() {
     assert!(renamed_api.contains("auth.check_token(\"t0k3n\")!"), "{result}");
     let renamed_auth = result["renamed_auth"].as_str().unwrap_or_default();
     assert!(renamed_auth.contains("pub fn check_token(token: int) string"), "{result}");
+    // The quick fix for the unhandled NetworkError propagated it.
+    assert_eq!(result["action"], "Propagate the errors with `!`", "{result}");
+    assert_eq!(result["fixed_line"], "        let user = auth.verify_token(7)!", "{result}");
     let _ = std::fs::remove_dir_all(&dir);
 }
