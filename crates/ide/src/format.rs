@@ -6,9 +6,12 @@
 //! several brackets indents the next lines once, and a line starting with closing
 //! brackets goes back to the indentation of the line that opened them; a line continuing
 //! an expression begun on an earlier line (a method chain's `.get(...)`, a `catch`, the
-//! right side of an operator; the syntax tree says which) is indented once more; tokens
-//! on a line are separated by one space where the source separated them and touch where
-//! it did not;
+//! right side of an operator; the syntax tree says which) is indented once more; on a
+//! line, one space around binary and assignment operators, `=>` and inside `{ ... }`,
+//! after `,` and `:`, none inside `(...)` and `[...]`, before `,` `:` `.` `?`, after `.`
+//! and unary operators, before the `(` of a call or the `[` of an index, or around the
+//! `<...>` of type arguments; elsewhere (and inside string interpolations) tokens are
+//! separated by one space where the source separated them and touch where it did not;
 //! at most one blank line in a row, none at the start or end of a block or of the file;
 //! no trailing spaces; `\n` line ends and one at the end of the file. Line breaks are kept
 //! where they are: statements end at line ends.
@@ -29,6 +32,7 @@ pub struct NotFormatted {
 /// One line of tokens: each token's text and whether whitespace preceded it on the line.
 #[derive(Default)]
 struct Line<'t> {
+    /// Each token's kind, its text, and whether a space goes before it.
     tokens: Vec<(SyntaxKind, &'t str, bool)>,
     /// The syntax tokens of the brackets on the line, and its first token.
     brackets: Vec<&'t SyntaxToken>,
@@ -57,6 +61,7 @@ pub fn format(text: &str) -> Result<String, NotFormatted> {
 fn split_lines(tokens: &[SyntaxToken]) -> Vec<Line<'_>> {
     let mut lines = vec![Line::default()];
     let mut spaced = false;
+    let mut previous: Option<&SyntaxToken> = None;
     for t in tokens {
         let (kind, token) = (t.kind(), t.text());
         if kind == WHITESPACE {
@@ -72,7 +77,12 @@ fn split_lines(tokens: &[SyntaxToken]) -> Vec<Line<'_>> {
         let line = lines.last_mut().expect("one line at least");
         // A comment keeps its text, without trailing spaces.
         let token = if kind == COMMENT { token.trim_end() } else { token };
-        line.tokens.push((kind, token, spaced && !line.tokens.is_empty()));
+        let space = match previous.filter(|_| !line.tokens.is_empty()) {
+            Some(before) => space_between(before, t, spaced),
+            None => false,
+        };
+        line.tokens.push((kind, token, space));
+        previous = Some(t);
         line.first.get_or_insert(t);
         if is_open(kind) || is_close(kind) {
             line.brackets.push(t);
@@ -80,6 +90,89 @@ fn split_lines(tokens: &[SyntaxToken]) -> Vec<Line<'_>> {
         spaced = false;
     }
     lines
+}
+
+/// Whether a space goes between `before` and `after`, adjacent on one line; `source`:
+/// whether the source had one.
+fn space_between(before: &SyntaxToken, after: &SyntaxToken, source: bool) -> bool {
+    let (b, a) = (before.kind(), after.kind());
+    let in_string = |t: &SyntaxToken| t.parent_ancestors().any(|n| n.kind() == STRING_LIT);
+    if in_string(before) && in_string(after) {
+        return source;
+    }
+    if a == COMMENT {
+        return true;
+    }
+    // Operators apart stay apart (`= =` is not `==`); a space between touching ones only
+    // separates them, except where the parser joins them (`>=` after type arguments).
+    if is_operator(b) && is_operator(a) && (source || (b == GT && matches!(a, EQ | GT | GTEQ))) {
+        return source;
+    }
+    let parent = |t: &SyntaxToken| t.parent().map(|p| p.kind());
+    let generic = |t: &SyntaxToken| matches!(parent(t), Some(GENERIC_ARG_LIST | GENERIC_PARAM_LIST));
+    let unary = |t: &SyntaxToken| parent(t) == Some(PREFIX_EXPR);
+    let binary = |t: &SyntaxToken| {
+        is_operator(t.kind())
+            && matches!(
+                parent(t),
+                Some(BINARY_EXPR | ASSIGN_STMT | LET_STMT | FIELD | PARAM | MATCH_ARM | CLOSURE_EXPR)
+            )
+    };
+    match (b, a) {
+        (_, COLON) if parent(after) == Some(PARENT_CLAUSE) => true,
+        (COLON, _) => true,
+        (R_PAREN, _) if after.parent_ancestors().any(|n| n.kind() == RET_TYPE) => true,
+        (_, COMMA | COLON | SEMICOLON | R_PAREN | R_BRACK | DOT | QUESTION) => false,
+        (L_PAREN | L_BRACK | DOT, _) => false,
+        (_, BANG) if parent(after) == Some(PROPAGATE_EXPR) => false,
+        (BANG | MINUS, _) if unary(before) => false,
+        (LT, _) if generic(before) => false,
+        (_, LT | GT) if generic(after) => false,
+        (IDENT | R_PAREN | R_BRACK | SELF_KW | STRING_END | FN_KW | QUESTION, L_PAREN) => false,
+        (GT, L_PAREN) if generic(before) => false,
+        (BANG, L_PAREN) if parent(before) == Some(PROPAGATE_EXPR) => false,
+        (IDENT | R_PAREN | R_BRACK | SELF_KW, L_BRACK) => false,
+        (L_BRACE, R_BRACE) => false,
+        (L_BRACE, _) | (_, L_BRACE | R_BRACE) => true,
+        (COMMA, _) => true,
+        _ if binary(before) || binary(after) => true,
+        _ => source,
+    }
+}
+
+/// Operator and punctuation tokens that may lex differently when they touch.
+fn is_operator(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        EQ | EQ2
+            | NEQ
+            | LT
+            | LTEQ
+            | GT
+            | GTEQ
+            | SHL
+            | SHR
+            | PLUS
+            | MINUS
+            | STAR
+            | SLASH
+            | PERCENT
+            | BANG
+            | AMP
+            | AMP2
+            | PIPE
+            | PIPE2
+            | CARET
+            | FAT_ARROW
+            | PLUS_EQ
+            | MINUS_EQ
+            | STAR_EQ
+            | SLASH_EQ
+            | PERCENT_EQ
+            | DOT2
+            | DOT2EQ
+            | QUESTION
+    )
 }
 
 fn is_open(kind: SyntaxKind) -> bool {
