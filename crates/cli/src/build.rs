@@ -49,7 +49,7 @@ pub fn open_program(file: &Path) -> Result<(RootDatabase, Program), ExitCode> {
 
 /// Reports the program's errors, if it has any (`Err` holds the exit code).
 pub fn check_clean(db: &RootDatabase, program: Program, file: &Path) -> Result<(), ExitCode> {
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(db, program);
+    let diagnostics = pluto_hir::program_diagnostics(db, program);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         render::human(db, &diagnostics, ColorChoice::Auto);
         let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use pluto_db::workspace::{discover_programs, pluto_files};
 use pluto_db::{Diagnostic, FilePath, RootDatabase, Severity};
-use pluto_hir::diagnostics::program_diagnostics;
+use pluto_hir::program_diagnostics;
 
 use crate::ColorChoice;
 use crate::paths;

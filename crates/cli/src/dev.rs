@@ -120,7 +120,7 @@ pub fn run(args: DevArgs) -> ExitCode {
         }
         stamps = now;
         reload(&mut db, program);
-        let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+        let diagnostics = pluto_hir::program_diagnostics(&db, program);
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             crate::render::human(&db, &diagnostics, crate::ColorChoice::Auto);
             eprintln!("pluto dev: the program has errors; the running units keep running");
@@ -149,10 +149,8 @@ fn pick_ports(system: &System) -> BTreeMap<String, u16> {
         .iter()
         .map(|u| {
             let unit = u.name.clone();
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .unwrap_or(0);
+            let port =
+                std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0);
             (unit, port)
         })
         .collect()

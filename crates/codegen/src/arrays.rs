@@ -7,7 +7,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use pluto_abi::array::{BYTES, PLAIN_WORDS, WORDS};
-use pluto_hir::ty::Ty;
+use pluto_hir::Ty;
 use pluto_syntax::SyntaxNode;
 
 use crate::function::{Lowerer, Result};

@@ -4,11 +4,12 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::def_map::{Def, ItemLoc, def_map};
-use pluto_hir::infer::{Handling, Target};
-use pluto_hir::item_tree::ItemKind;
-use pluto_hir::lower::FnLoc;
-use pluto_hir::ty::Ty;
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
+use pluto_hir::Ty;
+use pluto_hir::def_map::def_map;
+use pluto_hir::{Def, ItemLoc};
+use pluto_hir::{Handling, Target};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode};
 

@@ -13,10 +13,13 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::def_map::{ItemLoc, def_map};
-use pluto_hir::item_tree::{ItemKind, item_tree};
-use pluto_hir::lower::{FnLoc, adt_data};
-use pluto_hir::ty::Ty;
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Ty;
+use pluto_hir::def_map::def_map;
+use pluto_hir::item_tree::item_tree;
+use pluto_hir::lower::adt_data;
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::{fields_start, first_field};
@@ -44,8 +47,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
     let graph = pluto_db::modules::module_graph(db, program);
     let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
     let map = def_map(db, program);
-    let mut units: Vec<ItemLoc> =
-        map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
+    let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
     units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
     let plain = item_tree(db, entry_file)
         .items
@@ -86,9 +88,10 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
             return Err(crate::unsupported(db, loc, "a `main` with parameters or a result other than `int`"));
         }
     }
-    let net = g.local_units.is_some().then(|| {
-        crate::remote::NetPlan::new(db, program, &units, main.is_some(), options.descriptor_set.clone())
-    });
+    let net = g
+        .local_units
+        .is_some()
+        .then(|| crate::remote::NetPlan::new(db, program, &units, main.is_some(), options.descriptor_set.clone()));
     if main.is_none() && net.as_ref().is_none_or(|n| n.served.is_empty()) {
         return Err(CodegenError::NoMain);
     }

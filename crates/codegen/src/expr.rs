@@ -3,11 +3,12 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value, types};
-use pluto_hir::def_map::ItemLoc;
-use pluto_hir::infer::Target;
-use pluto_hir::item_tree::ItemKind;
-use pluto_hir::lower::{FnLoc, adt_data};
-use pluto_hir::ty::Ty;
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Target;
+use pluto_hir::Ty;
+use pluto_hir::lower::adt_data;
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode};
 

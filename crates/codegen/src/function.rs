@@ -9,10 +9,10 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::infer::{CallSite, InferResult, Target};
+use pluto_hir::Ty;
 use pluto_hir::item_tree::unstrip;
 use pluto_hir::lower::adt_data;
-use pluto_hir::ty::Ty;
+use pluto_hir::{CallSite, InferResult, Target};
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
 
@@ -177,7 +177,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     /// The address of the object descriptor of `loc` with type arguments `args`.
-    pub fn adt_desc_addr(&mut self, loc: pluto_hir::def_map::ItemLoc, args: &[Ty]) -> Result<Value> {
+    pub fn adt_desc_addr(&mut self, loc: pluto_hir::ItemLoc, args: &[Ty]) -> Result<Value> {
         let id = self.g.adt_desc(self.db, self.program, loc, args)?;
         Ok(self.data_addr(id))
     }

@@ -7,10 +7,12 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program};
-use pluto_hir::infer::{InferResult, infer_field_default, infer_fn};
+use pluto_hir::FnLoc;
+use pluto_hir::InferResult;
+use pluto_hir::Ty;
+use pluto_hir::infer::{infer_field_default, infer_fn};
 use pluto_hir::item_tree::{Decl, ast_id_map, decl_green};
-use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
-use pluto_hir::ty::Ty;
+use pluto_hir::lower::{adt_data, fn_signature};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode, HasName};
 
@@ -220,7 +222,7 @@ fn build_closure(
 fn build_defaults(
     db: &dyn Db,
     program: Program,
-    class: pluto_hir::def_map::ItemLoc,
+    class: pluto_hir::ItemLoc,
     g: &mut Globals,
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,

@@ -5,10 +5,10 @@
 use cranelift_codegen::ir::types;
 use cranelift_module::{DataDescription, DataId, Linkage, Module};
 use pluto_db::Db;
-use pluto_hir::def_map::ItemLoc;
-use pluto_hir::item_tree::ItemKind;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Ty;
 use pluto_hir::lower::adt_data;
-use pluto_hir::ty::Ty;
 
 use pluto_abi::{adt, kind};
 
@@ -241,7 +241,7 @@ impl Globals {
         let item = loc.item(db);
         let data = adt_data(db, program, loc).clone();
         let generics = data.generics.clone();
-        let plain = |fields: &[pluto_hir::lower::FieldTy]| -> Vec<(String, Ty)> {
+        let plain = |fields: &[pluto_hir::FieldTy]| -> Vec<(String, Ty)> {
             fields
                 .iter()
                 .map(|f| {
@@ -257,7 +257,12 @@ impl Globals {
                 for (i, (variant, fields)) in data.variants.iter().enumerate() {
                     words.push(Word::Data(self.c_string(variant)?));
                     words.push(Word::Int(fields.len() as i64));
-                    words.push(Word::Data(self.field_descs(db, program, format!("pluto_adt{n}_v{i}"), &plain(fields))?));
+                    words.push(Word::Data(self.field_descs(
+                        db,
+                        program,
+                        format!("pluto_adt{n}_v{i}"),
+                        &plain(fields),
+                    )?));
                 }
                 let variants = self.table(format!("pluto_adt{n}_variants"), &words)?;
                 (adt::ENUM, data.variants.len() as i64, Word::Int(0), Word::Data(variants))

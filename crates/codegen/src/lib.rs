@@ -28,10 +28,12 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use pluto_db::{Db, FilePath, Program};
-use pluto_hir::def_map::ItemLoc;
-use pluto_hir::item_tree::{ItemKind, item_tree};
-use pluto_hir::lower::{FnLoc, fn_signature};
-use pluto_hir::ty::Ty;
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Ty;
+use pluto_hir::item_tree::item_tree;
+use pluto_hir::lower::fn_signature;
 
 pub use link::{LinkError, link_executable};
 
@@ -277,7 +279,10 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
             match map.unit(name) {
                 Some(unit) => held.push(unit),
                 None => {
-                    return Err(CodegenError::UnknownUnit { name: name.clone(), units: map.units.keys().cloned().collect() });
+                    return Err(CodegenError::UnknownUnit {
+                        name: name.clone(),
+                        units: map.units.keys().cloned().collect(),
+                    });
                 }
             }
         }
@@ -311,8 +316,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         g.module.define_function(*id, &mut context).map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
         g.module.clear_context(&mut context);
     }
-    let network = options.units.is_some()
-        || pluto_abi::symbols::NET.iter().any(|s| g.imported(s.name));
+    let network = options.units.is_some() || pluto_abi::symbols::NET.iter().any(|s| g.imported(s.name));
     let product = g.module.finish();
     let bytes = product.emit().map_err(|e| CodegenError::Backend(e.to_string()))?;
     Ok(Object { bytes, network })
@@ -539,7 +543,11 @@ impl Globals {
     /// Whether the object calls the runtime function `name`.
     fn imported(&self, name: &str) -> bool {
         self.runtime.contains_key(name)
-            || self.module.declarations().get_functions().any(|(_, d)| d.linkage == Linkage::Import && d.name.as_deref() == Some(name))
+            || self
+                .module
+                .declarations()
+                .get_functions()
+                .any(|(_, d)| d.linkage == Linkage::Import && d.name.as_deref() == Some(name))
     }
 
     /// A runtime function by name, declared on first use from `pluto_abi::symbols` (the

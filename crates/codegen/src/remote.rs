@@ -11,10 +11,10 @@ use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, StackSlot
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::def_map::ItemLoc;
-use pluto_hir::infer::InferResult;
+use pluto_hir::InferResult;
+use pluto_hir::ItemLoc;
+use pluto_hir::Ty;
 use pluto_hir::interface::{default_ports, transport_errors, unit_interface};
-use pluto_hir::ty::Ty;
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::{Word, machine_type};
@@ -43,11 +43,9 @@ impl Globals {
     }
 
     fn interface_index(db: &dyn Db, program: Program, unit: ItemLoc, name: &str) -> Result<usize> {
-        unit_interface(db, program, unit)
-            .functions
-            .iter()
-            .position(|f| f.name == name)
-            .ok_or_else(|| crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`")))
+        unit_interface(db, program, unit).functions.iter().position(|f| f.name == name).ok_or_else(|| {
+            crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`"))
+        })
     }
 
     /// The stub that calls `unit`'s `pub fn` `name` in another process.
@@ -62,7 +60,15 @@ impl Globals {
         let signature = self.direct_signature(false, &params, &rf.value_ty(), true);
         let symbol = format!("pluto_remote_{}_{}", unit.item(db).name, rf.name);
         let id = self.module.declare_function(&symbol, Linkage::Local, &signature).map_err(crate::backend)?;
-        let info = FnInfo { id, signature, has_self: false, fallible: true, params, ret: rf.value_ty(), descriptors: Vec::new() };
+        let info = FnInfo {
+            id,
+            signature,
+            has_self: false,
+            fallible: true,
+            params,
+            ret: rf.value_ty(),
+            descriptors: Vec::new(),
+        };
         self.stubs.insert((unit, index), info.clone());
         self.queue.push_back(Job::Remote(RemoteJob { id, unit, index, kind: RemoteKind::Stub }));
         Ok(info)
@@ -144,7 +150,8 @@ impl Globals {
             errors.push(Word::Data(self.adt_desc(db, program, e.error, &[])?));
         }
         let errors = self.table(format!("pluto_remote{}_errors", self.remote_descs.len()), &errors)?;
-        let handler = if self.is_local(unit) { Word::Func(self.remote_handler(db, unit, index)?) } else { Word::Int(0) };
+        let handler =
+            if self.is_local(unit) { Word::Func(self.remote_handler(db, unit, index)?) } else { Word::Int(0) };
         let words = [
             Word::Data(self.c_string(&rf.path)?),
             Word::Data(self.c_string(&interface.name)?),
@@ -170,9 +177,9 @@ impl Globals {
         for e in transport_errors(db, program) {
             errors.push(Word::Data(self.adt_desc(db, program, e, &[])?));
         }
-        let [network, deserialization] = errors.try_into().map_err(|_| {
-            CodegenError::Backend("the prelude lacks `NetworkError` or `DeserializationError`".into())
-        })?;
+        let [network, deserialization] = errors
+            .try_into()
+            .map_err(|_| CodegenError::Backend("the prelude lacks `NetworkError` or `DeserializationError`".into()))?;
         let ports = default_ports(db, program);
         let mut units = Vec::new();
         for (name, port) in &ports {
@@ -180,7 +187,8 @@ impl Globals {
             units.push(Word::Int(i64::from(*port)));
         }
         let units = self.table("pluto_net_units".into(), &units)?;
-        let set = self.module.declare_data("pluto_descriptor_set", Linkage::Local, false, false).map_err(crate::backend)?;
+        let set =
+            self.module.declare_data("pluto_descriptor_set", Linkage::Local, false, false).map_err(crate::backend)?;
         let mut data = DataDescription::new();
         data.define(descriptor_set.to_vec().into_boxed_slice());
         self.module.define_data(set, &data).map_err(crate::backend)?;
@@ -269,7 +277,7 @@ impl Lowerer<'_, '_> {
         name: &str,
         args: &[pluto_syntax::ast::Expr],
         ty: &Ty,
-        handling: Option<pluto_hir::infer::Handling>,
+        handling: Option<pluto_hir::Handling>,
         node: &pluto_syntax::SyntaxNode,
     ) -> Result<Option<ir::Value>> {
         let index = Globals::interface_index(self.db, self.program, unit, name)?;

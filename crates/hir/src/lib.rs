@@ -23,4 +23,12 @@ pub type PlutoLang = pluto_syntax::PlutoLanguage;
 
 pub use diagnostics::program_diagnostics;
 pub use semantics::{NameKind, NamedSpan, Semantics};
+
+// The vocabulary of the interface: the handles and semantic values other crates name.
+pub use def_map::{Def, DefMap, ItemLoc};
+pub use diag::Loc;
+pub use infer::{CallSite, Callee, Handling, InferResult, Target};
+pub use interface::{RemoteError, RemoteFn, UnitInterface};
+pub use item_tree::ItemKind;
+pub use lower::{AdtData, FieldTy, FnLoc, Signature};
 pub use ty::Ty;

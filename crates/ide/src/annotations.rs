@@ -4,13 +4,16 @@
 
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::Callee;
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Loc;
 use pluto_hir::Semantics;
-use pluto_hir::def_map::{ItemLoc, def_map};
-use pluto_hir::diag::Loc;
+use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
-use pluto_hir::infer::Callee;
-use pluto_hir::item_tree::{ItemKind, ast_id_map, item_tree};
-use pluto_hir::lower::{FnLoc, fn_signature};
+use pluto_hir::item_tree::{ast_id_map, item_tree};
+use pluto_hir::lower::fn_signature;
 use pluto_hir::stages::unit_calls;
 use pluto_hir::ty::qualified_name;
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};

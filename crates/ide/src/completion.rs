@@ -4,12 +4,15 @@
 //! its templates that are not implemented yet, as snippets.
 
 use pluto_db::{Db, Program, SourceFile};
+use pluto_hir::FnLoc;
+use pluto_hir::ItemKind;
 use pluto_hir::Semantics;
+use pluto_hir::Ty;
 use pluto_hir::builtins;
-use pluto_hir::def_map::{Def, ItemLoc, def_map, unimplemented_requires};
-use pluto_hir::item_tree::{ItemKind, item_tree};
-use pluto_hir::lower::{FnLoc, adt_data, fn_signature};
-use pluto_hir::ty::Ty;
+use pluto_hir::def_map::{def_map, unimplemented_requires};
+use pluto_hir::item_tree::item_tree;
+use pluto_hir::lower::{adt_data, fn_signature};
+use pluto_hir::{Def, ItemLoc};
 use pluto_syntax::ast::{self, AstNode};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
@@ -133,7 +136,7 @@ fn member_completions(db: &dyn Db, program: Program, file: SourceFile, field: &a
     }
 }
 
-fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::def_map::DefMap, unit: ItemLoc) -> Vec<Completion> {
+fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::DefMap, unit: ItemLoc) -> Vec<Completion> {
     let mut out = Vec::new();
     for level in map.chain(unit) {
         let Some(body) = level.item(db).body() else { continue };
@@ -151,7 +154,7 @@ fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::def_map::DefMa
     out
 }
 
-fn module_items(db: &dyn Db, map: &pluto_hir::def_map::DefMap, module: SourceFile) -> Vec<Completion> {
+fn module_items(db: &dyn Db, map: &pluto_hir::DefMap, module: SourceFile) -> Vec<Completion> {
     let Some(scope) = map.scope(module) else { return Vec::new() };
     scope
         .names

@@ -43,7 +43,7 @@ pub fn diagnostics_by_file(db: &dyn Db, programs: &[Program]) -> Vec<(SourceFile
                 out.push((module.file, Vec::new()));
             }
         }
-        for diagnostic in pluto_hir::diagnostics::program_diagnostics(db, *program) {
+        for diagnostic in pluto_hir::program_diagnostics(db, *program) {
             let entry = &mut out.iter_mut().find(|(f, _)| *f == diagnostic.file).expect("diagnostics are in modules").1;
             if seen.insert(diagnostic.clone()) {
                 entry.push(diagnostic);

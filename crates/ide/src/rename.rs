@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use pluto_db::modules::{module_graph, parse};
 use pluto_db::{Db, FilePath, MemoryLoader, Program, RootDatabase, Severity, SourceFile};
+use pluto_hir::FnLoc;
 use pluto_hir::Semantics;
-use pluto_hir::infer::Target;
-use pluto_hir::lower::FnLoc;
+use pluto_hir::Target;
 use pluto_syntax::{SyntaxKind, SyntaxToken, TextRange, TextSize};
 
 use crate::navigation::{NavTarget, target_at, target_location, targets_of, token_at};
@@ -47,7 +47,10 @@ pub fn rename(
     let targets = family(db, program, &target)?;
     let edits = edits_for(db, program, &targets, &declaration, &names);
     check_meaning(db, program, &edits, &target.0, &declaration, &names)?;
-    Ok(edits.into_iter().map(|(file, edits)| FileEdits { file, edits: edits.into_iter().map(|e| (e.range, e.text)).collect() }).collect())
+    Ok(edits
+        .into_iter()
+        .map(|(file, edits)| FileEdits { file, edits: edits.into_iter().map(|e| (e.range, e.text)).collect() })
+        .collect())
 }
 
 /// The name token at `offset`, what it names and where that is declared, when it is
@@ -76,7 +79,11 @@ fn renamable_at(
 
 /// What must be renamed together: a method with those it overrides or implements and
 /// those that override or implement it; anything else alone.
-fn family(db: &dyn Db, program: Program, (target, in_fn): &(Target, Option<FnLoc>)) -> Result<Vec<(Target, Option<FnLoc>)>, String> {
+fn family(
+    db: &dyn Db,
+    program: Program,
+    (target, in_fn): &(Target, Option<FnLoc>),
+) -> Result<Vec<(Target, Option<FnLoc>)>, String> {
     let Target::Fn(f) = target else { return Ok(vec![(target.clone(), *in_fn)]) };
     let family = Semantics::new(db, program).method_family(*f);
     if let Some(std) = family.iter().find(|g| g.file().path(db).is_std()) {
@@ -236,7 +243,12 @@ fn check_meaning(
     for d in after.iter().filter(|d| d.severity == Severity::Error) {
         let count = before.entry(d.code).or_default();
         if *count == 0 {
-            return clash(format!("cause error {}: {} ({})", d.code, d.message, position(&scratch, d.file, d.range.start())));
+            return clash(format!(
+                "cause error {}: {} ({})",
+                d.code,
+                d.message,
+                position(&scratch, d.file, d.range.start())
+            ));
         }
         *count -= 1;
     }
@@ -254,17 +266,24 @@ fn check_meaning(
             let expected = match original_offset(file_edits, at) {
                 // A renamed local is what a spelled-out shorthand now names; anything
                 // else still names what it named (a method its own override).
-                Original::Renamed(_) if matches!(target, Target::Local(_)) => Some(moved(db, edits, declaration.clone())),
+                Original::Renamed(_) if matches!(target, Target::Local(_)) => {
+                    Some(moved(db, edits, declaration.clone()))
+                }
                 Original::Renamed(old_at) => {
                     crate::goto_definition(db, program, *file, old_at).map(|nav| moved(db, edits, nav))
                 }
-                Original::Unchanged(old_at) => crate::goto_definition(db, program, *file, old_at)
-                    .map(|nav| moved(db, edits, nav)),
+                Original::Unchanged(old_at) => {
+                    crate::goto_definition(db, program, *file, old_at).map(|nav| moved(db, edits, nav))
+                }
             };
             let found = crate::goto_definition(&scratch, entry, new_file, at)
                 .map(|nav| (nav.file.path(&scratch).clone(), nav.range));
             if found != expected {
-                return clash(format!("make `{}` at {} refer to another declaration", token.text(), position(&scratch, new_file, at)));
+                return clash(format!(
+                    "make `{}` at {} refer to another declaration",
+                    token.text(),
+                    position(&scratch, new_file, at)
+                ));
             }
         }
     }

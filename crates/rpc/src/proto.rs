@@ -9,11 +9,14 @@
 use std::collections::BTreeMap;
 
 use pluto_db::{Db, Program};
-use pluto_hir::def_map::{ItemLoc, def_map};
-use pluto_hir::interface::{UnitInterface, pascal_case, unit_interface};
-use pluto_hir::item_tree::ItemKind;
+use pluto_hir::ItemKind;
+use pluto_hir::ItemLoc;
+use pluto_hir::Ty;
+use pluto_hir::UnitInterface;
+use pluto_hir::def_map::def_map;
+use pluto_hir::interface::{pascal_case, unit_interface};
 use pluto_hir::lower::adt_data;
-use pluto_hir::ty::{Ty, qualified_name};
+use pluto_hir::ty::qualified_name;
 
 /// One unit's schema.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 //! with a deployed system through it, so it carries every wire shape spelled out.
 
 use pluto_db::{Db, Program};
-use pluto_hir::def_map::{ItemLoc, def_map};
+use pluto_hir::ItemLoc;
+use pluto_hir::def_map::def_map;
 use pluto_hir::interface::{default_ports, program_package, type_shape, unit_interface};
 use pluto_hir::stages::unit_edges;
 use serde::{Deserialize, Serialize};
