@@ -4,12 +4,8 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::Ty;
+use pluto_hir::{Def, FnLoc, Handling, ItemKind, ItemLoc, Target, Ty};
 use pluto_hir::def_map::def_map;
-use pluto_hir::{Def, ItemLoc};
-use pluto_hir::{Handling, Target};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode};
 

@@ -3,9 +3,7 @@
 //! non-zero error to the enclosing `catch` handler or returns it (`!`). No unwinding.
 
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
-use pluto_hir::Handling;
-use pluto_hir::ItemLoc;
-use pluto_hir::Ty;
+use pluto_hir::{Handling, ItemLoc, Ty};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode, HasName};
 

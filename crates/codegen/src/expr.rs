@@ -3,11 +3,7 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value, types};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::ItemLoc;
-use pluto_hir::Target;
-use pluto_hir::Ty;
+use pluto_hir::{FnLoc, ItemKind, ItemLoc, Target, Ty};
 use pluto_hir::lower::adt_data;
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode};

@@ -9,10 +9,9 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::Ty;
+use pluto_hir::{CallSite, InferResult, Target, Ty};
 use pluto_hir::item_tree::unstrip;
 use pluto_hir::lower::adt_data;
-use pluto_hir::{CallSite, InferResult, Target};
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
 

@@ -5,9 +5,7 @@
 use cranelift_codegen::ir::types;
 use cranelift_module::{DataDescription, DataId, Linkage, Module};
 use pluto_db::Db;
-use pluto_hir::ItemKind;
-use pluto_hir::ItemLoc;
-use pluto_hir::Ty;
+use pluto_hir::{ItemKind, ItemLoc, Ty};
 use pluto_hir::lower::adt_data;
 
 use pluto_abi::{adt, kind};

@@ -28,10 +28,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use pluto_db::{Db, FilePath, Program};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::ItemLoc;
-use pluto_hir::Ty;
+use pluto_hir::{FnLoc, ItemKind, ItemLoc, Ty};
 use pluto_hir::item_tree::item_tree;
 use pluto_hir::lower::fn_signature;
 

@@ -11,9 +11,7 @@ use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, StackSlot
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::InferResult;
-use pluto_hir::ItemLoc;
-use pluto_hir::Ty;
+use pluto_hir::{InferResult, ItemLoc, Ty};
 use pluto_hir::interface::{default_ports, transport_errors, unit_interface};
 
 use crate::function::{Abi, Lowerer, Result};

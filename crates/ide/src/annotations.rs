@@ -4,12 +4,7 @@
 
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::Callee;
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::ItemLoc;
-use pluto_hir::Loc;
-use pluto_hir::Semantics;
+use pluto_hir::{Callee, FnLoc, ItemKind, ItemLoc, Loc, Semantics};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
 use pluto_hir::item_tree::{ast_id_map, item_tree};

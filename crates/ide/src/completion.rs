@@ -4,15 +4,11 @@
 //! its templates that are not implemented yet, as snippets.
 
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::Semantics;
-use pluto_hir::Ty;
+use pluto_hir::{Def, FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 use pluto_hir::builtins;
 use pluto_hir::def_map::{def_map, unimplemented_requires};
 use pluto_hir::item_tree::item_tree;
 use pluto_hir::lower::{adt_data, fn_signature};
-use pluto_hir::{Def, ItemLoc};
 use pluto_syntax::ast::{self, AstNode};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
@@ -113,7 +109,7 @@ fn member_completions(db: &dyn Db, program: Program, file: SourceFile, field: &a
     {
         let local = Semantics::new(db, program)
             .resolution_at(file, p.syntax().text_range().start())
-            .is_some_and(|(t, _)| matches!(t, pluto_hir::infer::Target::Local(_)));
+            .is_some_and(|(t, _)| matches!(t, pluto_hir::Target::Local(_)));
         if !local {
             let mut out = Vec::new();
             if let Some(unit) = map.unit(&name) {

@@ -3,15 +3,12 @@
 //! RPC path.
 
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::Semantics;
+use pluto_hir::{Callee, FnLoc, ItemKind, Semantics, Target};
 use pluto_hir::def_map::def_map;
 use pluto_hir::errors::error_sets;
 use pluto_hir::interface::{TRANSPORT_ERRORS, remote_fn};
 use pluto_hir::lower::fn_signature;
 use pluto_hir::ty::qualified_name;
-use pluto_hir::{Callee, Target};
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 /// What to show for a position: Markdown text and the range it describes.

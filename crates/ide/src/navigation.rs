@@ -4,15 +4,10 @@
 
 use pluto_db::modules::{module_graph, parse};
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::FnLoc;
-use pluto_hir::ItemKind;
-use pluto_hir::Loc;
-use pluto_hir::Semantics;
-use pluto_hir::Target;
+use pluto_hir::{Def, FnLoc, ItemKind, ItemLoc, Loc, Semantics, Target};
 use pluto_hir::def_map::def_map;
 use pluto_hir::item_tree::{AstId, ast_id_map, item_tree};
 use pluto_hir::lower::{TypeScope, file_functions};
-use pluto_hir::{Def, ItemLoc};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 /// A place to jump to: a file and the range of the name there.

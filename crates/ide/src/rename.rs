@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use pluto_db::modules::{module_graph, parse};
 use pluto_db::{Db, FilePath, MemoryLoader, Program, RootDatabase, Severity, SourceFile};
-use pluto_hir::FnLoc;
-use pluto_hir::Semantics;
-use pluto_hir::Target;
+use pluto_hir::{FnLoc, Semantics, Target};
 use pluto_syntax::{SyntaxKind, SyntaxToken, TextRange, TextSize};
 
 use crate::navigation::{NavTarget, target_at, target_location, targets_of, token_at};

@@ -9,10 +9,7 @@
 use std::collections::BTreeMap;
 
 use pluto_db::{Db, Program};
-use pluto_hir::ItemKind;
-use pluto_hir::ItemLoc;
-use pluto_hir::Ty;
-use pluto_hir::UnitInterface;
+use pluto_hir::{ItemKind, ItemLoc, Ty, UnitInterface};
 use pluto_hir::def_map::def_map;
 use pluto_hir::interface::{pascal_case, unit_interface};
 use pluto_hir::lower::adt_data;
