@@ -15,6 +15,7 @@ pub mod interface;
 pub mod item_tree;
 pub mod lower;
 pub mod semantics;
+mod source_to_def;
 pub mod stages;
 pub mod ty;
 
@@ -31,4 +32,10 @@ pub use infer::{CallSite, Callee, Handling, InferResult, Target};
 pub use interface::{RemoteError, RemoteFn, UnitInterface};
 pub use item_tree::ItemKind;
 pub use lower::{AdtData, FieldTy, FnLoc, Signature};
-pub use ty::Ty;
+pub use ty::{Ty, qualified_name};
+
+pub use builtins::{method as builtin_method, method_names as builtin_method_names};
+pub use def_map::snake_case as template_keyword;
+pub use interface::TRANSPORT_ERRORS;
+pub use source_to_def::{Symbol, SymbolKind, document_symbols};
+pub use stages::UnitCall;

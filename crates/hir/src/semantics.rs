@@ -48,13 +48,59 @@ pub struct NamedSpan {
 
 /// Facts about places in one program.
 pub struct Semantics<'db> {
-    db: &'db dyn Db,
-    program: Program,
+    pub(crate) db: &'db dyn Db,
+    pub(crate) program: Program,
 }
 
 impl<'db> Semantics<'db> {
     pub fn new(db: &'db dyn Db, program: Program) -> Self {
         Semantics { db, program }
+    }
+
+    /// The signature of a function or method, its types resolved.
+    pub fn signature(&self, f: FnLoc) -> &'db crate::lower::Signature {
+        crate::lower::fn_signature(self.db, self.program, f)
+    }
+
+    /// The fields, variants, dependencies and impls of a class, error, enum or stage.
+    pub fn adt(&self, loc: ItemLoc) -> &'db crate::lower::AdtData {
+        adt_data(self.db, self.program, loc)
+    }
+
+    /// The program's module scopes, stages and units.
+    pub fn def_map(&self) -> &'db crate::def_map::DefMap {
+        def_map(self.db, self.program)
+    }
+
+    /// The items declared in `file` (signatures, without bodies).
+    pub fn item_tree(&self, file: SourceFile) -> &'db crate::item_tree::ItemTree {
+        item_tree(self.db, file)
+    }
+
+    /// The syntax node declaring `f`.
+    pub fn fn_node(&self, f: FnLoc) -> pluto_syntax::SyntaxNode {
+        ast_id_map(self.db, f.file()).node(&parse(self.db, f.file()).syntax(), f.sig(self.db).ast)
+    }
+
+    /// The range of a declaration of `file`, by its id.
+    pub fn declaration_range(&self, file: SourceFile, ast: crate::item_tree::AstId) -> TextRange {
+        ast_id_map(self.db, file).range(ast)
+    }
+
+    /// Every call from one unit's code into another unit's `pub fn`.
+    pub fn unit_calls(&self) -> &'db [crate::stages::UnitCall] {
+        crate::stages::unit_calls(self.db, self.program)
+    }
+
+    /// The `requires fn`s of `stage`'s chain that nothing at or below it implements: the
+    /// template declaring each and its name.
+    pub fn unimplemented_requires(&self, stage: ItemLoc) -> Vec<(ItemLoc, String)> {
+        crate::def_map::unimplemented_requires(self.db, self.def_map(), stage)
+    }
+
+    /// The unit a cross-stage call of `f` goes to and its wire description.
+    pub fn remote_fn(&self, f: FnLoc) -> Option<(&'db crate::interface::UnitInterface, &'db crate::interface::RemoteFn)> {
+        crate::interface::remote_fn(self.db, self.program, f)
     }
 
     /// The innermost function whose declaration contains `offset`.
@@ -71,13 +117,12 @@ impl<'db> Semantics<'db> {
 
     /// `offset` in the coordinates inference uses for `f`'s body.
     fn relative(&self, f: FnLoc, offset: TextSize) -> TextSize {
-        let node = ast_id_map(self.db, f.file()).node(&parse(self.db, f.file()).syntax(), f.sig(self.db).ast);
-        strip_offset(&node, offset)
+        strip_offset(&self.fn_node(f), offset)
     }
 
     /// A range inference recorded for `f`, in the file's coordinates.
     pub fn absolute(&self, f: FnLoc, range: TextRange) -> TextRange {
-        let node = ast_id_map(self.db, f.file()).node(&parse(self.db, f.file()).syntax(), f.sig(self.db).ast);
+        let node = self.fn_node(f);
         let start = unstrip(&node, range.start(), false);
         TextRange::new(start, unstrip(&node, range.end(), true).max(start))
     }

@@ -2,89 +2,15 @@
 //! function's inferred errors, code lenses on a unit's `pub fn`s listing the units that
 //! call them, and signature help inside a call.
 
-use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
-use pluto_hir::{Callee, FnLoc, ItemKind, ItemLoc, Loc, Semantics};
-use pluto_hir::def_map::def_map;
-use pluto_hir::errors::error_sets;
-use pluto_hir::item_tree::{ast_id_map, item_tree};
-use pluto_hir::lower::fn_signature;
-use pluto_hir::stages::unit_calls;
-use pluto_hir::ty::qualified_name;
+use pluto_hir::{Callee, FnLoc, ItemLoc, Semantics};
+use pluto_hir::qualified_name;
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 use crate::navigation::token_at;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymbolKind {
-    Function,
-    Method,
-    Class,
-    Enum,
-    Variant,
-    Trait,
-    Error,
-    Stage,
-    Field,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Symbol {
-    pub name: String,
-    pub kind: SymbolKind,
-    /// The whole declaration.
-    pub range: TextRange,
-    /// Its name.
-    pub name_range: TextRange,
-    pub children: Vec<Symbol>,
-}
-
-pub fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
-    let map = ast_id_map(db, file);
-    let symbol = |name: &str, kind, ast, name_range: TextRange, children| {
-        let range = map.range(ast);
-        let loc = Loc { file, ast, range: name_range };
-        Symbol { name: name.to_string(), kind, range, name_range: loc.absolute(db), children }
-    };
-    let named = |name: &str| TextRange::at(0.into(), (name.len() as u32).into());
-    let mut out = Vec::new();
-    for item in &item_tree(db, file).items {
-        let mut children = Vec::new();
-        if let Some(body) = item.body() {
-            for field in &body.fields {
-                children.push(symbol(&field.name, SymbolKind::Field, field.ast, named(&field.name), Vec::new()));
-            }
-            for method in &body.methods {
-                children.push(symbol(&method.name, SymbolKind::Method, method.ast, method.name_range, Vec::new()));
-            }
-            for nested in &body.nested {
-                children.push(symbol(&nested.name, SymbolKind::Error, nested.ast, nested.name_range, Vec::new()));
-            }
-        }
-        let kind = match &item.kind {
-            ItemKind::Fn(_) => SymbolKind::Function,
-            ItemKind::Class(_) => SymbolKind::Class,
-            ItemKind::Enum { variants, .. } => {
-                for v in variants {
-                    children.push(symbol(&v.name, SymbolKind::Variant, v.ast, named(&v.name), Vec::new()));
-                }
-                SymbolKind::Enum
-            }
-            ItemKind::Trait(_) => SymbolKind::Trait,
-            ItemKind::Error(fields) => {
-                for f in fields {
-                    children.push(symbol(&f.name, SymbolKind::Field, f.ast, named(&f.name), Vec::new()));
-                }
-                SymbolKind::Error
-            }
-            ItemKind::Stage(_) | ItemKind::Instance { .. } => SymbolKind::Stage,
-        };
-        if !item.name.is_empty() {
-            out.push(symbol(&item.name, kind, item.ast, item.name_range, children));
-        }
-    }
-    out
-}
+/// The declarations of a file as an outline (`hir` computes it from the item tree).
+pub use pluto_hir::{Symbol, SymbolKind, document_symbols};
 
 /// Symbols of `files` whose name contains `query` (case-insensitively), flattened.
 pub fn workspace_symbols(db: &dyn Db, files: &[SourceFile], query: &str) -> Vec<(SourceFile, Symbol)> {
@@ -112,16 +38,14 @@ pub struct InlayHint {
 
 /// After each function's signature: the errors it can raise.
 pub fn inlay_hints(db: &dyn Db, program: Program, file: SourceFile) -> Vec<InlayHint> {
-    let sets = error_sets(db, program);
-    let root = parse(db, file).syntax();
-    let map = ast_id_map(db, file);
+    let sema = Semantics::new(db, program);
     let mut out = Vec::new();
-    for f in pluto_hir::lower::file_functions(db, file) {
-        let set = sets.of(f);
+    for f in sema.functions_in(file) {
+        let set = sema.fn_errors(f);
         if set.is_empty() {
             continue;
         }
-        let node = map.node(&root, f.sig(db).ast);
+        let node = sema.fn_node(f);
         // Just before the body's `{`, or at the end of a body-less declaration.
         let offset = node
             .children()
@@ -142,10 +66,10 @@ pub struct CodeLens {
 
 /// On each `pub fn` of a deployment unit: which units call it.
 pub fn code_lenses(db: &dyn Db, program: Program, file: SourceFile) -> Vec<CodeLens> {
-    let map = def_map(db, program);
-    let calls = unit_calls(db, program);
+    let sema = Semantics::new(db, program);
+    let (map, calls) = (sema.def_map(), sema.unit_calls());
     let mut out = Vec::new();
-    for (i, item) in item_tree(db, file).items.iter().enumerate() {
+    for (i, item) in sema.item_tree(file).items.iter().enumerate() {
         let loc = ItemLoc::top(file, i);
         if !map.is_unit(loc) {
             continue;
@@ -189,7 +113,7 @@ pub fn signature_help(db: &dyn Db, program: Program, file: SourceFile, offset: T
         Callee::Fn(g) | Callee::Remote(g) => g,
         _ => return None,
     };
-    let sig = fn_signature(db, program, callee);
+    let sig = Semantics::new(db, program).signature(callee);
     let mut label = format!("fn {}(", callee.display(db));
     let mut parameters = Vec::new();
     for (i, (name, ty)) in sig.params.iter().enumerate() {
@@ -201,7 +125,7 @@ pub fn signature_help(db: &dyn Db, program: Program, file: SourceFile, offset: T
         parameters.push((begin, label.encode_utf16().count() as u32));
     }
     label.push(')');
-    if sig.ret != pluto_hir::ty::Ty::Void {
+    if sig.ret != pluto_hir::Ty::Void {
         label.push_str(&format!(" {}", sig.ret.display(db)));
     }
     let commas =

@@ -5,14 +5,9 @@
 
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::{Def, FnLoc, ItemKind, ItemLoc, Semantics, Ty};
-use pluto_hir::builtins;
-use pluto_hir::def_map::{def_map, unimplemented_requires};
-use pluto_hir::item_tree::item_tree;
-use pluto_hir::lower::{adt_data, fn_signature};
 use pluto_syntax::ast::{self, AstNode};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
-use crate::navigation::{ast_id_of, enclosing_fn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompletionKind {
@@ -58,7 +53,7 @@ pub fn completions(db: &dyn Db, program: Program, file: SourceFile, offset: Text
     if let Some(field) = field_expr_at(&token) {
         return member_completions(db, program, file, &field);
     }
-    if let Some((f, _)) = enclosing_fn(db, file, &token).filter(|(_, n)| in_body(n, &token)) {
+    if let Some((f, _)) = Semantics::new(db, program).enclosing_fn(file, &token).filter(|(_, n)| in_body(n, &token)) {
         return scope_completions(db, program, file, f, &token);
     }
     if let Some(owner) = token.parent_ancestors().find(|n| matches!(n.kind(), SyntaxKind::STAGE | SyntaxKind::INSTANCE))
@@ -102,7 +97,7 @@ fn field_expr_at(token: &SyntaxToken) -> Option<ast::FieldExpr> {
 
 fn member_completions(db: &dyn Db, program: Program, file: SourceFile, field: &ast::FieldExpr) -> Vec<Completion> {
     let Some(receiver) = field.receiver() else { return Vec::new() };
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     // A namespace written by name.
     if let ast::Expr::PathExpr(p) = &receiver
         && let Some(name) = p.name_ref().filter(|n| !n.is_self()).map(|n| n.text())
@@ -195,7 +190,7 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
     let mut out = Vec::new();
     match ty {
         Ty::Adt(loc, args) => {
-            let data = adt_data(db, program, *loc);
+            let data = Semantics::new(db, program).adt(*loc);
             for field in &data.fields {
                 out.push(Completion::new(
                     field.name.clone(),
@@ -206,7 +201,7 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
             for (name, dep) in &data.deps {
                 out.push(Completion::new(name.clone(), CompletionKind::Field, Some(dep.display(db))));
             }
-            let map = def_map(db, program);
+            let map = Semantics::new(db, program).def_map();
             let chain = if map.stage(*loc).is_some() { map.chain(*loc) } else { vec![*loc] };
             for level in chain {
                 let Some(body) = level.item(db).body() else { continue };
@@ -235,8 +230,8 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
             }
         }
         other => {
-            for name in builtins::method_names(other) {
-                let detail = builtins::method(other, name).map(|m| {
+            for name in pluto_hir::builtin_method_names(other) {
+                let detail = pluto_hir::builtin_method(other, name).map(|m| {
                     let params: Vec<String> = m.params.iter().map(|p| p.display(db)).collect();
                     format!("fn({}) {}", params.join(", "), m.ret.display(db))
                 });
@@ -248,7 +243,7 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
 }
 
 fn signature(db: &dyn Db, program: Program, f: FnLoc) -> String {
-    let sig = fn_signature(db, program, f);
+    let sig = Semantics::new(db, program).signature(f);
     let params: Vec<String> = sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))).collect();
     match &sig.ret {
         Ty::Void => format!("fn({})", params.join(", ")),
@@ -273,10 +268,10 @@ fn scope_completions(
     for name in visible_locals(token) {
         add(&mut out, Completion::new(name, CompletionKind::Local, None));
     }
-    for (name, _) in &fn_signature(db, program, f).params {
+    for (name, _) in &Semantics::new(db, program).signature(f).params {
         add(&mut out, Completion::new(name.clone(), CompletionKind::Local, None));
     }
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     for scope in [map.scope(file), map.scope(map.prelude)].into_iter().flatten() {
         for (name, def) in &scope.names {
             let (kind, detail) = match def {
@@ -361,19 +356,15 @@ fn visible_locals(token: &SyntaxToken) -> Vec<String> {
 /// In a stage or instance body: the `requires fn`s its templates still need, ready to
 /// fill in.
 fn requires_snippets(db: &dyn Db, program: Program, file: SourceFile, owner: &SyntaxNode) -> Vec<Completion> {
-    let map = def_map(db, program);
-    let Some(ast) = ast_id_of(db, file, owner) else { return keywords(ITEM_KEYWORDS) };
-    let Some(index) = item_tree(db, file).items.iter().position(|i| i.ast == ast) else {
-        return keywords(ITEM_KEYWORDS);
-    };
-    let loc = ItemLoc::top(file, index);
+    let sema = Semantics::new(db, program);
+    let Some(loc) = sema.item_of(file, owner) else { return keywords(ITEM_KEYWORDS) };
     let mut out = Vec::new();
-    for (template, name) in unimplemented_requires(db, map, loc) {
+    for (template, name) in sema.unimplemented_requires(loc) {
         let Some(m) = template.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == name)) else {
             continue;
         };
         let f = FnLoc::Method(template, m as u32);
-        let sig = fn_signature(db, program, f);
+        let sig = Semantics::new(db, program).signature(f);
         let mut params = vec!["self".to_string()];
         params.extend(sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))));
         let ret = match &sig.ret {

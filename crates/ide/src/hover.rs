@@ -4,11 +4,8 @@
 
 use pluto_db::{Db, Program, SourceFile};
 use pluto_hir::{Callee, FnLoc, ItemKind, Semantics, Target};
-use pluto_hir::def_map::def_map;
-use pluto_hir::errors::error_sets;
-use pluto_hir::interface::{TRANSPORT_ERRORS, remote_fn};
-use pluto_hir::lower::fn_signature;
-use pluto_hir::ty::qualified_name;
+use pluto_hir::TRANSPORT_ERRORS;
+use pluto_hir::qualified_name;
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 /// What to show for a position: Markdown text and the range it describes.
@@ -19,10 +16,10 @@ pub struct HoverInfo {
 }
 
 fn signature_text(db: &dyn Db, program: Program, f: FnLoc) -> String {
-    let sig = fn_signature(db, program, f);
+    let sig = Semantics::new(db, program).signature(f);
     let params: Vec<String> = sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))).collect();
     let ret = match sig.ret {
-        pluto_hir::ty::Ty::Void => String::new(),
+        pluto_hir::Ty::Void => String::new(),
         ref t => format!(" {}", t.display(db)),
     };
     format!("fn {}({}){ret}", f.display(db), params.join(", "))
@@ -30,7 +27,7 @@ fn signature_text(db: &dyn Db, program: Program, f: FnLoc) -> String {
 
 fn errors_text(db: &dyn Db, program: Program, f: FnLoc, remote: bool) -> String {
     let mut names: Vec<String> =
-        error_sets(db, program).of(f).iter().map(|e| format!("`{}`", qualified_name(db, *e))).collect();
+        Semantics::new(db, program).fn_errors(f).iter().map(|e| format!("`{}`", qualified_name(db, *e))).collect();
     if remote {
         names.extend(TRANSPORT_ERRORS.iter().map(|e| format!("`{e}`")));
     }
@@ -46,7 +43,7 @@ pub fn hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) 
 fn declaration_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
     let token = crate::navigation::token_at(db, file, offset)?;
     let (target, _) = crate::navigation::target_at(db, program, file, offset)?;
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     let text = match target {
         Target::Fn(f) => {
             format!("```pluto\n{}\n```\n\n{}", signature_text(db, program, f), errors_text(db, program, f, false))
@@ -62,7 +59,7 @@ fn declaration_hover(db: &dyn Db, program: Program, file: SourceFile, offset: Te
             format!("```pluto\n{what} {}\n```", qualified_name(db, loc))
         }
         Target::Field(owner, name) => {
-            let data = pluto_hir::lower::adt_data(db, program, owner);
+            let data = Semantics::new(db, program).adt(owner);
             let ty = data
                 .fields
                 .iter()
@@ -73,7 +70,7 @@ fn declaration_hover(db: &dyn Db, program: Program, file: SourceFile, offset: Te
             format!("```pluto\n{}.{name}: {ty}\n```", qualified_name(db, owner))
         }
         Target::Dep(owner, name) => {
-            let data = pluto_hir::lower::adt_data(db, program, owner);
+            let data = Semantics::new(db, program).adt(owner);
             let ty = data.deps.iter().find(|(n, _)| *n == name)?.1.display(db);
             format!("```pluto\n{name}: {ty}\n```\n\ninjected dependency of `{}`", owner.item(db).name)
         }
@@ -86,7 +83,7 @@ fn declaration_hover(db: &dyn Db, program: Program, file: SourceFile, offset: Te
 
 fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<HoverInfo> {
     let token = crate::navigation::token_at(db, file, offset)?;
-    let (f, node) = crate::navigation::enclosing_fn(db, file, &token)?;
+    let (f, node) = Semantics::new(db, program).enclosing_fn(file, &token)?;
     // Names in the signature are declarations, described by `declaration_hover`.
     let in_body = node
         .children()
@@ -115,7 +112,7 @@ fn body_hover(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize)
             }
             Callee::Remote(g) => {
                 let (unit, path) =
-                    remote_fn(db, program, *g).map(|(unit, f)| (unit.name.clone(), f.path.clone())).unwrap_or_default();
+                    Semantics::new(db, program).remote_fn(*g).map(|(unit, f)| (unit.name.clone(), f.path.clone())).unwrap_or_default();
                 format!(
                     "```pluto\n{}\n```\n\ncross-stage call to unit `{unit}`, RPC `{path}`\n\n{}",
                     signature_text(db, program, *g),

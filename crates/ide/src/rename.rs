@@ -115,8 +115,8 @@ impl Names {
         Names {
             old: old.into(),
             new: new.into(),
-            old_keyword: pluto_hir::def_map::snake_case(old),
-            new_keyword: pluto_hir::def_map::snake_case(new),
+            old_keyword: pluto_hir::template_keyword(old),
+            new_keyword: pluto_hir::template_keyword(new),
         }
     }
 
@@ -168,7 +168,7 @@ fn edits_for(
             };
             let is_declaration = file == declaration.file && token.text_range() == declaration.range;
             let names_target = || {
-                targets_of(&sema, db, program, file, &token)
+                targets_of(&sema, file, &token)
                     .iter()
                     .any(|(t, f)| targets.iter().any(|(target, in_fn)| t == target && (!local || f == in_fn)))
             };
