@@ -102,14 +102,19 @@ impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> f
     }
 }
 
-/// `callers` tasks, `calls` each, over one connection, against 127.0.0.1:`port`.
-async fn load(port: u16, callers: usize, calls: usize) -> Load {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+/// One connection to 127.0.0.1:`port`.
+async fn connect(port: u16) -> tonic::transport::Channel {
+    tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
         .unwrap()
         .tcp_nodelay(true)
         .connect()
         .await
-        .expect("connect");
+        .expect("connect")
+}
+
+/// `callers` tasks, `calls` each, over one connection, against 127.0.0.1:`port`.
+async fn load(port: u16, callers: usize, calls: usize) -> Load {
+    let channel = connect(port).await;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..callers {
@@ -139,12 +144,7 @@ async fn load(port: u16, callers: usize, calls: usize) -> Load {
 
 /// Reads a stream of `n` items from 127.0.0.1:`port`: items per second.
 async fn stream(port: u16, n: i64) -> f64 {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
-        .unwrap()
-        .tcp_nodelay(true)
-        .connect()
-        .await
-        .expect("connect");
+    let channel = connect(port).await;
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.expect("ready");
     let start = Instant::now();

@@ -281,18 +281,25 @@ fn network_faults_become_network_errors() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+/// The Python with `grpcio` and `grpcio-tools` (`$PYTHON`, or `python3`); `None` (the
+/// caller skips its foreign client) where it lacks them, which CI never does.
+fn python_with_grpc() -> Option<String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python).args(["-c", "import grpc, grpc_tools"]).output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return Some(python);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI installs grpcio and grpcio-tools (.ci/run)");
+    eprintln!("skipped the foreign client: `{python}` lacks grpcio and grpcio-tools (pip install grpcio grpcio-tools)");
+    None
+}
+
 /// A stock Python `grpcio` client, built only from the emitted `store.proto`, calls the
 /// unit: a result, a typed error, health, reflection, malformed payloads and an unknown
 /// method (after which the unit still serves).
 #[test]
 fn foreign_python_client() {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let probe = std::process::Command::new(&python).args(["-c", "import grpc, grpc_tools"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "CI installs grpcio and grpcio-tools (.ci/run)");
-        eprintln!("skipped: `{python}` lacks grpcio and grpcio-tools (pip install grpcio grpcio-tools)");
-        return;
-    }
+    let Some(python) = python_with_grpc() else { return };
     let work = workdir("stages-python");
     let build = compile_stages(&test_data("stages/wire_types"), "app.pluto", &work.join("build"), &[]);
     let ports = ports(&build);
@@ -327,13 +334,7 @@ fn streams_across_processes() {
     assert!(printed.starts_with("50\n100\nbroken: the stream from ticker.ticks broke: "), "{printed}");
     assert_eq!(server.stop(), Some(101), "the producer's fault ended the ticker");
 
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let probe = std::process::Command::new(&python).args(["-c", "import grpc, grpc_tools"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "CI installs grpcio and grpcio-tools (.ci/run)");
-        eprintln!("skipped the foreign client: `{python}` lacks grpcio and grpcio-tools");
-        return;
-    }
+    let Some(python) = python_with_grpc() else { return };
     let build = compile_stages(&test_data("stages/streaming"), "app.pluto", &work.join("streaming"), &[]);
     let ports = self::ports(&build);
     let server = Server::start(&build, "sensors", &wiring(&ports));

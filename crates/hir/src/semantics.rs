@@ -82,11 +82,6 @@ impl<'db> Semantics<'db> {
         ast_id_map(self.db, f.file()).node(&parse(self.db, f.file()).syntax(), f.sig(self.db).ast)
     }
 
-    /// The range of a declaration of `file`, by its id.
-    pub fn declaration_range(&self, file: SourceFile, ast: crate::item_tree::AstId) -> TextRange {
-        ast_id_map(self.db, file).range(ast)
-    }
-
     /// Every call from one unit's code into another unit's `pub fn`.
     pub fn unit_calls(&self) -> &'db [crate::stages::UnitCall] {
         crate::stages::unit_calls(self.db, self.program)

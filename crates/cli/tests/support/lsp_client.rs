@@ -136,6 +136,7 @@ impl Server {
     }
 
     /// Opens `file` in the editor with `text` (`textDocument/didOpen`).
+    #[allow(dead_code)]
     pub fn open(&mut self, file: &Path, text: &str) {
         self.notify(
             "textDocument/didOpen",
