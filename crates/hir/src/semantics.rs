@@ -4,7 +4,7 @@
 
 use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
-use pluto_syntax::{TextRange, TextSize};
+use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
 use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
@@ -354,6 +354,23 @@ impl<'db> Semantics<'db> {
                     Target::Module(_) => plain(range, NameKind::Module),
                 };
                 out.push(span);
+            }
+        }
+        // Names in types (`fn f(o: Order) auth.User`, `catch e: Denied`) and template
+        // keywords (`daemon Worker`), resolved as navigation resolves them.
+        for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            let Some(name_ref) = token.parent().filter(|p| p.kind() == SyntaxKind::NAME_REF) else { continue };
+            let in_type = name_ref.parent().is_some_and(|p| {
+                p.kind() == SyntaxKind::INSTANCE
+                    || (p.kind() == SyntaxKind::PATH && p.parent().is_some_and(|t| t.kind() == SyntaxKind::PATH_TYPE))
+            });
+            if !in_type {
+                continue;
+            }
+            match self.named_outside_bodies(file, &token) {
+                Some(Target::Item(loc)) => out.push(plain(token.text_range(), self.item_kind(loc))),
+                Some(Target::Module(_)) => out.push(plain(token.text_range(), NameKind::Module)),
+                _ => {}
             }
         }
         out.retain(|t| !t.range.is_empty() && !text[t.range].contains('\n'));
