@@ -139,19 +139,34 @@ pub fn unlock(lock: *const UnitLock) {
 /// across them — as Swift's actors are reentrant at their suspension points — so a slow
 /// request does not hold up the others, and a task that calls back into the unit its
 /// spawner waits in does not deadlock. `wait` must not run Pluto code.
+///
+/// The hook set by [`on_blocking`] hears when the wait starts and ends.
 pub fn while_blocked<R>(wait: impl FnOnce() -> R) -> R {
+    let hook = BLOCKING_HOOK.get();
     let held: Vec<usize> = HELD.with(|h| h.borrow().clone());
-    if held.is_empty() {
-        return wait();
-    }
     for l in held.iter().rev() {
         unlock(*l as *const UnitLock);
     }
+    if let Some(hook) = hook {
+        hook(true);
+    }
     let result = wait();
+    if let Some(hook) = hook {
+        hook(false);
+    }
     for l in &held {
         lock(*l as *const UnitLock);
     }
     result
+}
+
+static BLOCKING_HOOK: std::sync::OnceLock<fn(bool)> = std::sync::OnceLock::new();
+
+/// Sets the function told when a thread starts (`true`) and stops (`false`) blocking in
+/// [`while_blocked`] (the network runtime's worker pool: a blocked worker gives its
+/// place to another). Once per process.
+pub fn on_blocking(hook: fn(bool)) {
+    let _ = BLOCKING_HOOK.set(hook);
 }
 
 /// How many locks this thread holds.

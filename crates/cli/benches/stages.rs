@@ -43,6 +43,9 @@ enum Outcome {
     Ok(i64),
 }
 
+/// Rounds of each unary measurement; the table shows the median round.
+const ROUNDS: usize = 5;
+
 const PATH: &str = "/pluto.bench.Bench/Work";
 const STREAM_PATH: &str = "/pluto.bench.Bench/Count";
 
@@ -211,6 +214,15 @@ fn main() {
         serve_tonic(args[i + 1].parse().unwrap());
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--load") {
+        // `--load PORT CALLERS CALLS`: only the unary load against a running server (to
+        // profile one side, e.g. under `perf record -p`).
+        let n = |k: usize| args[i + k].parse::<usize>().expect("--load PORT CALLERS CALLS");
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let l = runtime.block_on(load(n(1) as u16, n(2), n(3)));
+        println!("{:.0} calls/s, p50 {:?}, p99 {:?}", l.per_second, l.p50, l.p99);
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/stages");
     let work = std::env::temp_dir().join(format!("pluto-stages-bench-{}", std::process::id()));
     let build = work.join("build");
@@ -234,15 +246,18 @@ fn main() {
         .expect("start the unit");
     wait_for(pluto_port);
 
-    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off):");
+    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off), median of 5 alternating rounds:");
     support::header("callers", "calls", "tonic", "c/s");
     for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
-        // Warm both up, then measure them alternately.
+        // Warm both up, then measure them alternately, ROUNDS times each.
         runtime.block_on(load(tonic_port, callers, 50));
         runtime.block_on(load(pluto_port, callers, 50));
-        let t = runtime.block_on(load(tonic_port, callers, calls));
-        let p = runtime.block_on(load(pluto_port, callers, calls));
-        support::row(callers, callers * calls, &t, &p);
+        let (mut t, mut p) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            t.push(runtime.block_on(load(tonic_port, callers, calls)));
+            p.push(runtime.block_on(load(pluto_port, callers, calls)));
+        }
+        support::row(callers, callers * calls, &support::median(t), &support::median(p));
     }
 
     println!();

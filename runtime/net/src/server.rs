@@ -193,12 +193,12 @@ fn serve_stream(
         });
         let (label, text) = match outcome {
             Err(fault) => {
-                let _ = items.blocking_send(vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))]);
+                let _ = blocking_send(&items, vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))]);
                 ("fault", format!("fault: {fault}"))
             }
             Ok(Err(status)) => {
                 let text = format!("{:?}: {}", status.code(), status.message());
-                let _ = items.blocking_send(vec![Err(status)]);
+                let _ = blocking_send(&items, vec![Err(status)]);
                 ("invalid", text)
             }
             Ok(Ok(outcome)) if outcome.error != 0 => {
@@ -207,7 +207,7 @@ fn serve_stream(
                     Ok((_, Some(error))) => format!("error {error}"),
                     _ => "error".to_string(),
                 };
-                let _ = items.blocking_send(vec![answer.map(|(bytes, _)| bytes)]);
+                let _ = blocking_send(&items, vec![answer.map(|(bytes, _)| bytes)]);
                 ("error", text)
             }
             Ok(Ok(outcome)) => {
@@ -232,7 +232,7 @@ fn serve_stream(
                             }
                             let count = batch.len() as u64;
                             let failed = batch.last().is_some_and(Result::is_err);
-                            if items.blocking_send(batch).is_err() {
+                            if blocking_send(&items, batch).is_err() {
                                 // The caller went away: stop the producer.
                                 stream::close(receiver);
                                 break format!("ok, the caller cancelled after {sent} items");
@@ -248,7 +248,7 @@ fn serve_stream(
                             let mut text = String::new();
                             pluto_runtime::format::write_object(error, &mut text);
                             let reason = format!("the stream {} relays broke: {text}", f.qualified());
-                            let _ = items.blocking_send(vec![Err(Status::unavailable(reason.clone()))]);
+                            let _ = blocking_send(&items, vec![Err(Status::unavailable(reason.clone()))]);
                             break reason;
                         }
                     }
@@ -263,6 +263,16 @@ fn serve_stream(
             observe::log_call("server", f.unit(), f.method(), span, &text, started.elapsed());
         }
     });
+}
+
+/// Hands a batch to the network side, waiting while its buffer is full (the caller reads
+/// slower than the producer writes): a blocking point, so the worker gives its place to
+/// another meanwhile.
+fn blocking_send(
+    items: &tokio::sync::mpsc::Sender<Vec<Result<Bytes, Status>>>,
+    batch: Vec<Result<Bytes, Status>>,
+) -> Result<(), tokio::sync::mpsc::error::SendError<Vec<Result<Bytes, Status>>>> {
+    pluto_runtime::locks::while_blocked(|| items.blocking_send(batch))
 }
 
 /// `grpc-timeout`: digits and a unit (`H M S m u n`).

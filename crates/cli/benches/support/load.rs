@@ -24,6 +24,12 @@ impl Load {
     }
 }
 
+/// The round with the median throughput (the machine is shared: single rounds vary).
+pub fn median(mut rounds: Vec<Load>) -> Load {
+    rounds.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+    rounds.swap_remove(rounds.len() / 2)
+}
+
 /// The load of `tasks` (each returns its calls' latencies), started at `start`.
 pub async fn gather(start: Instant, tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Load {
     let mut latencies = Vec::new();
