@@ -208,8 +208,9 @@ pub unsafe extern "C" fn pluto_chan_recv(ch: Word, out: *mut Word) -> i64 {
 
 fn recv(ch: Word, out: *mut Word) -> i64 {
     let mut guard = lock();
-    Chan::get(ch).waiting += 1;
-    changed();
+    // Counted as waiting (for a rendezvous `try_send`) only once it has to wait; nothing
+    // waits for that count to change, so it announces no change.
+    let mut waiting = false;
     let status = loop {
         let c = Chan::get(ch);
         if c.len > 0 {
@@ -220,10 +221,19 @@ fn recv(ch: Word, out: *mut Word) -> i64 {
         if c.closed != 0 {
             break c.ended(out);
         }
+        if !waiting {
+            c.waiting += 1;
+            waiting = true;
+        }
         guard = wait(guard);
     };
-    Chan::get(ch).waiting -= 1;
-    changed();
+    if waiting {
+        Chan::get(ch).waiting -= 1;
+    }
+    if status == OK {
+        // Room for a waiting sender; a rendezvous sender's value taken.
+        changed();
+    }
     drop(guard);
     status
 }
