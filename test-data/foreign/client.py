@@ -5,20 +5,14 @@ calls the `store` unit of test-data/stages/wire_types: a result, a typed error, 
 reflection, and malformed requests (after which the unit must still answer).
 """
 
-import importlib
 import sys
-import tempfile
 
 import grpc
-from grpc_tools import protoc
+
+from stubs import generate
 
 proto_dir, address = sys.argv[1], sys.argv[2]
-out = tempfile.mkdtemp()
-status = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", f"--grpc_python_out={out}", "store.proto"])
-assert status == 0, f"protoc failed with {status}"
-sys.path.insert(0, out)
-pb = importlib.import_module("store_pb2")
-rpc = importlib.import_module("store_pb2_grpc")
+pb, rpc = generate(proto_dir, "store")
 
 channel = grpc.insecure_channel(address)
 stub = rpc.StoreStub(channel)

@@ -7,20 +7,14 @@ the first item, reads an endless stream's first items and cancels it (the unit k
 serving), and reads an empty stream.
 """
 
-import importlib
 import sys
-import tempfile
 
 import grpc
-from grpc_tools import protoc
+
+from stubs import generate
 
 proto_dir, address = sys.argv[1], sys.argv[2]
-out = tempfile.mkdtemp()
-status = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", f"--grpc_python_out={out}", "sensors.proto"])
-assert status == 0, f"protoc failed with {status}"
-sys.path.insert(0, out)
-pb = importlib.import_module("sensors_pb2")
-rpc = importlib.import_module("sensors_pb2_grpc")
+pb, rpc = generate(proto_dir, "sensors")
 
 stub = rpc.SensorsStub(grpc.insecure_channel(address))
 
