@@ -93,31 +93,19 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
     let request = outgoing(f, request, span);
     let started = Instant::now();
     if f.streaming != 0 {
-        return open_stream(f, channel, request, timeout, &stage.endpoint);
+        return open_stream(f, channel, request, timeout, started, &stage.endpoint);
     }
-    // Driven on this (Pluto) thread: the connection's tasks run on tokio's threads, and
-    // only the request's and the answer's bytes pass between them.
-    let result = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(async move {
-        let attempt = async {
-            let mut grpc = tonic::client::Grpc::new(channel);
-            grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
-            let mut request = request;
-            request.set_timeout(timeout);
-            let path = http::uri::PathAndQuery::from_static(f.path());
-            grpc.unary(request, path, BytesCodec).await.map(tonic::Response::into_inner)
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Ok(result) => result,
-            Err(_) => Err(Status::deadline_exceeded("")),
-        }
-    }));
+    let result = within(timeout, async move {
+        let mut grpc = ready(channel).await?;
+        let mut request = request;
+        request.set_timeout(timeout);
+        grpc.unary(request, http::uri::PathAndQuery::from_static(f.path()), BytesCodec)
+            .await
+            .map(tonic::Response::into_inner)
+    });
     let outcome = match result {
         Ok(bytes) => decode_response(f, &bytes),
-        // However the deadline shows (the server's own timeout cancels the call), say so.
-        Err(status) if started.elapsed() >= timeout => {
-            raise(reason(f, &stage.endpoint, timeout, &Status::deadline_exceeded(status.message())))
-        }
-        Err(status) => raise(reason(f, &stage.endpoint, timeout, &status)),
+        Err(status) => raise(failure(f, &stage.endpoint, timeout, started, &status)),
     };
     if crate::observe::logging() {
         let text = if outcome.error == 0 {
@@ -130,6 +118,38 @@ pub fn call(f: &'static RemoteFn, args: &[Word]) -> Outcome {
         crate::observe::log_call("client", f.unit(), f.method(), span, &text, started.elapsed());
     }
     outcome
+}
+
+/// Runs `attempt` (a call's exchange with the network) within `timeout`, driven on this
+/// (Pluto) thread as a blocking point: the connection's tasks run on tokio's threads, and
+/// only the request's and the answer's bytes pass between them.
+fn within<T>(timeout: Duration, attempt: impl std::future::Future<Output = Result<T, Status>>) -> Result<T, Status> {
+    let net = crate::net();
+    pluto_runtime::locks::while_blocked(|| {
+        net.runtime.block_on(async move {
+            match tokio::time::timeout(timeout, attempt).await {
+                Ok(result) => result,
+                Err(_) => Err(Status::deadline_exceeded("")),
+            }
+        })
+    })
+}
+
+/// A gRPC client on `channel` once it is ready to send.
+async fn ready(channel: Channel) -> Result<tonic::client::Grpc<Channel>, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
+    Ok(grpc)
+}
+
+/// The `NetworkError` reason of a call started at `started` that failed with `status`:
+/// however the deadline shows (the server's own timeout cancels the call), one that
+/// failed once its deadline passed says so.
+fn failure(f: &RemoteFn, endpoint: &str, timeout: Duration, started: Instant, status: &Status) -> String {
+    if started.elapsed() >= timeout {
+        return reason(f, endpoint, timeout, &Status::deadline_exceeded(status.message()));
+    }
+    reason(f, endpoint, timeout, status)
 }
 
 /// The request carrying `body` and the call's metadata: the callee's fingerprint, the
@@ -158,33 +178,21 @@ fn open_stream(
     channel: Channel,
     request: tonic::Request<Bytes>,
     timeout: Duration,
+    started: Instant,
     endpoint: &str,
 ) -> Outcome {
-    let net = crate::net();
-    let started = Instant::now();
-    let opened = pluto_runtime::locks::while_blocked(|| {
-        net.runtime.block_on(async move {
-            let attempt = async {
-                let mut grpc = tonic::client::Grpc::new(channel);
-                grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
-                let path = http::uri::PathAndQuery::from_static(f.path());
-                let mut stream = grpc.server_streaming(request, path, BytesCodec).await?.into_inner();
-                let first = stream.message().await?;
-                Ok((stream, first))
-            };
-            match tokio::time::timeout(timeout, attempt).await {
-                Ok(result) => result,
-                Err(_) => Err(Status::deadline_exceeded("")),
-            }
-        })
+    let opened = within(timeout, async move {
+        let mut grpc = ready(channel).await?;
+        let path = http::uri::PathAndQuery::from_static(f.path());
+        let mut stream = grpc.server_streaming(request, path, BytesCodec).await?.into_inner();
+        let first = stream.message().await?;
+        Ok((stream, first))
     });
     let (stream, first) = match opened {
         Ok(opened) => opened,
-        Err(status) if started.elapsed() >= timeout => {
-            let status = Status::deadline_exceeded(status.message());
-            return Outcome { value: 0, error: network_error(f, &reason(f, endpoint, timeout, &status)) };
+        Err(status) => {
+            return Outcome { value: 0, error: network_error(f, &failure(f, endpoint, timeout, started, &status)) };
         }
-        Err(status) => return Outcome { value: 0, error: network_error(f, &reason(f, endpoint, timeout, &status)) },
     };
     use pluto_runtime::tasks::stream as chan;
     let receiver = chan::channel(STREAM_CAPACITY);
@@ -243,8 +251,11 @@ fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Wor
     }
 }
 
+/// The most messages handed to the feeding worker at once.
+const STREAM_BATCH: usize = 256;
+
 /// The messages of `stream` that have arrived (at least one, waiting for it), at most
-/// 256; and whether the stream goes on (`Ok(false)`: it ended, `Err`: it broke).
+/// [`STREAM_BATCH`]; and whether the stream goes on (`Ok(false)`: it ended, `Err`: it broke).
 async fn next_batch(stream: &mut tonic::Streaming<Bytes>) -> (Vec<Bytes>, Result<bool, Status>) {
     let mut batch = Vec::new();
     loop {
@@ -255,7 +266,7 @@ async fn next_batch(stream: &mut tonic::Streaming<Bytes>) -> (Vec<Bytes>, Result
             Some(Ok(None)) => return (batch, Ok(false)),
             Some(Err(status)) => return (batch, Err(status)),
         }
-        if batch.len() == 256 {
+        if batch.len() == STREAM_BATCH {
             return (batch, Ok(true));
         }
     }
