@@ -185,12 +185,7 @@ fn serve_stream(
     let started = Instant::now();
     let f = served.f;
     context.enter(|span| {
-        let outcome = pluto_runtime::boundary::run(|| {
-            pluto_runtime::locks::lock(served.lock);
-            let outcome = invoke(f, request);
-            pluto_runtime::locks::unlock(served.lock);
-            outcome
-        });
+        let outcome = run_locked(served, || invoke(f, request));
         let (label, text) = match outcome {
             Err(fault) => {
                 let _ = blocking_send(&items, vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))]);
@@ -257,11 +252,7 @@ fn serve_stream(
                 ("ok", end)
             }
         };
-        ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        observe::record(f.unit(), f.method(), label, None, started.elapsed());
-        if observe::logging() {
-            observe::log_call("server", f.unit(), f.method(), span, &text, started.elapsed());
-        }
+        answered(f, label, None, span, started, || text);
     });
 }
 
@@ -297,37 +288,56 @@ pub static ANSWERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64
 fn serve(served: Served, request: &[u8], context: Context) -> Result<Bytes, Status> {
     let started = Instant::now();
     let (outcome, span) = context.enter(|span| {
-        let outcome = pluto_runtime::boundary::run(|| {
-            pluto_runtime::locks::lock(served.lock);
-            let result = invoke(served.f, request).and_then(|outcome| encode_outcome(served.f, outcome));
-            pluto_runtime::locks::unlock(served.lock);
-            result
-        });
+        let outcome =
+            run_locked(served, || invoke(served.f, request).and_then(|outcome| encode_outcome(served.f, outcome)));
         (outcome, span)
     });
-    ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let result = match outcome {
         Ok(result) => result,
         Err(fault) => Err(Status::internal(pluto_runtime::boundary::ended_call(&served.f.qualified(), &fault))),
     };
-    let elapsed = started.elapsed();
     let (label, error) = match &result {
         Ok((_, None)) => ("ok", None),
         Ok((_, Some(error))) => ("error", Some(error.as_str())),
         Err(status) if status.code() == tonic::Code::Internal => ("fault", None),
         Err(_) => ("invalid", None),
     };
-    observe::record(served.f.unit(), served.f.method(), label, error, elapsed);
-    if observe::logging() {
-        let text = match &result {
-            Ok((_, None)) => "ok".to_string(),
-            Ok((_, Some(error))) => format!("error {error}"),
-            Err(status) if status.code() == tonic::Code::Internal => format!("fault: {}", status.message()),
-            Err(status) => format!("{:?}: {}", status.code(), status.message()),
-        };
-        observe::log_call("server", served.f.unit(), served.f.method(), span, &text, elapsed);
-    }
+    answered(served.f, label, error, span, started, || match &result {
+        Ok((_, None)) => "ok".to_string(),
+        Ok((_, Some(error))) => format!("error {error}"),
+        Err(status) if status.code() == tonic::Code::Internal => format!("fault: {}", status.message()),
+        Err(status) => format!("{:?}: {}", status.code(), status.message()),
+    });
     result.map(|(bytes, _)| bytes)
+}
+
+/// Runs `body` inside a fault boundary holding the unit's lock (the boundary releases it
+/// when `body` faults); `Err` is the fault's description.
+fn run_locked<R>(served: Served, body: impl FnOnce() -> R) -> Result<R, String> {
+    pluto_runtime::boundary::run(|| {
+        pluto_runtime::locks::lock(served.lock);
+        let result = body();
+        pluto_runtime::locks::unlock(served.lock);
+        result
+    })
+}
+
+/// Counts, records and (when logging) logs a served call: its outcome `label`, the error's
+/// type when it raised one, and `text` describing the outcome for the log line.
+fn answered(
+    f: &'static RemoteFn,
+    label: &'static str,
+    error: Option<&str>,
+    span: observe::Span,
+    started: Instant,
+    text: impl FnOnce() -> String,
+) {
+    ANSWERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    observe::record(f.unit(), f.method(), label, error, elapsed);
+    if observe::logging() {
+        observe::log_call("server", f.unit(), f.method(), span, &text(), elapsed);
+    }
 }
 
 /// Decodes the arguments and calls the function: its result and error words.
