@@ -293,9 +293,8 @@ impl<'db> Semantics<'db> {
         let mut out = Vec::new();
         for (template, name) in crate::def_map::unimplemented_requires(db, map, stage) {
             let Some(body) = template.item(db).body() else { continue };
-            let Some(method) = body.methods.iter().find(|m| m.name == name) else { continue };
-            let root = parse(db, template.file).syntax();
-            let node = ast_id_map(db, template.file).node(&root, method.ast);
+            let Some(i) = body.methods.iter().position(|m| m.name == name) else { continue };
+            let node = self.fn_node(FnLoc::Method(template, i as u32));
             let written: Vec<String> = node
                 .descendants_with_tokens()
                 .filter_map(|e| e.into_token())
