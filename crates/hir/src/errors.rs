@@ -105,7 +105,10 @@ pub struct FileErrorSummary {
 pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::SourceFile) -> FileErrorSummary {
     let mut out = FileErrorSummary::default();
     for f in crate::lower::file_functions(db, file) {
-        summarize(infer_fn(db, program, f), BodyOwner::Fn(f), &mut out);
+        let summary = fn_error_summary(db, program, f);
+        out.nodes.extend(summary.nodes.iter().cloned());
+        out.values.extend(summary.values.iter().cloned());
+        out.spawns.extend(summary.spawns.iter().cloned());
     }
     for (i, item) in crate::item_tree::item_tree(db, file).items.iter().enumerate() {
         let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::top(file, i)) else { continue };
@@ -114,6 +117,15 @@ pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::Sourc
             summarize(result, BodyOwner::FieldDefault(owner, n as u32), &mut out);
         }
     }
+    out
+}
+
+/// The error summaries of one function's body and its closures: re-made only when that
+/// body's inference changed, so an edit in a file of thousands of functions summarizes one.
+#[salsa::tracked(returns(ref))]
+fn fn_error_summary(db: &dyn Db, program: Program, f: FnLoc) -> FileErrorSummary {
+    let mut out = FileErrorSummary::default();
+    summarize(infer_fn(db, program, f), BodyOwner::Fn(f), &mut out);
     out
 }
 

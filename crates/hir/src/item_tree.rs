@@ -7,12 +7,18 @@
 //! trivia (whitespace, comments) stripped, so reformatting or commenting changes
 //! nothing they read; every range they store is relative to the start of the owning
 //! declaration, in those stripped coordinates. `unstrip` maps them back to the text.
+//!
+//! What keeps a one-line edit in a large file cheap: each declaration's node is a tracked
+//! field of its slot (`decl_slots`), so only the edited declaration's readers re-run, and
+//! member functions are lowered one by one (`member_fn_sig`), remembered across edits.
 
 use pluto_db::{Db, SourceFile};
 use pluto_syntax::ast::{self, AstNode, HasDeps, HasGenerics, HasMembers, HasName};
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use pluto_syntax::{GreenNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
-use rowan::ast::SyntaxNodePtr;
-use rowan::{GreenNodeData, NodeOrToken};
+use rowan::{GreenNodeData, GreenToken, NodeOrToken};
 
 use pluto_db::modules::parse;
 
@@ -38,24 +44,22 @@ fn is_decl(kind: SyntaxKind) -> bool {
 
 /// Pointers from `AstId`s to the declaration nodes of one parse. Changes on every edit;
 /// only the final mapping of diagnostics and syntax lookups read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, salsa::SalsaValue)]
 pub struct AstIdMap {
-    ptrs: Vec<SyntaxNodePtr<PlutoLang>>,
+    ptrs: Vec<(SyntaxKind, TextRange)>,
 }
 
 impl AstIdMap {
-    fn of(root: &SyntaxNode) -> AstIdMap {
-        let mut nodes = Vec::new();
-        collect_ids(root, &mut nodes);
-        AstIdMap { ptrs: nodes.iter().map(SyntaxNodePtr::new).collect() }
-    }
-
     pub fn range(&self, id: AstId) -> TextRange {
-        self.ptrs[id.0 as usize].text_range()
+        self.ptrs[id.0 as usize].1
     }
 
+    /// The declaration's node in `root`, the tree this map was made from.
     pub fn node(&self, root: &SyntaxNode, id: AstId) -> SyntaxNode {
-        self.ptrs[id.0 as usize].to_node(root)
+        let (kind, range) = self.ptrs[id.0 as usize];
+        std::iter::successors(Some(root.clone()), |node| node.child_or_token_at_range(range)?.into_node())
+            .find(|node| node.text_range() == range && node.kind() == kind)
+            .unwrap_or_else(|| root.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -67,14 +71,46 @@ impl AstIdMap {
     }
 }
 
+/// One walk over a file's declarations: their pointers, and a slot per declaration
+/// holding its green node. Changes on every edit; the two queries below split it into a
+/// part that changes (`ast_id_map`) and one that does not when only bodies were edited
+/// (`decl_slots`).
+#[salsa::tracked(returns(ref), no_eq)]
+fn decl_walk(db: &dyn Db, file: SourceFile) -> (Vec<DeclSlot<'_>>, AstIdMap) {
+    let root = parse(db, file).green();
+    let nodes = decl_nodes(&root);
+    let slots = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (_, node))| DeclSlot::new(db, AstId(i as u32), SharedGreen((*node).to_owned())))
+        .collect();
+    (slots, AstIdMap { ptrs: nodes.iter().map(|(range, node)| (kind_of(node.kind()), *range)).collect() })
+}
+
 #[salsa::tracked(returns(ref), no_eq)]
 pub fn ast_id_map(db: &dyn Db, file: SourceFile) -> AstIdMap {
-    AstIdMap::of(&parse(db, file).syntax())
+    decl_walk(db, file).1.clone()
+}
+
+/// A declaration's green node, as a tracked field: a reader depends on this one node,
+/// whose revision moves only when the declaration itself was edited.
+#[salsa::tracked]
+struct DeclSlot<'db> {
+    ast: AstId,
+    #[tracked]
+    #[returns(ref)]
+    green: SharedGreen,
+}
+
+/// The declaration slots of a file, equal across edits that add or remove none.
+#[salsa::tracked(returns(ref))]
+fn decl_slots(db: &dyn Db, file: SourceFile) -> Vec<DeclSlot<'_>> {
+    decl_walk(db, file).0.clone()
 }
 
 /// A green node compared by identity first: after an edit elsewhere, reparsing keeps an
-/// unchanged declaration's very node, so the comparison salsa makes to backdate it is
-/// one pointer comparison. Different nodes are compared in full (without recursion).
+/// unchanged declaration's very node, so the comparison salsa makes to keep its slot's
+/// revision is one pointer comparison. Different nodes are compared in full (without recursion).
 #[derive(Clone, Debug)]
 pub struct SharedGreen(pub GreenNode);
 
@@ -102,23 +138,51 @@ impl PartialEq for SharedGreen {
 
 impl Eq for SharedGreen {}
 
-/// The green node of one declaration as parsed (with its trivia): the same node across
-/// edits in other declarations, when the edit could be reparsed alone.
-#[salsa::tracked(returns(ref))]
-pub fn decl_node(db: &dyn Db, decl: Decl) -> Option<SharedGreen> {
-    let file = decl.file(db);
-    let map = ast_id_map(db, file);
-    if decl.ast(db).0 as usize >= map.len() {
-        return None;
-    }
-    Some(SharedGreen(map.node(&parse(db, file).syntax(), decl.ast(db)).green().to_owned()))
-}
-
 /// The green node of one declaration without its trivia: equal across edits that do
-/// not change its tokens, since green nodes carry no offsets.
+/// not change its tokens, since green nodes carry no offsets. It reads the declaration's
+/// slot, so an edit in another declaration does not re-run it.
 #[salsa::tracked(returns(ref))]
 pub fn decl_green(db: &dyn Db, decl: Decl) -> Option<GreenNode> {
-    decl_node(db, decl).as_ref().map(|node| strip_trivia(&node.0))
+    let slot = decl_slots(db, decl.file(db)).get(decl.ast(db).0 as usize)?;
+    Some(strip_trivia(&slot.green(db).0))
+}
+
+/// A member function's green node as parsed, interned by identity: reparsing an edit in
+/// another member keeps this very node, so its signature is found again without being
+/// stripped and lowered anew (a stage with thousands of methods re-lowers only the
+/// edited one). Two equal nodes at different addresses are merely two entries.
+#[salsa::interned]
+pub struct MemberFn<'db> {
+    #[returns(ref)]
+    node: GreenById,
+    ast: AstId,
+}
+
+/// A green node hashed and compared by address (see `MemberFn`).
+#[derive(Clone, Debug)]
+pub struct GreenById(GreenNode);
+
+impl PartialEq for GreenById {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq::<GreenNodeData>(&*self.0, &*other.0)
+    }
+}
+
+impl Eq for GreenById {}
+
+impl std::hash::Hash for GreenById {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash::<GreenNodeData, H>(&*self.0, state)
+    }
+}
+
+/// The signature of one member function, from its own node and its number. Shared, so
+/// the item trees of successive edits hold the same allocation.
+#[salsa::tracked(returns(ref))]
+fn member_fn_sig<'db>(db: &'db dyn Db, member: MemberFn<'db>) -> Option<Arc<FnSig>> {
+    let stripped = SyntaxNode::new_root(strip_signatures(&member.node(db).0));
+    let lower = Lower { ids: vec![TextSize::from(0)], first: member.ast(db).0, members: Default::default(), db };
+    ast::Fn::cast(stripped).map(|f| Arc::new(lower.fn_sig(&f)))
 }
 
 /// A copy of a green tree without whitespace and comments.
@@ -309,7 +373,7 @@ pub struct Body {
     pub impls: Vec<TypeRef>,
     pub parent: Option<TypeRef>,
     pub fields: Vec<Field>,
-    pub methods: Vec<FnSig>,
+    pub methods: Vec<Arc<FnSig>>,
     /// Declarations nested in the body (errors in stages; anything else is reported).
     pub nested: Vec<Item>,
     /// Whether `[deps]` was written, even if empty.
@@ -404,10 +468,11 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     // Each top-level declaration is lowered from its own stripped copy; `AstId`s follow
     // the same pre-order as `AstIdMap`.
     for node in root.children().filter(|n| is_decl(n.kind())) {
-        let stripped = SyntaxNode::new_root(strip_signatures(node.green()));
-        let mut ids = vec![stripped.clone()];
-        collect_ids(&stripped, &mut ids);
-        let lower = Lower { ids, first: next_id };
+        let (green, members) = strip_item(node.green());
+        let mut ids = vec![TextSize::from(0)];
+        ids.extend(decl_nodes(&green).iter().map(|(range, _)| range.start()));
+        let stripped = SyntaxNode::new_root(green);
+        let lower = Lower { ids, first: next_id, members, db };
         next_id += lower.ids.len() as u32;
         let Some(item) = ast::Item::cast(stripped) else { continue };
         match item {
@@ -430,33 +495,93 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
     tree
 }
 
-/// Declarations in `AstId` order: pre-order, descending into member, variant and field
-/// lists but never into blocks. `AstIdMap` and the item tree both number by this walk.
-fn collect_ids(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
+/// A top-level declaration stripped as `strip_signatures` does, except that each
+/// function of its own member list becomes a one-character placeholder: those are
+/// lowered one by one through `member_fn_sig`, which remembers them across edits. Returns
+/// the copy and, by the placeholders' offsets in it, the functions' nodes as parsed.
+fn strip_item(node: &GreenNodeData) -> (GreenNode, HashMap<TextSize, GreenNode>) {
+    let mut members = HashMap::new();
+    let raw = |kind| <PlutoLang as rowan::Language>::kind_to_raw(kind);
+    let token = GreenToken::new(raw(SyntaxKind::IDENT), "f");
+    let placeholder = GreenNode::new(raw(SyntaxKind::FN), [NodeOrToken::Token(token)]);
+    let mut offset = TextSize::from(0);
+    let mut children = Vec::new();
     for child in node.children() {
-        let kind = child.kind();
+        let stripped = match child {
+            NodeOrToken::Token(t) if kind_of(t.kind()).is_trivia() => continue,
+            NodeOrToken::Token(t) => NodeOrToken::Token(t.to_owned()),
+            NodeOrToken::Node(list) if kind_of(list.kind()) == SyntaxKind::MEMBER_LIST => {
+                let mut inner = Vec::new();
+                let mut at = offset;
+                for member in list.children() {
+                    let stripped = match member {
+                        NodeOrToken::Token(t) if kind_of(t.kind()).is_trivia() => continue,
+                        NodeOrToken::Token(t) => NodeOrToken::Token(t.to_owned()),
+                        NodeOrToken::Node(f) if kind_of(f.kind()) == SyntaxKind::FN => {
+                            members.insert(at, f.to_owned());
+                            NodeOrToken::Node(placeholder.clone())
+                        }
+                        NodeOrToken::Node(n) => NodeOrToken::Node(strip_signatures(n)),
+                    };
+                    at += stripped.text_len();
+                    inner.push(stripped);
+                }
+                NodeOrToken::Node(GreenNode::new(list.kind(), inner))
+            }
+            NodeOrToken::Node(n) => NodeOrToken::Node(strip_signatures(n)),
+        };
+        offset += stripped.text_len();
+        children.push(stripped);
+    }
+    (GreenNode::new(node.kind(), children), members)
+}
+
+fn kind_of(raw: rowan::SyntaxKind) -> SyntaxKind {
+    <PlutoLang as rowan::Language>::kind_from_raw(raw)
+}
+
+/// Declarations in `AstId` order, with their ranges relative to `root`: pre-order,
+/// descending into member, variant and field lists but never into blocks. `AstIdMap`
+/// and the item tree both number by this walk (an explicit stack: nesting is the
+/// user's).
+fn decl_nodes(root: &GreenNodeData) -> Vec<(TextRange, &GreenNodeData)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.children(), TextSize::from(0))];
+    while let Some((children, offset)) = stack.last_mut() {
+        let Some(child) = children.next() else {
+            stack.pop();
+            continue;
+        };
+        let start = *offset;
+        *offset += child.text_len();
+        let NodeOrToken::Node(node) = child else { continue };
+        let kind = kind_of(node.kind());
         if is_decl(kind) {
-            out.push(child.clone());
+            out.push((TextRange::at(start, node.text_len()), node));
         }
         if kind != SyntaxKind::BLOCK
             && (is_decl(kind)
                 || matches!(kind, SyntaxKind::MEMBER_LIST | SyntaxKind::VARIANT_LIST | SyntaxKind::FIELD_LIST))
         {
-            collect_ids(&child, out);
+            stack.push((node.children(), start));
         }
     }
+    out
 }
 
-struct Lower {
-    /// The declaration nodes of one stripped top-level item, in `AstId` order.
-    ids: Vec<SyntaxNode>,
+struct Lower<'db> {
+    /// Where the declarations of one stripped top-level item start, in `AstId` order.
+    ids: Vec<TextSize>,
     /// The `AstId` of the item itself.
     first: u32,
+    /// The member functions left as placeholders by `strip_item`, by offset.
+    members: HashMap<TextSize, GreenNode>,
+    db: &'db dyn Db,
 }
 
-impl Lower {
+impl Lower<'_> {
     fn id(&self, node: &SyntaxNode) -> AstId {
-        let index = self.ids.binary_search_by_key(&node.text_range().start(), |n| n.text_range().start());
+        let index = self.ids.binary_search(&node.text_range().start());
         // Declarations never share a start offset, so the search finds exactly this node.
         AstId(index.map_or(u32::MAX, |i| self.first + i as u32))
     }
@@ -535,7 +660,7 @@ impl Lower {
         body.fields = self.fields(members.fields());
         for item in members.items() {
             match item {
-                ast::Item::Fn(f) => body.methods.push(self.fn_sig(&f)),
+                ast::Item::Fn(f) => body.methods.push(self.method(&f)),
                 other => body.nested.extend(self.item(other)),
             }
         }
@@ -554,6 +679,13 @@ impl Lower {
                 }
             })
             .collect()
+    }
+
+    /// A member function: a placeholder's signature comes from `member_fn_sig`.
+    fn method(&self, f: &ast::Fn) -> Arc<FnSig> {
+        let Some(node) = self.members.get(&f.syntax().text_range().start()) else { return Arc::new(self.fn_sig(f)) };
+        let member = MemberFn::new(self.db, GreenById(node.clone()), self.id(f.syntax()));
+        member_fn_sig(self.db, member).clone().unwrap_or_else(|| Arc::new(self.fn_sig(f)))
     }
 
     fn fn_sig(&self, f: &ast::Fn) -> FnSig {
