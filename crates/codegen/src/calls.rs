@@ -5,7 +5,6 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
 use pluto_hir::{Def, FnLoc, Handling, ItemKind, ItemLoc, Target, Ty};
-use pluto_hir::def_map::def_map;
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode};
 
@@ -77,7 +76,7 @@ impl Lowerer<'_, '_> {
                     _ => None,
                 };
                 let receiver = match namespace {
-                    Some(Target::Item(loc)) if def_map(self.db, self.program).is_unit(loc) => Receiver::Unit(loc),
+                    Some(Target::Item(loc)) if self.sema().def_map().is_unit(loc) => Receiver::Unit(loc),
                     Some(Target::Item(_) | Target::Module(_)) => Receiver::Namespace,
                     _ => {
                         let rty = self.ty_of(receiver_expr.syntax());
@@ -143,7 +142,7 @@ impl Lowerer<'_, '_> {
                 };
                 match (resolution(self, f.name_ref()), namespace) {
                     (Some(Target::Fn(method)), Some(Target::Item(loc)))
-                        if def_map(self.db, self.program).is_unit(loc) && self.owner.stage != Some(loc) =>
+                        if self.sema().def_map().is_unit(loc) && self.owner.stage != Some(loc) =>
                     {
                         let name = method.sig(self.db).name.clone();
                         self.unit_fn_value(loc, &name)?
@@ -261,7 +260,7 @@ impl Lowerer<'_, '_> {
                     // of) it; otherwise the receiver's own stage.
                     let stage = match rty {
                         Ty::Adt(s, _) if crate::is_stage(self.db, s) => match self.owner.stage {
-                            Some(o) if def_map(self.db, self.program).chain(o).contains(&s) => o,
+                            Some(o) if self.sema().def_map().chain(o).contains(&s) => o,
                             _ => s,
                         },
                         _ => self.owner.stage.unwrap_or(c),
@@ -336,7 +335,7 @@ impl Lowerer<'_, '_> {
                 *slot = Some(arg.clone());
             }
         }
-        let declared = pluto_hir::lower::fn_signature(self.db, self.program, f).fn_ty();
+        let declared = self.sema().signature(f).fn_ty();
         bind_types(&declared, used, &names, &mut bound);
         FnKey::instance(f, bound)
     }
@@ -388,7 +387,7 @@ impl Lowerer<'_, '_> {
     ) -> Result<Option<Value>> {
         let object = self.word(object);
         let code = self.vtable_entry(object, tr, method);
-        let signature = pluto_hir::lower::fn_signature(self.db, self.program, f).clone();
+        let signature = self.sema().signature(f).clone();
         let mut values = vec![object];
         for (a, (_, param)) in args.iter().zip(&signature.params) {
             let v = self.value_as(a, param)?;
@@ -494,7 +493,7 @@ impl Lowerer<'_, '_> {
             Ty::Map(k, _) => (**k).clone(),
             _ => Ty::Unknown,
         };
-        let params = pluto_hir::builtins::method(rty, name).map(|m| m.params).unwrap_or_default();
+        let params = pluto_hir::builtin_method(rty, name).map(|m| m.params).unwrap_or_default();
         for (a, p) in args.iter().zip(&params) {
             let x = self.value_as(a, p)?;
             words.push(self.word(x));
@@ -708,7 +707,7 @@ impl Lowerer<'_, '_> {
 
     /// An error declared in the prelude, by name.
     fn prelude_error(&self, name: &str, node: &SyntaxNode) -> Result<ItemLoc> {
-        match def_map(self.db, self.program).resolve(self.db, self.file(), name) {
+        match self.sema().def_map().resolve(self.db, self.file(), name) {
             Some(Def::Item(loc)) => Ok(loc),
             _ => Err(self.unsupported(node, &format!("`{name}` (the prelude has none)"))),
         }

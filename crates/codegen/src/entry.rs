@@ -13,10 +13,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{FnLoc, ItemKind, ItemLoc, Ty};
-use pluto_hir::def_map::def_map;
-use pluto_hir::item_tree::item_tree;
-use pluto_hir::lower::adt_data;
+use pluto_hir::{FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::{fields_start, first_field};
@@ -32,7 +29,7 @@ pub(crate) struct EntryJob {
 
 /// The method `name` with a body along `stage`'s chain, nearest first.
 pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: &str) -> Option<FnLoc> {
-    def_map(db, program).chain(stage).into_iter().find_map(|level| {
+    Semantics::new(db, program).def_map().chain(stage).into_iter().find_map(|level| {
         let body = level.item(db).body()?;
         let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
         Some(FnLoc::Method(level, i as u32))
@@ -43,10 +40,10 @@ pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: 
 pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &mut Globals) -> Result<()> {
     let graph = pluto_db::modules::module_graph(db, program);
     let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
     units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
-    let plain = item_tree(db, entry_file)
+    let plain = Semantics::new(db, program).item_tree(entry_file)
         .items
         .iter()
         .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
@@ -101,7 +98,7 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
         if m.file.path(db).is_std() {
             continue;
         }
-        for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
+        for (i, item) in Semantics::new(db, program).item_tree(m.file).items.iter().enumerate() {
             let loc = ItemLoc::top(m.file, i);
             match &item.kind {
                 ItemKind::Fn(sig) if sig.has_body && sig.generics.is_empty() => {
@@ -151,13 +148,12 @@ pub(crate) fn build(
         (Some(main), _) => main.clone(),
         (None, Some(net)) => {
             let (unit, index) = net.served[0];
-            FnKey::for_stage(pluto_hir::interface::unit_interface(db, program, unit).functions[index].f, unit)
+            FnKey::for_stage(Semantics::new(db, program).unit_interface(unit).functions[index].f, unit)
         }
         (None, None) => return Err(CodegenError::NoMain),
     };
     let owner_loc = crate::item_of(owner.f);
-    let real = pluto_hir::item_tree::ast_id_map(db, owner_loc.file)
-        .node(&pluto_db::modules::parse(db, owner_loc.file).syntax(), owner_loc.item(db).ast);
+    let real = Semantics::new(db, program).item_node(owner_loc);
     let mut l = Lowerer::new_entry(db, program, g, func, context, owner, real);
     if let Some(net) = &job.net {
         l.start_network(net)?;
@@ -219,7 +215,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             return Err(crate::unsupported(self.db, loc, "a dependency cycle"));
         }
         path.push(loc);
-        let data = adt_data(self.db, self.program, loc).clone();
+        let data = self.sema().adt(loc).clone();
         let mut deps = Vec::new();
         for (_, ty) in &data.deps {
             match ty {

@@ -5,12 +5,8 @@
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
-use pluto_db::modules::parse;
 use pluto_db::{Db, Program};
-use pluto_hir::{FnLoc, InferResult, Ty};
-use pluto_hir::infer::{infer_field_default, infer_fn};
-use pluto_hir::item_tree::{Decl, ast_id_map, decl_green};
-use pluto_hir::lower::{adt_data, fn_signature};
+use pluto_hir::{FnLoc, InferResult, ItemKind, Semantics, Ty};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode, HasName};
 
@@ -19,11 +15,12 @@ use crate::layout::machine_type;
 use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
 
 /// A function's trivia-free declaration and its node in the real tree.
-pub(crate) fn declaration(db: &dyn Db, f: FnLoc) -> (SyntaxNode, SyntaxNode) {
-    let sig = f.sig(db);
-    let green = decl_green(db, Decl::new(db, f.file(), sig.ast)).clone().expect("the function exists");
-    let real = ast_id_map(db, f.file()).node(&parse(db, f.file()).syntax(), sig.ast);
-    (SyntaxNode::new_root(green), real)
+pub(crate) fn declaration(db: &dyn Db, program: Program, f: FnLoc) -> Result<(SyntaxNode, SyntaxNode)> {
+    Semantics::new(db, program).fn_declaration(f).ok_or_else(missing_declaration)
+}
+
+fn missing_declaration() -> CodegenError {
+    CodegenError::Backend("a declaration is missing from its file".to_string())
 }
 
 /// Compiles one job into `func`.
@@ -54,20 +51,20 @@ fn build_fn(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
-    let (root, real) = declaration(db, f);
+    let (root, real) = declaration(db, program, f)?;
     let func_node = ast::Fn::cast(root).expect("a function node");
     let info = g.functions[&key].clone();
-    let signature = fn_signature(db, program, f);
+    let signature = Semantics::new(db, program).signature(f);
     let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
     let self_ty = match key.stage.or(f.container()) {
-        Some(c) if matches!(c.item(db).kind, pluto_hir::item_tree::ItemKind::Trait(_)) => Ty::Trait(c),
+        Some(c) if matches!(c.item(db).kind, ItemKind::Trait(_)) => Ty::Trait(c),
         Some(c) => {
-            let params = pluto_hir::lower::item_generics(db, c);
+            let params = c.generic_names(db);
             key.substitute(db, &Ty::Adt(c, params.iter().map(|p| Ty::Param(p.as_str().into())).collect()))
         }
         None => Ty::Unknown,
     };
-    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), infer_fn(db, program, key.f), real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), Semantics::new(db, program).infer(key.f), real, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut params = params.into_iter();
@@ -110,7 +107,7 @@ fn build_thunk(
         return build_dispatch_thunk(db, program, key, g, func, context);
     }
     let target = g.function(db, program, key.clone())?;
-    let real = declaration(db, f).1;
+    let real = declaration(db, program, f)?.1;
     let abi = Abi::Value { ret: target.ret.clone() };
     let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
     let entry = l.start();
@@ -151,10 +148,10 @@ fn build_dispatch_thunk(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
-    let (FnLoc::Method(tr, method), real) = (f, declaration(db, f).1) else {
+    let (FnLoc::Method(tr, method), real) = (f, declaration(db, program, f)?.1) else {
         return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
     };
-    let ret = fn_signature(db, program, f).ret.clone();
+    let ret = Semantics::new(db, program).signature(f).ret.clone();
     let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, Abi::Value { ret });
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
@@ -180,7 +177,7 @@ fn build_closure(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let result = infer_fn(db, program, job.owner.f);
+    let result = Semantics::new(db, program).infer(job.owner.f);
     let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, Abi::Entry);
     let ret = match l.ty_of(job.node.syntax()) {
         Ty::Fn(_, r) => (*r).clone(),
@@ -226,9 +223,9 @@ fn build_defaults(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let body = class.item(db).body().expect("classes have bodies").clone();
-    let data = adt_data(db, program, class).clone();
+    let data = Semantics::new(db, program).adt(class).clone();
     let first = crate::layout::fields_start(db, program, class);
-    let real_class = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), class.item(db).ast);
+    let real_class = Semantics::new(db, program).item_node(class);
     // The class stands in for the function: it gives the lowering a file (defaults have
     // their own types, and no type arguments: fields keep their declared layout).
     let owner = FnKey::plain(FnLoc::Free(class));
@@ -239,13 +236,14 @@ fn build_defaults(
         if !field.has_default {
             continue;
         }
-        let result = infer_field_default(db, program, class, i as u32);
+        let result = Semantics::new(db, program).field_default(class, i as u32);
         l.types = expression_types(result);
         l.resolutions = result.resolutions.iter().cloned().collect();
         l.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
-        let green = decl_green(db, Decl::new(db, class.file, field.ast)).clone().expect("the field exists");
-        let node = ast::Field::cast(SyntaxNode::new_root(green)).expect("a field");
-        l.real = ast_id_map(db, class.file).node(&parse(db, class.file).syntax(), field.ast);
+        let (stripped, real) =
+            Semantics::new(db, program).field_declaration(class, i as u32).ok_or_else(missing_declaration)?;
+        let node = ast::Field::cast(stripped).expect("a field");
+        l.real = real;
         let value = node.default_value().expect("fields with defaults have a value");
         let from = l.ty_of(value.syntax());
         let v = l.value(&value)?;

@@ -5,8 +5,7 @@
 use cranelift_codegen::ir::types;
 use cranelift_module::{DataDescription, DataId, Linkage, Module};
 use pluto_db::Db;
-use pluto_hir::{ItemKind, ItemLoc, Ty};
-use pluto_hir::lower::adt_data;
+use pluto_hir::{FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 
 use pluto_abi::{adt, kind};
 
@@ -41,7 +40,7 @@ pub fn first_field(db: &dyn Db, loc: ItemLoc) -> i32 {
 /// Where the fields of an object of `loc` start, in words: after its header and its
 /// dependencies.
 pub fn fields_start(db: &dyn Db, program: pluto_db::Program, loc: ItemLoc) -> i32 {
-    first_field(db, loc) + adt_data(db, program, loc).deps.len() as i32
+    first_field(db, loc) + Semantics::new(db, program).adt(loc).deps.len() as i32
 }
 
 /// The type arguments of a class, enum or error type (none for other types).
@@ -237,7 +236,7 @@ impl Globals {
             self.module.declare_data(&format!("pluto_adt{n}"), Linkage::Local, false, false).map_err(crate::backend)?;
         self.adt_descs.insert((loc, args.clone()), id);
         let item = loc.item(db);
-        let data = adt_data(db, program, loc).clone();
+        let data = Semantics::new(db, program).adt(loc).clone();
         let generics = data.generics.clone();
         let plain = |fields: &[pluto_hir::FieldTy]| -> Vec<(String, Ty)> {
             fields
@@ -308,7 +307,7 @@ impl Globals {
         let count = tr.item(db).body().map_or(0, |b| b.methods.len());
         let mut words = Vec::new();
         for i in 0..count {
-            let f = crate::implementation(db, class, pluto_hir::lower::FnLoc::Method(tr, i as u32));
+            let f = crate::implementation(db, class, FnLoc::Method(tr, i as u32));
             let thunk = self.thunk(db, program, crate::FnKey::plain(f), crate::ThunkKind::Receiver)?;
             words.push(Word::Func(thunk));
         }

@@ -9,6 +9,7 @@
 //! its source line, never silently miscompiled.
 
 mod arrays;
+mod branches;
 mod calls;
 mod entry;
 mod errors;
@@ -19,6 +20,7 @@ mod jobs;
 mod layout;
 mod link;
 mod remote;
+mod stmt;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -28,9 +30,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use pluto_db::{Db, FilePath, Program};
-use pluto_hir::{FnLoc, ItemKind, ItemLoc, Ty};
-use pluto_hir::item_tree::item_tree;
-use pluto_hir::lower::fn_signature;
+use pluto_hir::{FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 
 pub use link::{LinkError, link_executable};
 
@@ -154,7 +154,7 @@ impl FnKey {
 /// The type parameters in scope in `f`: its container's, then its own.
 pub(crate) fn generic_names(db: &dyn Db, f: FnLoc) -> Vec<String> {
     let mut names = match f.container() {
-        Some(c) => pluto_hir::lower::item_generics(db, c),
+        Some(c) => c.generic_names(db),
         None => Vec::new(),
     };
     names.extend(f.sig(db).generics.iter().map(|g| g.name.clone()));
@@ -242,7 +242,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names()).map_err(backend)?;
     let mut traits = Vec::new();
     for m in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in item_tree(db, m.file).items.iter().enumerate() {
+        for (i, item) in Semantics::new(db, program).item_tree(m.file).items.iter().enumerate() {
             if matches!(item.kind, ItemKind::Trait(_)) {
                 traits.push(ItemLoc::top(m.file, i));
             }
@@ -270,7 +270,7 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         local_calls: HashMap::new(),
     };
     if let Some(names) = &options.units {
-        let map = pluto_hir::def_map::def_map(db, program);
+        let map = Semantics::new(db, program).def_map();
         let mut held = Vec::new();
         for name in names {
             match map.unit(name) {
@@ -438,12 +438,12 @@ impl Globals {
             return Err(unsupported(db, loc, "a generic function that instantiates itself with ever larger types"));
         }
         let sig = f.sig(db);
-        let declared = fn_signature(db, program, f);
+        let declared = Semantics::new(db, program).signature(f);
         let params: Vec<Ty> = declared.params.iter().map(|(_, t)| key.substitute(db, t)).collect();
         let ret = key.substitute(db, &declared.ret);
         let has_self = has_self(db, f);
         let intrinsic = !sig.has_body;
-        let fallible = !intrinsic && !pluto_hir::errors::error_sets(db, program).of(f).is_empty();
+        let fallible = !intrinsic && !Semantics::new(db, program).fn_errors(f).is_empty();
         // A generic function the runtime provides takes its values as words and, after
         // them, the descriptor of each type argument (`json.encode<T>` walks the value by it).
         let descriptors: Vec<Ty> = if intrinsic { key.args.to_vec() } else { Vec::new() };
@@ -528,7 +528,7 @@ impl Globals {
             return Ok(*id);
         }
         let f = key.f;
-        let arity = fn_signature(db, program, f).params.len();
+        let arity = Semantics::new(db, program).signature(f).params.len();
         let sig = self.value_signature(arity);
         let name = format!("pluto_thunk{}_{}", self.thunks.len(), f.display(db).replace('.', "_"));
         let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(backend)?;

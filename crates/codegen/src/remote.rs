@@ -11,8 +11,7 @@ use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, StackSlot
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{InferResult, ItemLoc, Ty};
-use pluto_hir::interface::{default_ports, transport_errors, unit_interface};
+use pluto_hir::{InferResult, ItemLoc, Semantics, Ty};
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::{Word, machine_type};
@@ -41,7 +40,7 @@ impl Globals {
     }
 
     fn interface_index(db: &dyn Db, program: Program, unit: ItemLoc, name: &str) -> Result<usize> {
-        unit_interface(db, program, unit).functions.iter().position(|f| f.name == name).ok_or_else(|| {
+        Semantics::new(db, program).unit_interface(unit).functions.iter().position(|f| f.name == name).ok_or_else(|| {
             crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`"))
         })
     }
@@ -52,7 +51,7 @@ impl Globals {
         if let Some(info) = self.stubs.get(&(unit, index)) {
             return Ok(info.clone());
         }
-        let rf = &unit_interface(db, program, unit).functions[index];
+        let rf = &Semantics::new(db, program).unit_interface(unit).functions[index];
         let params: Vec<Ty> = rf.params.iter().map(|(_, t)| t.clone()).collect();
         // The callee's own signature, always fallible: the network may fail.
         let signature = self.direct_signature(false, &params, &rf.value_ty(), true);
@@ -103,7 +102,7 @@ impl Globals {
     /// A function value's code calling function `index` of `unit` across units (locally
     /// or over the network, as this executable holds it).
     fn unit_call_thunk(&mut self, db: &dyn Db, program: Program, unit: ItemLoc, index: usize) -> Result<FuncId> {
-        let arity = unit_interface(db, program, unit).functions[index].params.len();
+        let arity = Semantics::new(db, program).unit_interface(unit).functions[index].params.len();
         let signature = self.value_signature(arity);
         self.unit_fn(db, unit, index, RemoteKind::Value, signature)
     }
@@ -114,11 +113,11 @@ impl Globals {
         if let Some(id) = self.local_calls.get(&(unit, index)) {
             return Ok(*id);
         }
-        let network_error = transport_errors(db, program)
+        let network_error = Semantics::new(db, program).transport_errors()
             .first()
             .copied()
             .ok_or_else(|| CodegenError::Backend("the prelude lacks `NetworkError`".into()))?;
-        let interface = unit_interface(db, program, unit);
+        let interface = Semantics::new(db, program).unit_interface(unit);
         let words = [
             Word::Data(self.adt_desc(db, program, network_error, &[])?),
             Word::Data(self.c_string(&interface.name)?),
@@ -135,7 +134,7 @@ impl Globals {
         if let Some(id) = self.remote_descs.get(&(unit, index)) {
             return Ok(*id);
         }
-        let interface = unit_interface(db, program, unit);
+        let interface = Semantics::new(db, program).unit_interface(unit);
         let rf = &interface.functions[index];
         let mut params = Vec::new();
         for (_, ty) in &rf.params {
@@ -172,13 +171,13 @@ impl Globals {
     /// The program's descriptor for the network runtime (`pluto_abi::net`).
     fn net_desc(&mut self, db: &dyn Db, program: Program, descriptor_set: &[u8]) -> Result<DataId> {
         let mut errors = Vec::new();
-        for e in transport_errors(db, program) {
+        for e in Semantics::new(db, program).transport_errors() {
             errors.push(Word::Data(self.adt_desc(db, program, e, &[])?));
         }
         let [network, deserialization] = errors
             .try_into()
             .map_err(|_| CodegenError::Backend("the prelude lacks `NetworkError` or `DeserializationError`".into()))?;
-        let ports = default_ports(db, program);
+        let ports = Semantics::new(db, program).default_ports();
         let mut units = Vec::new();
         for (name, port) in &ports {
             units.push(Word::Data(self.c_string(name)?));
@@ -215,7 +214,7 @@ impl NetPlan {
     pub fn new(db: &dyn Db, program: Program, units: &[ItemLoc], has_main: bool, descriptor_set: Vec<u8>) -> NetPlan {
         let served = units
             .iter()
-            .flat_map(|u| (0..unit_interface(db, program, *u).functions.len()).map(move |i| (*u, i)))
+            .flat_map(|u| (0..Semantics::new(db, program).unit_interface(*u).functions.len()).map(move |i| (*u, i)))
             .collect();
         NetPlan { served, has_main, descriptor_set }
     }
@@ -279,7 +278,7 @@ impl Lowerer<'_, '_> {
         node: &pluto_syntax::SyntaxNode,
     ) -> Result<Option<ir::Value>> {
         let index = Globals::interface_index(self.db, self.program, unit, name)?;
-        let rf = unit_interface(self.db, self.program, unit).functions[index].clone();
+        let rf = self.sema().unit_interface(unit).functions[index].clone();
         let mut values = Vec::new();
         for (a, (_, param)) in args.iter().zip(&rf.params) {
             values.push(self.value_as(a, param)?);
@@ -340,11 +339,11 @@ pub(crate) fn build(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let rf = unit_interface(db, program, job.unit).functions[job.index].clone();
+    let rf = Semantics::new(db, program).unit_interface(job.unit).functions[job.index].clone();
     // What the function returns to Pluto code: for a stream, the receiver of its items.
     let ret = rf.value_ty();
     let key = FnKey::for_stage(rf.f, job.unit);
-    let real = crate::jobs::declaration(db, rf.f).1;
+    let real = crate::jobs::declaration(db, program, rf.f)?.1;
     match job.kind {
         RemoteKind::Stub => {
             let abi = Abi::Direct { ret: ret.clone(), fallible: true };

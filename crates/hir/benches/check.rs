@@ -43,7 +43,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
 
     let start = Instant::now();
     let program = db.program(&FilePath::disk("bench/main.pluto"));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     let cold = start.elapsed();
     assert!(
         diagnostics.is_empty(),
@@ -52,7 +52,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
         &diagnostics[..diagnostics.len().min(3)]
     );
     let peak_mb = memory_kb("VmHWM:") as f64 / 1024.0;
-    let functions = pluto_hir::lower::all_functions(&db, program).len();
+    let functions = pluto_hir::queries::all_functions(&db, program).len();
 
     println!("## {case}: {lines} lines in {} files, {units} units, {functions} functions", files.len());
     println!("cold check: {:.0} ms, peak RSS {peak_mb:.0} MB", cold.as_secs_f64() * 1e3);
@@ -79,11 +79,11 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
             let file = pluto_db::Db::file(&db, &path);
             let steps: [&dyn Fn(); 6] = [
                 &|| { std::hint::black_box(pluto_db::modules::parse(&db, file)); },
-                &|| { std::hint::black_box(pluto_hir::item_tree::ast_id_map(&db, file)); },
-                &|| { std::hint::black_box(pluto_hir::item_tree::item_tree(&db, file)); },
-                &|| { std::hint::black_box(pluto_hir::def_map::def_map(&db, program)); },
-                &|| { std::hint::black_box(pluto_hir::errors::file_error_summaries(&db, program, file)); },
-                &|| { std::hint::black_box(pluto_hir::diagnostics::file_semantic_diagnostics(&db, program, file)); },
+                &|| { std::hint::black_box(pluto_hir::queries::ast_id_map(&db, file)); },
+                &|| { std::hint::black_box(pluto_hir::queries::item_tree(&db, file)); },
+                &|| { std::hint::black_box(pluto_hir::queries::def_map(&db, program)); },
+                &|| { std::hint::black_box(pluto_hir::queries::file_error_summaries(&db, program, file)); },
+                &|| { std::hint::black_box(pluto_hir::queries::file_semantic_diagnostics(&db, program, file)); },
             ];
             for (step, time) in steps.iter().zip(phases.iter_mut()) {
                 let start = Instant::now();
@@ -91,7 +91,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
                 time.push(start.elapsed());
             }
         }
-        let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+        let diagnostics = pluto_hir::program_diagnostics(&db, program);
         times.push(start.elapsed());
         assert!(diagnostics.is_empty());
     }
@@ -117,7 +117,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
         for n in 0..50 {
             db.set_file_text(&main, if n % 2 == 0 { edited.clone() } else { original.clone() });
             let start = Instant::now();
-            let _ = pluto_hir::diagnostics::program_diagnostics(&db, program);
+            let _ = pluto_hir::program_diagnostics(&db, program);
             small.push(start.elapsed());
         }
         small.sort();
@@ -128,7 +128,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
             let parse = pluto_syntax::parse(unit);
             let root = parse.syntax();
             for node in root.children() {
-                std::hint::black_box(pluto_hir::item_tree::strip_trivia(node.green()));
+                std::hint::black_box(pluto_hir::queries::strip_trivia(node.green()));
             }
         }
         println!(

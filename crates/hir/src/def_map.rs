@@ -24,6 +24,11 @@ impl ItemLoc {
         ItemLoc { file, index: index as u32, nested: None }
     }
 
+    /// The names of the item's type parameters.
+    pub fn generic_names(self, db: &dyn Db) -> Vec<String> {
+        crate::lower::item_generics(db, self)
+    }
+
     pub fn item(self, db: &dyn Db) -> &Item {
         let top = &item_tree(db, self.file).items[self.index as usize];
         match self.nested {

@@ -4,20 +4,21 @@
 //! error-set inference over the call graph (`errors`), and the checks of dependency
 //! injection and stages (`checks`). `diagnostics` gathers everything for a program.
 
-pub mod builtins;
-pub mod checks;
-pub mod def_map;
-pub mod diag;
-pub mod diagnostics;
-pub mod errors;
-pub mod infer;
-pub mod interface;
-pub mod item_tree;
-pub mod lower;
-pub mod semantics;
+mod backend;
+pub(crate) mod builtins;
+pub(crate) mod checks;
+pub(crate) mod def_map;
+pub(crate) mod diag;
+pub(crate) mod diagnostics;
+pub(crate) mod errors;
+pub(crate) mod infer;
+pub(crate) mod interface;
+pub(crate) mod item_tree;
+pub(crate) mod lower;
+pub(crate) mod semantics;
 mod source_to_def;
-pub mod stages;
-pub mod ty;
+pub(crate) mod stages;
+pub(crate) mod ty;
 
 /// The rowan language, for syntax pointers.
 pub type PlutoLang = pluto_syntax::PlutoLanguage;
@@ -36,6 +37,18 @@ pub use ty::{Ty, qualified_name};
 
 pub use builtins::{method as builtin_method, method_names as builtin_method_names};
 pub use def_map::snake_case as template_keyword;
-pub use interface::TRANSPORT_ERRORS;
+pub use interface::{TRANSPORT_ERRORS, error_tag, pascal_case};
+pub use item_tree::unstrip;
 pub use source_to_def::{Symbol, SymbolKind, document_symbols};
-pub use stages::UnitCall;
+pub use stages::{UnitCall, UnitEdge};
+
+/// The queries behind the interface, one by one, for this crate's benchmarks (which time
+/// each step of a re-check); other crates use the interface above.
+#[doc(hidden)]
+pub mod queries {
+    pub use crate::def_map::def_map;
+    pub use crate::diagnostics::file_semantic_diagnostics;
+    pub use crate::errors::file_error_summaries;
+    pub use crate::item_tree::{ast_id_map, item_tree, strip_trivia};
+    pub use crate::lower::all_functions;
+}

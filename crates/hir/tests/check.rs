@@ -60,7 +60,7 @@ fn check_case(case: &Path) -> Result<(), String> {
     let (entry, files) = case_files(case);
     let db = RootDatabase::new(Arc::new(DiskLoader));
     let program = db.program(&FilePath::disk(&entry));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     let mut reported: Vec<(Expected, String)> = diagnostics
         .iter()
         .map(|d| {

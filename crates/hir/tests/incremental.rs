@@ -60,7 +60,7 @@ fn setup() -> (RootDatabase, pluto_db::Program) {
     db.open_file(&FilePath::disk("shop/main.pluto"));
     let program = db.program(&FilePath::disk("shop/main.pluto"));
     // Warm every query.
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert!(diagnostics.is_empty(), "the test program should be clean: {diagnostics:#?}");
     (db, program)
 }
@@ -89,7 +89,7 @@ fn editing_a_function_body_reinfers_only_that_function() {
     let (mut db, program) = setup();
     db.start_event_log();
     edit(&mut db, "        sum += x\n", "        sum += x * 2\n");
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let ran = executed(&db);
     let inferred = ran.iter().filter(|q| *q == "infer_fn").count();
@@ -103,7 +103,7 @@ fn editing_a_function_body_reinfers_only_that_function() {
 fn editing_a_body_updates_its_diagnostics() {
     let (mut db, program) = setup();
     edit(&mut db, "        sum += x\n", "        sum += x + true\n");
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     assert_eq!(diagnostics[0].code, "E0207");
 }
@@ -118,7 +118,7 @@ fn whitespace_and_comment_edits_rerun_no_semantic_query() {
         let (mut db, program) = setup();
         db.start_event_log();
         edit(&mut db, from, to);
-        let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+        let diagnostics = pluto_hir::program_diagnostics(&db, program);
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         let ran = executed(&db);
         let semantic: Vec<&String> = ran.iter().filter(|q| SEMANTIC.contains(&q.as_str())).collect();
@@ -130,16 +130,16 @@ fn whitespace_and_comment_edits_rerun_no_semantic_query() {
 fn diagnostics_move_with_the_text() {
     let (mut db, program) = setup();
     edit(&mut db, "        sum += x\n", "        sum += x + true\n");
-    let before = pluto_hir::diagnostics::program_diagnostics(&db, program)[0].range;
+    let before = pluto_hir::program_diagnostics(&db, program)[0].range;
     let moved =
         MAIN.replace("        sum += x\n", "        sum += x + true\n").replace("// A comment", "\n\n// A comment");
     db.set_file_text(&FilePath::disk("shop/main.pluto"), moved);
-    let after = pluto_hir::diagnostics::program_diagnostics(&db, program)[0].range;
+    let after = pluto_hir::program_diagnostics(&db, program)[0].range;
     assert_eq!(after, before, "the error is above the comment, so it must not move");
     let moved =
         MAIN.replace("        sum += x\n", "        sum += x + true\n").replace("error Invalid", "\n\nerror Invalid");
     db.set_file_text(&FilePath::disk("shop/main.pluto"), moved);
-    let after = pluto_hir::diagnostics::program_diagnostics(&db, program)[0].range;
+    let after = pluto_hir::program_diagnostics(&db, program)[0].range;
     assert_eq!(
         after,
         before + pluto_syntax::TextSize::from(2),

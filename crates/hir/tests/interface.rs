@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use pluto_db::{FilePath, MemoryLoader, RootDatabase};
-use pluto_hir::interface::{RemoteFn, error_tag, unit_interface};
+use pluto_hir::{RemoteFn, Semantics, error_tag};
 
 const API: &str = "import orders\n\nstage api {\n    fn main(self) {\n        print(orders.get_order(\"1\") catch e { \"?\" })\n    }\n}\n";
 
@@ -19,11 +19,11 @@ fn interface_of(orders_text: &str) -> Vec<RemoteFn> {
     let files = [("shop/api.pluto", API.to_string()), ("shop/orders.pluto", orders_text.to_string())];
     let db = RootDatabase::new(Arc::new(MemoryLoader::new(files)));
     let program = db.program(&FilePath::disk("shop/api.pluto"));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    let map = pluto_hir::def_map::def_map(&db, program);
+    let map = Semantics::new(&db, program).def_map();
     let unit = map.unit("orders").unwrap();
-    let interface = unit_interface(&db, program, unit);
+    let interface = Semantics::new(&db, program).unit_interface(unit);
     assert_eq!(interface.package, "pluto.api");
     assert_eq!(interface.service, "Orders");
     interface.functions.clone()

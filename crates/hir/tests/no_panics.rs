@@ -90,7 +90,7 @@ proptest! {
         let text = mutate(&texts[file.index(texts.len())], &edits);
         let db = RootDatabase::new(Arc::new(MemoryLoader::new([("p/main.pluto", text.as_str())])));
         let program = db.program(&FilePath::disk("p/main.pluto"));
-        for d in pluto_hir::diagnostics::program_diagnostics(&db, program) {
+        for d in pluto_hir::program_diagnostics(&db, program) {
             let len = d.file.text(&db).len();
             prop_assert!(usize::from(d.range.end()) <= len, "{:?} outside the text", d);
             prop_assert!(d.file.text(&db).is_char_boundary(usize::from(d.range.start())));

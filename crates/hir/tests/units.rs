@@ -19,9 +19,9 @@ fn unit_calls_lists_cross_stage_calls() {
     ];
     let db = RootDatabase::new(Arc::new(MemoryLoader::new(files)));
     let program = db.program(&FilePath::disk("app/api.pluto"));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    let mut calls: Vec<String> = pluto_hir::stages::unit_calls(&db, program)
+    let mut calls: Vec<String> = pluto_hir::Semantics::new(&db, program).unit_calls()
         .iter()
         .map(|c| {
             let caller = c.caller_unit.map_or("-".to_string(), |u| u.item(&db).name.clone());

@@ -9,11 +9,7 @@
 use std::collections::BTreeMap;
 
 use pluto_db::{Db, Program};
-use pluto_hir::{ItemKind, ItemLoc, Ty, UnitInterface};
-use pluto_hir::def_map::def_map;
-use pluto_hir::interface::{pascal_case, unit_interface};
-use pluto_hir::lower::adt_data;
-use pluto_hir::ty::qualified_name;
+use pluto_hir::{ItemKind, ItemLoc, Semantics, Ty, UnitInterface, pascal_case, qualified_name};
 
 /// One unit's schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,17 +23,17 @@ pub struct ProtoFile {
 
 /// The schema of every deployment unit of the program that has `pub fn`s, by name.
 pub fn unit_protos(db: &dyn Db, program: Program) -> Vec<ProtoFile> {
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     map.units
         .values()
-        .filter(|unit| !unit_interface(db, program, **unit).functions.is_empty())
+        .filter(|unit| !Semantics::new(db, program).unit_interface(**unit).functions.is_empty())
         .map(|unit| unit_proto(db, program, *unit))
         .collect()
 }
 
 /// The schema of one deployment unit.
 pub fn unit_proto(db: &dyn Db, program: Program, unit: ItemLoc) -> ProtoFile {
-    let interface = unit_interface(db, program, unit);
+    let interface = Semantics::new(db, program).unit_interface(unit);
     let mut emitter = Emitter { db, program, messages: Vec::new(), names: BTreeMap::new() };
     let text = emitter.file(interface);
     ProtoFile { unit: interface.name.clone(), file_name: format!("{}.proto", interface.name), text }
@@ -152,7 +148,7 @@ impl Emitter<'_> {
         let db = self.db;
         let program = self.program;
         self.define(Shape::Adt(name.clone()), name, move |e, name| {
-            let data = adt_data(db, program, loc);
+            let data = Semantics::new(db, program).adt(loc);
             let substitute = |t: &Ty| t.substitute(&data.generics, &args);
             match &loc.item(db).kind {
                 ItemKind::Enum { .. } => {

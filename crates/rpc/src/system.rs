@@ -4,10 +4,7 @@
 //! with a deployed system through it, so it carries every wire shape spelled out.
 
 use pluto_db::{Db, Program};
-use pluto_hir::ItemLoc;
-use pluto_hir::def_map::def_map;
-use pluto_hir::interface::{default_ports, program_package, type_shape, unit_interface};
-use pluto_hir::stages::unit_edges;
+use pluto_hir::{ItemLoc, Semantics, Ty};
 use serde::{Deserialize, Serialize};
 
 /// The version of the format, bumped on incompatible changes.
@@ -79,12 +76,12 @@ pub struct Call {
 
 /// The names of the program's deployment units, in the order of the port plan.
 pub fn unit_names(db: &dyn Db, program: Program) -> Vec<String> {
-    default_ports(db, program).into_iter().map(|(name, _)| name).collect()
+    Semantics::new(db, program).default_ports().into_iter().map(|(name, _)| name).collect()
 }
 
 /// Whether `unit`'s chain has a `main` with a body (it runs it, and may end by itself).
 pub fn has_main(db: &dyn Db, program: Program, unit: ItemLoc) -> bool {
-    def_map(db, program)
+    Semantics::new(db, program).def_map()
         .chain(unit)
         .iter()
         .any(|level| level.item(db).body().is_some_and(|b| b.methods.iter().any(|m| m.name == "main" && m.has_body)))
@@ -92,10 +89,10 @@ pub fn has_main(db: &dyn Db, program: Program, unit: ItemLoc) -> bool {
 
 /// What runs a unit (see [`Unit::kind`]).
 pub fn unit_kind(db: &dyn Db, program: Program, unit: ItemLoc) -> &'static str {
-    if !unit_interface(db, program, unit).functions.is_empty() {
+    if !Semantics::new(db, program).unit_interface(unit).functions.is_empty() {
         return "service";
     }
-    let map = def_map(db, program);
+    let map = Semantics::new(db, program).def_map();
     if map.chain(unit).iter().any(|level| level.item(db).name == "Daemon" && level.file == map.prelude) {
         "daemon"
     } else {
@@ -106,12 +103,12 @@ pub fn unit_kind(db: &dyn Db, program: Program, unit: ItemLoc) -> &'static str {
 /// The system of `program` built as the executables `groups` (each named after its first
 /// unit).
 pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
-    let map = def_map(db, program);
-    let ports = default_ports(db, program);
+    let map = Semantics::new(db, program).def_map();
+    let ports = Semantics::new(db, program).default_ports();
     let mut units = Vec::new();
     for (name, port) in &ports {
         let Some(unit) = map.unit(name) else { continue };
-        let interface = unit_interface(db, program, unit);
+        let interface = Semantics::new(db, program).unit_interface(unit);
         let holder = groups.iter().find(|g| g.contains(name)).map_or(name, |g| &g[0]);
         let functions = interface
             .functions
@@ -122,16 +119,16 @@ pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
                 params: f
                     .params
                     .iter()
-                    .map(|(n, t)| Param { name: n.clone(), shape: type_shape(db, program, t) })
+                    .map(|(n, t)| Param { name: n.clone(), shape: Semantics::new(db, program).wire_shape(t) })
                     .collect(),
-                result: format!("{}{}", if f.streaming { "stream " } else { "" }, type_shape(db, program, &f.ret)),
+                result: format!("{}{}", if f.streaming { "stream " } else { "" }, Semantics::new(db, program).wire_shape(&f.ret)),
                 errors: f
                     .errors
                     .iter()
                     .map(|e| ErrorTag {
                         name: e.name.clone(),
                         tag: e.tag,
-                        shape: type_shape(db, program, &pluto_hir::ty::Ty::Adt(e.error, Vec::new().into())),
+                        shape: Semantics::new(db, program).wire_shape(&Ty::Adt(e.error, Vec::new().into())),
                     })
                     .collect(),
                 shape: f.shape.clone(),
@@ -148,10 +145,10 @@ pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
             functions,
         });
     }
-    let calls = unit_edges(db, program)
+    let calls = Semantics::new(db, program).unit_edges()
         .iter()
         .map(|e| {
-            let interface = unit_interface(db, program, e.to);
+            let interface = Semantics::new(db, program).unit_interface(e.to);
             let name = e.callee.sig(db).name.clone();
             let fingerprint = interface
                 .functions
@@ -162,5 +159,5 @@ pub fn system(db: &dyn Db, program: Program, groups: &[Vec<String>]) -> System {
             Call { from: e.from.item(db).name.clone(), to: interface.name.clone(), function: name, fingerprint }
         })
         .collect();
-    System { format: FORMAT, package: program_package(db, program), units, calls }
+    System { format: FORMAT, package: Semantics::new(db, program).package(), units, calls }
 }

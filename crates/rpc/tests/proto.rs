@@ -12,7 +12,7 @@ use protox::prost_reflect::prost_types::{FileDescriptorProto, FileDescriptorSet}
 fn compile(files: &[(&str, &str)]) -> Vec<(String, FileDescriptorProto, String)> {
     let db = RootDatabase::new(Arc::new(MemoryLoader::new(files.iter().map(|(p, t)| (format!("app/{p}"), *t)))));
     let program = db.program(&FilePath::disk(format!("app/{}", files[0].0)));
-    let diagnostics = pluto_hir::diagnostics::program_diagnostics(&db, program);
+    let diagnostics = pluto_hir::program_diagnostics(&db, program);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -59,7 +59,7 @@ fn the_shop_units_have_services_and_typed_errors() {
     assert_eq!(service.method[0].input_type(), ".pluto.api.OrdersGetOrderRequest");
     let response = orders.message_type.iter().find(|m| m.name() == "OrdersGetOrderResponse").unwrap();
     let fields: Vec<(&str, i32)> = response.field.iter().map(|f| (f.name(), f.number())).collect();
-    let tag = pluto_hir::interface::error_tag("orders.OrderNotFound") as i32;
+    let tag = pluto_hir::error_tag("orders.OrderNotFound") as i32;
     assert_eq!(fields, [("ok", 1), ("orders_order_not_found", tag)], "{text}");
     // Placing an order can fail with billing's error, which crosses two units.
     let place = orders.message_type.iter().find(|m| m.name() == "OrdersPlaceOrderResponse").unwrap();

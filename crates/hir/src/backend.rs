@@ -1,0 +1,78 @@
+//! What code generation and the schema emitters ask of analysis, as more `Semantics`
+//! methods: a function's inference results and declaration, the initialisers of field
+//! defaults, and the wire model of units and of the system. They read these and never
+//! the queries behind them.
+
+use pluto_db::modules::parse;
+use pluto_syntax::SyntaxNode;
+
+use crate::Semantics;
+use crate::def_map::ItemLoc;
+use crate::infer::{InferResult, infer_field_default, infer_fn};
+use crate::interface::{UnitInterface, default_ports, program_package, transport_errors, type_shape, unit_interface};
+use crate::stages::{UnitEdge, unit_edges};
+use crate::ty::Ty;
+use crate::item_tree::{Decl, ast_id_map, decl_green};
+use crate::lower::FnLoc;
+
+impl<'db> Semantics<'db> {
+    /// The types, resolutions and calls inferred for `f`'s body.
+    pub fn infer(&self, f: FnLoc) -> &'db InferResult {
+        infer_fn(self.db, self.program, f)
+    }
+
+    /// What inference found in the default of field `field` of class `class`.
+    pub fn field_default(&self, class: ItemLoc, field: u32) -> &'db InferResult {
+        infer_field_default(self.db, self.program, class, field)
+    }
+
+    /// `f`'s declaration: without trivia (the coordinates of its inference results), and
+    /// as it is in the file. `None` when the function is gone from the file.
+    pub fn fn_declaration(&self, f: FnLoc) -> Option<(SyntaxNode, SyntaxNode)> {
+        let green = decl_green(self.db, Decl::new(self.db, f.file(), f.sig(self.db).ast)).clone()?;
+        Some((SyntaxNode::new_root(green), self.fn_node(f)))
+    }
+
+    /// The declaration of field `field` of `class`, as `fn_declaration` gives a function's.
+    pub fn field_declaration(&self, class: ItemLoc, field: u32) -> Option<(SyntaxNode, SyntaxNode)> {
+        let ast = class.item(self.db).body()?.fields.get(field as usize)?.ast;
+        let green = decl_green(self.db, Decl::new(self.db, class.file, ast)).clone()?;
+        let real = ast_id_map(self.db, class.file).node(&parse(self.db, class.file).syntax(), ast);
+        Some((SyntaxNode::new_root(green), real))
+    }
+
+    /// The syntax node declaring `item`.
+    pub fn item_node(&self, item: ItemLoc) -> SyntaxNode {
+        ast_id_map(self.db, item.file).node(&parse(self.db, item.file).syntax(), item.item(self.db).ast)
+    }
+
+    /// The wire model of deployment unit `unit`.
+    pub fn unit_interface(&self, unit: ItemLoc) -> &'db UnitInterface {
+        unit_interface(self.db, self.program, unit)
+    }
+
+    /// The loopback port each unit serves on when nothing is configured.
+    pub fn default_ports(&self) -> Vec<(String, u16)> {
+        default_ports(self.db, self.program)
+    }
+
+    /// `NetworkError` and `DeserializationError`: what every cross-stage call can raise.
+    pub fn transport_errors(&self) -> Vec<ItemLoc> {
+        transport_errors(self.db, self.program)
+    }
+
+    /// Every unit-to-unit call of the program, ordered by names.
+    pub fn unit_edges(&self) -> &'db [UnitEdge] {
+        unit_edges(self.db, self.program)
+    }
+
+    /// The protobuf package of the program (`pluto.<entry file stem>`).
+    pub fn package(&self) -> String {
+        program_package(self.db, self.program)
+    }
+
+    /// How a type looks on the wire, for the system manifest (`[string]`, `Order`, ...).
+    pub fn wire_shape(&self, ty: &Ty) -> String {
+        type_shape(self.db, self.program, ty)
+    }
+}
