@@ -60,10 +60,17 @@ pub fn chain() -> u64 {
     CHAIN.with(|c| {
         if c.get() == 0 {
             let local = NEXT_CHAIN.fetch_add(1, Ordering::Relaxed);
-            c.set((u64::from(std::process::id()) << 32) | (local & 0xffff_ffff));
+            c.set((u64::from(process_id()) << 32) | (local & 0xffff_ffff));
         }
         c.get()
     })
+}
+
+/// This process's id, asked of the kernel once (a served call without a caller's chain
+/// starts one, and `getpid` is a system call every time).
+fn process_id() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// Makes this thread run `chain` (a request's; 0 starts a new one on first use),
