@@ -3,6 +3,7 @@
 //! defaults, and the wire model of units and of the system. They read these and never
 //! the queries behind them.
 
+use pluto_db::SourceFile;
 use pluto_db::modules::parse;
 use pluto_syntax::SyntaxNode;
 
@@ -10,10 +11,10 @@ use crate::Semantics;
 use crate::def_map::ItemLoc;
 use crate::infer::{InferResult, infer_field_default, infer_fn};
 use crate::interface::{UnitInterface, default_ports, program_package, transport_errors, type_shape, unit_interface};
+use crate::item_tree::{AstId, Decl, ast_id_map, decl_green};
+use crate::lower::FnLoc;
 use crate::stages::{UnitEdge, unit_edges};
 use crate::ty::Ty;
-use crate::item_tree::{Decl, ast_id_map, decl_green};
-use crate::lower::FnLoc;
 
 impl<'db> Semantics<'db> {
     /// The types, resolutions and calls inferred for `f`'s body.
@@ -29,21 +30,27 @@ impl<'db> Semantics<'db> {
     /// `f`'s declaration: without trivia (the coordinates of its inference results), and
     /// as it is in the file. `None` when the function is gone from the file.
     pub fn fn_declaration(&self, f: FnLoc) -> Option<(SyntaxNode, SyntaxNode)> {
-        let green = decl_green(self.db, Decl::new(self.db, f.file(), f.sig(self.db).ast)).clone()?;
-        Some((SyntaxNode::new_root(green), self.fn_node(f)))
+        self.stripped_and_real(f.file(), f.sig(self.db).ast)
     }
 
     /// The declaration of field `field` of `class`, as `fn_declaration` gives a function's.
     pub fn field_declaration(&self, class: ItemLoc, field: u32) -> Option<(SyntaxNode, SyntaxNode)> {
-        let ast = class.item(self.db).body()?.fields.get(field as usize)?.ast;
-        let green = decl_green(self.db, Decl::new(self.db, class.file, ast)).clone()?;
-        let real = ast_id_map(self.db, class.file).node(&parse(self.db, class.file).syntax(), ast);
-        Some((SyntaxNode::new_root(green), real))
+        self.stripped_and_real(class.file, class.item(self.db).body()?.fields.get(field as usize)?.ast)
     }
 
     /// The syntax node declaring `item`.
     pub fn item_node(&self, item: ItemLoc) -> SyntaxNode {
-        ast_id_map(self.db, item.file).node(&parse(self.db, item.file).syntax(), item.item(self.db).ast)
+        self.node_of(item.file, item.item(self.db).ast)
+    }
+
+    fn stripped_and_real(&self, file: SourceFile, ast: AstId) -> Option<(SyntaxNode, SyntaxNode)> {
+        let green = decl_green(self.db, Decl::new(self.db, file, ast)).clone()?;
+        Some((SyntaxNode::new_root(green), self.node_of(file, ast)))
+    }
+
+    /// The node of declaration `ast` in the file as it is.
+    pub(crate) fn node_of(&self, file: SourceFile, ast: AstId) -> SyntaxNode {
+        ast_id_map(self.db, file).node(&parse(self.db, file).syntax(), ast)
     }
 
     /// The wire model of deployment unit `unit`.

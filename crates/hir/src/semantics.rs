@@ -79,7 +79,7 @@ impl<'db> Semantics<'db> {
 
     /// The syntax node declaring `f`.
     pub fn fn_node(&self, f: FnLoc) -> pluto_syntax::SyntaxNode {
-        ast_id_map(self.db, f.file()).node(&parse(self.db, f.file()).syntax(), f.sig(self.db).ast)
+        self.node_of(f.file(), f.sig(self.db).ast)
     }
 
     /// Every call from one unit's code into another unit's `pub fn`.
