@@ -10,7 +10,9 @@
 //! counter for a few microseconds without the lock, as crossbeam's channels spin before
 //! they park: the other end, on another core, usually answers sooner than a wake-up
 //! through the kernel would take. Only then does it sleep on the condition variable, which
-//! is signalled only when someone sleeps on it. Blocking
+//! is signalled only when someone sleeps on it. A channel announces a change only when a
+//! thread waits on it (a receiver for a value, a sender for room): a stream of values
+//! through a buffer that is neither empty nor full announces nothing. Blocking
 //! waits on one condition variable shared by all channels and tasks: a thread waiting
 //! there, or parked in it for a collection, holds no Pluto lock the collector needs.
 
@@ -92,6 +94,8 @@ struct Chan {
     taken: i64,
     /// Receivers blocked in `recv`.
     waiting: i64,
+    /// Senders blocked in `send` (for room, or for a rendezvous value to be taken).
+    senders: i64,
     /// An object of `slots()` words.
     slots: *mut Word,
     /// The error receivers get once the channel is closed and drained (0: `ChannelClosed`).
@@ -108,12 +112,17 @@ impl Chan {
         self.capacity.max(1)
     }
 
+    /// Adds a value; announces it only to receivers waiting on this channel (one that
+    /// comes later finds the value without waiting).
     fn push(&mut self, value: Word) {
         let at = (self.head + self.len) % self.slots();
         // SAFETY: `at` is below the number of slots.
         unsafe { *self.slots.add(at as usize) = value };
         self.len += 1;
         self.pushed += 1;
+        if self.waiting > 0 {
+            changed();
+        }
     }
 
     /// The status of a receive from this closed, drained channel.
@@ -126,12 +135,17 @@ impl Chan {
         FAILED
     }
 
+    /// Takes the oldest value; announces the room (or a rendezvous value taken) only to
+    /// senders waiting on this channel.
     fn pop(&mut self) -> Word {
         // SAFETY: `head` is below the number of slots and the ring is not empty.
         let value = unsafe { std::mem::replace(&mut *self.slots.add(self.head as usize), 0) };
         self.head = (self.head + 1) % self.slots();
         self.len -= 1;
         self.taken += 1;
+        if self.senders > 0 {
+            changed();
+        }
         value
     }
 }
@@ -145,7 +159,18 @@ pub extern "C" fn pluto_chan_new(capacity: i64) -> Word {
     let ch = crate::gc::pluto_alloc(std::mem::size_of::<Chan>() as i64) as *mut Chan;
     // SAFETY: a fresh object of the channel's size.
     unsafe {
-        ch.write(Chan { capacity, len: 0, head: 0, closed: 0, pushed: 0, taken: 0, waiting: 0, slots, failure: 0 });
+        ch.write(Chan {
+            capacity,
+            len: 0,
+            head: 0,
+            closed: 0,
+            pushed: 0,
+            taken: 0,
+            waiting: 0,
+            senders: 0,
+            slots,
+            failure: 0,
+        });
     }
     ch as Word
 }
@@ -158,6 +183,7 @@ pub extern "C" fn pluto_chan_send(ch: Word, value: Word) -> i64 {
 
 fn send(ch: Word, value: Word) -> i64 {
     // The channel is read again after every wait (`Chan::get`): other threads change it.
+    // A sender counts itself in `senders` while it waits, so receivers announce to it.
     let mut guard = lock();
     loop {
         let c = Chan::get(ch);
@@ -167,17 +193,24 @@ fn send(ch: Word, value: Word) -> i64 {
         if c.len < c.slots() {
             break;
         }
-        guard = wait(guard);
+        guard = wait_as_sender(ch, guard);
     }
     let c = Chan::get(ch);
     c.push(value);
     let (ticket, rendezvous) = (c.pushed, c.capacity == 0);
-    changed();
     while rendezvous && Chan::get(ch).taken < ticket {
-        guard = wait(guard);
+        guard = wait_as_sender(ch, guard);
     }
     drop(guard);
     OK
+}
+
+/// Waits for the next change as a sender blocked on `ch`.
+fn wait_as_sender(ch: Word, guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
+    Chan::get(ch).senders += 1;
+    let guard = wait(guard);
+    Chan::get(ch).senders -= 1;
+    guard
 }
 
 /// `tx.try_send(v)`: without waiting; a rendezvous succeeds only for a waiting receiver.
@@ -193,7 +226,6 @@ pub extern "C" fn pluto_chan_try_send(ch: Word, value: Word) -> i64 {
         return WOULD_BLOCK;
     }
     c.push(value);
-    changed();
     OK
 }
 
@@ -230,10 +262,6 @@ fn recv(ch: Word, out: *mut Word) -> i64 {
     if waiting {
         Chan::get(ch).waiting -= 1;
     }
-    if status == OK {
-        // Room for a waiting sender; a rendezvous sender's value taken.
-        changed();
-    }
     drop(guard);
     status
 }
@@ -249,7 +277,6 @@ pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
     if c.len > 0 {
         // SAFETY: per the contract.
         unsafe { *out = c.pop() };
-        changed();
         return OK;
     }
     if c.closed != 0 { c.ended(out) } else { WOULD_BLOCK }
