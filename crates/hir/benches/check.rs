@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use pluto_db::{FilePath, MemoryLoader, RootDatabase};
 
-
 fn memory_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -96,7 +95,6 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
         assert!(diagnostics.is_empty());
     }
     let rss_after = memory_kb("VmRSS:") as f64 / 1024.0;
-    let unit_text = original;
     if breakdown {
         let names = ["parse", "declaration walk", "item tree", "def map", "error summaries", "file diagnostics"];
         let medians: Vec<String> = names
@@ -111,21 +109,20 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited_unit: &str, e
         // The same edit in the 10-line entry file: what re-validating costs by itself.
         let main = FilePath::disk("bench/main.pluto");
         db.open_file(&main);
-        let original = files.iter().find(|(p, _)| p == "bench/main.pluto").unwrap().1.clone();
-        let edited = original.replace("print(v)", "print(v + 1)");
+        let main_text = files.iter().find(|(p, _)| p == "bench/main.pluto").unwrap().1.clone();
+        let main_edited = main_text.replace("print(v)", "print(v + 1)");
         let mut small = Vec::new();
         for n in 0..50 {
-            db.set_file_text(&main, if n % 2 == 0 { edited.clone() } else { original.clone() });
+            db.set_file_text(&main, if n % 2 == 0 { main_edited.clone() } else { main_text.clone() });
             let start = Instant::now();
             let _ = pluto_hir::program_diagnostics(&db, program);
             small.push(start.elapsed());
         }
         small.sort();
         println!("breakdown: edit in the 10-line entry file, p50 {:.2} ms", small[25].as_secs_f64() * 1e3);
-        let unit = &unit_text;
         let start = Instant::now();
         for _ in 0..20 {
-            let parse = pluto_syntax::parse(unit);
+            let parse = pluto_syntax::parse(&original);
             let root = parse.syntax();
             for node in root.children() {
                 std::hint::black_box(pluto_hir::queries::strip_trivia(node.green()));

@@ -198,16 +198,12 @@ fn strip_signatures(node: &GreenNodeData) -> GreenNode {
 }
 
 fn strip_node(node: &GreenNodeData, empty_blocks: bool) -> GreenNode {
-    let kind = <PlutoLang as rowan::Language>::kind_from_raw(node.kind());
-    if empty_blocks && kind == SyntaxKind::BLOCK {
+    if empty_blocks && kind_of(node.kind()) == SyntaxKind::BLOCK {
         return GreenNode::new(node.kind(), std::iter::empty());
     }
     let children = node.children().filter_map(|child| match child {
         NodeOrToken::Node(n) => Some(NodeOrToken::Node(pluto_syntax::ensure_stack(|| strip_node(n, empty_blocks)))),
-        NodeOrToken::Token(t) => {
-            let kind = <PlutoLang as rowan::Language>::kind_from_raw(t.kind());
-            (!kind.is_trivia()).then(|| NodeOrToken::Token(t.to_owned()))
-        }
+        NodeOrToken::Token(t) => (!kind_of(t.kind()).is_trivia()).then(|| NodeOrToken::Token(t.to_owned())),
     });
     GreenNode::new(node.kind(), children.collect::<Vec<_>>())
 }
@@ -504,36 +500,40 @@ fn strip_item(node: &GreenNodeData) -> (GreenNode, HashMap<TextSize, GreenNode>)
     let raw = |kind| <PlutoLang as rowan::Language>::kind_to_raw(kind);
     let token = GreenToken::new(raw(SyntaxKind::IDENT), "f");
     let placeholder = GreenNode::new(raw(SyntaxKind::FN), [NodeOrToken::Token(token)]);
-    let mut offset = TextSize::from(0);
+    let item = strip_children(node, TextSize::from(0), &mut |child, at| {
+        if kind_of(child.kind()) != SyntaxKind::MEMBER_LIST {
+            return strip_signatures(child);
+        }
+        strip_children(child, at, &mut |member, at| {
+            if kind_of(member.kind()) != SyntaxKind::FN {
+                return strip_signatures(member);
+            }
+            members.insert(at, member.to_owned());
+            placeholder.clone()
+        })
+    });
+    (item, members)
+}
+
+/// A copy of `node` without its trivia tokens, each child node replaced by what
+/// `strip` makes of it, given the child's offset in the copy (`node` starting at `start`).
+fn strip_children(
+    node: &GreenNodeData,
+    start: TextSize,
+    strip: &mut dyn FnMut(&GreenNodeData, TextSize) -> GreenNode,
+) -> GreenNode {
+    let mut at = start;
     let mut children = Vec::new();
     for child in node.children() {
         let stripped = match child {
             NodeOrToken::Token(t) if kind_of(t.kind()).is_trivia() => continue,
             NodeOrToken::Token(t) => NodeOrToken::Token(t.to_owned()),
-            NodeOrToken::Node(list) if kind_of(list.kind()) == SyntaxKind::MEMBER_LIST => {
-                let mut inner = Vec::new();
-                let mut at = offset;
-                for member in list.children() {
-                    let stripped = match member {
-                        NodeOrToken::Token(t) if kind_of(t.kind()).is_trivia() => continue,
-                        NodeOrToken::Token(t) => NodeOrToken::Token(t.to_owned()),
-                        NodeOrToken::Node(f) if kind_of(f.kind()) == SyntaxKind::FN => {
-                            members.insert(at, f.to_owned());
-                            NodeOrToken::Node(placeholder.clone())
-                        }
-                        NodeOrToken::Node(n) => NodeOrToken::Node(strip_signatures(n)),
-                    };
-                    at += stripped.text_len();
-                    inner.push(stripped);
-                }
-                NodeOrToken::Node(GreenNode::new(list.kind(), inner))
-            }
-            NodeOrToken::Node(n) => NodeOrToken::Node(strip_signatures(n)),
+            NodeOrToken::Node(n) => NodeOrToken::Node(strip(n, at)),
         };
-        offset += stripped.text_len();
+        at += stripped.text_len();
         children.push(stripped);
     }
-    (GreenNode::new(node.kind(), children), members)
+    GreenNode::new(node.kind(), children)
 }
 
 fn kind_of(raw: rowan::SyntaxKind) -> SyntaxKind {
