@@ -31,7 +31,7 @@ unsafe impl std::alloc::GlobalAlloc for StoppableAllocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         threads::enter_critical();
         // SAFETY: per the caller's contract.
-        let p = unsafe { std::alloc::System.alloc(layout) };
+        let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
         threads::leave_critical();
         p
     }
@@ -39,7 +39,7 @@ unsafe impl std::alloc::GlobalAlloc for StoppableAllocator {
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         threads::enter_critical();
         // SAFETY: per the caller's contract.
-        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
         threads::leave_critical();
         p
     }
@@ -47,14 +47,14 @@ unsafe impl std::alloc::GlobalAlloc for StoppableAllocator {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         threads::enter_critical();
         // SAFETY: per the caller's contract.
-        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
         threads::leave_critical();
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         threads::enter_critical();
         // SAFETY: per the caller's contract.
-        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
         threads::leave_critical();
         p
     }

@@ -45,12 +45,11 @@ impl tower::Service<http::Request<tonic::body::Body>> for Methods {
     }
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
-        let served = self.by_path.get(request.uri().path()).copied();
-        let path = request.uri().path().to_string();
+        let Some(served) = self.by_path.get(request.uri().path()).copied() else {
+            let status = Status::unimplemented(format!("this unit serves no method {}", request.uri().path()));
+            return Box::pin(std::future::ready(Ok(status.into_http())));
+        };
         Box::pin(async move {
-            let Some(served) = served else {
-                return Ok(Status::unimplemented(format!("this unit serves no method {path}")).into_http());
-            };
             let mut grpc = tonic::server::Grpc::new(BytesCodec);
             if served.f.streaming != 0 {
                 return Ok(grpc.server_streaming(StreamHandler(served), request).await);
@@ -144,8 +143,8 @@ impl Context {
     /// against another interface.
     fn of(served: Served, metadata: &tonic::metadata::MetadataMap) -> Result<Context, Status> {
         if let Some(theirs) = metadata.get(FINGERPRINT_HEADER).and_then(|v| v.to_str().ok()) {
-            let ours = format!("{:016x}", served.f.fingerprint);
-            if theirs != ours {
+            if u64::from_str_radix(theirs, 16).ok() != Some(served.f.fingerprint) {
+                let ours = format!("{:016x}", served.f.fingerprint);
                 return Err(Status::failed_precondition(format!(
                     "version skew: `{}` here has interface fingerprint {ours}, the caller was built against {theirs}; rebuild and redeploy both",
                     served.f.qualified()
