@@ -1,10 +1,12 @@
 //! Semantic analysis of Pluto programs, as salsa queries over `pluto_db`: the item tree
 //! (signatures without bodies), module-level name resolution and stages (`def_map`),
-//! written types to semantic ones (`lower`), per-function type inference (`infer`),
+//! written types to semantic ones (`lower`), function bodies as arenas with their source
+//! maps and scopes (`body`), per-function type inference over them (`infer`),
 //! error-set inference over the call graph (`errors`), and the checks of dependency
 //! injection and stages (`checks`). `diagnostics` gathers everything for a program.
 
 mod backend;
+pub(crate) mod body;
 pub(crate) mod builtins;
 pub(crate) mod checks;
 pub(crate) mod def_map;

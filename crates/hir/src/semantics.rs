@@ -6,6 +6,7 @@ use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
+use crate::body::{BodyOwner, BodyWithSourceMap, body_scopes, body_with_source_map};
 use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
 use crate::infer::{Callee, Target, infer_fn};
@@ -126,6 +127,34 @@ impl<'db> Semantics<'db> {
     pub fn relative_range(&self, f: FnLoc, range: TextRange) -> TextRange {
         let start = self.relative(f, range.start());
         TextRange::new(start, self.relative(f, range.end()).max(start))
+    }
+
+    /// The locals and parameters visible at `offset` inside a function body, innermost
+    /// first (a shadowed name once).
+    pub fn locals_at(&self, file: SourceFile, offset: TextSize) -> Vec<String> {
+        let Some(f) = self.fn_at(file, offset) else { return Vec::new() };
+        let at = self.relative(f, offset);
+        let owner = BodyOwner::Fn(f);
+        let BodyWithSourceMap { body, source_map } = body_with_source_map(self.db, owner);
+        let scopes = body_scopes(self.db, owner);
+        // The innermost expression at the cursor; one that merely ends there only if it
+        // is the name being typed (the cursor touches it in the file) or a missing one.
+        let root = parse(self.db, file).syntax();
+        let typing = offset > TextSize::from(0)
+            && root.token_at_offset(offset - TextSize::from(1)).any(|t| t.kind() == SyntaxKind::IDENT && t.text_range().end() == offset);
+        let expr = source_map
+            .exprs_around(at)
+            .filter(|(id, r)| match body.exprs[*id] {
+                crate::body::Expr::Missing => true,
+                crate::body::Expr::Path { .. } => r.end() > at || typing,
+                _ => r.end() > at,
+            })
+            .min_by_key(|(_, r)| r.len())
+            .map(|(id, _)| id);
+        let Some(scope) = expr.and_then(|e| scopes.scope_at(e, at)) else {
+            return body.params.iter().map(|p| p.name.text.clone()).collect();
+        };
+        scopes.visible(scope).into_iter().map(|e| e.name.clone()).collect()
     }
 
     /// The smallest expression containing `offset` in a body, and its type.

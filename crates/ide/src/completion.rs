@@ -53,8 +53,8 @@ pub fn completions(db: &dyn Db, program: Program, file: SourceFile, offset: Text
     if let Some(field) = field_expr_at(&token) {
         return member_completions(db, program, file, &field);
     }
-    if let Some((f, _)) = Semantics::new(db, program).enclosing_fn(file, &token).filter(|(_, n)| in_body(n, &token)) {
-        return scope_completions(db, program, file, f, &token);
+    if Semantics::new(db, program).enclosing_fn(file, &token).is_some_and(|(_, n)| in_body(&n, &token)) {
+        return scope_completions(db, program, file, offset);
     }
     if let Some(owner) = token.parent_ancestors().find(|n| matches!(n.kind(), SyntaxKind::STAGE | SyntaxKind::INSTANCE))
     {
@@ -251,13 +251,12 @@ fn signature(db: &dyn Db, program: Program, f: FnLoc) -> String {
     }
 }
 
-/// Names visible at `token` inside a body, then module names, then keywords.
+/// Names visible at `offset` inside a body, then module names, then keywords.
 fn scope_completions(
     db: &dyn Db,
     program: Program,
     file: SourceFile,
-    f: FnLoc,
-    token: &SyntaxToken,
+    offset: TextSize,
 ) -> Vec<Completion> {
     let mut out: Vec<Completion> = Vec::new();
     let add = |out: &mut Vec<Completion>, c: Completion| {
@@ -265,11 +264,8 @@ fn scope_completions(
             out.push(c);
         }
     };
-    for name in visible_locals(token) {
+    for name in Semantics::new(db, program).locals_at(file, offset) {
         add(&mut out, Completion::new(name, CompletionKind::Local, None));
-    }
-    for (name, _) in &Semantics::new(db, program).signature(f).params {
-        add(&mut out, Completion::new(name.clone(), CompletionKind::Local, None));
     }
     let map = Semantics::new(db, program).def_map();
     for scope in [map.scope(file), map.scope(map.prelude)].into_iter().flatten() {
@@ -297,60 +293,6 @@ fn scope_completions(
         add(&mut out, Completion::new(*k, CompletionKind::Keyword, None));
     }
     out
-}
-
-/// Local names declared before `token` in the blocks, loops, closures, handlers and
-/// match arms around it.
-fn visible_locals(token: &SyntaxToken) -> Vec<String> {
-    let mut names = Vec::new();
-    let before = token.text_range().start();
-    let bind = |pattern: &SyntaxNode, names: &mut Vec<String>| {
-        for node in pattern.descendants() {
-            match node.kind() {
-                SyntaxKind::IDENT_PAT => {
-                    if let Some(n) = node.children().find(|c| c.kind() == SyntaxKind::NAME) {
-                        names.push(n.text().to_string());
-                    }
-                }
-                SyntaxKind::RECORD_PAT_FIELD if node.children().count() == 1 => {
-                    names.push(node.text().to_string().trim().to_string())
-                }
-                _ => {}
-            }
-        }
-    };
-    for ancestor in token.parent_ancestors() {
-        match ancestor.kind() {
-            SyntaxKind::BLOCK => {
-                for stmt in
-                    ancestor.children().filter(|s| s.kind() == SyntaxKind::LET_STMT && s.text_range().end() <= before)
-                {
-                    if let Some(p) = stmt.children().find(|c| ast::Pattern::can_cast(c.kind())) {
-                        bind(&p, &mut names);
-                    }
-                }
-            }
-            SyntaxKind::FOR_STMT | SyntaxKind::MATCH_ARM => {
-                if let Some(p) = ancestor.children().find(|c| ast::Pattern::can_cast(c.kind())) {
-                    bind(&p, &mut names);
-                }
-            }
-            SyntaxKind::CLOSURE_EXPR => {
-                for param in ancestor.descendants().filter(|n| n.kind() == SyntaxKind::PARAM) {
-                    if let Some(n) = param.children().find(|c| c.kind() == SyntaxKind::NAME) {
-                        names.push(n.text().to_string());
-                    }
-                }
-            }
-            SyntaxKind::CATCH_CLAUSE => {
-                if let Some(n) = ancestor.children().find(|c| c.kind() == SyntaxKind::NAME) {
-                    names.push(n.text().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    names
 }
 
 /// In a stage or instance body: the `requires fn`s its templates still need, ready to

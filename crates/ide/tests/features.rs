@@ -113,6 +113,26 @@ fn completion_of_locals_and_keywords() {
 }
 
 #[test]
+fn completion_offers_the_locals_in_scope_at_the_cursor() {
+    let locals = |body: &str| {
+        let text = format!("//- a.pluto\nfn f(p: int) {{\n{body}\n}}\n");
+        let labels = fixture(&text).completion_labels();
+        ["p", "a", "b", "later", "inner", "i", "x", "v", "e", "gone"]
+            .into_iter()
+            .filter(|n| labels.contains(&n.to_string()))
+            .collect::<Vec<_>>()
+    };
+    // Earlier lets, not later ones, nor those of blocks already closed.
+    assert_eq!(locals("let a = 1\nif true { let gone = 2 }\nlet b = $0\nlet later = 3"), ["p", "a"]);
+    assert_eq!(locals("let a = 1\n$0\nlet later = 3"), ["p", "a"]);
+    // The bindings of `for`, closures, match arms and `catch` handlers, inside them only.
+    assert_eq!(locals("for i in 0..3 { let inner = i\n$0 }\nlet later = 1"), ["p", "inner", "i"]);
+    assert_eq!(locals("let a = (x: int) => $0"), ["p", "x"]);
+    assert_eq!(locals("let a: int? = none\nmatch a { v => $0 }"), ["p", "a", "v"]);
+    assert_eq!(locals("let a = g() catch e { $0 }"), ["p", "e"]);
+}
+
+#[test]
 fn completion_of_required_methods_in_an_instance() {
     let f = fixture(
         "//- a.pluto\nimport std.http.HttpServer\n\nhttp_server Web {\n    fn port(self) int { return 80 }\n    $0\n}\n",

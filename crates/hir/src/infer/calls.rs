@@ -10,13 +10,12 @@ impl<'a> Infer<'a> {
     fn with_type_args(
         &mut self,
         sig: Signature,
-        written: Option<ast::GenericArgList>,
+        written: Option<&[TypeRef]>,
         name: &str,
         range: TextRange,
         recorded: &mut Vec<Ty>,
     ) -> Signature {
-        let explicit: Vec<Ty> =
-            written.map(|g| g.types().map(|t| self.lower_type(Some(t))).collect()).unwrap_or_default();
+        let explicit: Vec<Ty> = written.map(|g| g.iter().map(|t| self.lower_type(t)).collect()).unwrap_or_default();
         if explicit.is_empty() {
             return self.instantiate(&sig);
         }
@@ -42,35 +41,39 @@ impl<'a> Infer<'a> {
         self.catch_stack.last().map_or(Handling::None, |c| Handling::Catch(*c))
     }
 
-    pub(super) fn infer_call(&mut self, call: &ast::CallExpr, handling: Handling, expected: Option<&Ty>) -> Ty {
-        let range = call.syntax().text_range();
-        let args: Vec<ast::Expr> = call.args().collect();
-        let Some(callee) = call.callee() else { return Ty::Unknown };
+    pub(super) fn infer_call(
+        &mut self,
+        call: ExprId,
+        callee: ExprId,
+        args: &[ExprId],
+        handling: Handling,
+        expected: Option<&Ty>,
+    ) -> Ty {
+        let body = self.body;
+        let range = self.range(call);
+        if self.is_missing(callee) {
+            return Ty::Unknown;
+        }
         let bang = handling == Handling::Propagate;
         // Built-in functions.
-        if let ast::Expr::PathExpr(p) = &callee
-            && let Some(name) = p.name_ref().map(|n| n.text())
-            && self.lookup_local(&name).is_none()
-            && self.resolve_value_name(&name).is_none()
+        if let Expr::Path { name, generic_args } = &body.exprs[callee]
+            && self.lookup_local(&name.text).is_none()
+            && self.resolve_value_name(&name.text).is_none()
         {
-            match name.as_str() {
+            match name.text.as_str() {
                 "print" => {
-                    for a in &args {
+                    for &a in args {
                         let t = self.infer_expr(a, None);
                         if matches!(self.shallow(&t), Ty::Void) {
-                            self.error(
-                                codes::TYPE_MISMATCH,
-                                a.syntax().text_range(),
-                                "cannot print a value of type `void`",
-                            );
+                            self.error(codes::TYPE_MISMATCH, self.range(a), "cannot print a value of type `void`");
                         }
                     }
                     self.check_bang_on_builtin(handling, range);
                     return Ty::Void;
                 }
                 "chan" => {
-                    let element = match p.generic_args().and_then(|g| g.types().next()) {
-                        Some(t) => self.lower_type(Some(t)),
+                    let element = match generic_args.as_ref().and_then(|g| g.first()) {
+                        Some(t) => self.lower_type(t),
                         None => self.fresh(),
                     };
                     // `chan<T>()` is a rendezvous, as `chan<T>(0)`.
@@ -81,9 +84,9 @@ impl<'a> Infer<'a> {
                             format!("`chan` takes at most 1 argument (the capacity), found {}", args.len()),
                         );
                     }
-                    for a in &args {
+                    for &a in args {
                         let t = self.infer_expr(a, Some(&Ty::Int));
-                        self.expect_ty(&t, &Ty::Int, a.syntax().text_range());
+                        self.expect_ty(&t, &Ty::Int, self.range(a));
                     }
                     self.check_bang_on_builtin(handling, range);
                     return Ty::Tuple(vec![Ty::Sender(element.clone().into()), Ty::Receiver(element.into())].into());
@@ -93,15 +96,17 @@ impl<'a> Infer<'a> {
         }
         // What is being called.
         let mut type_args = Vec::new();
-        let (target, receiver_mut_check): CallTarget = match &callee {
-            ast::Expr::FieldExpr(f) => {
-                let name = f.name_ref().map(|n| n.text()).unwrap_or_default();
-                let name_range = f.syntax().text_range();
-                match f.receiver() {
-                    Some(receiver) => match self.namespace_of(&receiver) {
-                        Some(ns) => match self.namespace_member_of(&receiver, ns, &name, name_range) {
+        let (target, receiver_mut_check): CallTarget = match &body.exprs[callee] {
+            Expr::Field { receiver, name, generic_args } => {
+                let receiver = *receiver;
+                let name = name.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+                let name_range = self.range(callee);
+                match self.is_missing(receiver) {
+                    false => match self.namespace_of(receiver) {
+                        Some(ns) => match self.namespace_member_of(receiver, ns, &name, name_range) {
                             Some(Member::Fn(c, sig)) => {
-                                let sig = self.with_type_args(sig, f.generic_args(), &name, name_range, &mut type_args);
+                                let sig =
+                                    self.with_type_args(sig, generic_args.as_deref(), &name, name_range, &mut type_args);
                                 (Some((c, sig)), None)
                             }
                             Some(Member::Value(t)) => {
@@ -112,7 +117,7 @@ impl<'a> Infer<'a> {
                             None => (None, None),
                         },
                         None => {
-                            let rt = self.infer_expr(&receiver, None);
+                            let rt = self.infer_expr(receiver, None);
                             let rt = self.shallow(&rt);
                             // A field holding a function value is called like a method.
                             if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
@@ -122,7 +127,7 @@ impl<'a> Infer<'a> {
                                 match self.method(&rt, &name) {
                                     Some((c, sig, mutates)) => {
                                         let sig = self.instantiate(&sig);
-                                        (Some((c, sig)), Some((receiver.clone(), mutates)))
+                                        (Some((c, sig)), Some((receiver, mutates)))
                                     }
                                     None => {
                                         if !rt.is_unknown() {
@@ -134,13 +139,12 @@ impl<'a> Infer<'a> {
                             }
                         }
                     },
-                    None => (None, None),
+                    true => (None, None),
                 }
             }
-            ast::Expr::PathExpr(p)
-                if p.name_ref().is_some_and(|n| !n.is_self() && self.lookup_local(&n.text()).is_none()) =>
-            {
-                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(&name.text).is_none() => {
+                let path_range = self.range(callee);
+                let name = name.text.clone();
                 if let Some(target) = self.implicit_self_call(&name, range) {
                     target
                 } else {
@@ -148,19 +152,20 @@ impl<'a> Infer<'a> {
                         Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
                             let f = FnLoc::Free(loc);
                             let sig = fn_signature(self.db, self.program, f).clone();
-                            let sig = self.with_type_args(sig, p.generic_args(), &name, p.syntax().text_range(), &mut type_args);
+                            let sig =
+                                self.with_type_args(sig, generic_args.as_deref(), &name, path_range, &mut type_args);
                             (Some((Callee::Fn(f), sig)), None)
                         }
                         _ => {
-                            let t = self.infer_expr(&callee, None);
+                            let t = self.infer_expr(callee, None);
                             self.fn_value_target(&t, range)
                         }
                     }
                 }
             }
-            other => {
-                let t = self.infer_expr(other, None);
-                match self.closure_called_directly(other) {
+            _ => {
+                let t = self.infer_expr(callee, None);
+                match self.closure_called_directly(callee) {
                     Some(loc) => match self.shallow(&t) {
                         Ty::Fn(ps, r) => (Some((Callee::Closure(loc), Signature::of_value(&ps, &r))), None),
                         _ => self.fn_value_target(&t, range),
@@ -170,36 +175,36 @@ impl<'a> Infer<'a> {
             }
         };
         // Record what the callee's names refer to, for the IDE.
-        match &callee {
-            ast::Expr::FieldExpr(f) => {
-                if let Some(receiver) = f.receiver()
-                    && let Some(ns) = self.namespace_of(&receiver)
+        match &body.exprs[callee] {
+            Expr::Field { receiver, name, .. } => {
+                if !self.is_missing(*receiver)
+                    && let Some(ns) = self.namespace_of(*receiver)
                 {
-                    self.record_namespace(&receiver, &ns);
+                    self.record_namespace(*receiver, &ns);
                 }
-                if let (Some(name_ref), Some((c, _))) = (f.name_ref(), &target)
+                if let (Some(name_ref), Some((c, _))) = (name, &target)
                     && let Some(t) = self.callee_target(c)
                 {
-                    self.resolve_as(&name_ref, t);
+                    self.resolve_as(name_ref, t);
                 }
             }
-            ast::Expr::PathExpr(p) => {
-                if let (Some(name_ref), Some((Callee::Fn(f), _))) = (p.name_ref(), &target)
-                    && self.lookup_local(&name_ref.text()).is_none()
+            Expr::Path { name: name_ref, .. } => {
+                if let Some((Callee::Fn(f), _)) = &target
+                    && self.lookup_local(&name_ref.text).is_none()
                 {
-                    self.resolve_as(&name_ref, Target::Fn(*f));
+                    self.resolve_as(name_ref, Target::Fn(*f));
                 }
             }
             _ => {}
         }
         let Some((callee_ref, sig)) = target else {
-            for a in &args {
+            for &a in args {
                 self.infer_expr(a, None);
             }
             return Ty::Unknown;
         };
         if let Some((receiver, true)) = receiver_mut_check {
-            self.check_mutating_receiver(&receiver);
+            self.check_mutating_receiver(receiver);
         }
         if sig.params.len() != args.len() {
             let n = sig.params.len();
@@ -215,11 +220,11 @@ impl<'a> Infer<'a> {
             );
             diag.label = "wrong number of arguments".into();
         }
-        for (i, a) in args.iter().enumerate() {
+        for (i, &a) in args.iter().enumerate() {
             match sig.params.get(i) {
                 Some((_, pt)) => {
                     let t = self.infer_expr(a, Some(pt));
-                    self.expect_ty(&t, pt, a.syntax().text_range());
+                    self.expect_ty(&t, pt, self.range(a));
                 }
                 None => {
                     self.infer_expr(a, None);
@@ -267,13 +272,9 @@ impl<'a> Infer<'a> {
 
     /// `((x: int) => ...)(1)`: the closure written as the callee (already inferred), which
     /// is then not a value that other calls might run.
-    pub(super) fn closure_called_directly(&mut self, callee: &ast::Expr) -> Option<ClosureLoc> {
-        let mut e = callee.clone();
-        while let ast::Expr::ParenExpr(p) = &e {
-            e = p.expr()?;
-        }
-        let ast::Expr::ClosureExpr(c) = e else { return None };
-        let index = self.result.closures.iter().position(|r| *r == c.syntax().text_range())? as u32;
+    pub(super) fn closure_called_directly(&mut self, callee: ExprId) -> Option<ClosureLoc> {
+        let Expr::Closure { .. } = self.body.exprs[callee] else { return None };
+        let index = self.result.closures.iter().position(|r| *r == self.range(callee))? as u32;
         let loc = self.closure_loc(index)?;
         self.result.fn_values.retain(|v| v.callee != Callee::Closure(loc));
         Some(loc)
@@ -297,9 +298,9 @@ impl<'a> Infer<'a> {
 
     /// A method that changes its receiver needs a changeable one: on fields of `self`,
     /// a method taking `mut self`.
-    pub(super) fn check_mutating_receiver(&mut self, receiver: &ast::Expr) {
-        if self.is_self_place(Some(receiver.clone())) && !self.self_mut && self.container_is_class() {
-            let range = receiver.syntax().text_range();
+    pub(super) fn check_mutating_receiver(&mut self, receiver: ExprId) {
+        if self.is_self_place(receiver) && !self.self_mut && self.container_is_class() {
+            let range = self.range(receiver);
             self.error(codes::IMMUTABLE, range, "this changes `self`, but the method takes `self`").hint =
                 Some("take `mut self` to change the object".into());
         }

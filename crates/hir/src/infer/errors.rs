@@ -2,33 +2,40 @@
 //! error-set inference) and the none-propagation operator `e?`.
 
 use super::*;
+use crate::body::CatchHandler;
 
 impl<'a> Infer<'a> {
-    pub(super) fn infer_catch(&mut self, c: &ast::CatchExpr, expected: Option<&Ty>) -> Ty {
+    pub(super) fn infer_catch(
+        &mut self,
+        range: TextRange,
+        inner: ExprId,
+        handlers: &[CatchHandler],
+        expected: Option<&Ty>,
+    ) -> Ty {
         let index = self.result.catches.len();
         self.result.catches.push(CatchSite {
-            range: c.syntax().text_range(),
+            range,
             uncertain: false,
             typed: Vec::new(),
             catch_all: false,
         });
         self.catch_stack.push(index);
         let errors_before = self.error_count();
-        let value_ty = c.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected));
+        let value_ty = self.infer_expr(inner, expected);
         self.result.catches[index].uncertain = self.error_count() > errors_before;
         self.catch_stack.pop();
         let mut catch_all = false;
-        for clause in c.clauses() {
+        for clause in handlers {
             if catch_all {
-                self.error(codes::UNREACHABLE_HANDLER, clause.syntax().text_range(), "this handler is never reached")
-                    .hint = Some("an earlier handler already catches every error".into());
+                self.error(codes::UNREACHABLE_HANDLER, clause.range, "this handler is never reached").hint =
+                    Some("an earlier handler already catches every error".into());
             }
             self.push_scope();
-            let handler_ty = if let Some(block) = clause.block() {
-                match clause.error_type() {
+            let handler_ty = if let (Some(block), false) = (clause.body, clause.is_default) {
+                match &clause.error_type {
                     Some(t) => {
-                        let range = t.syntax().text_range();
-                        let ty = self.lower_type(Some(t));
+                        let range = t.range();
+                        let ty = self.lower_type(t);
                         match &ty {
                             Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
                                 self.result.catches[index].typed.push((*loc, range));
@@ -39,29 +46,28 @@ impl<'a> Infer<'a> {
                                 self.error(codes::NOT_AN_ERROR, range, format!("`{shown}` is not an error type"));
                             }
                         }
-                        if let Some(name) = clause.name() {
-                            self.declare(&name.text(), ty, false, name.syntax().text_range(), false);
+                        if let Some(name) = &clause.binding {
+                            self.declare(&name.text, ty, false, name.range, false);
                         }
                     }
                     None => {
                         catch_all = true;
-                        if let Some(name) = clause.name() {
-                            let local =
-                                self.declare(&name.text(), Ty::AnyError, false, name.syntax().text_range(), false);
+                        if let Some(name) = &clause.binding {
+                            let local = self.declare(&name.text, Ty::AnyError, false, name.range, false);
                             self.untyped_bindings.push((local, index));
                         }
                     }
                 }
-                self.infer_block(&block, Some(&value_ty))
-            } else if let Some(default) = clause.default_value() {
+                self.infer_block(block, Some(&value_ty))
+            } else if let Some(default) = clause.body {
                 catch_all = true;
-                self.infer_expr(&default, Some(&value_ty))
+                self.infer_expr(default, Some(&value_ty))
             } else {
                 Ty::Unknown
             };
             self.pop_scope();
             if !matches!(self.shallow(&handler_ty), Ty::Never) && !matches!(self.shallow(&value_ty), Ty::Void) {
-                let range = clause.syntax().text_range();
+                let range = clause.range;
                 if !self.coerces(&handler_ty, &value_ty) {
                     let (h, v) = (self.show(&handler_ty), self.show(&value_ty));
                     let diag = self.error(
@@ -79,10 +85,11 @@ impl<'a> Infer<'a> {
 
     /// `e?`: the value of nullable `e`; when it is `none`, the enclosing function (whose
     /// result must be nullable) returns `none`.
-    pub(super) fn infer_try(&mut self, t: &ast::TryExpr) -> Ty {
-        let Some(inner) = t.expr() else { return Ty::Unknown };
-        let ty = self.infer_expr(&inner, None);
-        let range = t.syntax().text_range();
+    pub(super) fn infer_try(&mut self, range: TextRange, inner: ExprId) -> Ty {
+        if self.is_missing(inner) {
+            return Ty::Unknown;
+        }
+        let ty = self.infer_expr(inner, None);
         let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
         if let Ty::Var(_) = self.shallow(&ret) {
             // A closure whose result is still open: `?` makes it nullable.

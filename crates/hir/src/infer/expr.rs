@@ -2,19 +2,30 @@
 //! dispatch over every expression kind.
 
 use super::*;
+use crate::body::{Param, StringPart};
 
 impl<'a> Infer<'a> {
-    pub(super) fn infer_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Ty {
+    pub(super) fn infer_expr(&mut self, e: ExprId, expected: Option<&Ty>) -> Ty {
         let ty = pluto_syntax::ensure_stack(|| self.infer_expr_inner(e, expected));
-        self.result.expr_types.push((e.syntax().text_range(), ty.clone()));
+        if !matches!(self.body.exprs[e], Expr::Missing) {
+            self.result.expr_types.push((self.range(e), ty.clone()));
+        }
         ty
     }
 
-    pub(super) fn infer_expr_inner(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Ty {
-        match e {
-            ast::Expr::Literal(l) => match l.token().map(|t| t.kind()) {
-                Some(SyntaxKind::INT_NUMBER) => {
-                    self.check_int_literal(l);
+    /// Whether `e` is left out (a syntax error was reported for it).
+    pub(super) fn is_missing(&self, e: ExprId) -> bool {
+        matches!(self.body.exprs[e], Expr::Missing)
+    }
+
+    pub(super) fn infer_expr_inner(&mut self, e: ExprId, expected: Option<&Ty>) -> Ty {
+        let body = self.body;
+        let range = self.range(e);
+        match &body.exprs[e] {
+            Expr::Missing => Ty::Unknown,
+            Expr::Literal(l) => match l {
+                Literal::Int(text) => {
+                    self.check_int_literal(e, text);
                     if let Some(t) = expected.map(|t| self.shallow(t))
                         && matches!(t, Ty::Float | Ty::Byte)
                     {
@@ -23,137 +34,131 @@ impl<'a> Infer<'a> {
                     }
                     Ty::Int
                 }
-                Some(SyntaxKind::FLOAT_NUMBER) => Ty::Float,
-                Some(SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW) => Ty::Bool,
-                Some(SyntaxKind::NONE_KW) => match expected.map(|t| self.shallow(t)) {
+                Literal::Float(_) => Ty::Float,
+                Literal::Bool(_) => Ty::Bool,
+                Literal::None => match expected.map(|t| self.shallow(t)) {
                     Some(t @ Ty::Nullable(_)) => t,
                     _ => {
                         let v = self.fresh();
                         Ty::nullable(v)
                     }
                 },
-                _ => Ty::Unknown,
             },
-            ast::Expr::StringLit(s) => {
-                for part in s.parts() {
-                    if let ast::StringPart::Interpolation(i) = part
-                        && let Some(e) = i.expr()
-                    {
-                        let t = self.infer_expr(&e, None);
+            Expr::String(parts) => {
+                for part in parts {
+                    if let StringPart::Interpolation(e) = part {
+                        let t = self.infer_expr(*e, None);
                         if matches!(self.shallow(&t), Ty::Void) {
-                            self.error(
-                                codes::TYPE_MISMATCH,
-                                e.syntax().text_range(),
-                                "cannot interpolate a value of type `void`",
-                            );
+                            self.error(codes::TYPE_MISMATCH, self.range(*e), "cannot interpolate a value of type `void`");
                         }
                     }
                 }
                 Ty::Str
             }
-            ast::Expr::PathExpr(p) => self.infer_path(p),
-            ast::Expr::ParenExpr(p) => p.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected)),
-            ast::Expr::TupleExpr(t) => {
+            Expr::Path { name, .. } => self.infer_path(e, name),
+            Expr::Tuple(elements) => {
                 let expected: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
                     Some(Ty::Tuple(ts)) => ts.to_vec(),
                     _ => Vec::new(),
                 };
                 let tys: Vec<Ty> =
-                    t.elements().enumerate().map(|(i, e)| self.infer_expr(&e, expected.get(i))).collect();
+                    elements.iter().enumerate().map(|(i, e)| self.infer_expr(*e, expected.get(i))).collect();
                 Ty::Tuple(tys.into())
             }
-            ast::Expr::ArrayLit(a) => {
+            Expr::Array(elements) => {
                 let element = match expected.map(|t| self.shallow(t)) {
                     Some(Ty::Array(t)) => (*t).clone(),
                     _ => self.fresh(),
                 };
-                for e in a.elements() {
-                    let t = self.infer_expr(&e, Some(&element));
-                    self.expect_ty(&t, &element, e.syntax().text_range());
+                for e in elements {
+                    let t = self.infer_expr(*e, Some(&element));
+                    self.expect_ty(&t, &element, self.range(*e));
                 }
                 Ty::array(element)
             }
-            ast::Expr::MapLit(m) => {
-                let ty = self.lower_type(m.ty().map(ast::Type::PathType));
+            Expr::Map { ty, entries } => {
+                let ty = self.lower_type(ty);
                 if let Ty::Map(k, v) = &ty {
-                    for entry in m.entries() {
-                        if let Some(key) = entry.key() {
-                            let t = self.infer_expr(&key, Some(k));
-                            self.expect_ty(&t, k, key.syntax().text_range());
+                    for (key, value) in entries {
+                        if let Some(key) = *key {
+                            let t = self.infer_expr(key, Some(k));
+                            self.expect_ty(&t, k, self.range(key));
                         }
-                        if let Some(value) = entry.value() {
-                            let t = self.infer_expr(&value, Some(v));
-                            self.expect_ty(&t, v, value.syntax().text_range());
+                        if let Some(value) = *value {
+                            let t = self.infer_expr(value, Some(v));
+                            self.expect_ty(&t, v, self.range(value));
                         }
                     }
                 }
                 ty
             }
-            ast::Expr::SetLit(s) => {
-                let ty = self.lower_type(s.ty().map(ast::Type::PathType));
+            Expr::Set { ty, elements } => {
+                let ty = self.lower_type(ty);
                 if let Ty::Set(t) = &ty {
-                    for e in s.elements() {
-                        let et = self.infer_expr(&e, Some(t));
-                        self.expect_ty(&et, t, e.syntax().text_range());
+                    for e in elements {
+                        let et = self.infer_expr(*e, Some(t));
+                        self.expect_ty(&et, t, self.range(*e));
                     }
                 }
                 ty
             }
-            ast::Expr::StructLit(s) => self.infer_struct_lit(s, expected),
-            ast::Expr::BinaryExpr(b) => self.infer_binary(b),
-            ast::Expr::RangeExpr(r) => {
-                for e in [r.start(), r.end()].into_iter().flatten() {
-                    let t = self.infer_expr(&e, Some(&Ty::Int));
-                    self.expect_ty(&t, &Ty::Int, e.syntax().text_range());
+            Expr::StructLit { path, generic_args, fields } => {
+                self.infer_struct_lit(range, path, generic_args.as_deref(), fields, expected)
+            }
+            Expr::Binary { op, lhs, rhs } => self.infer_binary(range, *op, *lhs, *rhs),
+            Expr::Range { start, end, .. } => {
+                for e in [start, end].into_iter().flatten() {
+                    let t = self.infer_expr(*e, Some(&Ty::Int));
+                    self.expect_ty(&t, &Ty::Int, self.range(*e));
                 }
                 Ty::Range
             }
-            ast::Expr::PrefixExpr(p) => {
-                let Some(operand) = p.expr() else { return Ty::Unknown };
-                let is_not = p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG);
-                let t = self.infer_expr(&operand, expected);
+            Expr::Prefix { not, expr: operand } => {
+                let operand = *operand;
+                if self.is_missing(operand) {
+                    return Ty::Unknown;
+                }
+                if !*not {
+                    self.negated_literal = Some(operand);
+                }
+                let t = self.infer_expr(operand, expected);
                 let t = self.shallow(&t);
-                if is_not {
-                    self.expect_ty(&t, &Ty::Bool, operand.syntax().text_range());
+                if *not {
+                    self.expect_ty(&t, &Ty::Bool, self.range(operand));
                     Ty::Bool
                 } else if t.is_numeric() || t.is_unknown() {
                     t
                 } else {
                     let shown = self.show(&t);
-                    self.error(
-                        codes::BAD_OPERANDS,
-                        p.syntax().text_range(),
-                        format!("cannot negate a value of type `{shown}`"),
-                    );
+                    self.error(codes::BAD_OPERANDS, range, format!("cannot negate a value of type `{shown}`"));
                     Ty::Unknown
                 }
             }
-            ast::Expr::PropagateExpr(p) => match p.expr() {
-                Some(ast::Expr::CallExpr(call)) => {
-                    let t = self.infer_call(&call, Handling::Propagate, expected);
-                    self.result.expr_types.push((call.syntax().text_range(), t.clone()));
+            Expr::Propagate(inner) => match &body.exprs[*inner] {
+                Expr::Call { callee, args } => {
+                    let t = self.infer_call(*inner, *callee, args, Handling::Propagate, expected);
+                    self.result.expr_types.push((self.range(*inner), t.clone()));
                     t
                 }
-                Some(inner) => {
-                    let t = self.infer_expr(&inner, expected);
-                    self.error(
-                        codes::NOTHING_TO_PROPAGATE,
-                        p.syntax().text_range(),
-                        "`!` applies to a function call",
-                    )
-                    .hint = Some("write `!` right after the call whose errors should propagate".into());
+                Expr::Missing => Ty::Unknown,
+                _ => {
+                    let t = self.infer_expr(*inner, expected);
+                    self.error(codes::NOTHING_TO_PROPAGATE, range, "`!` applies to a function call").hint =
+                        Some("write `!` right after the call whose errors should propagate".into());
                     t
                 }
-                None => Ty::Unknown,
             },
-            ast::Expr::TryExpr(t) => self.infer_try(t),
-            ast::Expr::CallExpr(call) => self.infer_call(call, self.default_handling(), expected),
-            ast::Expr::FieldExpr(f) => self.infer_field(f),
-            ast::Expr::IndexExpr(i) => self.infer_index(i),
-            ast::Expr::CastExpr(c) => {
-                let target = self.lower_type(c.ty());
-                let Some(inner) = c.expr() else { return target };
-                let from = self.infer_expr(&inner, None);
+            Expr::Try(inner) => self.infer_try(range, *inner),
+            Expr::Call { callee, args } => self.infer_call(e, *callee, args, self.default_handling(), expected),
+            Expr::Field { receiver, name, .. } => self.infer_field(e, *receiver, name.as_ref()),
+            Expr::Index { base, index } => self.infer_index(range, *base, *index),
+            Expr::Cast { expr: inner, ty } => {
+                let target = self.lower_type(ty);
+                let inner = *inner;
+                if self.is_missing(inner) {
+                    return target;
+                }
+                let from = self.infer_expr(inner, None);
                 let from = self.shallow(&from);
                 let ok = (from.is_numeric() && target.is_numeric())
                     || from.is_unknown()
@@ -161,85 +166,76 @@ impl<'a> Infer<'a> {
                     || from == target;
                 if !ok {
                     let (a, b) = (self.show(&from), self.show(&target));
-                    self.error(codes::BAD_CAST, c.syntax().text_range(), format!("cannot cast `{a}` to `{b}`")).hint =
+                    self.error(codes::BAD_CAST, range, format!("cannot cast `{a}` to `{b}`")).hint =
                         Some("`as` converts between `int`, `float` and `byte`".into());
                 }
                 target
             }
-            ast::Expr::IfExpr(i) => self.infer_if(i, expected),
-            ast::Expr::MatchExpr(m) => self.infer_match(m, expected),
-            ast::Expr::BlockExpr(b) => b.block().map_or(Ty::Void, |b| self.infer_block(&b, expected)),
-            ast::Expr::ClosureExpr(c) => self.infer_closure(c, expected),
-            ast::Expr::CatchExpr(c) => self.infer_catch(c, expected),
-            ast::Expr::SpawnExpr(s) => match s.expr() {
-                Some(ast::Expr::CallExpr(call)) => {
-                    let t = self.infer_call(&call, Handling::Spawn, None);
+            Expr::If { condition, then_branch, else_branch } => {
+                self.infer_if(range, *condition, *then_branch, *else_branch, expected)
+            }
+            Expr::Match { scrutinee, arms } => self.infer_match(range, *scrutinee, arms, expected),
+            Expr::Block { .. } => self.infer_block(e, expected),
+            Expr::Closure { params, body: inner } => self.infer_closure(e, params, *inner, expected),
+            Expr::Catch { expr: inner, handlers } => self.infer_catch(range, *inner, handlers, expected),
+            Expr::Spawn(inner) => match &body.exprs[*inner] {
+                Expr::Call { callee, args } => {
+                    let t = self.infer_call(*inner, *callee, args, Handling::Spawn, None);
                     Ty::Task(Arc::new(t))
                 }
-                Some(other) => {
-                    self.infer_expr(&other, None);
-                    self.error(codes::MISPLACED, s.syntax().text_range(), "`spawn` takes a function call");
+                Expr::Missing => Ty::Unknown,
+                _ => {
+                    self.infer_expr(*inner, None);
+                    self.error(codes::MISPLACED, range, "`spawn` takes a function call");
                     Ty::Unknown
                 }
-                None => Ty::Unknown,
             },
-            ast::Expr::ReturnExpr(r) => {
+            Expr::Return(value) => {
                 let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
-                match r.expr() {
+                match *value {
                     Some(e) => {
-                        let t = self.infer_expr(&e, Some(&ret));
+                        let t = self.infer_expr(e, Some(&ret));
                         if matches!(self.shallow(&ret), Ty::Void) && !matches!(self.shallow(&t), Ty::Void | Ty::Never) {
-                            self.error(
-                                codes::TYPE_MISMATCH,
-                                e.syntax().text_range(),
-                                "this function returns nothing",
-                            )
-                            .hint = Some("declare the return type after the parameters: `fn f() int`".into());
+                            self.error(codes::TYPE_MISMATCH, self.range(e), "this function returns nothing").hint =
+                                Some("declare the return type after the parameters: `fn f() int`".into());
                         } else {
-                            self.expect_ty(&t, &ret, e.syntax().text_range());
+                            self.expect_ty(&t, &ret, self.range(e));
                         }
                     }
                     None => {
                         if !matches!(self.shallow(&ret), Ty::Void | Ty::Unknown) {
                             let shown = self.show(&ret);
-                            self.error(
-                                codes::MISSING_RETURN,
-                                r.syntax().text_range(),
-                                format!("`return` needs a value of type `{shown}`"),
-                            );
+                            self.error(codes::MISSING_RETURN, range, format!("`return` needs a value of type `{shown}`"));
                         }
                     }
                 }
                 Ty::Never
             }
-            ast::Expr::BreakExpr(b) => {
+            Expr::Break => {
                 if self.loop_depth == 0 {
-                    self.error(codes::MISPLACED, b.syntax().text_range(), "`break` outside of a loop");
+                    self.error(codes::MISPLACED, range, "`break` outside of a loop");
                 }
                 Ty::Never
             }
-            ast::Expr::ContinueExpr(c) => {
+            Expr::Continue => {
                 if self.loop_depth == 0 {
-                    self.error(codes::MISPLACED, c.syntax().text_range(), "`continue` outside of a loop");
+                    self.error(codes::MISPLACED, range, "`continue` outside of a loop");
                 }
                 Ty::Never
             }
-            ast::Expr::RaiseExpr(r) => {
-                if let Some(e) = r.expr() {
-                    let t = self.infer_expr(&e, None);
-                    let range = e.syntax().text_range();
+            Expr::Raise(value) => {
+                if let Some(e) = *value {
+                    let raise_range = range;
+                    let t = self.infer_expr(e, None);
+                    let range = self.range(e);
                     match self.shallow(&t) {
                         Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
                             let closure = self.closure_stack.last().copied();
-                            self.result.raises.push(RaiseSite {
-                                range: r.syntax().text_range(),
-                                raise: Raise::Error(loc),
-                                closure,
-                            });
+                            self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Error(loc), closure });
                         }
                         Ty::AnyError => {
-                            let binding = match &e {
-                                ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
+                            let binding = match &body.exprs[e] {
+                                Expr::Path { name, .. } => self.lookup_local(&name.text),
                                 _ => None,
                             };
                             if let Some(catch) = binding
@@ -247,11 +243,7 @@ impl<'a> Infer<'a> {
                                 .map(|(_, c)| *c)
                             {
                                 let closure = self.closure_stack.last().copied();
-                                self.result.raises.push(RaiseSite {
-                                    range: r.syntax().text_range(),
-                                    raise: Raise::Caught(catch),
-                                    closure,
-                                });
+                                self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Caught(catch), closure });
                             }
                         }
                         Ty::Unknown => {}
@@ -272,22 +264,16 @@ impl<'a> Infer<'a> {
     }
 
     /// An integer literal must fit in `int`; `-9223372036854775808` (`i64::MIN`) does.
-    pub(super) fn check_int_literal(&mut self, l: &ast::Literal) {
-        let Some(token) = l.token() else { return };
-        let parent = l.syntax().parent();
-        let negated = parent
-            .clone()
-            .and_then(ast::PrefixExpr::cast)
-            .is_some_and(|p| p.op().is_some_and(|t| t.kind() == SyntaxKind::MINUS))
-            || parent.and_then(ast::LiteralPat::cast).is_some_and(|p| p.is_negative());
+    pub(super) fn check_int_literal(&mut self, l: ExprId, text: &str) {
+        let negated = self.negated_literal.take() == Some(l);
         let limit = if negated { 1u64 << 63 } else { i64::MAX as u64 };
-        match ast::int_literal_value(token.text()) {
+        match ast::int_literal_value(text) {
             Some(n) if n <= limit => {}
             _ => {
                 let diag = self.error(
                     codes::INT_OUT_OF_RANGE,
-                    l.syntax().text_range(),
-                    format!("integer literal `{}` does not fit in `int`", token.text()),
+                    self.range(l),
+                    format!("integer literal `{text}` does not fit in `int`"),
                 );
                 diag.label = "larger than 9223372036854775807".into();
                 diag.hint = Some("`int` is a signed 64-bit integer; use a `float` for larger numbers".into());
@@ -295,10 +281,15 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_binary(&mut self, b: &ast::BinaryExpr) -> Ty {
-        let Some(op) = b.op() else { return Ty::Unknown };
-        let kind = op.kind();
-        let lhs = b.lhs().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+    pub(super) fn infer_binary(
+        &mut self,
+        range: TextRange,
+        op: Option<(SyntaxKind, TextRange)>,
+        lhs_e: ExprId,
+        rhs_e: ExprId,
+    ) -> Ty {
+        let Some((kind, _)) = op else { return Ty::Unknown };
+        let lhs = self.infer_expr(lhs_e, None);
         // The right side of `&&` runs only when the left is true, of `||` when it is false.
         let short_circuit = match kind {
             SyntaxKind::AMP2 => Some(true),
@@ -306,10 +297,10 @@ impl<'a> Infer<'a> {
             _ => None,
         };
         self.push_scope();
-        if let (Some(when), Some(l)) = (short_circuit, b.lhs()) {
-            self.narrow_all(&l, when);
+        if let Some(when) = short_circuit {
+            self.narrow_all(lhs_e, when);
         }
-        let rhs = b.rhs().map(|e| self.infer_expr(&e, Some(&lhs))).unwrap_or(Ty::Unknown);
+        let rhs = self.infer_expr(rhs_e, Some(&lhs));
         self.pop_scope();
         let (l, r) = (self.shallow(&lhs), self.shallow(&rhs));
         if l.is_unknown() || r.is_unknown() {
@@ -324,14 +315,10 @@ impl<'a> Infer<'a> {
                 _ => Ty::Unknown,
             };
         }
-        let op_text = op.text().to_string();
+        let op_text = binary_op_text(kind);
         let bad = |cx: &mut Self, hint: Option<&str>| {
             let (a, c) = (cx.show(&l), cx.show(&r));
-            let diag = cx.error(
-                codes::BAD_OPERANDS,
-                b.syntax().text_range(),
-                format!("cannot apply `{op_text}` to `{a}` and `{c}`"),
-            );
+            let diag = cx.error(codes::BAD_OPERANDS, range, format!("cannot apply `{op_text}` to `{a}` and `{c}`"));
             diag.hint = hint.map(str::to_string);
             Ty::Unknown
         };
@@ -379,76 +366,66 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_index(&mut self, i: &ast::IndexExpr) -> Ty {
-        let base = i.base().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
-        let index = i.index();
+    pub(super) fn infer_index(&mut self, range: TextRange, base: ExprId, ix: ExprId) -> Ty {
+        let base = self.infer_expr(base, None);
         match self.shallow(&base) {
             Ty::Array(t) => {
-                if let Some(ix) = index {
-                    let it = self.infer_expr(&ix, Some(&Ty::Int));
-                    self.expect_ty(&it, &Ty::Int, ix.syntax().text_range());
-                }
+                let it = self.infer_expr(ix, Some(&Ty::Int));
+                self.expect_ty(&it, &Ty::Int, self.range(ix));
                 (*t).clone()
             }
             Ty::Map(k, v) => {
-                if let Some(ix) = index {
-                    let it = self.infer_expr(&ix, Some(&k));
-                    self.expect_ty(&it, &k, ix.syntax().text_range());
-                }
+                let it = self.infer_expr(ix, Some(&k));
+                self.expect_ty(&it, &k, self.range(ix));
                 (*v).clone()
             }
             Ty::Bytes => {
-                if let Some(ix) = index {
-                    let it = self.infer_expr(&ix, Some(&Ty::Int));
-                    self.expect_ty(&it, &Ty::Int, ix.syntax().text_range());
-                }
+                let it = self.infer_expr(ix, Some(&Ty::Int));
+                self.expect_ty(&it, &Ty::Int, self.range(ix));
                 Ty::Byte
             }
             Ty::Unknown => {
-                if let Some(ix) = index {
-                    self.infer_expr(&ix, None);
-                }
+                self.infer_expr(ix, None);
                 Ty::Unknown
             }
             other => {
-                if let Some(ix) = index {
-                    self.infer_expr(&ix, None);
-                }
+                self.infer_expr(ix, None);
                 let shown = self.show(&other);
-                self.error(codes::NOT_INDEXABLE, i.syntax().text_range(), format!("`{shown}` cannot be indexed"))
+                self.error(codes::NOT_INDEXABLE, range, format!("`{shown}` cannot be indexed"))
                     .hint = Some("arrays are indexed by `int`, maps by their key type".into());
                 Ty::Unknown
             }
         }
     }
 
-    pub(super) fn infer_if(&mut self, i: &ast::IfExpr, expected: Option<&Ty>) -> Ty {
-        if let Some(c) = i.condition() {
-            let t = self.infer_expr(&c, Some(&Ty::Bool));
-            self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
-        }
+    pub(super) fn infer_if(
+        &mut self,
+        range: TextRange,
+        c: ExprId,
+        then_branch: ExprId,
+        else_branch: Option<ExprId>,
+        expected: Option<&Ty>,
+    ) -> Ty {
+        let t = self.infer_expr(c, Some(&Ty::Bool));
+        self.expect_ty(&t, &Ty::Bool, self.range(c));
         self.push_scope();
-        if let Some(c) = i.condition() {
-            self.narrow_all(&c, true);
-        }
-        let then_ty = i.then_branch().map_or(Ty::Void, |b| self.infer_block(&b, expected));
+        self.narrow_all(c, true);
+        let then_ty = self.infer_block(then_branch, expected);
         self.pop_scope();
-        let else_ty = match i.else_branch() {
+        let else_ty = match else_branch {
             None => return Ty::Void,
             Some(branch) => {
                 self.push_scope();
-                if let Some(c) = i.condition() {
-                    self.narrow_all(&c, false);
-                }
-                let t = match branch {
-                    ast::ElseBranch::Block(b) => self.infer_block(&b, expected),
-                    ast::ElseBranch::If(nested) => self.infer_expr(&ast::Expr::IfExpr(nested), expected),
+                self.narrow_all(c, false);
+                let t = match self.body.exprs[branch] {
+                    Expr::If { .. } => self.infer_expr(branch, expected),
+                    _ => self.infer_block(branch, expected),
                 };
                 self.pop_scope();
                 t
             }
         };
-        self.join(then_ty, else_ty, i.syntax().text_range())
+        self.join(then_ty, else_ty, range)
     }
 
     /// The type of two branches: the same type, or the one that does not diverge.
@@ -472,7 +449,7 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_closure(&mut self, c: &ast::ClosureExpr, expected: Option<&Ty>) -> Ty {
+    pub(super) fn infer_closure(&mut self, c: ExprId, params: &[Param], body: ExprId, expected: Option<&Ty>) -> Ty {
         let expected_params: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
             Some(Ty::Fn(ps, _)) => ps.to_vec(),
             _ => Vec::new(),
@@ -482,18 +459,16 @@ impl<'a> Infer<'a> {
             _ => None,
         };
         self.push_scope();
-        let mut params = Vec::new();
-        if let Some(list) = c.param_list() {
-            for (i, p) in list.params().enumerate() {
-                let ty = match p.ty() {
-                    Some(t) => self.lower_type(Some(t)),
-                    None => expected_params.get(i).cloned().unwrap_or_else(|| self.fresh()),
-                };
-                if let Some(name) = p.name() {
-                    self.declare(&name.text(), ty.clone(), p.is_mut(), name.syntax().text_range(), true);
-                }
-                params.push(ty);
+        let mut param_tys = Vec::new();
+        for (i, p) in params.iter().enumerate() {
+            let ty = match &p.ty {
+                TypeRef::Missing => expected_params.get(i).cloned().unwrap_or_else(|| self.fresh()),
+                t => self.lower_type(t),
+            };
+            if !p.name.text.is_empty() {
+                self.declare(&p.name.text, ty.clone(), p.is_mut, p.name.range, true);
             }
+            param_tys.push(ty);
         }
         let ret = expected_ret.clone().unwrap_or_else(|| self.fresh());
         self.returns.push(ret.clone());
@@ -501,10 +476,10 @@ impl<'a> Infer<'a> {
         // The body's calls and raises are the closure's, not the enclosing function's;
         // a `catch` around the closure does not catch what the body raises when called.
         let index = self.result.closures.len() as u32;
-        self.result.closures.push(c.syntax().text_range());
+        self.result.closures.push(self.range(c));
         self.closure_stack.push(index);
         let saved_catches = std::mem::take(&mut self.catch_stack);
-        let body_ty = c.body().map_or(Ty::Void, |b| self.infer_expr(&b, Some(&ret)));
+        let body_ty = if self.is_missing(body) { Ty::Void } else { self.infer_expr(body, Some(&ret)) };
         self.catch_stack = saved_catches;
         self.closure_stack.pop();
         self.loop_depth = saved_loops;
@@ -516,17 +491,43 @@ impl<'a> Infer<'a> {
                 if !matches!(self.shallow(&body_ty), Ty::Never)
                     && !self.coerces(&body_ty, &r)
                     && expected_ret.is_some()
-                    && let Some(b) = c.body()
+                    && !self.is_missing(body)
                 {
-                    self.expect_ty(&body_ty, &r, b.syntax().text_range());
+                    self.expect_ty(&body_ty, &r, self.range(body));
                 }
                 r
             }
         };
-        let ty = Ty::func(params, ret);
+        let ty = Ty::func(param_tys, ret);
         if let Some(loc) = self.closure_loc(index) {
             self.fn_value(Callee::Closure(loc), &ty);
         }
         ty
+    }
+}
+
+/// How an operator is written, for messages.
+fn binary_op_text(kind: SyntaxKind) -> &'static str {
+    use SyntaxKind::*;
+    match kind {
+        PLUS => "+",
+        MINUS => "-",
+        STAR => "*",
+        SLASH => "/",
+        PERCENT => "%",
+        EQ2 => "==",
+        NEQ => "!=",
+        LT => "<",
+        LTEQ => "<=",
+        GT => ">",
+        GTEQ => ">=",
+        AMP2 => "&&",
+        PIPE2 => "||",
+        AMP => "&",
+        PIPE => "|",
+        CARET => "^",
+        SHL => "<<",
+        SHR => ">>",
+        _ => "?",
     }
 }

@@ -2,12 +2,18 @@
 //! and the rule that injected classes are never built with a literal.
 
 use super::*;
+use crate::body::FieldInit;
 
 impl<'a> Infer<'a> {
-    pub(super) fn infer_struct_lit(&mut self, s: &ast::StructLit, expected: Option<&Ty>) -> Ty {
-        let range = s.syntax().text_range();
-        let segments: Vec<String> =
-            s.ty().and_then(|t| t.path()).map(|p| p.segments().map(|s| s.text()).collect()).unwrap_or_default();
+    pub(super) fn infer_struct_lit(
+        &mut self,
+        range: TextRange,
+        path: &[Name],
+        generic_args: Option<&[TypeRef]>,
+        field_inits: &[FieldInit],
+        expected: Option<&Ty>,
+    ) -> Ty {
+        let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
         let written = segments.join(".");
         let scope = self.type_scope();
         // A class or error, or an enum variant `Enum.Variant`.
@@ -32,8 +38,8 @@ impl<'a> Infer<'a> {
                     let data: AdtData = adt_data(self.db, self.program, loc).clone();
                     let args: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
                         Some(Ty::Adt(l, a)) if l == loc => a.to_vec(),
-                        _ => match s.ty().and_then(|t| t.generic_args()) {
-                            Some(g) => g.types().map(|t| self.lower_type(Some(t))).collect(),
+                        _ => match generic_args {
+                            Some(g) => g.iter().map(|t| self.lower_type(t)).collect(),
                             None => data.generics.iter().map(|_| self.fresh()).collect(),
                         },
                     };
@@ -60,8 +66,7 @@ impl<'a> Infer<'a> {
             && matches!(enum_loc.item(self.db).kind, ItemKind::Enum { .. })
         {
             let data = adt_data(self.db, self.program, enum_loc).clone();
-            let written: Option<Vec<Ty>> =
-                s.ty().and_then(|t| t.generic_args()).map(|g| g.types().map(|t| self.lower_type(Some(t))).collect());
+            let written: Option<Vec<Ty>> = generic_args.map(|g| g.iter().map(|t| self.lower_type(t)).collect());
             let args: Vec<Ty> = match (written, expected.map(|t| self.shallow(t))) {
                 (Some(written), _) => self.namespace_args(enum_loc, Some(written), range),
                 (None, Some(Ty::Adt(l, a))) if l == enum_loc => a.to_vec(),
@@ -89,46 +94,46 @@ impl<'a> Infer<'a> {
                 let diag = self.error(codes::UNKNOWN_TYPE, range, format!("unknown type `{written}`"));
                 diag.label = "not found in this scope".into();
             }
-            for field in s.fields() {
-                if let Some(v) = field.value() {
-                    self.infer_expr(&v, None);
+            for field in field_inits {
+                if let Some(v) = field.value {
+                    self.infer_expr(v, None);
                 }
             }
             return Ty::Unknown;
         };
-        if let Some(last) = s.ty().and_then(|t| t.path()).and_then(|p| p.segments().last()) {
+        if let Some(last) = path.last() {
             let target = match &ty {
                 Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Enum { .. }) => {
-                    Some(Target::Variant(*loc, last.text()))
+                    Some(Target::Variant(*loc, last.text.clone()))
                 }
                 Ty::Adt(loc, _) => Some(Target::Item(*loc)),
                 _ => None,
             };
             if let Some(target) = target {
-                self.resolve_as(&last, target);
+                self.resolve_as(last, target);
             }
         }
         let mut given: Vec<String> = Vec::new();
-        for field in s.fields() {
-            let Some(name_ref) = field.name_ref() else { continue };
-            let name = name_ref.text();
+        for field in field_inits {
+            let name_ref = &field.name;
+            if name_ref.text.is_empty() {
+                continue;
+            }
+            let name = name_ref.text.clone();
             if let Ty::Adt(loc, _) = &ty
                 && fields.iter().any(|f| f.0 == name)
             {
                 // A variant's field is named after its enum, as its declaration is.
-                self.resolve_as(&name_ref, Target::Field(*loc, name.clone()));
+                self.resolve_as(name_ref, Target::Field(*loc, name.clone()));
             }
-            let field_range = field.syntax().text_range();
-            let value_ty = match field.value() {
-                Some(v) => Some((
-                    self.infer_expr(&v, fields.iter().find(|f| f.0 == name).map(|f| &f.1)),
-                    v.syntax().text_range(),
-                )),
+            let field_range = field.range;
+            let value_ty = match field.value {
+                Some(v) => Some((self.infer_expr(v, fields.iter().find(|f| f.0 == name).map(|f| &f.1)), self.range(v))),
                 None => match self.lookup_local(&name) {
                     Some(l) => {
                         // The shorthand `Point { x }` also uses the local `x`.
                         let declared = self.locals[self.root_local(l)].range;
-                        self.resolve_as(&name_ref, Target::Local(declared));
+                        self.resolve_as(name_ref, Target::Local(declared));
                         Some((self.use_local(l), field_range))
                     }
                     None => {
@@ -155,7 +160,7 @@ impl<'a> Infer<'a> {
                         candidates.iter().map(|c| (edit_distance(c, &name), *c)).filter(|(d, _)| *d <= 2).min();
                     let diag = self.error(
                         codes::UNKNOWN_FIELD,
-                        name_ref.syntax().text_range(),
+                        name_ref.range,
                         format!("`{shown}` has no field `{name}`"),
                     );
                     if let Some((_, s)) = suggestion {

@@ -1,7 +1,7 @@
-//! Type inference and checking of one function body. The query reads the function's own
-//! green node (which has no offsets) and signatures, never the file's parse, so an edit
-//! elsewhere does not re-run it. Everything it reports is located relative to the
-//! function. Besides diagnostics it records what error-set inference needs: the calls
+//! Type inference and checking of one function body. The query walks the function's
+//! `Body` (lowered once from its own trivia-free green node, so an edit elsewhere does
+//! not re-run it) and reads signatures, never the file's parse. Everything it reports is
+//! located relative to the function. Besides diagnostics it records what error-set inference needs: the calls
 //! with how each is handled (`!`, `catch`, or not at all), the errors raised, the
 //! closures (each its own error node) and the function values created.
 //!
@@ -26,6 +26,8 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
 
+use crate::body::{Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map};
+
 use crate::builtins;
 use crate::def_map::{Def, DefMap, ItemLoc, def_map, edit_distance};
 use crate::diag::{Loc, SemDiag, codes};
@@ -33,12 +35,7 @@ use crate::item_tree::{AstId, Decl, ItemKind, TypeRef, decl_green};
 use crate::lower::{AdtData, FnLoc, Signature, TypeScope, adt_data, fn_signature, nested_item};
 use crate::ty::Ty;
 
-/// The body a closure is written in: a function's, or a field default's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BodyOwner {
-    Fn(FnLoc),
-    FieldDefault(ItemLoc, u32),
-}
+pub use crate::body::BodyOwner;
 
 /// A closure expression: its body and its number there (in order of appearance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -172,15 +169,15 @@ pub struct InferResult {
 pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let sig = f.sig(db);
     let Some(green) = decl_green(db, Decl::new(db, f.file(), sig.ast)) else { return InferResult::default() };
-    let root = SyntaxNode::new_root(green.clone());
-    let Some(func) = ast::Fn::cast(root) else { return InferResult::default() };
-    let Some(body) = func.body() else { return InferResult::default() };
+    let Some(func) = ast::Fn::cast(SyntaxNode::new_root(green.clone())) else { return InferResult::default() };
+    let BodyWithSourceMap { body, source_map } = body_with_source_map(db, BodyOwner::Fn(f));
+    let Some(root) = body.root else { return InferResult::default() };
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
-    let mut cx = Infer::new(db, program, map, f.file(), sig.ast, f.container(), signature, &sig.params);
+    let mut cx = Infer::new(db, program, map, (body, source_map), f.file(), sig.ast, f.container(), signature, &sig.params);
     cx.owner = Some(BodyOwner::Fn(f));
-    let body_ty = cx.infer_block(&body, Some(&signature.ret.clone()));
-    cx.check_return(&body, &body_ty, &func);
+    let body_ty = cx.infer_block(root, Some(&signature.ret.clone()));
+    cx.check_return(root, &body_ty, &func);
     cx.finish()
 }
 
@@ -189,10 +186,8 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
 pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field: u32) -> InferResult {
     let Some(body) = owner.item(db).body() else { return InferResult::default() };
     let Some(decl) = body.fields.get(field as usize) else { return InferResult::default() };
-    let Some(green) = decl_green(db, Decl::new(db, owner.file, decl.ast)) else { return InferResult::default() };
-    let Some(value) = ast::Field::cast(SyntaxNode::new_root(green.clone())).and_then(|f| f.default_value()) else {
-        return InferResult::default();
-    };
+    let BodyWithSourceMap { body, source_map } = body_with_source_map(db, BodyOwner::FieldDefault(owner, field));
+    let Some(value) = body.root else { return InferResult::default() };
     let expected = adt_data(db, program, owner).fields.get(field as usize).map_or(Ty::Unknown, |f| f.ty.clone());
     let sig = Signature {
         generics: Vec::new(),
@@ -201,11 +196,12 @@ pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field:
         self_param: None,
         diagnostics: Vec::new(),
     };
-    let mut cx = Infer::new(db, program, def_map(db, program), owner.file, decl.ast, Some(owner), &sig, &[]);
+    let mut cx =
+        Infer::new(db, program, def_map(db, program), (body, source_map), owner.file, decl.ast, Some(owner), &sig, &[]);
     cx.owner = Some(BodyOwner::FieldDefault(owner, field));
     cx.self_ty = None;
-    let ty = cx.infer_expr(&value, Some(&expected));
-    cx.expect_ty(&ty, &expected, value.syntax().text_range());
+    let ty = cx.infer_expr(value, Some(&expected));
+    cx.expect_ty(&ty, &expected, cx.range(value));
     cx.finish()
 }
 
@@ -227,6 +223,11 @@ struct Infer<'a> {
     db: &'a dyn Db,
     program: Program,
     map: &'a DefMap,
+    /// The body being checked, and where its parts are.
+    body: &'a Body,
+    source_map: &'a BodySourceMap,
+    /// An integer literal written right after a minus sign (`-9223372036854775808`).
+    negated_literal: Option<ExprId>,
     file: SourceFile,
     ast: AstId,
     /// The stage or class the function belongs to.
@@ -261,6 +262,7 @@ impl<'a> Infer<'a> {
         db: &'a dyn Db,
         program: Program,
         map: &'a DefMap,
+        (body, source_map): (&'a Body, &'a BodySourceMap),
         file: SourceFile,
         ast: AstId,
         container: Option<ItemLoc>,
@@ -288,6 +290,9 @@ impl<'a> Infer<'a> {
             db,
             program,
             map,
+            body,
+            source_map,
+            negated_literal: None,
             file,
             ast,
             container,
@@ -316,6 +321,15 @@ impl<'a> Infer<'a> {
         }
         cx.param_count = cx.locals.len();
         cx
+    }
+
+    /// Where expression `e` is, in the declaration's coordinates.
+    fn range(&self, e: ExprId) -> TextRange {
+        self.source_map.expr_range(e)
+    }
+
+    fn pat_range(&self, p: PatId) -> TextRange {
+        self.source_map.pat_range(p)
     }
 
     fn loc(&self, range: TextRange) -> Loc {
@@ -368,10 +382,9 @@ impl<'a> Infer<'a> {
         }
     }
 
-    fn lower_type(&mut self, ty: Option<ast::Type>) -> Ty {
-        let tref = TypeRef::from_ast(ty, 0.into());
+    fn lower_type(&mut self, tref: &TypeRef) -> Ty {
         let mut diags = Vec::new();
-        let ty = self.type_scope().lower(&tref, self.ast, &mut diags);
+        let ty = self.type_scope().lower(tref, self.ast, &mut diags);
         self.result.diagnostics.extend(diags);
         ty
     }
@@ -380,7 +393,13 @@ impl<'a> Infer<'a> {
         while !self.scopes.is_empty() {
             self.pop_scope();
         }
-        let types = std::mem::take(&mut self.result.expr_types);
+        let mut types = std::mem::take(&mut self.result.expr_types);
+        // A parenthesised expression's node has the type of the expression inside.
+        for (range, e) in self.source_map.aliases() {
+            if let Some(t) = types.iter().find(|(r, _)| *r == self.range(e)).map(|(_, t)| t.clone()) {
+                types.push((range, t));
+            }
+        }
         self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
         let values = std::mem::take(&mut self.result.fn_values);
         self.result.fn_values = values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
@@ -576,7 +595,7 @@ impl<'a> Infer<'a> {
         self.locals[index].ty.clone()
     }
 
-    fn check_return(&mut self, body: &ast::Block, body_ty: &Ty, func: &ast::Fn) {
+    fn check_return(&mut self, block: ExprId, body_ty: &Ty, func: &ast::Fn) {
         let ret = self.returns[0].clone();
         if matches!(ret, Ty::Void | Ty::Unknown) {
             return;
@@ -587,7 +606,8 @@ impl<'a> Infer<'a> {
         }
         if matches!(body_ty, Ty::Void) {
             let shown = self.show(&ret);
-            let range = body.syntax().last_token().map_or(body.syntax().text_range(), |t| t.text_range());
+            let block_node = func.body().map(|b| b.syntax().clone());
+            let range = block_node.and_then(|b| b.last_token()).map_or(self.range(block), |t| t.text_range());
             let name = func.name().map(|n| n.text()).unwrap_or_default();
             let declared = func.ret_type().map(|r| self.loc(r.syntax().text_range()));
             let diag =
@@ -598,15 +618,15 @@ impl<'a> Infer<'a> {
             }
             return;
         }
-        if let Some(tail) = body.tail_expr() {
-            self.expect_ty(&body_ty, &ret, tail.syntax().text_range());
+        if let Some(tail) = self.tail_expr(block) {
+            self.expect_ty(&body_ty, &ret, self.range(tail));
         }
     }
 }
 
 /// What a call resolves to, and the receiver to check for mutability (with whether the
 /// method changes it).
-type CallTarget = (Option<(Callee, Signature)>, Option<(ast::Expr, bool)>);
+type CallTarget = (Option<(Callee, Signature)>, Option<(ExprId, bool)>);
 
 enum Namespace {
     /// A module, and the unit of the same name if there is one.

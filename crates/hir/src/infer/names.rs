@@ -5,15 +5,16 @@
 use super::*;
 
 impl<'a> Infer<'a> {
-    pub(super) fn resolve_as(&mut self, name: &ast::NameRef, target: Target) {
-        self.result.resolutions.push((name.syntax().text_range(), target));
+    pub(super) fn resolve_as(&mut self, name: &Name, target: Target) {
+        self.result.resolutions.push((name.range, target));
     }
 
     /// Records what the receiver of `receiver.member` names when it is a namespace.
-    pub(super) fn record_namespace(&mut self, receiver: &ast::Expr, ns: &Namespace) {
-        let name = match receiver {
-            ast::Expr::PathExpr(p) => p.name_ref(),
-            ast::Expr::FieldExpr(f) => f.name_ref(),
+    pub(super) fn record_namespace(&mut self, receiver: ExprId, ns: &Namespace) {
+        let body = self.body;
+        let name = match &body.exprs[receiver] {
+            Expr::Path { name, .. } => Some(name),
+            Expr::Field { name, .. } => name.as_ref(),
             _ => None,
         };
         let Some(name) = name else { return };
@@ -66,10 +67,9 @@ impl<'a> Infer<'a> {
         self.map.resolve_in(self.db, self.file, self.container, name)
     }
 
-    pub(super) fn infer_path(&mut self, p: &ast::PathExpr) -> Ty {
-        let Some(name_ref) = p.name_ref() else { return Ty::Unknown };
-        let range = p.syntax().text_range();
-        if name_ref.is_self() {
+    pub(super) fn infer_path(&mut self, e: ExprId, name_ref: &Name) -> Ty {
+        let range = self.range(e);
+        if name_ref.text == "self" {
             return match &self.self_ty {
                 Some(t) => t.clone(),
                 None => {
@@ -79,22 +79,22 @@ impl<'a> Infer<'a> {
                 }
             };
         }
-        let name = name_ref.text();
+        let name = name_ref.text.clone();
         if let Some(local) = self.lookup_local(&name) {
             let declared = self.locals[self.root_local(local)].range;
-            self.resolve_as(&name_ref, Target::Local(declared));
+            self.resolve_as(name_ref, Target::Local(declared));
             return self.use_local(local);
         }
         let resolved = self.resolve_value_name(&name);
         match resolved {
             Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
-                self.resolve_as(&name_ref, Target::Fn(FnLoc::Free(loc)));
+                self.resolve_as(name_ref, Target::Fn(FnLoc::Free(loc)));
             }
-            Some(Def::Item(loc)) => self.resolve_as(&name_ref, Target::Item(loc)),
-            Some(Def::Module(file)) => self.resolve_as(&name_ref, Target::Module(file)),
+            Some(Def::Item(loc)) => self.resolve_as(name_ref, Target::Item(loc)),
+            Some(Def::Module(file)) => self.resolve_as(name_ref, Target::Module(file)),
             None => {
                 if let Some(unit) = self.map.unit(&name) {
-                    self.resolve_as(&name_ref, Target::Item(unit));
+                    self.resolve_as(name_ref, Target::Item(unit));
                 }
             }
         }
@@ -159,12 +159,15 @@ impl<'a> Infer<'a> {
 
     /// A namespace a field expression's receiver names: a module, a unit, an enum or a
     /// class (for static methods), when it is not shadowed by a local.
-    pub(super) fn namespace_of(&self, receiver: &ast::Expr) -> Option<Namespace> {
-        if let ast::Expr::FieldExpr(f) = receiver {
-            // `module.Class` or `module.Enum`.
-            let inner = f.receiver()?;
-            let Namespace::Module(file, _) = self.namespace_of(&inner)? else { return None };
-            let name = f.name_ref()?.text();
+    pub(super) fn namespace_of(&self, receiver: ExprId) -> Option<Namespace> {
+        let body = self.body;
+        if let Expr::Field { receiver: inner, name, .. } = &body.exprs[receiver] {
+            // `module.Class` or `module.Enum` (only a name can be a module).
+            if !matches!(body.exprs[*inner], Expr::Path { .. }) {
+                return None;
+            }
+            let Namespace::Module(file, _) = self.namespace_of(*inner)? else { return None };
+            let name = name.as_ref()?.text.clone();
             let Def::Item(loc) = *self.map.scope(file)?.names.get(&name)? else { return None };
             if !loc.item(self.db).is_pub {
                 return None;
@@ -175,12 +178,11 @@ impl<'a> Infer<'a> {
                 _ => None,
             };
         }
-        let ast::Expr::PathExpr(p) = receiver else { return None };
-        let name_ref = p.name_ref()?;
-        if name_ref.is_self() {
+        let Expr::Path { name: name_ref, .. } = &body.exprs[receiver] else { return None };
+        if name_ref.text == "self" {
             return None;
         }
-        let name = name_ref.text();
+        let name = name_ref.text.clone();
         if self.lookup_local(&name).is_some() {
             return None;
         }
@@ -198,29 +200,29 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_field(&mut self, f: &ast::FieldExpr) -> Ty {
-        let Some(name_ref) = f.name_ref() else {
+    pub(super) fn infer_field(&mut self, e: ExprId, receiver: ExprId, name_ref: Option<&Name>) -> Ty {
+        let Some(name_ref) = name_ref else {
             // `x.` while typing: the receiver's type still matters (completion).
-            if let Some(receiver) = f.receiver()
-                && self.namespace_of(&receiver).is_none()
-            {
-                self.infer_expr(&receiver, None);
+            if !self.is_missing(receiver) && self.namespace_of(receiver).is_none() {
+                self.infer_expr(receiver, None);
             }
             return Ty::Unknown;
         };
-        let name = name_ref.text();
-        let range = f.syntax().text_range();
-        let Some(receiver) = f.receiver() else { return Ty::Unknown };
-        if let Some(ns) = self.namespace_of(&receiver) {
-            self.record_namespace(&receiver, &ns);
+        let name = name_ref.text.clone();
+        let range = self.range(e);
+        if self.is_missing(receiver) {
+            return Ty::Unknown;
+        }
+        if let Some(ns) = self.namespace_of(receiver) {
+            self.record_namespace(receiver, &ns);
             let enum_loc = match ns {
                 Namespace::Enum(loc) => Some(loc),
                 _ => None,
             };
-            return match self.namespace_member_of(&receiver, ns, &name, range) {
+            return match self.namespace_member_of(receiver, ns, &name, range) {
                 Some(Member::Fn(callee, sig)) => {
                     if let Some(target) = self.callee_target(&callee) {
-                        self.resolve_as(&name_ref, target);
+                        self.resolve_as(name_ref, target);
                     }
                     let ty = self.instantiate(&sig).fn_ty();
                     self.fn_value(callee, &ty);
@@ -228,25 +230,25 @@ impl<'a> Infer<'a> {
                 }
                 Some(Member::Value(t)) => {
                     if let Some(loc) = enum_loc {
-                        self.resolve_as(&name_ref, Target::Variant(loc, name.clone()));
+                        self.resolve_as(name_ref, Target::Variant(loc, name.clone()));
                     }
                     t
                 }
                 None => Ty::Unknown,
             };
         }
-        let receiver_ty = self.infer_expr(&receiver, None);
+        let receiver_ty = self.infer_expr(receiver, None);
         let receiver_ty = self.shallow(&receiver_ty);
         if let Some(t) = self.field_type(&receiver_ty, &name) {
             if let Some(target) = self.field_target(&receiver_ty, &name) {
-                self.resolve_as(&name_ref, target);
+                self.resolve_as(name_ref, target);
             }
             return t;
         }
         // A method without a call: a function value bound to its receiver.
         if let Some((callee, sig, _)) = self.method(&receiver_ty, &name) {
             if let Some(target) = self.callee_target(&callee) {
-                self.resolve_as(&name_ref, target);
+                self.resolve_as(name_ref, target);
             }
             let ty = sig.fn_ty();
             self.fn_value(callee, &ty);
@@ -365,10 +367,10 @@ impl<'a> Infer<'a> {
 
     /// A member of a namespace: a function (to call) or a value (an enum variant).
     /// Type arguments written on a namespace receiver: `Maybe<int>` in `Maybe<int>.Nothing`.
-    pub(super) fn explicit_args(&mut self, receiver: &ast::Expr) -> Option<Vec<Ty>> {
-        let ast::Expr::PathExpr(p) = receiver else { return None };
-        let list = p.generic_args()?;
-        Some(list.types().map(|t| self.lower_type(Some(t))).collect())
+    pub(super) fn explicit_args(&mut self, receiver: ExprId) -> Option<Vec<Ty>> {
+        let body = self.body;
+        let Expr::Path { generic_args: Some(list), .. } = &body.exprs[receiver] else { return None };
+        Some(list.iter().map(|t| self.lower_type(t)).collect())
     }
 
     /// Type arguments for a generic class or enum named as a namespace: the written
@@ -393,7 +395,7 @@ impl<'a> Infer<'a> {
     /// A member of the namespace `receiver` names, with the type arguments written on it.
     pub(super) fn namespace_member_of(
         &mut self,
-        receiver: &ast::Expr,
+        receiver: ExprId,
         ns: Namespace,
         name: &str,
         range: TextRange,

@@ -7,32 +7,21 @@ use super::*;
 impl<'a> Infer<'a> {
     /// After `if x == none { return }` (or `if x == none || x == 0 { return }`), `x` is
     /// no longer nullable.
-    pub(super) fn narrow_after_if(&mut self, e: &ast::Expr, _ty: &Ty) {
-        let ast::Expr::IfExpr(if_expr) = e else { return };
-        if if_expr.else_branch().is_some() {
-            return;
-        }
-        let then_diverges = if_expr
-            .then_branch()
-            .and_then(|b| b.statements().last())
-            .is_some_and(|s| self.stmt_diverges_syntactically(&s));
-        if then_diverges && let Some(c) = if_expr.condition() {
-            self.narrow_all(&c, false);
+    pub(super) fn narrow_after_if(&mut self, e: ExprId) {
+        let Expr::If { condition, then_branch, else_branch: None } = self.body.exprs[e] else { return };
+        let then_diverges = match &self.body.exprs[then_branch] {
+            Expr::Block { statements } => statements.last().is_some_and(|s| self.stmt_diverges_syntactically(s)),
+            _ => false,
+        };
+        if then_diverges {
+            self.narrow_all(condition, false);
         }
     }
 
-    pub(super) fn stmt_diverges_syntactically(&self, stmt: &ast::Stmt) -> bool {
+    pub(super) fn stmt_diverges_syntactically(&self, stmt: &Statement) -> bool {
         match stmt {
-            ast::Stmt::ExprStmt(s) => {
-                matches!(
-                    s.expr(),
-                    Some(
-                        ast::Expr::ReturnExpr(_)
-                            | ast::Expr::RaiseExpr(_)
-                            | ast::Expr::BreakExpr(_)
-                            | ast::Expr::ContinueExpr(_)
-                    )
-                )
+            Statement::Expr { expr: Some(e), .. } => {
+                matches!(self.body.exprs[*e], Expr::Return(_) | Expr::Raise(_) | Expr::Break | Expr::Continue)
             }
             _ => false,
         }
@@ -40,7 +29,7 @@ impl<'a> Infer<'a> {
 
     /// Narrows, in the current scope, every local that `cond` proves is not `none` when
     /// it evaluates to `when`.
-    pub(super) fn narrow_all(&mut self, cond: &ast::Expr, when: bool) {
+    pub(super) fn narrow_all(&mut self, cond: ExprId, when: bool) {
         let mut locals = Vec::new();
         self.non_none_when(cond, when, &mut locals);
         for local in locals {
@@ -51,55 +40,41 @@ impl<'a> Infer<'a> {
     }
 
     /// The locals that are not `none` when `cond` is `when`: from `x != none`,
-    /// `x == none`, `!`, `&&` (when true) and `||` (when false).
-    pub(super) fn non_none_when(&self, cond: &ast::Expr, when: bool, out: &mut Vec<usize>) {
-        match cond {
-            ast::Expr::ParenExpr(p) => {
-                if let Some(inner) = p.expr() {
-                    self.non_none_when(&inner, when, out);
-                }
-            }
-            ast::Expr::PrefixExpr(p) if p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG) => {
-                if let Some(inner) = p.expr() {
-                    self.non_none_when(&inner, !when, out);
-                }
-            }
-            ast::Expr::BinaryExpr(b) => {
-                let Some(op) = b.op().map(|t| t.kind()) else { return };
-                let (Some(lhs), Some(rhs)) = (b.lhs(), b.rhs()) else { return };
-                match op {
-                    SyntaxKind::AMP2 if when => {
-                        self.non_none_when(&lhs, true, out);
-                        self.non_none_when(&rhs, true, out);
-                    }
-                    SyntaxKind::PIPE2 if !when => {
-                        self.non_none_when(&lhs, false, out);
-                        self.non_none_when(&rhs, false, out);
-                    }
+    /// `x == none`, `!`, `&&` (when true) and `||` (when false). Conditions are walked
+    /// with an explicit stack: a generated `a && b && ...` may be thousands long.
+    pub(super) fn non_none_when(&self, cond: ExprId, when: bool, out: &mut Vec<usize>) {
+        let body = self.body;
+        let mut pending = vec![(cond, when)];
+        while let Some((cond, when)) = pending.pop() {
+            match &body.exprs[cond] {
+                Expr::Prefix { not: true, expr } => pending.push((*expr, !when)),
+                Expr::Binary { op: Some((op, _)), lhs, rhs } => match *op {
+                    SyntaxKind::AMP2 if when => pending.extend([(*rhs, true), (*lhs, true)]),
+                    SyntaxKind::PIPE2 if !when => pending.extend([(*rhs, false), (*lhs, false)]),
                     SyntaxKind::EQ2 | SyntaxKind::NEQ => {
-                        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
-                        let local_of = |e: &ast::Expr| match e {
-                            ast::Expr::PathExpr(p) => p.name_ref().and_then(|n| self.lookup_local(&n.text())),
+                        let is_none = |e: ExprId| matches!(body.exprs[e], Expr::Literal(Literal::None));
+                        let local_of = |e: ExprId| match &body.exprs[e] {
+                            Expr::Path { name, .. } => self.lookup_local(&name.text),
                             _ => None,
                         };
-                        let local = if is_none(&rhs) {
-                            local_of(&lhs)
-                        } else if is_none(&lhs) {
-                            local_of(&rhs)
+                        let local = if is_none(*rhs) {
+                            local_of(*lhs)
+                        } else if is_none(*lhs) {
+                            local_of(*rhs)
                         } else {
                             None
                         };
                         // `x != none` is true, or `x == none` is false.
                         if let Some(local) = local
-                            && (op == SyntaxKind::NEQ) == when
+                            && (*op == SyntaxKind::NEQ) == when
                         {
                             out.push(local);
                         }
                     }
                     _ => {}
-                }
+                },
+                _ => {}
             }
-            _ => {}
         }
     }
 }

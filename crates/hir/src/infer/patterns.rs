@@ -2,18 +2,22 @@
 //! exhaustiveness.
 
 use super::*;
+use crate::body::{MatchArm, RecordPatField};
 
 impl<'a> Infer<'a> {
-    pub(super) fn bind_pattern(&mut self, pattern: &ast::Pattern, ty: &Ty, report_unused: bool) {
-        match pattern {
-            ast::Pattern::IdentPat(p) => {
-                let Some(name) = p.name() else { return };
-                let range = name.syntax().text_range();
-                self.declare(&name.text(), ty.clone(), p.is_mut(), range, report_unused);
+    pub(super) fn bind_pattern(&mut self, pattern: PatId, ty: &Ty, report_unused: bool) {
+        pluto_syntax::ensure_stack(|| self.bind_pattern_inner(pattern, ty, report_unused))
+    }
+
+    fn bind_pattern_inner(&mut self, pattern: PatId, ty: &Ty, report_unused: bool) {
+        let body = self.body;
+        match &body.pats[pattern] {
+            Pat::Missing => {}
+            Pat::Bind { name, is_mut } => {
+                self.declare(&name.text, ty.clone(), *is_mut, name.range, report_unused);
             }
-            ast::Pattern::WildcardPat(_) => {}
-            ast::Pattern::TuplePat(p) => {
-                let elements: Vec<ast::Pattern> = p.elements().collect();
+            Pat::Wildcard => {}
+            Pat::Tuple(elements) => {
                 let tys = match self.shallow(ty) {
                     Ty::Tuple(ts) if ts.len() == elements.len() => ts.to_vec(),
                     Ty::Unknown => vec![Ty::Unknown; elements.len()],
@@ -21,23 +25,26 @@ impl<'a> Infer<'a> {
                         let shown = self.show(&other);
                         self.error(
                             codes::TYPE_MISMATCH,
-                            p.syntax().text_range(),
+                            self.pat_range(pattern),
                             format!("expected a tuple of {} elements, found `{shown}`", elements.len()),
                         );
                         vec![Ty::Unknown; elements.len()]
                     }
                 };
                 for (e, t) in elements.iter().zip(tys) {
-                    self.bind_pattern(e, &t, report_unused);
+                    self.bind_pattern(*e, &t, report_unused);
                 }
             }
-            ast::Pattern::LiteralPat(p) => {
-                if let Some(lit) = p.literal() {
-                    let t = self.infer_expr(&lit, Some(ty));
-                    self.expect_ty(&t, ty, p.syntax().text_range());
+            Pat::Literal { expr, negative } => {
+                if !self.is_missing(*expr) {
+                    if *negative {
+                        self.negated_literal = Some(*expr);
+                    }
+                    let t = self.infer_expr(*expr, Some(ty));
+                    self.expect_ty(&t, ty, self.pat_range(pattern));
                 }
             }
-            ast::Pattern::VariantPat(p) => self.bind_variant_pattern(p, ty, report_unused),
+            Pat::Variant { path, fields } => self.bind_variant_pattern(pattern, path, fields, ty, report_unused),
         }
     }
 
@@ -49,16 +56,23 @@ impl<'a> Infer<'a> {
         Some((loc, fields.iter().map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args))).collect()))
     }
 
-    pub(super) fn bind_variant_pattern(&mut self, p: &ast::VariantPat, ty: &Ty, report_unused: bool) {
-        let segments: Vec<String> = p.path().map(|p| p.segments().map(|s| s.text()).collect()).unwrap_or_default();
+    pub(super) fn bind_variant_pattern(
+        &mut self,
+        p: PatId,
+        path: &[Name],
+        fields: &[RecordPatField],
+        ty: &Ty,
+        report_unused: bool,
+    ) {
+        let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
         let Some(variant) = segments.last() else { return };
-        let range = p.syntax().text_range();
+        let range = self.pat_range(p);
         if let Some((enum_loc, _)) = self.variant_of(ty, variant)
-            && let Some(last) = p.path().and_then(|p| p.segments().last())
+            && let Some(last) = path.last()
         {
-            self.resolve_as(&last, Target::Variant(enum_loc, variant.clone()));
+            self.resolve_as(last, Target::Variant(enum_loc, variant.clone()));
         }
-        let Some((enum_loc, fields)) = self.variant_of(ty, variant) else {
+        let Some((enum_loc, variant_fields)) = self.variant_of(ty, variant) else {
             if !self.shallow(ty).is_unknown() {
                 let shown = self.show(ty);
                 self.error(
@@ -68,42 +82,48 @@ impl<'a> Infer<'a> {
                 )
                 .label = "no such variant".into();
             }
-            for field in p.fields() {
-                if let Some(pat) = field.pattern() {
-                    self.bind_pattern(&pat, &Ty::Unknown, report_unused);
-                } else if let Some(name) = field.name_ref() {
-                    self.declare(&name.text(), Ty::Unknown, false, name.syntax().text_range(), report_unused);
+            for field in fields {
+                match field.pat {
+                    Some(pat) => self.bind_pattern(pat, &Ty::Unknown, report_unused),
+                    None if !field.name.text.is_empty() => {
+                        self.declare(&field.name.text, Ty::Unknown, false, field.name.range, report_unused);
+                    }
+                    None => {}
                 }
             }
             return;
         };
-        for field in p.fields() {
-            let Some(name) = field.name_ref() else { continue };
-            let field_ty = match fields.iter().find(|(n, _)| *n == name.text()) {
+        for field in fields {
+            let name = &field.name;
+            if name.text.is_empty() {
+                continue;
+            }
+            let field_ty = match variant_fields.iter().find(|(n, _)| *n == name.text) {
                 Some((_, t)) => {
-                    self.resolve_as(&name, Target::Field(enum_loc, name.text()));
+                    self.resolve_as(name, Target::Field(enum_loc, name.text.clone()));
                     t.clone()
                 }
                 None => {
                     self.error(
                         codes::UNKNOWN_FIELD,
-                        name.syntax().text_range(),
-                        format!("variant `{variant}` has no field `{}`", name.text()),
+                        name.range,
+                        format!("variant `{variant}` has no field `{}`", name.text),
                     );
                     Ty::Unknown
                 }
             };
-            match field.pattern() {
-                Some(pat) => self.bind_pattern(&pat, &field_ty, report_unused),
+            match field.pat {
+                Some(pat) => self.bind_pattern(pat, &field_ty, report_unused),
                 None => {
-                    self.declare(&name.text(), field_ty, false, name.syntax().text_range(), report_unused);
+                    self.declare(&name.text, field_ty, false, name.range, report_unused);
                 }
             }
         }
     }
 
-    pub(super) fn infer_match(&mut self, m: &ast::MatchExpr, expected: Option<&Ty>) -> Ty {
-        let scrutinee = m.scrutinee().map(|e| self.infer_expr(&e, None)).unwrap_or(Ty::Unknown);
+    pub(super) fn infer_match(&mut self, range: TextRange, scrutinee: ExprId, arms: &[MatchArm], expected: Option<&Ty>) -> Ty {
+        let body = self.body;
+        let scrutinee = self.infer_expr(scrutinee, None);
         let scrutinee = self.shallow(&scrutinee);
         let mut result: Option<Ty> = None;
         let mut covered: Vec<String> = Vec::new();
@@ -114,40 +134,39 @@ impl<'a> Infer<'a> {
             }
             _ => None,
         };
-        for arm in m.arms() {
+        for arm in arms {
             self.push_scope();
-            if let Some(pattern) = arm.pattern() {
-                match &pattern {
-                    ast::Pattern::WildcardPat(_) => catch_all = true,
-                    ast::Pattern::IdentPat(p) => {
-                        let name = p.name().map(|n| n.text()).unwrap_or_default();
-                        if enum_variants.as_ref().is_some_and(|v| v.contains(&name)) {
-                            covered.push(name);
-                        } else {
-                            catch_all = true;
-                            self.bind_pattern(&pattern, &scrutinee, true);
-                        }
+            let pattern = arm.pat;
+            match &body.pats[pattern] {
+                Pat::Missing => {}
+                Pat::Wildcard => catch_all = true,
+                Pat::Bind { name, .. } => {
+                    if enum_variants.as_ref().is_some_and(|v| v.contains(&name.text)) {
+                        covered.push(name.text.clone());
+                    } else {
+                        catch_all = true;
+                        self.bind_pattern(pattern, &scrutinee, true);
                     }
-                    ast::Pattern::VariantPat(p) => {
-                        if let Some(last) = p.path().and_then(|p| p.segments().last()) {
-                            covered.push(last.text());
-                        }
-                        self.bind_pattern(&pattern, &scrutinee, true);
-                    }
-                    ast::Pattern::LiteralPat(lit) => {
-                        if lit.literal().is_some_and(|l| matches!(&l, ast::Expr::Literal(t) if t.token().is_some_and(|t| matches!(t.kind(), SyntaxKind::TRUE_KW | SyntaxKind::FALSE_KW)))) {
-                            covered.push(lit.syntax().text().to_string());
-                        }
-                        self.bind_pattern(&pattern, &scrutinee, true);
-                    }
-                    ast::Pattern::TuplePat(_) => self.bind_pattern(&pattern, &scrutinee, true),
                 }
+                Pat::Variant { path, .. } => {
+                    if let Some(last) = path.last() {
+                        covered.push(last.text.clone());
+                    }
+                    self.bind_pattern(pattern, &scrutinee, true);
+                }
+                Pat::Literal { expr, negative } => {
+                    if let (Expr::Literal(Literal::Bool(b)), false) = (&body.exprs[*expr], negative) {
+                        covered.push(b.to_string());
+                    }
+                    self.bind_pattern(pattern, &scrutinee, true);
+                }
+                Pat::Tuple(_) => self.bind_pattern(pattern, &scrutinee, true),
             }
-            let arm_ty = arm.expr().map_or(Ty::Unknown, |e| self.infer_expr(&e, expected));
+            let arm_ty = self.infer_expr(arm.expr, expected);
             self.pop_scope();
             result = Some(match result {
                 None => arm_ty,
-                Some(prev) => self.join(prev, arm_ty, arm.syntax().text_range()),
+                Some(prev) => self.join(prev, arm_ty, arm.range),
             });
         }
         let exhaustive = catch_all
@@ -159,7 +178,6 @@ impl<'a> Infer<'a> {
                 }
             };
         if !exhaustive {
-            let range = m.syntax().text_range();
             let missing = match &enum_variants {
                 Some(variants) => {
                     let missing: Vec<String> =

@@ -2,18 +2,20 @@
 //! and what a loop iterates.
 
 use super::*;
+use crate::body::AssignOp;
 
 impl<'a> Infer<'a> {
     /// The type of a block: its tail expression's, `never` if it always leaves early, or
     /// `void`.
-    pub(super) fn infer_block(&mut self, block: &ast::Block, expected: Option<&Ty>) -> Ty {
+    pub(super) fn infer_block(&mut self, block: ExprId, expected: Option<&Ty>) -> Ty {
+        let body = self.body;
+        let Expr::Block { statements } = &body.exprs[block] else { return Ty::Unknown };
         self.push_scope();
-        let statements: Vec<ast::Stmt> = block.statements().collect();
         let mut diverged = false;
         let mut result = Ty::Void;
         for (i, stmt) in statements.iter().enumerate() {
             if diverged {
-                let range = stmt.syntax().text_range();
+                let range = stmt.range();
                 self.result.diagnostics.push(
                     SemDiag::warning(codes::UNREACHABLE_CODE, self.loc(range), "unreachable code")
                         .label("this is never executed"),
@@ -22,8 +24,8 @@ impl<'a> Infer<'a> {
             }
             let is_tail = i + 1 == statements.len();
             let ty = match stmt {
-                ast::Stmt::ExprStmt(s) if is_tail => match s.expr() {
-                    Some(e) => self.infer_expr(&e, expected),
+                Statement::Expr { expr, .. } if is_tail => match *expr {
+                    Some(e) => self.infer_expr(e, expected),
                     None => Ty::Void,
                 },
                 _ => self.infer_stmt(stmt),
@@ -39,22 +41,32 @@ impl<'a> Infer<'a> {
         if diverged { Ty::Never } else { result }
     }
 
-    pub(super) fn infer_stmt(&mut self, stmt: &ast::Stmt) -> Ty {
+    /// The value of block `block`: its last statement, when that is an expression.
+    pub(super) fn tail_expr(&self, block: ExprId) -> Option<ExprId> {
+        match &self.body.exprs[block] {
+            Expr::Block { statements } => match statements.last()? {
+                Statement::Expr { expr, .. } => *expr,
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(super) fn infer_stmt(&mut self, stmt: &Statement) -> Ty {
         match stmt {
-            ast::Stmt::LetStmt(s) => {
-                let annotation = s.ty().map(|t| self.lower_type(Some(t)));
-                let init = s.initializer();
-                let ty = match (&init, &annotation) {
+            Statement::Let { pat, ty, initializer, .. } => {
+                let annotation = ty.as_ref().map(|t| self.lower_type(t));
+                let ty = match (*initializer, &annotation) {
                     (Some(e), Some(a)) => {
                         let t = self.infer_expr(e, Some(a));
-                        self.expect_ty(&t, a, e.syntax().text_range());
+                        self.expect_ty(&t, a, self.range(e));
                         a.clone()
                     }
                     (Some(e), None) => {
                         let t = self.infer_expr(e, None);
                         if matches!(self.shallow(&t), Ty::Void) {
-                            self.error(codes::TYPE_MISMATCH, e.syntax().text_range(), "this expression has no value")
-                                .label = "`void`".into();
+                            self.error(codes::TYPE_MISMATCH, self.range(e), "this expression has no value").label =
+                                "`void`".into();
                             Ty::Unknown
                         } else {
                             t
@@ -64,53 +76,55 @@ impl<'a> Infer<'a> {
                     (None, None) => Ty::Unknown,
                 };
                 let diverges = matches!(self.shallow(&ty), Ty::Never);
-                if let Some(pattern) = s.pattern() {
-                    self.bind_pattern(&pattern, &ty, true);
+                if let Some(pattern) = *pat {
+                    self.bind_pattern(pattern, &ty, true);
                 }
                 if diverges { Ty::Never } else { Ty::Void }
             }
-            ast::Stmt::ExprStmt(s) => {
-                let Some(e) = s.expr() else { return Ty::Void };
-                let ty = self.infer_expr(&e, None);
-                self.narrow_after_if(&e, &ty);
+            Statement::Expr { expr, .. } => {
+                let Some(e) = *expr else { return Ty::Void };
+                let ty = self.infer_expr(e, None);
+                self.narrow_after_if(e);
                 if matches!(self.shallow(&ty), Ty::Never) { Ty::Never } else { Ty::Void }
             }
-            ast::Stmt::AssignStmt(s) => {
-                self.infer_assign(s);
+            Statement::Assign { target, op, value, range } => {
+                if let Some(target) = *target {
+                    self.infer_assign(*range, target, op.unwrap_or(AssignOp::Assign), *value);
+                }
                 Ty::Void
             }
-            ast::Stmt::WhileStmt(s) => {
-                if let Some(c) = s.condition() {
-                    let t = self.infer_expr(&c, Some(&Ty::Bool));
-                    self.expect_ty(&t, &Ty::Bool, c.syntax().text_range());
+            Statement::While { condition, body, .. } => {
+                if let Some(c) = *condition {
+                    let t = self.infer_expr(c, Some(&Ty::Bool));
+                    self.expect_ty(&t, &Ty::Bool, self.range(c));
                 }
                 self.loop_depth += 1;
                 self.push_scope();
-                if let Some(c) = s.condition() {
-                    self.narrow_all(&c, true);
+                if let Some(c) = *condition {
+                    self.narrow_all(c, true);
                 }
-                if let Some(b) = s.body() {
-                    self.infer_block(&b, None);
+                if let Some(b) = *body {
+                    self.infer_block(b, None);
                 }
                 self.pop_scope();
                 self.loop_depth -= 1;
                 Ty::Void
             }
-            ast::Stmt::ForStmt(s) => {
-                let element = match s.iterable() {
+            Statement::For { pat, iterable, body, .. } => {
+                let element = match *iterable {
                     Some(e) => {
-                        let t = self.infer_expr(&e, None);
-                        self.element_type(&t, e.syntax().text_range())
+                        let t = self.infer_expr(e, None);
+                        self.element_type(&t, self.range(e))
                     }
                     None => Ty::Unknown,
                 };
                 self.push_scope();
-                if let Some(p) = s.pattern() {
-                    self.bind_pattern(&p, &element, true);
+                if let Some(p) = *pat {
+                    self.bind_pattern(p, &element, true);
                 }
                 self.loop_depth += 1;
-                if let Some(b) = s.body() {
-                    self.infer_block(&b, None);
+                if let Some(b) = *body {
+                    self.infer_block(b, None);
                 }
                 self.loop_depth -= 1;
                 self.pop_scope();
@@ -136,20 +150,17 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_assign(&mut self, s: &ast::AssignStmt) {
-        let Some(target) = s.target() else { return };
-        let op = s.op().map(|t| t.kind()).unwrap_or(SyntaxKind::EQ);
-        let target_ty = match &target {
-            ast::Expr::PathExpr(p) => {
-                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
+    pub(super) fn infer_assign(&mut self, stmt_range: TextRange, target: ExprId, op: AssignOp, value: Option<ExprId>) {
+        let body = self.body;
+        let target_ty = match &body.exprs[target] {
+            Expr::Path { name: name_ref, .. } => {
+                let name = name_ref.text.clone();
                 match self.lookup_local(&name) {
                     Some(i) => {
                         let root = self.root_local(i);
-                        if let Some(name_ref) = p.name_ref() {
-                            self.resolve_as(&name_ref, Target::Local(self.locals[root].range));
-                        }
+                        self.resolve_as(name_ref, Target::Local(self.locals[root].range));
                         if !self.locals[root].mutable {
-                            let range = target.syntax().text_range();
+                            let range = self.range(target);
                             let decl = self.loc(self.locals[root].range);
                             let is_param = root < self.param_count;
                             let diag = self.error(
@@ -168,12 +179,12 @@ impl<'a> Infer<'a> {
                         // Assignment may widen a narrowed variable back to its declared type.
                         self.locals[i].declared.clone().unwrap_or_else(|| self.locals[i].ty.clone())
                     }
-                    None => self.infer_expr(&target, None),
+                    None => self.infer_expr(target, None),
                 }
             }
-            ast::Expr::FieldExpr(fe) => {
-                if self.is_self_place(fe.receiver()) && !self.self_mut && self.container_is_class() {
-                    let range = target.syntax().text_range();
+            Expr::Field { receiver, .. } => {
+                if self.is_self_place(*receiver) && !self.self_mut && self.container_is_class() {
+                    let range = self.range(target);
                     let diag = self.error(
                         codes::IMMUTABLE,
                         range,
@@ -181,32 +192,35 @@ impl<'a> Infer<'a> {
                     );
                     diag.hint = Some("take `mut self` to change fields".into());
                 }
-                self.infer_expr(&target, None)
+                self.infer_expr(target, None)
             }
-            ast::Expr::IndexExpr(_) => self.infer_expr(&target, None),
+            Expr::Index { .. } => self.infer_expr(target, None),
             _ => {
-                self.error(codes::MISPLACED, target.syntax().text_range(), "cannot assign to this expression").label =
+                self.error(codes::MISPLACED, self.range(target), "cannot assign to this expression").label =
                     "not a variable, field or index".into();
-                self.infer_expr(&target, None);
+                self.infer_expr(target, None);
                 Ty::Unknown
             }
         };
-        let Some(value) = s.value() else { return };
-        let value_ty = self.infer_expr(&value, Some(&target_ty));
-        if op == SyntaxKind::EQ {
-            self.expect_ty(&value_ty, &target_ty, value.syntax().text_range());
+        let Some(value) = value else { return };
+        let value_ty = self.infer_expr(value, Some(&target_ty));
+        if op == AssignOp::Assign {
+            self.expect_ty(&value_ty, &target_ty, self.range(value));
         } else {
             let t = self.shallow(&target_ty);
-            let ok = (t.is_numeric() || (t == Ty::Str && op == SyntaxKind::PLUS_EQ)) && self.unify(&t, &value_ty)
+            let ok = (t.is_numeric() || (t == Ty::Str && op == AssignOp::Add)) && self.unify(&t, &value_ty)
                 || t.is_unknown();
             if !ok && !value_ty.is_unknown() {
                 let (a, b) = (self.show(&target_ty), self.show(&value_ty));
-                let op_text = s.op().map(|t| t.text().to_string()).unwrap_or_default();
-                self.error(
-                    codes::BAD_OPERANDS,
-                    s.syntax().text_range(),
-                    format!("cannot apply `{op_text}` to `{a}` and `{b}`"),
-                );
+                let op_text = match op {
+                    AssignOp::Assign => "=",
+                    AssignOp::Add => "+=",
+                    AssignOp::Sub => "-=",
+                    AssignOp::Mul => "*=",
+                    AssignOp::Div => "/=",
+                    AssignOp::Rem => "%=",
+                };
+                self.error(codes::BAD_OPERANDS, stmt_range, format!("cannot apply `{op_text}` to `{a}` and `{b}`"));
             }
         }
     }
@@ -218,16 +232,23 @@ impl<'a> Infer<'a> {
     /// Whether an expression is `self` or a path into `self`'s own fields. Paths through
     /// an injected dependency (`self.store.x`) are not: dependencies are shared
     /// singletons that the runtime locks, not part of the object.
-    pub(super) fn is_self_place(&self, e: Option<ast::Expr>) -> bool {
-        match e {
-            Some(ast::Expr::PathExpr(p)) => p.name_ref().is_some_and(|n| n.is_self()),
-            Some(ast::Expr::FieldExpr(f)) => {
-                let through_dep = matches!(f.receiver(), Some(ast::Expr::PathExpr(p)) if p.name_ref().is_some_and(|n| n.is_self()))
-                    && f.name_ref().is_some_and(|n| self.is_dep(&n.text()));
-                !through_dep && self.is_self_place(f.receiver())
+    pub(super) fn is_self_place(&self, mut e: ExprId) -> bool {
+        let is_self = |e: ExprId| matches!(&self.body.exprs[e], Expr::Path { name, .. } if name.text == "self");
+        // Down the chain of fields and indexes (iteratively: chains are as long as the
+        // user writes them).
+        loop {
+            match &self.body.exprs[e] {
+                Expr::Path { .. } => return is_self(e),
+                Expr::Field { receiver, name, .. } => {
+                    let through_dep = is_self(*receiver) && name.as_ref().is_some_and(|n| self.is_dep(&n.text));
+                    if through_dep {
+                        return false;
+                    }
+                    e = *receiver;
+                }
+                Expr::Index { base, .. } => e = *base,
+                _ => return false,
             }
-            Some(ast::Expr::IndexExpr(i)) => self.is_self_place(i.base()),
-            _ => false,
         }
     }
 

@@ -1,0 +1,339 @@
+//! Function bodies as data: each body (a function's block, or a field's default value)
+//! lowered once from its declaration's trivia-free tree into arenas of expressions and
+//! patterns addressed by id, with a source map back to the syntax (as rust-analyzer's
+//! `Body` and `BodySourceMap`). Parentheses leave no expression of their own; blocks,
+//! statements, closures, `catch` handlers and match arms keep their shape. Ranges are
+//! those of the trivia-free declaration, the coordinates of inference results.
+//!
+//! `scope` computes which locals are visible where, once, over this data.
+
+mod lower;
+pub(crate) mod scope;
+
+pub use scope::ExprScopes;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use la_arena::{Arena, ArenaMap, Idx};
+use pluto_db::Db;
+use pluto_syntax::{SyntaxKind, TextRange};
+
+use crate::def_map::ItemLoc;
+use crate::item_tree::{Decl, TypeRef, decl_green};
+use crate::lower::FnLoc;
+
+pub type ExprId = Idx<Expr>;
+pub type PatId = Idx<Pat>;
+
+/// The body a closure is written in: a function's, or a field default's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyOwner {
+    Fn(FnLoc),
+    FieldDefault(ItemLoc, u32),
+}
+
+/// A name written in a body, with its range.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Name {
+    pub text: String,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Literal {
+    /// The literal's text (`1_000`, `0xff`): whether it fits is for the checker.
+    Int(String),
+    Float(String),
+    Bool(bool),
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StringPart {
+    /// Literal text, as written (escapes not yet decoded).
+    Text(String),
+    Interpolation(ExprId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FieldInit {
+    pub name: Name,
+    /// The whole `name: value` (or just `name`).
+    pub range: TextRange,
+    /// `None` for the shorthand `Point { x }`, which reads the local `x`.
+    pub value: Option<ExprId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MatchArm {
+    pub pat: PatId,
+    pub expr: ExprId,
+    pub range: TextRange,
+}
+
+/// A parameter of a function or closure.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: Name,
+    pub ty: TypeRef,
+    pub is_mut: bool,
+}
+
+/// One handler of a `catch`: `catch e { ... }`, `catch e: NotFound { ... }`, or the
+/// shorthand default value `catch -1`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CatchHandler {
+    pub binding: Option<Name>,
+    pub error_type: Option<TypeRef>,
+    /// The handler block, or the default value.
+    pub body: Option<ExprId>,
+    /// Whether `body` is a default value rather than a block.
+    pub is_default: bool,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AssignOp {
+    Assign,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Statement {
+    Let { pat: Option<PatId>, ty: Option<TypeRef>, initializer: Option<ExprId>, range: TextRange },
+    Expr { expr: Option<ExprId>, range: TextRange },
+    Assign { target: Option<ExprId>, op: Option<AssignOp>, value: Option<ExprId>, range: TextRange },
+    While { condition: Option<ExprId>, body: Option<ExprId>, range: TextRange },
+    For { pat: Option<PatId>, iterable: Option<ExprId>, body: Option<ExprId>, range: TextRange },
+}
+
+impl Statement {
+    pub fn range(&self) -> TextRange {
+        match self {
+            Statement::Let { range, .. }
+            | Statement::Expr { range, .. }
+            | Statement::Assign { range, .. }
+            | Statement::While { range, .. }
+            | Statement::For { range, .. } => *range,
+        }
+    }
+
+    /// Adds the expressions directly inside this statement to `out`, in source order.
+    pub fn exprs(&self, out: &mut Vec<ExprId>) {
+        match self {
+            Statement::Let { initializer, .. } => out.extend(*initializer),
+            Statement::Expr { expr, .. } => out.extend(*expr),
+            Statement::Assign { target, value, .. } => out.extend(target.iter().chain(value)),
+            Statement::While { condition, body, .. } => out.extend(condition.iter().chain(body)),
+            Statement::For { iterable, body, .. } => out.extend(iterable.iter().chain(body)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// Left out or unparsable: a syntax error has been reported.
+    Missing,
+    Literal(Literal),
+    String(Vec<StringPart>),
+    /// A name on its own, with type arguments if written (`decode<Order>`).
+    Path { name: Name, generic_args: Option<Vec<TypeRef>> },
+    Tuple(Vec<ExprId>),
+    Array(Vec<ExprId>),
+    /// `Order { ... }`, `Shape.Circle { ... }`, `Box<int> { ... }`: the type's path
+    /// segments and type arguments, then the fields.
+    StructLit { path: Vec<Name>, generic_args: Option<Vec<TypeRef>>, fields: Vec<FieldInit> },
+    Map { ty: TypeRef, entries: Vec<(Option<ExprId>, Option<ExprId>)> },
+    Set { ty: TypeRef, elements: Vec<ExprId> },
+    /// `op` is the operator token's kind and range (`None` when missing).
+    Binary { op: Option<(SyntaxKind, TextRange)>, lhs: ExprId, rhs: ExprId },
+    Range { start: Option<ExprId>, end: Option<ExprId>, inclusive: bool },
+    /// `-e` or `!e`.
+    Prefix { not: bool, expr: ExprId },
+    /// `e!`.
+    Propagate(ExprId),
+    /// `e?`.
+    Try(ExprId),
+    Call { callee: ExprId, args: Vec<ExprId> },
+    Field { receiver: ExprId, name: Option<Name>, generic_args: Option<Vec<TypeRef>> },
+    Index { base: ExprId, index: ExprId },
+    Cast { expr: ExprId, ty: TypeRef },
+    If { condition: ExprId, then_branch: ExprId, else_branch: Option<ExprId> },
+    Match { scrutinee: ExprId, arms: Vec<MatchArm> },
+    Block { statements: Vec<Statement> },
+    Closure { params: Vec<Param>, body: ExprId },
+    Catch { expr: ExprId, handlers: Vec<CatchHandler> },
+    Spawn(ExprId),
+    Return(Option<ExprId>),
+    Break,
+    Continue,
+    Raise(Option<ExprId>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecordPatField {
+    pub name: Name,
+    /// `None` for the shorthand `{ reason }`, which binds `reason`.
+    pub pat: Option<PatId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Pat {
+    Missing,
+    Bind { name: Name, is_mut: bool },
+    Wildcard,
+    /// A literal, negated when written `-1`.
+    Literal { expr: ExprId, negative: bool },
+    Tuple(Vec<PatId>),
+    /// `Status.Suspended { reason }` (the path's segments in order).
+    Variant { path: Vec<Name>, fields: Vec<RecordPatField> },
+}
+
+/// One body's expressions and patterns.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Body {
+    pub exprs: Arena<Expr>,
+    pub pats: Arena<Pat>,
+    /// The function's parameters (none for a field default); `self` is not among them.
+    pub params: Vec<Param>,
+    /// The function's block, or the field's default value.
+    pub root: Option<ExprId>,
+}
+
+impl Body {
+    /// The expressions directly inside `expr`, in source order.
+    pub fn children(&self, expr: ExprId) -> Vec<ExprId> {
+        let mut out = Vec::new();
+        match &self.exprs[expr] {
+            Expr::Missing | Expr::Literal(_) | Expr::Path { .. } | Expr::Break | Expr::Continue => {}
+            Expr::String(parts) => out.extend(parts.iter().filter_map(|p| match p {
+                StringPart::Interpolation(e) => Some(*e),
+                StringPart::Text(_) => None,
+            })),
+            Expr::Tuple(es) | Expr::Array(es) | Expr::Set { elements: es, .. } => out.extend(es),
+            Expr::StructLit { fields, .. } => out.extend(fields.iter().filter_map(|f| f.value)),
+            Expr::Map { entries, .. } => out.extend(entries.iter().flat_map(|(k, v)| k.iter().chain(v))),
+            Expr::Binary { lhs, rhs, .. } => out.extend([*lhs, *rhs]),
+            Expr::Range { start, end, .. } => out.extend(start.iter().chain(end)),
+            Expr::Prefix { expr, .. }
+            | Expr::Propagate(expr)
+            | Expr::Try(expr)
+            | Expr::Spawn(expr)
+            | Expr::Cast { expr, .. } => out.push(*expr),
+            Expr::Return(e) | Expr::Raise(e) => out.extend(*e),
+            Expr::Call { callee, args } => {
+                out.push(*callee);
+                out.extend(args);
+            }
+            Expr::Field { receiver, .. } => out.push(*receiver),
+            Expr::Index { base, index } => out.extend([*base, *index]),
+            Expr::If { condition, then_branch, else_branch } => {
+                out.extend([*condition, *then_branch]);
+                out.extend(*else_branch);
+            }
+            Expr::Match { scrutinee, arms } => {
+                out.push(*scrutinee);
+                out.extend(arms.iter().map(|a| a.expr));
+            }
+            Expr::Block { statements } => statements.iter().for_each(|s| s.exprs(&mut out)),
+            Expr::Closure { body, .. } => out.push(*body),
+            Expr::Catch { expr, handlers } => {
+                out.push(*expr);
+                out.extend(handlers.iter().filter_map(|h| h.body));
+            }
+        }
+        out
+    }
+}
+
+/// Where a body's expressions and patterns are in the trivia-free declaration.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BodySourceMap {
+    expr_ranges: ArenaMap<ExprId, TextRange>,
+    /// Expression nodes by kind and range; a parenthesised expression's node maps to the
+    /// expression inside, and an `if`'s or loop's block node to its block expression.
+    exprs: HashMap<(SyntaxKind, TextRange), ExprId>,
+    pat_ranges: ArenaMap<PatId, TextRange>,
+    pats: HashMap<(SyntaxKind, TextRange), PatId>,
+}
+
+impl BodySourceMap {
+    pub fn expr_range(&self, expr: ExprId) -> TextRange {
+        self.expr_ranges.get(expr).copied().unwrap_or_default()
+    }
+
+    pub fn pat_range(&self, pat: PatId) -> TextRange {
+        self.pat_ranges.get(pat).copied().unwrap_or_default()
+    }
+
+    /// Nodes that stand for an expression with another range (parentheses around it),
+    /// with that expression.
+    pub fn aliases(&self) -> Vec<(TextRange, ExprId)> {
+        let mut out: Vec<(TextRange, ExprId)> =
+            self.exprs.iter().filter(|((_, r), e)| self.expr_range(**e) != *r).map(|((_, r), e)| (*r, *e)).collect();
+        out.sort_by_key(|(r, _)| (r.start(), r.end()));
+        out
+    }
+
+    /// The expressions whose ranges contain `offset`, an end included.
+    pub fn exprs_around(&self, offset: pluto_syntax::TextSize) -> impl Iterator<Item = (ExprId, TextRange)> + '_ {
+        self.expr_ranges.iter().filter(move |(_, r)| r.contains_inclusive(offset)).map(|(id, r)| (id, *r))
+    }
+}
+
+/// A body and its source map, as the query returns them.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BodyWithSourceMap {
+    pub body: Arc<Body>,
+    pub source_map: Arc<BodySourceMap>,
+}
+
+/// The declaration holding `owner`'s body, if it is still there.
+fn owner_decl(db: &dyn Db, owner: BodyOwner) -> Option<Decl> {
+    match owner {
+        BodyOwner::Fn(f) => Some(Decl::new(db, f.file(), f.sig(db).ast)),
+        BodyOwner::FieldDefault(class, field) => {
+            class.item(db).body().and_then(|b| b.fields.get(field as usize)).map(|d| Decl::new(db, class.file, d.ast))
+        }
+    }
+}
+
+/// The body of `owner`; empty when its declaration is gone.
+pub fn body_with_source_map(db: &dyn Db, owner: BodyOwner) -> &BodyWithSourceMap {
+    static EMPTY: std::sync::OnceLock<BodyWithSourceMap> = std::sync::OnceLock::new();
+    match owner_decl(db, owner) {
+        Some(decl) => decl_body(db, decl),
+        None => EMPTY.get_or_init(BodyWithSourceMap::default),
+    }
+}
+
+/// Which locals are visible where in `owner`'s body.
+pub fn body_scopes(db: &dyn Db, owner: BodyOwner) -> &ExprScopes {
+    static EMPTY: std::sync::OnceLock<ExprScopes> = std::sync::OnceLock::new();
+    match owner_decl(db, owner) {
+        Some(decl) => decl_scopes(db, decl),
+        None => EMPTY.get_or_init(ExprScopes::default),
+    }
+}
+
+/// The body of the function or field `decl`, lowered from its trivia-free tree (read
+/// through its own green node, so an edit elsewhere does not re-run this).
+#[salsa::tracked(returns(ref))]
+pub fn decl_body(db: &dyn Db, decl: Decl) -> BodyWithSourceMap {
+    let Some(green) = decl_green(db, decl) else { return BodyWithSourceMap::default() };
+    let (body, source_map) = lower::lower(&pluto_syntax::SyntaxNode::new_root(green.clone()));
+    BodyWithSourceMap { body: Arc::new(body), source_map: Arc::new(source_map) }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn decl_scopes(db: &dyn Db, decl: Decl) -> ExprScopes {
+    ExprScopes::new(&decl_body(db, decl).body)
+}
+
+#[cfg(test)]
+mod tests;
