@@ -247,7 +247,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         main: FnKey,
         real: pluto_syntax::SyntaxNode,
     ) -> Self {
-        let mut l = Lowerer::new(db, program, g, func, context, main, &Default::default(), real, Abi::Entry);
+        let mut l = Lowerer::new(db, program, g, func, context, main, None, real, Abi::Entry);
         l.start();
         l
     }

@@ -8,7 +8,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{CallSite, InferResult, Semantics, Target, Ty, unstrip};
+use pluto_hir::{BodyOwner, CallSite, Semantics, Target, Ty, unstrip};
 use pluto_syntax::ast;
 use pluto_syntax::{SyntaxNode, TextRange};
 
@@ -78,10 +78,6 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
-/// The types inference recorded, by range.
-pub(crate) fn expression_types(result: &InferResult) -> HashMap<TextRange, Ty> {
-    result.expr_types.iter().cloned().collect()
-}
 
 impl<'a, 'b> Lowerer<'a, 'b> {
     #[allow(clippy::too_many_arguments)]
@@ -92,7 +88,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         func: &'b mut ir::Function,
         context: &'b mut FunctionBuilderContext,
         owner: FnKey,
-        result: &InferResult,
+        body: Option<BodyOwner>,
         real: SyntaxNode,
         abi: Abi,
     ) -> Self {
@@ -103,7 +99,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         };
         let header_flags = region(1, "array headers");
         let element_flags = region(2, "array elements");
-        Lowerer {
+        let mut l = Lowerer {
             db,
             program,
             g,
@@ -113,16 +109,32 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             headers: HashMap::new(),
             b: FunctionBuilder::new(func, context),
             owner,
-            types: expression_types(result),
-            resolutions: result.resolutions.iter().cloned().collect(),
-            calls: result.calls.iter().map(|c| (c.range, c.clone())).collect(),
+            types: HashMap::new(),
+            resolutions: HashMap::new(),
+            calls: HashMap::new(),
             scopes: vec![HashMap::new()],
             loops: Vec::new(),
             real,
             filled: false,
             abi,
             catches: Vec::new(),
+        };
+        if let Some(body) = body {
+            l.use_results_of(body);
         }
+        l
+    }
+
+    /// Lowers with what inference found in `body` (by range, as the syntax is walked).
+    pub fn use_results_of(&mut self, body: BodyOwner) {
+        let sema = Semantics::new(self.db, self.program);
+        let result = match body {
+            BodyOwner::Fn(f) => sema.infer(f),
+            BodyOwner::FieldDefault(class, field) => sema.field_default(class, field),
+        };
+        self.types = sema.typed_ranges(body).into_iter().collect();
+        self.resolutions = result.resolutions.iter().cloned().collect();
+        self.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
     }
 
     pub fn start(&mut self) -> ir::Block {

@@ -6,11 +6,11 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
 use pluto_db::{Db, Program};
-use pluto_hir::{FnLoc, InferResult, ItemKind, Semantics, Ty};
+use pluto_hir::{BodyOwner, FnLoc, ItemKind, Semantics, Ty};
 use pluto_syntax::SyntaxNode;
 use pluto_syntax::ast::{self, AstNode, HasName};
 
-use crate::function::{Abi, ClosureJob, Lowerer, Result, expression_types};
+use crate::function::{Abi, ClosureJob, Lowerer, Result};
 use crate::layout::machine_type;
 use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
 
@@ -64,7 +64,7 @@ fn build_fn(
         }
         None => Ty::Unknown,
     };
-    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), Semantics::new(db, program).infer(key.f), real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), Some(BodyOwner::Fn(key.f)), real, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut params = params.into_iter();
@@ -109,7 +109,7 @@ fn build_thunk(
     let target = g.function(db, program, key.clone())?;
     let real = declaration(db, program, f)?.1;
     let abi = Abi::Value { ret: target.ret.clone() };
-    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut args = Vec::new();
@@ -152,7 +152,7 @@ fn build_dispatch_thunk(
         return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
     };
     let ret = Semantics::new(db, program).signature(f).ret.clone();
-    let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, Abi::Value { ret });
+    let mut l = Lowerer::new(db, program, g, func, context, key, None, real, Abi::Value { ret });
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let receiver = l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8);
@@ -177,8 +177,8 @@ fn build_closure(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let result = Semantics::new(db, program).infer(job.owner.f);
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, result, job.real, Abi::Entry);
+    let body = Some(BodyOwner::Fn(job.owner.f));
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, body, job.real, Abi::Entry);
     let ret = match l.ty_of(job.node.syntax()) {
         Ty::Fn(_, r) => (*r).clone(),
         _ => Ty::Unknown,
@@ -229,17 +229,14 @@ fn build_defaults(
     // The class stands in for the function: it gives the lowering a file (defaults have
     // their own types, and no type arguments: fields keep their declared layout).
     let owner = FnKey::plain(FnLoc::Free(class));
-    let mut l = Lowerer::new(db, program, g, func, context, owner, &InferResult::default(), real_class, Abi::Entry);
+    let mut l = Lowerer::new(db, program, g, func, context, owner, None, real_class, Abi::Entry);
     let entry = l.start();
     let object = l.b.block_params(entry)[0];
     for (i, field) in body.fields.iter().enumerate() {
         if !field.has_default {
             continue;
         }
-        let result = Semantics::new(db, program).field_default(class, i as u32);
-        l.types = expression_types(result);
-        l.resolutions = result.resolutions.iter().cloned().collect();
-        l.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
+        l.use_results_of(BodyOwner::FieldDefault(class, i as u32));
         let (stripped, real) =
             Semantics::new(db, program).field_declaration(class, i as u32).ok_or_else(missing_declaration)?;
         let node = ast::Field::cast(stripped).expect("a field");

@@ -11,7 +11,7 @@ use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, StackSlot
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{InferResult, ItemLoc, Semantics, Ty};
+use pluto_hir::{ItemLoc, Semantics, Ty};
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::{Word, machine_type};
@@ -347,7 +347,7 @@ pub(crate) fn build(
     match job.kind {
         RemoteKind::Stub => {
             let abi = Abi::Direct { ret: ret.clone(), fallible: true };
-            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
             let entry = l.start();
             let params = l.b.block_params(entry).to_vec();
             let block = l.word_block(&params);
@@ -360,7 +360,7 @@ pub(crate) fn build(
             let target = g.function(db, program, key.clone())?;
             let slot = g.unit_slot(db, job.unit)?;
             let abi = Abi::Value { ret: ret.clone() };
-            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
             let entry = l.start();
             let args = l.b.block_params(entry)[0];
             let mut values = Vec::new();
@@ -383,7 +383,7 @@ pub(crate) fn build(
         }
         RemoteKind::Value => {
             let abi = Abi::Value { ret: ret.clone() };
-            let mut l = Lowerer::new(db, program, g, func, context, key, &InferResult::default(), real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
             let entry = l.start();
             // The closure object comes first; the arguments follow.
             let params = l.b.block_params(entry)[1..].to_vec();

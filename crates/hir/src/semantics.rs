@@ -157,21 +157,39 @@ impl<'db> Semantics<'db> {
         scopes.visible(scope).into_iter().map(|e| e.name.clone()).collect()
     }
 
+    /// Every typed range of `owner`'s body (relative to its declaration): expressions
+    /// (and the parentheses around them) and the names it declares.
+    pub fn typed_ranges(&self, owner: BodyOwner) -> Vec<(TextRange, Ty)> {
+        let result = match owner {
+            BodyOwner::Fn(f) => infer_fn(self.db, self.program, f),
+            BodyOwner::FieldDefault(class, field) => crate::infer::infer_field_default(self.db, self.program, class, field),
+        };
+        let source_map = &body_with_source_map(self.db, owner).source_map;
+        let mut out: Vec<(TextRange, Ty)> =
+            result.type_of_expr.iter().map(|(e, t)| (source_map.expr_range(e), t.clone())).collect();
+        for (range, e) in source_map.aliases() {
+            if let Some(t) = result.type_of_expr.get(e) {
+                out.push((range, t.clone()));
+            }
+        }
+        out.extend(result.type_of_binding.iter().cloned());
+        out
+    }
+
     /// The smallest expression containing `offset` in a body, and its type.
     pub fn type_at(&self, file: SourceFile, offset: TextSize) -> Option<(TextRange, Ty)> {
         let f = self.fn_at(file, offset)?;
         let at = self.relative(f, offset);
-        let result = infer_fn(self.db, self.program, f);
-        let (range, ty) = result.expr_types.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
-        Some((self.absolute(f, *range), ty.clone()))
+        let typed = self.typed_ranges(BodyOwner::Fn(f));
+        let (range, ty) = typed.into_iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
+        Some((self.absolute(f, range), ty))
     }
 
     /// The type of the expression exactly at `range`.
     pub fn type_of_range(&self, file: SourceFile, range: TextRange) -> Option<Ty> {
         let f = self.fn_at(file, range.start())?;
         let relative = self.relative_range(f, range);
-        let result = infer_fn(self.db, self.program, f);
-        result.expr_types.iter().find(|(r, _)| *r == relative).map(|(_, t)| t.clone())
+        self.typed_ranges(BodyOwner::Fn(f)).into_iter().find(|(r, _)| *r == relative).map(|(_, t)| t)
     }
 
     /// What the name at `offset` in a body refers to, and the function it is in.

@@ -8,7 +8,7 @@ impl<'a> Infer<'a> {
     pub(super) fn infer_expr(&mut self, e: ExprId, expected: Option<&Ty>) -> Ty {
         let ty = pluto_syntax::ensure_stack(|| self.infer_expr_inner(e, expected));
         if !matches!(self.body.exprs[e], Expr::Missing) {
-            self.result.expr_types.push((self.range(e), ty.clone()));
+            self.result.type_of_expr.insert(e, ty.clone());
         }
         ty
     }
@@ -137,7 +137,7 @@ impl<'a> Infer<'a> {
             Expr::Propagate(inner) => match &body.exprs[*inner] {
                 Expr::Call { callee, args } => {
                     let t = self.infer_call(*inner, *callee, args, Handling::Propagate, expected);
-                    self.result.expr_types.push((self.range(*inner), t.clone()));
+                    self.result.type_of_expr.insert(*inner, t.clone());
                     t
                 }
                 Expr::Missing => Ty::Unknown,

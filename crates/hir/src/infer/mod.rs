@@ -150,8 +150,11 @@ pub struct FnValue {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct InferResult {
     pub diagnostics: Vec<SemDiag>,
-    /// The type of every expression, by range relative to the function.
-    pub expr_types: Vec<(TextRange, Ty)>,
+    /// The type of every expression of the body.
+    pub type_of_expr: la_arena::ArenaMap<ExprId, Ty>,
+    /// The type of every name a pattern, parameter or `catch` handler declares, by the
+    /// name's range relative to the function.
+    pub type_of_binding: Vec<(TextRange, Ty)>,
     /// What each resolved name refers to, by the name's range.
     pub resolutions: Vec<(TextRange, Target)>,
     pub calls: Vec<CallSite>,
@@ -393,14 +396,13 @@ impl<'a> Infer<'a> {
         while !self.scopes.is_empty() {
             self.pop_scope();
         }
-        let mut types = std::mem::take(&mut self.result.expr_types);
-        // A parenthesised expression's node has the type of the expression inside.
-        for (range, e) in self.source_map.aliases() {
-            if let Some(t) = types.iter().find(|(r, _)| *r == self.range(e)).map(|(_, t)| t.clone()) {
-                types.push((range, t));
-            }
+        let mut types = std::mem::take(&mut self.result.type_of_expr);
+        for (_, t) in types.iter_mut() {
+            *t = self.resolve(t);
         }
-        self.result.expr_types = types.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
+        self.result.type_of_expr = types;
+        let bindings = std::mem::take(&mut self.result.type_of_binding);
+        self.result.type_of_binding = bindings.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
         let values = std::mem::take(&mut self.result.fn_values);
         self.result.fn_values = values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
         let spawns = std::mem::take(&mut self.result.spawns);
@@ -543,7 +545,7 @@ impl<'a> Infer<'a> {
         let index = self.push_local(name, ty, mutable, range, report_unused);
         if !range.is_empty() {
             // The declared name's type, for hovers on declarations.
-            self.result.expr_types.push((range, self.locals[index].ty.clone()));
+            self.result.type_of_binding.push((range, self.locals[index].ty.clone()));
         }
         index
     }
