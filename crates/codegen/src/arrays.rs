@@ -8,7 +8,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use pluto_abi::array::{BYTES, PLAIN_WORDS, WORDS};
 use pluto_hir::Ty;
-use pluto_syntax::SyntaxNode;
+use pluto_syntax::TextRange;
 
 use crate::function::{Lowerer, Result};
 use crate::layout::machine_type;
@@ -45,7 +45,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// Faults unless `0 <= index < len`.
-    fn bounds_check(&mut self, array: Value, index: Value, node: &SyntaxNode) -> Result<()> {
+    fn bounds_check(&mut self, array: Value, index: Value, node: TextRange) -> Result<()> {
         let len = self.header(array, 0);
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, index, len);
         let good = self.b.create_block();
@@ -81,7 +81,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// Element `index` of an array of `element`, in its machine type.
-    pub fn array_get(&mut self, array: Value, index: Value, element: &Ty, node: &SyntaxNode) -> Result<Value> {
+    pub fn array_get(&mut self, array: Value, index: Value, element: &Ty, node: TextRange) -> Result<Value> {
         let machine = machine_type(element).unwrap_or(types::I64);
         if is_generic(element) {
             let site = self.site(node)?;
@@ -106,7 +106,7 @@ impl Lowerer<'_, '_> {
         index: Value,
         value: Value,
         element: &Ty,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<()> {
         let w = self.word(value);
         if is_generic(element) {

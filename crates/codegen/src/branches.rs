@@ -3,9 +3,8 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, types};
-use pluto_hir::Ty;
-use pluto_syntax::SyntaxNode;
-use pluto_syntax::ast::{self, AstNode, HasName};
+use pluto_hir::{Expr, ExprId, MatchArm, Pat, PatId, Ty};
+use pluto_syntax::TextRange;
 
 use crate::function::{Lowerer, Result};
 use crate::layout::machine_type;
@@ -19,14 +18,14 @@ impl Lowerer<'_, '_> {
         result: &Ty,
         value: Option<Value>,
         value_ty: &Ty,
-        node: &SyntaxNode,
+        at: TextRange,
     ) -> Result<()> {
         if self.filled {
             return Ok(());
         }
         match machine_type(result) {
             Some(_) => {
-                let v = value.ok_or_else(|| self.unsupported(node, "this branch as a value"))?;
+                let v = value.ok_or_else(|| self.unsupported(at, "this branch as a value"))?;
                 let v = self.convert(v, value_ty, result);
                 self.jump(done, &[v]);
             }
@@ -35,17 +34,20 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    fn block_ty(&self, block: &ast::Block) -> Ty {
-        block.tail_expr().map(|e| self.ty_of(e.syntax())).unwrap_or(Ty::Void)
-    }
-
-    pub fn if_expr(&mut self, i: &ast::IfExpr, ty: &Ty) -> Result<Option<Value>> {
-        let cond = i.condition().ok_or_else(|| self.unsupported(i.syntax(), "an `if` without a condition"))?;
-        let c = self.value(&cond)?;
+    pub fn if_expr(
+        &mut self,
+        i: ExprId,
+        cond: ExprId,
+        then_branch: ExprId,
+        else_branch: Option<ExprId>,
+        ty: &Ty,
+    ) -> Result<Option<Value>> {
+        let at = self.range(i);
+        let c = self.value(cond)?;
         let then_block = self.b.create_block();
         let else_block = self.b.create_block();
         let done = self.b.create_block();
-        let result = if i.else_branch().is_some() { ty.clone() } else { Ty::Void };
+        let result = if else_branch.is_some() { ty.clone() } else { Ty::Void };
         if let Some(t) = machine_type(&result) {
             self.b.append_block_param(done, t);
         }
@@ -54,24 +56,24 @@ impl Lowerer<'_, '_> {
         self.b.seal_block(else_block);
 
         self.switch_to(then_block);
-        if let Some(b) = i.then_branch() {
-            let v = self.block(&b)?;
-            let vt = self.block_ty(&b);
-            self.finish_branch(done, &result, v, &vt, i.syntax())?;
+        if matches!(self.body.exprs[then_branch], Expr::Block { .. }) {
+            let v = self.block(then_branch)?;
+            let vt = self.block_ty(then_branch);
+            self.finish_branch(done, &result, v, &vt, at)?;
         }
         self.jump(done, &[]);
 
         self.switch_to(else_block);
-        match i.else_branch() {
-            Some(ast::ElseBranch::Block(b)) => {
-                let v = self.block(&b)?;
-                let vt = self.block_ty(&b);
-                self.finish_branch(done, &result, v, &vt, i.syntax())?;
+        match else_branch {
+            Some(nested) if matches!(self.body.exprs[nested], Expr::If { .. }) => {
+                let nested_ty = self.ty_of(nested);
+                let v = self.expr(nested)?;
+                self.finish_branch(done, &result, v, &nested_ty, at)?;
             }
-            Some(ast::ElseBranch::If(nested)) => {
-                let nested_ty = self.ty_of(nested.syntax());
-                let v = pluto_syntax::ensure_stack(|| self.if_expr(&nested, &nested_ty))?;
-                self.finish_branch(done, &result, v, &nested_ty, i.syntax())?;
+            Some(b) => {
+                let v = self.block(b)?;
+                let vt = self.block_ty(b);
+                self.finish_branch(done, &result, v, &vt, at)?;
             }
             None => self.jump(done, &[]),
         }
@@ -80,27 +82,30 @@ impl Lowerer<'_, '_> {
         Ok(machine_type(&result).map(|_| self.b.block_params(done)[0]))
     }
 
-    pub fn match_expr(&mut self, m: &ast::MatchExpr, ty: &Ty) -> Result<Option<Value>> {
-        let scrutinee = m.scrutinee().ok_or_else(|| self.unsupported(m.syntax(), "a `match` without a value"))?;
-        let scrutinee_ty = self.ty_of(scrutinee.syntax());
-        let value = self.value(&scrutinee)?;
+    pub fn match_expr(&mut self, scrutinee: ExprId, arms: &[MatchArm], ty: &Ty) -> Result<Option<Value>> {
+        let scrutinee_ty = self.ty_of(scrutinee);
+        let value = self.value(scrutinee)?;
         let done = self.b.create_block();
         if let Some(t) = machine_type(ty) {
             self.b.append_block_param(done, t);
         }
-        for arm in m.arms() {
+        for arm in arms {
             let body_block = self.b.create_block();
             let next = self.b.create_block();
             self.scopes.push(Default::default());
-            let pattern = arm.pattern().ok_or_else(|| self.unsupported(arm.syntax(), "an arm without a pattern"))?;
-            self.pattern_test(&pattern, value, &scrutinee_ty, body_block, next)?;
+            if matches!(self.body.pats[arm.pat], Pat::Missing) {
+                return Err(self.unsupported(arm.range, "an arm without a pattern"));
+            }
+            self.pattern_test(arm.pat, value, &scrutinee_ty, body_block, next)?;
             self.b.seal_block(body_block);
             self.b.seal_block(next);
             self.switch_to(body_block);
-            let body = arm.expr().ok_or_else(|| self.unsupported(arm.syntax(), "an empty arm"))?;
-            let body_ty = self.ty_of(body.syntax());
-            let v = self.expr(&body)?;
-            self.finish_branch(done, ty, v, &body_ty, arm.syntax())?;
+            if matches!(self.body.exprs[arm.expr], Expr::Missing) {
+                return Err(self.unsupported(arm.range, "an empty arm"));
+            }
+            let body_ty = self.ty_of(arm.expr);
+            let v = self.expr(arm.expr)?;
+            self.finish_branch(done, ty, v, &body_ty, arm.range)?;
             self.scopes.pop();
             self.switch_to(next);
         }
@@ -113,27 +118,21 @@ impl Lowerer<'_, '_> {
     }
 
     /// Branches to `yes` (with the pattern's names bound) if `value` matches, else `no`.
-    fn pattern_test(
-        &mut self,
-        pattern: &ast::Pattern,
-        value: Value,
-        ty: &Ty,
-        yes: ir::Block,
-        no: ir::Block,
-    ) -> Result<()> {
-        match pattern {
-            ast::Pattern::WildcardPat(_) => {
+    fn pattern_test(&mut self, pattern: PatId, value: Value, ty: &Ty, yes: ir::Block, no: ir::Block) -> Result<()> {
+        let body = self.body;
+        let at = self.source_map.pat_range(pattern);
+        match &body.pats[pattern] {
+            Pat::Missing => return Err(self.unsupported(at, "this pattern")),
+            Pat::Wildcard => {
                 self.b.ins().jump(yes, &[]);
             }
-            ast::Pattern::IdentPat(p) => {
-                let name = p.name().map(|n| n.text()).unwrap_or_default();
-                self.declare(&name, ty.clone(), Some(value));
+            Pat::Bind { name, .. } => {
+                self.declare(&name.text, ty.clone(), Some(value));
                 self.b.ins().jump(yes, &[]);
             }
-            ast::Pattern::LiteralPat(p) => {
-                let literal = p.literal().ok_or_else(|| self.unsupported(p.syntax(), "this pattern"))?;
-                let mut expected = self.value(&literal)?;
-                if p.is_negative() {
+            Pat::Literal { expr: literal, negative } => {
+                let mut expected = self.value(*literal)?;
+                if *negative {
                     expected = match ty {
                         Ty::Float => self.b.ins().fneg(expected),
                         _ => self.b.ins().ineg(expected),
@@ -146,15 +145,15 @@ impl Lowerer<'_, '_> {
                 };
                 self.b.ins().brif(hit, yes, &[], no, &[]);
             }
-            ast::Pattern::VariantPat(p) => {
-                let Ty::Adt(enum_loc, _) = ty else { return Err(self.unsupported(p.syntax(), "this pattern")) };
-                let variant = p.path().and_then(|p| p.segments().last()).map(|n| n.text()).unwrap_or_default();
+            Pat::Variant { path, fields: field_pats } => {
+                let Ty::Adt(enum_loc, _) = ty else { return Err(self.unsupported(at, "this pattern")) };
+                let variant = path.last().map(|n| n.text.clone()).unwrap_or_default();
                 let data = self.sema().adt(*enum_loc).clone();
                 let index = data
                     .variants
                     .iter()
                     .position(|(n, _)| *n == variant)
-                    .ok_or_else(|| self.unsupported(p.syntax(), "this variant"))?;
+                    .ok_or_else(|| self.unsupported(at, "this variant"))?;
                 let tag = self.b.ins().load(types::I64, MemFlagsData::trusted(), value, 8);
                 let hit = self.b.ins().icmp_imm_s(IntCC::Equal, tag, index as i64);
                 let bind = self.b.create_block();
@@ -162,38 +161,40 @@ impl Lowerer<'_, '_> {
                 self.b.seal_block(bind);
                 self.switch_to(bind);
                 let fields = &data.variants[index].1;
-                for field in p.fields() {
-                    let Some(name_ref) = field.name_ref() else { continue };
-                    let Some(j) = fields.iter().position(|f| f.name == name_ref.text()) else { continue };
+                for field in field_pats {
+                    let name_ref = &field.name;
+                    let Some(j) = fields.iter().position(|f| f.name == name_ref.text) else { continue };
                     let slot_ty = fields[j].ty.clone();
                     let w = self.load_word(value, 2 + j as i32, &slot_ty);
-                    match field.pattern() {
+                    match field.pat.map(|p| &body.pats[p]) {
                         None => {
-                            let bound = self.ty_of(name_ref.syntax());
+                            let bound = self.binding_ty(name_ref.range);
                             let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(&name_ref.text(), bound, Some(v));
+                            self.declare(&name_ref.text, bound, Some(v));
                         }
-                        Some(ast::Pattern::IdentPat(ip)) => {
-                            let name = ip.name().map(|n| n.text()).unwrap_or_default();
-                            let bound = ip.name().map(|n| self.ty_of(n.syntax())).unwrap_or(Ty::Unknown);
+                        Some(Pat::Bind { name, .. }) => {
+                            let bound = self.binding_ty(name.range);
                             let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(&name, bound, Some(v));
+                            self.declare(&name.text, bound, Some(v));
                         }
-                        Some(ast::Pattern::WildcardPat(_)) => {}
-                        Some(other) => return Err(self.unsupported(other.syntax(), "nested patterns")),
+                        Some(Pat::Wildcard) => {}
+                        Some(_) => {
+                            let nested = field.pat.map_or(at, |p| self.source_map.pat_range(p));
+                            return Err(self.unsupported(nested, "nested patterns"));
+                        }
                     }
                 }
                 self.b.ins().jump(yes, &[]);
             }
-            ast::Pattern::TuplePat(p) => {
+            Pat::Tuple(element_pats) => {
                 // Each element in turn; the first that does not match goes to `no`.
-                let Ty::Tuple(elements) = ty else { return Err(self.unsupported(p.syntax(), "this tuple pattern")) };
+                let Ty::Tuple(elements) = ty else { return Err(self.unsupported(at, "this tuple pattern")) };
                 let elements = elements.clone();
                 let tuple = self.word(value);
-                for (i, (element, element_ty)) in p.elements().zip(elements.iter()).enumerate() {
+                for (i, (element, element_ty)) in element_pats.iter().zip(elements.iter()).enumerate() {
                     let v = self.load_word(tuple, i as i32, element_ty);
                     let next = self.b.create_block();
-                    self.pattern_test(&element, v, element_ty, next, no)?;
+                    self.pattern_test(*element, v, element_ty, next, no)?;
                     self.b.seal_block(next);
                     self.switch_to(next);
                 }

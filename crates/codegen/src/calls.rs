@@ -4,9 +4,8 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::{Def, FnLoc, Handling, ItemKind, ItemLoc, Target, Ty};
-use pluto_syntax::SyntaxNode;
-use pluto_syntax::ast::{self, AstNode};
+use pluto_hir::{Def, Expr, ExprId, FnLoc, Handling, ItemKind, ItemLoc, Target, Ty};
+use pluto_syntax::TextRange;
 
 use cranelift_module::Module;
 
@@ -25,53 +24,52 @@ enum Receiver {
 }
 
 impl Lowerer<'_, '_> {
-    pub fn call(&mut self, call: &ast::CallExpr, ty: &Ty) -> Result<Option<Value>> {
-        let callee = call.callee().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-        let args: Vec<ast::Expr> = call.args().collect();
-        let handling = self.calls.get(&call.syntax().text_range()).map(|c| c.handling);
-        match &callee {
-            ast::Expr::PathExpr(p) => {
-                let name_ref = p.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-                let name = name_ref.text();
+    pub fn call(&mut self, call: ExprId, callee: ExprId, args: &[ExprId], ty: &Ty) -> Result<Option<Value>> {
+        let at = self.range(call);
+        let handling = self.calls.get(&at).map(|c| c.handling);
+        let body = self.body;
+        match &body.exprs[callee] {
+            Expr::Path { name: name_ref, .. } => {
+                let name = name_ref.text.clone();
                 if self.lookup(&name).is_none() {
-                    match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+                    match self.resolutions.get(&name_ref.range).cloned() {
                         Some(Target::Fn(f)) => {
                             // Inside a stage, sibling methods take the implicit `self`.
                             let receiver = match crate::has_self(self.db, f) {
                                 true => {
-                                    let this = self.lookup("self").ok_or_else(|| {
-                                        self.unsupported(call.syntax(), "calling a method without `self`")
-                                    })?;
+                                    let this = self
+                                        .lookup("self")
+                                        .ok_or_else(|| self.unsupported(at, "calling a method without `self`"))?;
                                     let v = self.b.use_var(this.var);
                                     Receiver::Value(v, this.ty)
                                 }
                                 false => Receiver::Namespace,
                             };
-                            return self.call_fn(f, receiver, &args, ty, handling, call.syntax());
+                            return self.call_fn(f, receiver, args, ty, handling, at);
                         }
                         None if name == "print" => {
-                            self.print(&args)?;
+                            self.print(args)?;
                             return Ok(None);
                         }
-                        None if name == "chan" => return self.new_channel(&args).map(Some),
+                        None if name == "chan" => return self.new_channel(args).map(Some),
                         _ => {}
                     }
                 }
-                self.call_value(&callee, &args, ty, handling, call.syntax())
+                self.call_value(callee, args, ty, handling, at)
             }
-            ast::Expr::FieldExpr(f) => {
-                let name_ref = f.name_ref().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-                let receiver_expr = f.receiver().ok_or_else(|| self.unsupported(call.syntax(), "this call"))?;
-                let target = self.resolutions.get(&name_ref.syntax().text_range()).cloned();
+            Expr::Field { receiver: receiver_expr, name, .. } => {
+                let receiver_expr = *receiver_expr;
+                let name_ref = name.as_ref().ok_or_else(|| self.unsupported(at, "this call"))?;
+                let target = self.resolutions.get(&name_ref.range).cloned();
                 // `Router.new()`, `http.Router.new()`, `time.now_ms()`, `auth.verify()`.
-                let namespace = match &receiver_expr {
-                    ast::Expr::PathExpr(p) => p
-                        .name_ref()
-                        .filter(|n| self.lookup(&n.text()).is_none() && !n.is_self())
-                        .and_then(|n| self.resolutions.get(&n.syntax().text_range()).cloned()),
-                    ast::Expr::FieldExpr(inner) => inner
-                        .name_ref()
-                        .and_then(|n| self.resolutions.get(&n.syntax().text_range()).cloned())
+                let namespace = match &body.exprs[receiver_expr] {
+                    Expr::Path { name: n, .. } if self.lookup(&n.text).is_none() && n.text != "self" => {
+                        self.resolutions.get(&n.range).cloned()
+                    }
+                    Expr::Field { name: Some(n), .. } => self
+                        .resolutions
+                        .get(&n.range)
+                        .cloned()
                         .filter(|t| matches!(t, Target::Item(_) | Target::Module(_))),
                     _ => None,
                 };
@@ -79,68 +77,63 @@ impl Lowerer<'_, '_> {
                     Some(Target::Item(loc)) if self.sema().def_map().is_unit(loc) => Receiver::Unit(loc),
                     Some(Target::Item(_) | Target::Module(_)) => Receiver::Namespace,
                     _ => {
-                        let rty = self.ty_of(receiver_expr.syntax());
-                        let v = self.value(&receiver_expr)?;
+                        let rty = self.ty_of(receiver_expr);
+                        let v = self.value(receiver_expr)?;
                         Receiver::Value(v, rty)
                     }
                 };
                 match (target, receiver) {
-                    (Some(Target::Fn(fl)), receiver) => self.call_fn(fl, receiver, &args, ty, handling, call.syntax()),
+                    (Some(Target::Fn(fl)), receiver) => self.call_fn(fl, receiver, args, ty, handling, at),
                     (_, Receiver::Value(v, rty)) => {
-                        let name = name_ref.text();
+                        let name = name_ref.text.clone();
                         if let Ty::Adt(..) = rty {
                             // A field holding a function value.
-                            let (index, slot_ty) = self.field_slot(f)?;
+                            let (index, slot_ty) = self.field_slot(callee, receiver_expr, Some(name_ref))?;
                             let closure = self.load_word(v, index, &slot_ty);
-                            return self.call_closure(closure, &args, ty, handling, call.syntax());
+                            return self.call_closure(closure, args, ty, handling, at);
                         }
-                        self.builtin_method(v, &rty, &name, &args, ty, handling, call.syntax())
+                        self.builtin_method(v, &rty, &name, args, ty, handling, at)
                     }
-                    _ => Err(self.unsupported(call.syntax(), "this call")),
+                    _ => Err(self.unsupported(at, "this call")),
                 }
             }
-            _ => self.call_value(&callee, &args, ty, handling, call.syntax()),
+            _ => self.call_value(callee, args, ty, handling, at),
         }
     }
 
     /// `spawn f(args)`: the callee as a function value and the arguments as words, run on
     /// a new thread by the runtime; the task it returns yields the call's result.
-    pub fn spawn(&mut self, call: &ast::CallExpr) -> Result<Value> {
-        let callee = call.callee().ok_or_else(|| self.unsupported(call.syntax(), "this `spawn`"))?;
-        let args: Vec<ast::Expr> = call.args().collect();
-        let used = Ty::func(args.iter().map(|a| self.ty_of(a.syntax())).collect(), self.ty_of(call.syntax()));
-        let resolution = |l: &Self, name_ref: Option<ast::NameRef>| {
-            name_ref.and_then(|n| l.resolutions.get(&n.syntax().text_range()).cloned())
+    pub fn spawn(&mut self, call: ExprId, callee: ExprId, args: &[ExprId]) -> Result<Value> {
+        let at = self.range(call);
+        let used = Ty::func(args.iter().map(|a| self.ty_of(*a)).collect(), self.ty_of(call));
+        let resolution = |l: &Self, name_ref: Option<&pluto_hir::Name>| {
+            name_ref.and_then(|n| l.resolutions.get(&n.range).cloned())
         };
-        let function = match &callee {
-            ast::Expr::PathExpr(p) if p.name_ref().is_some_and(|n| self.lookup(&n.text()).is_none()) => {
-                match resolution(self, p.name_ref()) {
-                    Some(Target::Fn(f)) => {
-                        let receiver = match crate::has_self(self.db, f) {
-                            true => {
-                                let this = self
-                                    .lookup("self")
-                                    .ok_or_else(|| self.unsupported(call.syntax(), "a method without `self`"))?;
-                                Some((self.b.use_var(this.var), this.ty))
-                            }
-                            false => None,
-                        };
-                        self.function_value(f, receiver, &used)?
-                    }
-                    _ => self.value(&callee)?,
+        let body = self.body;
+        let function = match &body.exprs[callee] {
+            Expr::Path { name, .. } if self.lookup(&name.text).is_none() => match resolution(self, Some(name)) {
+                Some(Target::Fn(f)) => {
+                    let receiver = match crate::has_self(self.db, f) {
+                        true => {
+                            let this =
+                                self.lookup("self").ok_or_else(|| self.unsupported(at, "a method without `self`"))?;
+                            Some((self.b.use_var(this.var), this.ty))
+                        }
+                        false => None,
+                    };
+                    self.function_value(f, receiver, &used)?
                 }
-            }
-            ast::Expr::FieldExpr(f) => {
-                let receiver = f.receiver().ok_or_else(|| self.unsupported(call.syntax(), "this `spawn`"))?;
-                let namespace = match &receiver {
-                    ast::Expr::PathExpr(p)
-                        if p.name_ref().is_some_and(|n| self.lookup(&n.text()).is_none() && !n.is_self()) =>
-                    {
-                        resolution(self, p.name_ref())
+                _ => self.value(callee)?,
+            },
+            Expr::Field { receiver, name: method_name, .. } => {
+                let receiver = *receiver;
+                let namespace = match &body.exprs[receiver] {
+                    Expr::Path { name, .. } if self.lookup(&name.text).is_none() && name.text != "self" => {
+                        resolution(self, Some(name))
                     }
                     _ => None,
                 };
-                match (resolution(self, f.name_ref()), namespace) {
+                match (resolution(self, method_name.as_ref()), namespace) {
                     (Some(Target::Fn(method)), Some(Target::Item(loc)))
                         if self.sema().def_map().is_unit(loc) && self.owner.stage != Some(loc) =>
                     {
@@ -151,14 +144,14 @@ impl Lowerer<'_, '_> {
                         self.function_value(method, None, &used)?
                     }
                     (Some(Target::Fn(method)), _) => {
-                        let receiver_ty = self.ty_of(receiver.syntax());
-                        let r = self.value(&receiver)?;
+                        let receiver_ty = self.ty_of(receiver);
+                        let r = self.value(receiver)?;
                         self.function_value(method, Some((r, receiver_ty)), &used)?
                     }
-                    _ => self.value(&callee)?,
+                    _ => self.value(callee)?,
                 }
             }
-            _ => self.value(&callee)?,
+            _ => self.value(callee)?,
         };
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
@@ -166,7 +159,7 @@ impl Lowerer<'_, '_> {
             3,
         ));
         for (i, a) in args.iter().enumerate() {
-            let w = self.word_of(a)?;
+            let w = self.word_of(*a)?;
             self.b.ins().stack_store(types::I64, w, slot, i as i32 * 8);
         }
         let addr = self.b.ins().stack_addr(types::I64, slot, 0);
@@ -175,9 +168,9 @@ impl Lowerer<'_, '_> {
     }
 
     /// `print(x)`: strings as they are, anything else through its type descriptor.
-    fn print(&mut self, args: &[ast::Expr]) -> Result<()> {
-        for a in args {
-            let ty = self.ty_of(a.syntax());
+    fn print(&mut self, args: &[ExprId]) -> Result<()> {
+        for &a in args {
+            let ty = self.ty_of(a);
             let v = self.value(a)?;
             match ty {
                 Ty::Str => self.rt_void("pluto_print_str", &[v]),
@@ -201,10 +194,10 @@ impl Lowerer<'_, '_> {
         &mut self,
         f: FnLoc,
         receiver: Receiver,
-        args: &[ast::Expr],
+        args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let mut f = f;
         let container = f.container();
@@ -240,7 +233,7 @@ impl Lowerer<'_, '_> {
             let info = self.g.remote_stub(self.db, self.program, unit, &name)?;
             let mut values = Vec::new();
             for (a, param) in args.iter().zip(&info.params) {
-                values.push(self.value_as(a, param)?);
+                values.push(self.value_as(*a, param)?);
             }
             let values: Vec<Value> =
                 values.iter().zip(&info.signature.params).map(|(v, p)| self.coerce(*v, p.value_type)).collect();
@@ -287,7 +280,7 @@ impl Lowerer<'_, '_> {
             values.push(self.word(this));
         }
         for (a, param) in args.iter().zip(&info.params) {
-            let v = self.value_as(a, param)?;
+            let v = self.value_as(*a, param)?;
             values.push(v);
         }
         for ty in &info.descriptors {
@@ -301,11 +294,11 @@ impl Lowerer<'_, '_> {
 
     /// The instance of `f` a call with these arguments and result type needs (the type
     /// arguments written at the call, `node`, decide those they name).
-    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ast::Expr], ty: &Ty, node: &SyntaxNode) -> FnKey {
-        let used = Ty::func(args.iter().map(|a| self.ty_of(a.syntax())).collect(), ty.clone());
+    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ExprId], ty: &Ty, node: TextRange) -> FnKey {
+        let used = Ty::func(args.iter().map(|a| self.ty_of(*a)).collect(), ty.clone());
         let key = self.instance_for(f, receiver, &used);
         let names = crate::generic_names(self.db, f);
-        match self.calls.get(&node.text_range()) {
+        match self.calls.get(&node) {
             Some(call) if !call.type_args.is_empty() && names.len() >= call.type_args.len() => {
                 // The function's own parameters come last, after its class's.
                 let mut args = if key.args.is_empty() { vec![Ty::Unknown; names.len()] } else { key.args.to_vec() };
@@ -341,12 +334,12 @@ impl Lowerer<'_, '_> {
     }
 
     /// `std.math` functions are single instructions.
-    fn math_instruction(&mut self, f: FnLoc, args: &[ast::Expr]) -> Result<Option<Value>> {
+    fn math_instruction(&mut self, f: FnLoc, args: &[ExprId]) -> Result<Option<Value>> {
         if f.sig(self.db).has_body || f.file().path(self.db).to_string() != "<std>/math.pluto" {
             return Ok(None);
         }
         let [x] = args else { return Ok(None) };
-        let x = self.value_as(x, &Ty::Float)?;
+        let x = self.value_as(*x, &Ty::Float)?;
         Ok(Some(match f.sig(self.db).name.as_str() {
             "sqrt" => self.b.ins().sqrt(x),
             "abs" => self.b.ins().fabs(x),
@@ -361,7 +354,7 @@ impl Lowerer<'_, '_> {
         args: &[Value],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let fr = self.g.module.declare_func_in_func(info.id, self.b.func);
         let call = self.b.ins().call(fr, args);
@@ -380,17 +373,17 @@ impl Lowerer<'_, '_> {
         tr: ItemLoc,
         method: i64,
         f: FnLoc,
-        args: &[ast::Expr],
+        args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let object = self.word(object);
         let code = self.vtable_entry(object, tr, method);
         let signature = self.sema().signature(f).clone();
         let mut values = vec![object];
         for (a, (_, param)) in args.iter().zip(&signature.params) {
-            let v = self.value_as(a, param)?;
+            let v = self.value_as(*a, param)?;
             values.push(self.word(v));
         }
         self.indirect_call(code, values, &signature.ret, ty, handling, node)
@@ -415,7 +408,7 @@ impl Lowerer<'_, '_> {
         ret: &Ty,
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let sig = self.g.value_signature(args.len() - 1);
         let sig_ref = self.b.import_signature(sig);
@@ -427,11 +420,11 @@ impl Lowerer<'_, '_> {
 
     fn call_value(
         &mut self,
-        callee: &ast::Expr,
-        args: &[ast::Expr],
+        callee: ExprId,
+        args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let closure = self.value(callee)?;
         self.call_closure(closure, args, ty, handling, node)
@@ -440,15 +433,15 @@ impl Lowerer<'_, '_> {
     fn call_closure(
         &mut self,
         closure: Value,
-        args: &[ast::Expr],
+        args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), closure, 0);
         let mut values = vec![closure];
         for a in args {
-            values.push(self.word_of(a)?);
+            values.push(self.word_of(*a)?);
         }
         // A function value's result is in its own type's representation: `ty`.
         self.indirect_call(code, values, ty, ty, handling, node)
@@ -479,10 +472,10 @@ impl Lowerer<'_, '_> {
         v: Value,
         rty: &Ty,
         name: &str,
-        args: &[ast::Expr],
+        args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         // `bytes` is laid out as a `[byte]`.
         let byte_array = Ty::array(Ty::Byte);
@@ -495,7 +488,7 @@ impl Lowerer<'_, '_> {
         };
         let params = pluto_hir::builtin_method(rty, name).map(|m| m.params).unwrap_or_default();
         for (a, p) in args.iter().zip(&params) {
-            let x = self.value_as(a, p)?;
+            let x = self.value_as(*a, p)?;
             words.push(self.word(x));
         }
         // Strings keep their length in the first word too; it never changes.
@@ -622,9 +615,9 @@ impl Lowerer<'_, '_> {
     }
 
     /// `chan<T>(capacity)`: a channel; the sender and the receiver are the same object.
-    fn new_channel(&mut self, args: &[ast::Expr]) -> Result<Value> {
+    fn new_channel(&mut self, args: &[ExprId]) -> Result<Value> {
         let capacity = match args.first() {
-            Some(a) => self.value_as(a, &Ty::Int)?,
+            Some(a) => self.value_as(*a, &Ty::Int)?,
             None => self.b.ins().iconst(types::I64, 0),
         };
         let channel = self.rt("pluto_chan_new", &[capacity]);
@@ -646,7 +639,7 @@ impl Lowerer<'_, '_> {
         words: &[Value],
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
@@ -706,7 +699,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// An error declared in the prelude, by name.
-    fn prelude_error(&self, name: &str, node: &SyntaxNode) -> Result<ItemLoc> {
+    fn prelude_error(&self, name: &str, node: TextRange) -> Result<ItemLoc> {
         match self.sema().def_map().resolve(self.db, self.file(), name) {
             Some(Def::Item(loc)) => Ok(loc),
             _ => Err(self.unsupported(node, &format!("`{name}` (the prelude has none)"))),
@@ -720,7 +713,7 @@ impl Lowerer<'_, '_> {
         name: &str,
         ty: &Ty,
         handling: Option<Handling>,
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Option<Value>> {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         let addr = self.b.ins().stack_addr(types::I64, slot, 0);

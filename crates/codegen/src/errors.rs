@@ -3,16 +3,15 @@
 //! non-zero error to the enclosing `catch` handler or returns it (`!`). No unwinding.
 
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, Value, types};
-use pluto_hir::{Handling, ItemLoc, Ty};
-use pluto_syntax::SyntaxNode;
-use pluto_syntax::ast::{self, AstNode, HasName};
+use pluto_hir::{CatchHandler, ExprId, Handling, ItemLoc, Ty};
+use pluto_syntax::TextRange;
 
 use crate::function::{Abi, Lowerer, Result};
 use crate::layout::machine_type;
 
 impl Lowerer<'_, '_> {
     /// After a call that may fail: a non-zero `error` is handled as `handling` says.
-    pub fn check_error(&mut self, error: Value, handling: Option<Handling>, node: &SyntaxNode) -> Result<()> {
+    pub fn check_error(&mut self, error: Value, handling: Option<Handling>, node: TextRange) -> Result<()> {
         let failed = self.b.create_block();
         let ok = self.b.create_block();
         self.b.ins().brif(error, failed, &[], ok, &[]);
@@ -26,7 +25,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// Sends `error` (known to be non-zero) where it goes; the current block ends.
-    pub fn handle_error(&mut self, error: Value, handling: Option<Handling>, node: &SyntaxNode) -> Result<()> {
+    pub fn handle_error(&mut self, error: Value, handling: Option<Handling>, node: TextRange) -> Result<()> {
         match handling {
             Some(Handling::Catch(_)) => {
                 let handler = *self.catches.last().ok_or_else(|| self.unsupported(node, "this `catch`"))?;
@@ -55,7 +54,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// A new error object `[desc][raise site][fields...]`.
-    pub fn error_object(&mut self, loc: ItemLoc, fields: &[Value], node: &SyntaxNode) -> Result<Value> {
+    pub fn error_object(&mut self, loc: ItemLoc, fields: &[Value], node: TextRange) -> Result<Value> {
         let object = self.alloc(2 + fields.len() as i64, false);
         let desc = self.adt_desc_addr(loc, &[])?;
         self.store_word(object, 0, desc);
@@ -68,9 +67,9 @@ impl Lowerer<'_, '_> {
     }
 
     /// `raise E { ... }` or `raise e`: the error leaves the function.
-    pub fn raise(&mut self, r: &ast::RaiseExpr) -> Result<()> {
-        let e = r.expr().ok_or_else(|| self.unsupported(r.syntax(), "a `raise` without an error"))?;
-        let error = self.word_of(&e)?;
+    pub fn raise(&mut self, r: ExprId, value: Option<ExprId>) -> Result<()> {
+        let e = value.ok_or_else(|| self.unsupported(self.range(r), "a `raise` without an error"))?;
+        let error = self.word_of(e)?;
         if !self.filled {
             self.propagate(error);
         }
@@ -79,8 +78,7 @@ impl Lowerer<'_, '_> {
 
     /// `expr catch ...`: the expression runs with a handler block for its calls' errors;
     /// the handler picks the first clause whose error type matches.
-    pub fn catch_expr(&mut self, c: &ast::CatchExpr, ty: &Ty) -> Result<Option<Value>> {
-        let inner = c.expr().ok_or_else(|| self.unsupported(c.syntax(), "a `catch` without an expression"))?;
+    pub fn catch_expr(&mut self, c: ExprId, inner: ExprId, clauses: &[CatchHandler], ty: &Ty) -> Result<Option<Value>> {
         let handler = self.b.create_block();
         self.b.append_block_param(handler, types::I64);
         let done = self.b.create_block();
@@ -88,18 +86,18 @@ impl Lowerer<'_, '_> {
             self.b.append_block_param(done, t);
         }
         self.catches.push(handler);
-        let inner_ty = self.ty_of(inner.syntax());
-        let value = self.expr(&inner);
+        let inner_ty = self.ty_of(inner);
+        let value = self.expr(inner);
         self.catches.pop();
         let value = value?;
-        self.finish_branch(done, ty, value, &inner_ty, c.syntax())?;
+        self.finish_branch(done, ty, value, &inner_ty, self.range(c))?;
 
         self.switch_to(handler);
         let error = self.b.block_params(handler)[0];
-        for clause in c.clauses() {
+        for clause in clauses {
             let next = self.b.create_block();
             self.scopes.push(Default::default());
-            let binding = clause.name().map(|n| (n.text(), self.ty_of(n.syntax())));
+            let binding = clause.binding.as_ref().map(|n| (n.text.clone(), self.binding_ty(n.range)));
             if let Some((_, Ty::Adt(loc, _))) = &binding {
                 // A typed handler: compare descriptors.
                 let expected = self.adt_desc_addr(*loc, &[])?;
@@ -112,14 +110,18 @@ impl Lowerer<'_, '_> {
             if let Some((name, bound)) = &binding {
                 self.declare(name, bound.clone(), Some(error));
             }
-            if let Some(block) = clause.block() {
-                let v = self.block(&block)?;
-                let vt = block.tail_expr().map(|e| self.ty_of(e.syntax())).unwrap_or(Ty::Void);
-                self.finish_branch(done, ty, v, &vt, clause.syntax())?;
-            } else if let Some(default) = clause.default_value() {
-                let vt = self.ty_of(default.syntax());
-                let v = self.expr(&default)?;
-                self.finish_branch(done, ty, v, &vt, clause.syntax())?;
+            match (clause.body, clause.is_default) {
+                (Some(block), false) => {
+                    let v = self.block(block)?;
+                    let vt = self.block_ty(block);
+                    self.finish_branch(done, ty, v, &vt, clause.range)?;
+                }
+                (Some(default), true) => {
+                    let vt = self.ty_of(default);
+                    let v = self.expr(default)?;
+                    self.finish_branch(done, ty, v, &vt, clause.range)?;
+                }
+                (None, _) => {}
             }
             self.scopes.pop();
             self.switch_to(next);

@@ -3,9 +3,9 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::{FnLoc, ItemKind, ItemLoc, Target, Ty};
-use pluto_syntax::ast::{self, AstNode};
-use pluto_syntax::{SyntaxKind, SyntaxNode};
+use pluto_hir::{Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty};
+use pluto_syntax::ast;
+use pluto_syntax::{SyntaxKind, TextRange};
 
 use cranelift_module::Module;
 
@@ -15,7 +15,7 @@ use crate::{FnKey, Job, ThunkKind};
 
 impl Lowerer<'_, '_> {
     /// An expression that must produce a value.
-    pub fn value(&mut self, e: &ast::Expr) -> Result<Value> {
+    pub fn value(&mut self, e: ExprId) -> Result<Value> {
         match self.expr(e)? {
             Some(v) => Ok(v),
             // After `return`, `raise` or a fault the value is never used.
@@ -23,57 +23,50 @@ impl Lowerer<'_, '_> {
                 self.ensure_open();
                 Ok(self.b.ins().iconst(types::I64, 0))
             }
-            None => Err(self.unsupported(e.syntax(), "this expression as a value")),
+            None => Err(self.unsupported(self.range(e), "this expression as a value")),
         }
     }
 
     /// An expression's value as a word (for containers and runtime calls).
-    pub fn word_of(&mut self, e: &ast::Expr) -> Result<Value> {
+    pub fn word_of(&mut self, e: ExprId) -> Result<Value> {
         let v = self.value(e)?;
         Ok(self.word(v))
     }
 
     /// An expression's value converted to type `to`.
-    pub fn value_as(&mut self, e: &ast::Expr, to: &Ty) -> Result<Value> {
-        let from = self.ty_of(e.syntax());
+    pub fn value_as(&mut self, e: ExprId, to: &Ty) -> Result<Value> {
+        let from = self.ty_of(e);
         let v = self.value(e)?;
         Ok(self.convert(v, &from, to))
     }
 
-    pub fn expr(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
+    pub fn expr(&mut self, e: ExprId) -> Result<Option<Value>> {
         pluto_syntax::ensure_stack(|| self.expr_inner(e))
     }
 
-    fn expr_inner(&mut self, e: &ast::Expr) -> Result<Option<Value>> {
+    fn expr_inner(&mut self, e: ExprId) -> Result<Option<Value>> {
         self.ensure_open();
-        let ty = self.ty_of(e.syntax());
-        match e {
-            ast::Expr::Literal(l) => self.literal(l, &ty).map(Some),
-            ast::Expr::StringLit(s) => self.string(s).map(Some),
-            ast::Expr::PathExpr(p) => self.path(p, &ty).map(Some),
-            ast::Expr::ParenExpr(p) => match p.expr() {
-                Some(inner) => {
-                    let inner_ty = self.ty_of(inner.syntax());
-                    let v = self.expr(&inner)?;
-                    Ok(v.map(|v| self.convert(v, &inner_ty, &ty)))
-                }
-                None => Ok(None),
-            },
-            ast::Expr::PrefixExpr(p) => {
-                let operand = p.expr().ok_or_else(|| self.unsupported(e.syntax(), "this expression"))?;
-                let v = self.value(&operand)?;
-                let is_not = p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG);
-                Ok(Some(match (is_not, &ty) {
+        let ty = self.ty_of(e);
+        let at = self.range(e);
+        let body = self.body;
+        match &body.exprs[e] {
+            Expr::Missing => Err(self.unsupported(at, "this expression")),
+            Expr::Literal(l) => self.literal(l, &ty, at).map(Some),
+            Expr::String(parts) => self.string(parts).map(Some),
+            Expr::Path { name, .. } => self.path(at, name, &ty).map(Some),
+            Expr::Prefix { not, expr: operand } => {
+                let v = self.value(*operand)?;
+                Ok(Some(match (*not, &ty) {
                     (true, _) => self.b.ins().bxor_imm_s(v, 1),
                     (false, Ty::Float) => self.b.ins().fneg(v),
                     (false, _) => self.b.ins().ineg(v),
                 }))
             }
-            ast::Expr::BinaryExpr(bin) => self.binary(bin).map(Some),
-            ast::Expr::CastExpr(c) => {
-                let inner = c.expr().ok_or_else(|| self.unsupported(e.syntax(), "this cast"))?;
-                let from = self.ty_of(inner.syntax());
-                let v = self.value(&inner)?;
+            Expr::Binary { op, lhs, rhs } => self.binary(at, op.map(|(k, _)| k), *lhs, *rhs).map(Some),
+            Expr::Cast { expr: inner, .. } => {
+                let inner = *inner;
+                let from = self.ty_of(inner);
+                let v = self.value(inner)?;
                 Ok(Some(match (&from, &ty) {
                     (Ty::Int | Ty::Byte, Ty::Float) => self.b.ins().fcvt_from_sint(types::F64, v),
                     (Ty::Float, Ty::Int | Ty::Byte) => {
@@ -84,18 +77,15 @@ impl Lowerer<'_, '_> {
                     (Ty::Byte, Ty::Int) => v,
                     (Ty::Int | Ty::Float | Ty::Bool | Ty::Byte, Ty::Str) => self.string_of(v, &from)?,
                     (a, b) if a == b => v,
-                    _ => return Err(self.unsupported(e.syntax(), "this cast")),
+                    _ => return Err(self.unsupported(at, "this cast")),
                 }))
             }
-            ast::Expr::CallExpr(call) => self.call(call, &ty),
-            ast::Expr::PropagateExpr(p) => match p.expr() {
-                Some(inner) => self.expr(&inner),
-                None => Ok(None),
-            },
-            ast::Expr::TryExpr(t) => {
-                let inner = t.expr().ok_or_else(|| self.unsupported(e.syntax(), "this `?`"))?;
-                let inner_ty = self.ty_of(inner.syntax());
-                let v = self.value(&inner)?;
+            Expr::Call { callee, args } => self.call(e, *callee, args, &ty),
+            Expr::Propagate(inner) => self.expr(*inner),
+            Expr::Try(inner) => {
+                let inner = *inner;
+                let inner_ty = self.ty_of(inner);
+                let v = self.value(inner)?;
                 let v = self.word(v);
                 // `none`: the function returns `none` (a zero word in every nullable layout).
                 let present = self.b.create_block();
@@ -109,141 +99,134 @@ impl Lowerer<'_, '_> {
                 self.switch_to(present);
                 Ok(Some(self.convert(v, &inner_ty, &ty)))
             }
-            ast::Expr::CatchExpr(c) => self.catch_expr(c, &ty),
-            ast::Expr::RaiseExpr(r) => {
-                self.raise(r)?;
+            Expr::Catch { expr: inner, handlers } => self.catch_expr(e, *inner, handlers, &ty),
+            Expr::Raise(value) => {
+                self.raise(e, *value)?;
                 Ok(None)
             }
-            ast::Expr::IfExpr(i) => self.if_expr(i, &ty),
-            ast::Expr::MatchExpr(m) => self.match_expr(m, &ty),
-            ast::Expr::BlockExpr(b) => match b.block() {
-                Some(block) => self.block(&block),
-                None => Ok(None),
-            },
-            ast::Expr::ReturnExpr(r) => {
-                let value = match r.expr() {
+            Expr::If { condition, then_branch, else_branch } => {
+                self.if_expr(e, *condition, *then_branch, *else_branch, &ty)
+            }
+            Expr::Match { scrutinee, arms } => self.match_expr(*scrutinee, arms, &ty),
+            Expr::Block { .. } => self.block(e),
+            Expr::Return(value) => {
+                let value = match *value {
                     Some(v) => {
-                        let from = self.ty_of(v.syntax());
-                        self.expr(&v)?.map(|v| (v, from))
+                        let from = self.ty_of(v);
+                        self.expr(v)?.map(|v| (v, from))
                     }
                     None => None,
                 };
                 self.emit_return(value, None);
                 Ok(None)
             }
-            ast::Expr::BreakExpr(_) | ast::Expr::ContinueExpr(_) => {
+            Expr::Break | Expr::Continue => {
                 let target = {
-                    let l = self.loops.last().ok_or_else(|| self.unsupported(e.syntax(), "this `break`"))?;
-                    if matches!(e, ast::Expr::BreakExpr(_)) { l.exit } else { l.header }
+                    let l = self.loops.last().ok_or_else(|| self.unsupported(at, "this `break`"))?;
+                    if matches!(body.exprs[e], Expr::Break) { l.exit } else { l.header }
                 };
                 self.jump(target, &[]);
                 Ok(None)
             }
-            ast::Expr::FieldExpr(f) => self.field(f, &ty).map(Some),
-            ast::Expr::IndexExpr(ix) => self.index(ix, &ty).map(Some),
-            ast::Expr::ArrayLit(a) => {
+            Expr::Field { receiver, name, .. } => self.field(e, *receiver, name.as_ref(), &ty).map(Some),
+            Expr::Index { base, index } => self.index(at, *base, *index, &ty).map(Some),
+            Expr::Array(items) => {
                 let element = match &ty {
                     Ty::Array(t) => (**t).clone(),
                     _ => Ty::Unknown,
                 };
-                let items: Vec<ast::Expr> = a.elements().collect();
                 let cap = self.b.ins().iconst(types::I64, items.len() as i64);
                 let array = self.array_new(cap, &element);
-                for item in &items {
-                    let v = self.value_as(item, &element)?;
+                for item in items {
+                    let v = self.value_as(*item, &element)?;
                     self.array_push(array, v, &element);
                 }
                 Ok(Some(array))
             }
-            ast::Expr::MapLit(m) => {
+            Expr::Map { entries, .. } => {
                 let (k, v) = match &ty {
                     Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
-                    _ => return Err(self.unsupported(e.syntax(), "this map")),
+                    _ => return Err(self.unsupported(at, "this map")),
                 };
                 let key_desc = self.type_desc_addr(&k)?;
                 let map = self.rt("pluto_map_new", &[key_desc]);
-                for entry in m.entries() {
-                    let (Some(key), Some(value)) = (entry.key(), entry.value()) else { continue };
-                    let key = self.value_as(&key, &k)?;
+                for entry in entries {
+                    let (Some(key), Some(value)) = *entry else { continue };
+                    let key = self.value_as(key, &k)?;
                     let key = self.word(key);
-                    let value = self.value_as(&value, &v)?;
+                    let value = self.value_as(value, &v)?;
                     let value = self.word(value);
                     self.rt_void("pluto_map_insert", &[map, key, value]);
                 }
                 Ok(Some(map))
             }
-            ast::Expr::SetLit(s) => {
+            Expr::Set { elements, .. } => {
                 let element = match &ty {
                     Ty::Set(t) => (**t).clone(),
-                    _ => return Err(self.unsupported(e.syntax(), "this set")),
+                    _ => return Err(self.unsupported(at, "this set")),
                 };
                 let desc = self.type_desc_addr(&element)?;
                 let set = self.rt("pluto_set_new", &[desc]);
-                for item in s.elements() {
-                    let v = self.value_as(&item, &element)?;
+                for item in elements {
+                    let v = self.value_as(*item, &element)?;
                     let w = self.word(v);
                     let zero = self.b.ins().iconst(types::I64, 0);
                     self.rt_void("pluto_map_insert", &[set, w, zero]);
                 }
                 Ok(Some(set))
             }
-            ast::Expr::StructLit(s) => self.struct_lit(s, &ty).map(Some),
-            ast::Expr::ClosureExpr(c) => self.closure(c).map(Some),
-            ast::Expr::TupleExpr(t) => {
-                let Ty::Tuple(elements) = &ty else { return Err(self.unsupported(e.syntax(), "this tuple")) };
+            Expr::StructLit { path, fields, .. } => self.struct_lit(at, path, fields, &ty).map(Some),
+            Expr::Closure { params, .. } => self.closure(e, params).map(Some),
+            Expr::Tuple(items) => {
+                let Ty::Tuple(elements) = &ty else { return Err(self.unsupported(at, "this tuple")) };
                 let elements = elements.clone();
                 let tuple = self.alloc(elements.len() as i64, false);
-                for (i, (item, element)) in t.elements().zip(elements.iter()).enumerate() {
-                    let v = self.value_as(&item, element)?;
+                for (i, (item, element)) in items.iter().zip(elements.iter()).enumerate() {
+                    let v = self.value_as(*item, element)?;
                     let w = self.word(v);
                     self.store_word(tuple, i as i32, w);
                 }
                 Ok(Some(tuple))
             }
-            ast::Expr::SpawnExpr(sp) => match sp.expr() {
-                Some(ast::Expr::CallExpr(call)) => self.spawn(&call).map(Some),
-                _ => Err(self.unsupported(e.syntax(), "`spawn` of something other than a call")),
+            Expr::Spawn(inner) => match &body.exprs[*inner] {
+                Expr::Call { callee, args } => self.spawn(*inner, *callee, args).map(Some),
+                _ => Err(self.unsupported(at, "`spawn` of something other than a call")),
             },
-            ast::Expr::RangeExpr(_) => Err(self.unsupported(e.syntax(), "ranges outside `for`")),
+            Expr::Range { .. } => Err(self.unsupported(at, "ranges outside `for`")),
         }
     }
 
-    fn literal(&mut self, l: &ast::Literal, ty: &Ty) -> Result<Value> {
-        let token = l.token().expect("literals have a token");
-        Ok(match token.kind() {
-            SyntaxKind::INT_NUMBER if *ty == Ty::Float => {
-                let n = parse_int(token.text()).ok_or_else(|| self.unsupported(l.syntax(), "this number"))?;
+    fn literal(&mut self, l: &Literal, ty: &Ty, at: TextRange) -> Result<Value> {
+        Ok(match l {
+            Literal::Int(text) if *ty == Ty::Float => {
+                let n = parse_int(text).ok_or_else(|| self.unsupported(at, "this number"))?;
                 self.b.ins().f64const(n as f64)
             }
-            SyntaxKind::INT_NUMBER => {
-                let n = parse_int(token.text()).ok_or_else(|| self.unsupported(l.syntax(), "this number"))?;
+            Literal::Int(text) => {
+                let n = parse_int(text).ok_or_else(|| self.unsupported(at, "this number"))?;
                 self.b.ins().iconst(types::I64, n)
             }
-            SyntaxKind::FLOAT_NUMBER => {
-                let n: f64 =
-                    token.text().replace('_', "").parse().map_err(|_| self.unsupported(l.syntax(), "this number"))?;
+            Literal::Float(text) => {
+                let n: f64 = text.replace('_', "").parse().map_err(|_| self.unsupported(at, "this number"))?;
                 self.b.ins().f64const(n)
             }
-            SyntaxKind::TRUE_KW => self.b.ins().iconst(types::I8, 1),
-            SyntaxKind::FALSE_KW => self.b.ins().iconst(types::I8, 0),
-            // `none`
-            _ => self.b.ins().iconst(types::I64, 0),
+            Literal::Bool(b) => self.b.ins().iconst(types::I8, *b as i64),
+            Literal::None => self.b.ins().iconst(types::I64, 0),
         })
     }
 
     /// A string literal: a static object, or the pieces of an interpolation joined.
-    fn string(&mut self, s: &ast::StringLit) -> Result<Value> {
+    fn string(&mut self, pieces: &[StringPart]) -> Result<Value> {
         let mut parts = Vec::new();
-        for part in s.parts() {
+        for part in pieces {
             match part {
-                ast::StringPart::Text(t) => {
-                    let id = self.g.string_object(&unescape(t.text()))?;
+                StringPart::Text(t) => {
+                    let id = self.g.string_object(&unescape(t))?;
                     parts.push(self.data_addr(id));
                 }
-                ast::StringPart::Interpolation(i) => {
-                    let Some(e) = i.expr() else { continue };
-                    let ty = self.ty_of(e.syntax());
-                    let v = self.value(&e)?;
+                StringPart::Interpolation(e) => {
+                    let ty = self.ty_of(*e);
+                    let v = self.value(*e)?;
                     parts.push(self.string_of(v, &ty)?);
                 }
             }
@@ -282,9 +265,8 @@ impl Lowerer<'_, '_> {
         })
     }
 
-    fn path(&mut self, p: &ast::PathExpr, ty: &Ty) -> Result<Value> {
-        let name_ref = p.name_ref().ok_or_else(|| self.unsupported(p.syntax(), "this name"))?;
-        let name = name_ref.text();
+    fn path(&mut self, at: TextRange, name_ref: &Name, ty: &Ty) -> Result<Value> {
+        let name = name_ref.text.clone();
         if let Some(local) = self.lookup(&name) {
             let v = match self.hoisted.get(&name) {
                 Some(array) => *array,
@@ -292,13 +274,13 @@ impl Lowerer<'_, '_> {
             };
             return Ok(self.convert(v, &local.ty, ty));
         }
-        match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+        match self.resolutions.get(&name_ref.range).cloned() {
             Some(Target::Fn(f)) => self.function_value(f, None, ty),
             // An error without fields is its own value: `raise Empty`.
             Some(Target::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
-                self.error_object(loc, &[], p.syntax())
+                self.error_object(loc, &[], at)
             }
-            _ => Err(self.unsupported(p.syntax(), &format!("the name `{name}` here"))),
+            _ => Err(self.unsupported(at, &format!("the name `{name}` here"))),
         }
     }
 
@@ -329,30 +311,30 @@ impl Lowerer<'_, '_> {
         Ok(object)
     }
 
-    fn field(&mut self, f: &ast::FieldExpr, ty: &Ty) -> Result<Value> {
-        let name_ref = f.name_ref().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
-        let receiver = f.receiver().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
-        match self.resolutions.get(&name_ref.syntax().text_range()).cloned() {
+    fn field(&mut self, f: ExprId, receiver: ExprId, name: Option<&Name>, ty: &Ty) -> Result<Value> {
+        let at = self.range(f);
+        let name_ref = name.ok_or_else(|| self.unsupported(at, "this field"))?;
+        match self.resolutions.get(&name_ref.range).cloned() {
             Some(Target::Variant(enum_loc, variant)) => {
-                return self.variant(enum_loc, &type_args(ty), &variant, &[], f.syntax());
+                return self.variant(enum_loc, &type_args(ty), &variant, &[], at);
             }
             Some(Target::Fn(method)) => {
-                let receiver_ty = self.ty_of(receiver.syntax());
-                let r = self.value(&receiver)?;
+                let receiver_ty = self.ty_of(receiver);
+                let r = self.value(receiver)?;
                 return self.function_value(method, Some((r, receiver_ty)), ty);
             }
             _ => {}
         }
-        let receiver_ty = self.ty_of(receiver.syntax());
-        let object = self.value(&receiver)?;
+        let receiver_ty = self.ty_of(receiver);
+        let object = self.value(receiver)?;
         match &receiver_ty {
             Ty::Adt(..) => {
-                let (index, slot_ty) = self.field_slot(f)?;
+                let (index, slot_ty) = self.field_slot(f, receiver, Some(name_ref))?;
                 let v = self.load_word(object, index, &slot_ty);
                 Ok(self.convert(v, &slot_ty, ty))
             }
-            Ty::AnyError => Err(self.unsupported(f.syntax(), "fields of an error caught without a type")),
-            _ => Err(self.unsupported(f.syntax(), "this field")),
+            Ty::AnyError => Err(self.unsupported(at, "fields of an error caught without a type")),
+            _ => Err(self.unsupported(at, "this field")),
         }
     }
 
@@ -363,7 +345,7 @@ impl Lowerer<'_, '_> {
         args: &[Ty],
         variant: &str,
         fields: &[Value],
-        node: &SyntaxNode,
+        node: TextRange,
     ) -> Result<Value> {
         let data = self.sema().adt(enum_loc);
         let index = data
@@ -382,65 +364,60 @@ impl Lowerer<'_, '_> {
         Ok(object)
     }
 
-    fn index(&mut self, ix: &ast::IndexExpr, ty: &Ty) -> Result<Value> {
-        let (Some(base), Some(index)) = (ix.base(), ix.index()) else {
-            return Err(self.unsupported(ix.syntax(), "this index"));
-        };
-        let base_ty = self.ty_of(base.syntax());
-        let container = self.value(&base)?;
+    fn index(&mut self, ix: TextRange, base: ExprId, index: ExprId, ty: &Ty) -> Result<Value> {
+        let base_ty = self.ty_of(base);
+        let container = self.value(base)?;
         match &base_ty {
             Ty::Array(element) => {
-                let i = self.value(&index)?;
-                let v = self.array_get(container, i, element, ix.syntax())?;
+                let i = self.value(index)?;
+                let v = self.array_get(container, i, element, ix)?;
                 Ok(self.convert(v, element, ty))
             }
             Ty::Bytes => {
-                let i = self.value(&index)?;
-                self.array_get(container, i, &Ty::Byte, ix.syntax())
+                let i = self.value(index)?;
+                self.array_get(container, i, &Ty::Byte, ix)
             }
             Ty::Map(k, v) => {
-                let key = self.value_as(&index, k)?;
+                let key = self.value_as(index, k)?;
                 let key = self.word(key);
-                let site = self.site(ix.syntax())?;
+                let site = self.site(ix)?;
                 let w = self.rt("pluto_map_index", &[container, key, site]);
                 Ok(self.convert(w, v, ty))
             }
-            _ => Err(self.unsupported(ix.syntax(), "indexing this type")),
+            _ => Err(self.unsupported(ix, "indexing this type")),
         }
     }
 
-    fn struct_lit(&mut self, s: &ast::StructLit, ty: &Ty) -> Result<Value> {
-        let Ty::Adt(loc, _) = ty else { return Err(self.unsupported(s.syntax(), "this literal")) };
+    fn struct_lit(&mut self, at: TextRange, path: &[Name], inits: &[FieldInit], ty: &Ty) -> Result<Value> {
+        let Ty::Adt(loc, _) = ty else { return Err(self.unsupported(at, "this literal")) };
         let loc = *loc;
         let item = loc.item(self.db);
         let data = self.sema().adt(loc).clone();
         if let ItemKind::Enum { .. } = item.kind {
-            let variant =
-                s.ty().and_then(|t| t.path()).and_then(|p| p.segments().last()).map(|n| n.text()).unwrap_or_default();
+            let variant = path.last().map(|n| n.text.clone()).unwrap_or_default();
             let fields = data.variants.iter().find(|(n, _)| *n == variant).map(|(_, f)| f.clone()).unwrap_or_default();
             let mut values = Vec::new();
             for fd in &fields {
-                let init = s.fields().find(|i| i.name_ref().is_some_and(|n| n.text() == fd.name));
-                let v = match init {
-                    Some(init) => self.field_init(&init, &fd.ty)?,
+                let v = match inits.iter().find(|i| i.name.text == fd.name) {
+                    Some(init) => self.field_init(init, &fd.ty)?,
                     None => self.b.ins().iconst(types::I64, 0),
                 };
                 values.push(v);
             }
-            return self.variant(loc, &type_args(ty), &variant, &values, s.syntax());
+            return self.variant(loc, &type_args(ty), &variant, &values, at);
         }
         let first = fields_start(self.db, self.program, loc);
         let object = self.alloc(first as i64 + data.fields.len() as i64, false);
         let desc = self.adt_desc_addr(loc, &type_args(ty))?;
         self.store_word(object, 0, desc);
         if matches!(item.kind, ItemKind::Error(_)) {
-            let site = self.site(s.syntax())?;
+            let site = self.site(at)?;
             self.store_word(object, 1, site);
         }
         self.store_defaults(loc, object)?;
         for (i, fd) in data.fields.iter().enumerate() {
-            if let Some(init) = s.fields().find(|init| init.name_ref().is_some_and(|n| n.text() == fd.name)) {
-                let v = self.field_init(&init, &fd.ty)?;
+            if let Some(init) = inits.iter().find(|init| init.name.text == fd.name) {
+                let v = self.field_init(init, &fd.ty)?;
                 self.store_word(object, first + i as i32, v);
             }
         }
@@ -448,12 +425,11 @@ impl Lowerer<'_, '_> {
     }
 
     /// The value of `name: value` or of the shorthand `name`, as a word of type `slot`.
-    fn field_init(&mut self, init: &ast::FieldInit, slot: &Ty) -> Result<Value> {
-        let v = match init.value() {
-            Some(value) => self.value_as(&value, slot)?,
+    fn field_init(&mut self, init: &FieldInit, slot: &Ty) -> Result<Value> {
+        let v = match init.value {
+            Some(value) => self.value_as(value, slot)?,
             None => {
-                let name = init.name_ref().map(|n| n.text()).unwrap_or_default();
-                let local = self.lookup(&name).ok_or_else(|| self.unsupported(init.syntax(), "this field"))?;
+                let local = self.lookup(&init.name.text).ok_or_else(|| self.unsupported(init.range, "this field"))?;
                 let v = self.b.use_var(local.var);
                 self.convert(v, &local.ty, slot)
             }
@@ -488,19 +464,18 @@ impl Lowerer<'_, '_> {
     }
 
     /// A closure: an object with its code and captured values, compiled later.
-    fn closure(&mut self, c: &ast::ClosureExpr) -> Result<Value> {
-        let range = c.syntax().text_range();
+    fn closure(&mut self, c: ExprId, params: &[Param]) -> Result<Value> {
+        let range = self.range(c);
         // Captured: locals used inside whose declaration is outside.
         let mut captures: Vec<(String, Ty)> = Vec::new();
-        for node in c.syntax().descendants() {
-            let Some(name_ref) = ast::NameRef::cast(node) else { continue };
+        for name_ref in self.names_used_in(c) {
             // Locals of the enclosing scopes (read or assigned; a copy is captured).
-            let is_local = match self.resolutions.get(&name_ref.syntax().text_range()) {
+            let is_local = match self.resolutions.get(&name_ref.range) {
                 Some(Target::Local(declared)) => !range.contains_range(*declared),
                 Some(_) => false,
                 None => true,
             };
-            let name = name_ref.text();
+            let name = name_ref.text.clone();
             if is_local
                 && !captures.iter().any(|(n, _)| *n == name)
                 && let Some(local) = self.lookup(&name)
@@ -508,7 +483,7 @@ impl Lowerer<'_, '_> {
                 captures.push((name, local.ty));
             }
         }
-        let arity = c.param_list().map_or(0, |l| l.params().count());
+        let arity = params.len();
         let sig = self.g.value_signature(arity);
         let name = format!("pluto_closure{}", self.g.closures);
         self.g.closures += 1;
@@ -517,7 +492,7 @@ impl Lowerer<'_, '_> {
         self.g.queue.push_back(Job::Closure(ClosureJob {
             id,
             owner: self.owner.clone(),
-            node: c.clone(),
+            expr: c,
             real: self.real.clone(),
             captures: captures.clone(),
         }));
@@ -533,14 +508,30 @@ impl Lowerer<'_, '_> {
         Ok(object)
     }
 
-    fn binary(&mut self, bin: &ast::BinaryExpr) -> Result<Value> {
-        let op = bin.op().map(|t| t.kind()).ok_or_else(|| self.unsupported(bin.syntax(), "this operator"))?;
-        let (Some(lhs), Some(rhs)) = (bin.lhs(), bin.rhs()) else {
-            return Err(self.unsupported(bin.syntax(), "this expression"));
-        };
+    /// The names read or assigned inside `e`: its paths and the shorthands of its struct
+    /// literals (walked with an explicit stack).
+    fn names_used_in(&self, e: ExprId) -> Vec<Name> {
+        let body = self.body;
+        let mut names = Vec::new();
+        let mut pending = vec![e];
+        while let Some(e) = pending.pop() {
+            match &body.exprs[e] {
+                Expr::Path { name, .. } => names.push(name.clone()),
+                Expr::StructLit { fields, .. } => {
+                    names.extend(fields.iter().filter(|f| f.value.is_none()).map(|f| f.name.clone()))
+                }
+                _ => {}
+            }
+            pending.extend(body.children(e));
+        }
+        names
+    }
+
+    fn binary(&mut self, at: TextRange, op: Option<SyntaxKind>, lhs: ExprId, rhs: ExprId) -> Result<Value> {
+        let op = op.ok_or_else(|| self.unsupported(at, "this operator"))?;
         if matches!(op, SyntaxKind::AMP2 | SyntaxKind::PIPE2) {
             // Short-circuit: the right side runs only when it decides the result.
-            let l = self.value(&lhs)?;
+            let l = self.value(lhs)?;
             let rhs_block = self.b.create_block();
             let done = self.b.create_block();
             self.b.append_block_param(done, types::I8);
@@ -551,19 +542,19 @@ impl Lowerer<'_, '_> {
             }
             self.b.seal_block(rhs_block);
             self.switch_to(rhs_block);
-            let r = self.value(&rhs)?;
+            let r = self.value(rhs)?;
             self.jump(done, &[r]);
             self.b.seal_block(done);
             self.switch_to(done);
             return Ok(self.b.block_params(done)[0]);
         }
-        let lhs_ty = self.ty_of(lhs.syntax());
-        let rhs_ty = self.ty_of(rhs.syntax());
-        let is_none = |e: &ast::Expr| matches!(e, ast::Expr::Literal(l) if l.token().is_some_and(|t| t.kind() == SyntaxKind::NONE_KW));
-        if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) && (is_none(&lhs) || is_none(&rhs)) {
+        let lhs_ty = self.ty_of(lhs);
+        let rhs_ty = self.ty_of(rhs);
+        let is_none = |e: ExprId| matches!(self.body.exprs[e], Expr::Literal(Literal::None));
+        if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) && (is_none(lhs) || is_none(rhs)) {
             // Comparing with `none`: a word test.
-            let l = self.word_of(&lhs)?;
-            let r = self.word_of(&rhs)?;
+            let l = self.word_of(lhs)?;
+            let r = self.word_of(rhs)?;
             let cc = if op == SyntaxKind::EQ2 { IntCC::Equal } else { IntCC::NotEqual };
             return Ok(self.b.ins().icmp(cc, l, r));
         }
@@ -573,8 +564,8 @@ impl Lowerer<'_, '_> {
         } else {
             lhs_ty.clone()
         };
-        let l = self.value_as(&lhs, &operand_ty)?;
-        let r = self.value_as(&rhs, &operand_ty)?;
+        let l = self.value_as(lhs, &operand_ty)?;
+        let r = self.value_as(rhs, &operand_ty)?;
         let cmp = match op {
             SyntaxKind::EQ2 => Some((IntCC::Equal, FloatCC::Equal)),
             SyntaxKind::NEQ => Some((IntCC::NotEqual, FloatCC::NotEqual)),
@@ -597,7 +588,7 @@ impl Lowerer<'_, '_> {
                     self.b.ins().icmp_imm_s(int, c, 0)
                 }
                 Ty::Param(_) | Ty::Var(_) | Ty::Unknown | Ty::Fn(..) => {
-                    return Err(self.unsupported(bin.syntax(), "comparing values of a generic or function type"));
+                    return Err(self.unsupported(at, "comparing values of a generic or function type"));
                 }
                 _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
                     let desc = self.type_desc_addr(&operand_ty)?;
@@ -605,7 +596,7 @@ impl Lowerer<'_, '_> {
                     let eq = self.call_rt("pluto_equal", &[l, r, desc])[0];
                     if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
-                _ => return Err(self.unsupported(bin.syntax(), "ordering values of this type")),
+                _ => return Err(self.unsupported(at, "ordering values of this type")),
             });
         }
         match op {
@@ -614,12 +605,12 @@ impl Lowerer<'_, '_> {
             SyntaxKind::CARET => Ok(self.b.ins().bxor(l, r)),
             SyntaxKind::SHL => Ok(self.b.ins().ishl(l, r)),
             SyntaxKind::SHR => Ok(self.b.ins().sshr(l, r)),
-            _ => self.arith(op, &operand_ty, l, r, bin.syntax()),
+            _ => self.arith(op, &operand_ty, l, r, at),
         }
     }
 
     /// `+ - * / %` on ints (wrapping; division checked), floats, and `+` on strings.
-    pub fn arith(&mut self, op: SyntaxKind, ty: &Ty, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
+    pub fn arith(&mut self, op: SyntaxKind, ty: &Ty, l: Value, r: Value, node: TextRange) -> Result<Value> {
         Ok(match (ty, op) {
             (Ty::Str, SyntaxKind::PLUS) => self.rt("pluto_str_concat", &[l, r]),
             (Ty::Float, SyntaxKind::PLUS) => self.b.ins().fadd(l, r),
@@ -642,7 +633,7 @@ impl Lowerer<'_, '_> {
 
     /// Integer division: a zero divisor is a fault with the source line; `MIN / -1`
     /// wraps (to MIN, remainder 0) instead of trapping.
-    fn checked_division(&mut self, op: SyntaxKind, l: Value, r: Value, node: &SyntaxNode) -> Result<Value> {
+    fn checked_division(&mut self, op: SyntaxKind, l: Value, r: Value, node: TextRange) -> Result<Value> {
         let fault = self.b.create_block();
         let ok = self.b.create_block();
         let minus_one = self.b.create_block();

@@ -1,6 +1,7 @@
 //! One function to Cranelift IR: the lowering context, locals, conversions between
-//! machine representations, returns and faults (statements are in `stmt`). Bodies are the declarations' trivia-free trees, so ranges match what inference
-//! recorded; source lines for faults come from mapping back to the file.
+//! machine representations, returns and faults (statements are in `stmt`). Bodies are
+//! `pluto_hir`'s arena bodies, read with the inference results keyed by their ids; source
+//! lines for faults come from the body's source map, mapped back to the file.
 
 use std::collections::HashMap;
 
@@ -8,14 +9,20 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{BodyOwner, CallSite, Semantics, Target, Ty, unstrip};
-use pluto_syntax::ast;
+use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Semantics, Target, Ty, unstrip};
 use pluto_syntax::{SyntaxNode, TextRange};
 
 use crate::layout::{boxed_when_nullable, machine_type};
 use crate::{CodegenError, FnKey, Globals};
 
 pub(crate) type Result<T> = std::result::Result<T, CodegenError>;
+
+/// What a lowering without a body (entry points, thunks, stubs) reads: nothing.
+static EMPTY: std::sync::OnceLock<(Body, BodySourceMap, InferResult)> = std::sync::OnceLock::new();
+
+fn empty_body() -> &'static Body {
+    &EMPTY.get_or_init(Default::default).0
+}
 
 pub(crate) struct Loop {
     pub header: ir::Block,
@@ -43,7 +50,8 @@ pub(crate) enum Abi {
 pub(crate) struct ClosureJob {
     pub id: FuncId,
     pub owner: FnKey,
-    pub node: ast::ClosureExpr,
+    /// The closure expression, in the body of `owner`.
+    pub expr: ExprId,
     pub real: SyntaxNode,
     pub captures: Vec<(String, Ty)>,
 }
@@ -55,7 +63,13 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub b: FunctionBuilder<'b>,
     /// The function whose inference results are used (a closure's enclosing function).
     pub owner: FnKey,
-    pub types: HashMap<TextRange, Ty>,
+    /// The body being lowered, where its parts are, and what inference found in it.
+    pub body: &'a Body,
+    pub source_map: &'a BodySourceMap,
+    pub result: &'a InferResult,
+    /// The types of the names the body declares, by the name's range.
+    pub bindings: HashMap<TextRange, Ty>,
+    /// What each name refers to, by the name's range.
     pub resolutions: HashMap<TextRange, Target>,
     pub calls: HashMap<TextRange, CallSite>,
     pub scopes: Vec<HashMap<String, Local>>,
@@ -109,7 +123,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             headers: HashMap::new(),
             b: FunctionBuilder::new(func, context),
             owner,
-            types: HashMap::new(),
+            body: empty_body(),
+            source_map: &EMPTY.get_or_init(Default::default).1,
+            result: &EMPTY.get_or_init(Default::default).2,
+            bindings: HashMap::new(),
             resolutions: HashMap::new(),
             calls: HashMap::new(),
             scopes: vec![HashMap::new()],
@@ -125,16 +142,22 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         l
     }
 
-    /// Lowers with what inference found in `body` (by range, as the syntax is walked).
+    /// Lowers `body`, with what inference found in it.
     pub fn use_results_of(&mut self, body: BodyOwner) {
         let sema = Semantics::new(self.db, self.program);
-        let result = match body {
-            BodyOwner::Fn(f) => sema.infer(f),
-            BodyOwner::FieldDefault(class, field) => sema.field_default(class, field),
-        };
-        self.types = sema.typed_ranges(body).into_iter().collect();
+        let lowered = sema.body(body);
+        let result = sema.infer_body(body);
+        self.body = &lowered.body;
+        self.source_map = &lowered.source_map;
+        self.result = result;
+        self.bindings = result.type_of_binding.iter().cloned().collect();
         self.resolutions = result.resolutions.iter().cloned().collect();
         self.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
+    }
+
+    /// Where expression `e` is in its declaration (the coordinates of inference).
+    pub fn range(&self, e: ExprId) -> TextRange {
+        self.source_map.expr_range(e)
     }
 
     pub fn start(&mut self) -> ir::Block {
@@ -160,25 +183,21 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         Semantics::new(self.db, self.program)
     }
 
-    pub fn unsupported(&self, node: &SyntaxNode, what: &str) -> CodegenError {
-        CodegenError::Unsupported {
-            what: what.to_string(),
-            file: self.file().path(self.db).to_string(),
-            line: self.line(node),
-        }
+    pub fn unsupported(&self, at: TextRange, what: &str) -> CodegenError {
+        CodegenError::Unsupported { what: what.to_string(), file: self.file().path(self.db).to_string(), line: self.line(at) }
     }
 
-    /// The 1-based source line of a node of the stripped body.
-    pub fn line(&self, node: &SyntaxNode) -> u32 {
-        let offset = unstrip(&self.real, node.text_range().start(), false);
+    /// The 1-based source line of a range of the stripped declaration.
+    pub fn line(&self, at: TextRange) -> u32 {
+        let offset = unstrip(&self.real, at.start(), false);
         let file = self.file();
         let (line, _) = pluto_db::modules::line_index(self.db, file).line_col(file.text(self.db), offset);
         line + 1
     }
 
-    /// The address of a `file:line` C string for faults at `node`.
-    pub fn site(&mut self, node: &SyntaxNode) -> Result<Value> {
-        let text = format!("{}:{}", self.file().path(self.db), self.line(node));
+    /// The address of a `file:line` C string for faults at `at`.
+    pub fn site(&mut self, at: TextRange) -> Result<Value> {
+        let text = format!("{}:{}", self.file().path(self.db), self.line(at));
         let id = self.g.c_string(&text)?;
         Ok(self.data_addr(id))
     }
@@ -200,9 +219,18 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.ins().symbol_value(types::I64, gv)
     }
 
-    /// The type inference recorded for `node`, with this instance's type arguments.
-    pub fn ty_of(&self, node: &SyntaxNode) -> Ty {
-        match self.types.get(&node.text_range()) {
+    /// The type inference recorded for `e`, with this instance's type arguments.
+    pub fn ty_of(&self, e: ExprId) -> Ty {
+        match self.result.type_of_expr.get(e) {
+            Some(ty) => self.owner.substitute(self.db, ty),
+            None => Ty::Unknown,
+        }
+    }
+
+    /// The type of the name declared at `at` (a binding), with this instance's type
+    /// arguments.
+    pub fn binding_ty(&self, at: TextRange) -> Ty {
+        match self.bindings.get(&at) {
             Some(ty) => self.owner.substitute(self.db, ty),
             None => Ty::Unknown,
         }
@@ -346,9 +374,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         })
     }
 
-    /// Calls `pluto_fault` for fault `kind` at `node`; the current block ends.
-    pub fn fault(&mut self, kind: i64, a: Value, b: Value, node: &SyntaxNode) -> Result<()> {
-        let site = self.site(node)?;
+    /// Calls `pluto_fault` for fault `kind` at `at`; the current block ends.
+    pub fn fault(&mut self, kind: i64, a: Value, b: Value, at: TextRange) -> Result<()> {
+        let site = self.site(at)?;
         let k = self.b.ins().iconst(types::I64, kind);
         self.rt_void("pluto_fault", &[k, a, b, site]);
         self.b.ins().trap(TrapCode::unwrap_user(2));

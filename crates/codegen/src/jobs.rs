@@ -6,9 +6,8 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
 use pluto_db::{Db, Program};
-use pluto_hir::{BodyOwner, FnLoc, ItemKind, Semantics, Ty};
+use pluto_hir::{BodyOwner, Expr, FnLoc, ItemKind, Semantics, Ty};
 use pluto_syntax::SyntaxNode;
-use pluto_syntax::ast::{self, AstNode, HasName};
 
 use crate::function::{Abi, ClosureJob, Lowerer, Result};
 use crate::layout::machine_type;
@@ -52,7 +51,6 @@ fn build_fn(
 ) -> Result<()> {
     let f = key.f;
     let (root, real) = declaration(db, program, f)?;
-    let func_node = ast::Fn::cast(root).expect("a function node");
     let info = g.functions[&key].clone();
     let signature = Semantics::new(db, program).signature(f);
     let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
@@ -75,10 +73,10 @@ fn build_fn(
     for (((name, _), ty), v) in signature.params.iter().zip(&info.params).zip(params) {
         l.declare(name, ty.clone(), Some(v));
     }
-    let body = func_node.body().ok_or_else(|| l.unsupported(func_node.syntax(), "functions without a body"))?;
-    let value = l.block(&body)?;
+    let body = l.body.root.ok_or_else(|| l.unsupported(root.text_range(), "functions without a body"))?;
+    let value = l.block(body)?;
     if !l.filled {
-        let body_ty = body.tail_expr().map(|e| l.ty_of(e.syntax())).unwrap_or(Ty::Void);
+        let body_ty = l.block_ty(body);
         match (&info.ret, value) {
             (Ty::Void, _) => l.emit_return(None, None),
             (_, Some(v)) => l.emit_return(Some((v, body_ty)), None),
@@ -179,7 +177,7 @@ fn build_closure(
 ) -> Result<()> {
     let body = Some(BodyOwner::Fn(job.owner.f));
     let mut l = Lowerer::new(db, program, g, func, context, job.owner, body, job.real, Abi::Entry);
-    let ret = match l.ty_of(job.node.syntax()) {
+    let ret = match l.ty_of(job.expr) {
         Ty::Fn(_, r) => (*r).clone(),
         _ => Ty::Unknown,
     };
@@ -190,18 +188,21 @@ fn build_closure(
         let v = l.load_word(params[0], 1 + i as i32, ty);
         l.declare(name, ty.clone(), Some(v));
     }
-    if let Some(list) = job.node.param_list() {
-        for (i, p) in list.params().enumerate() {
-            let Some(name) = p.name() else { continue };
-            let ty = l.ty_of(name.syntax());
-            let t = machine_type(&ty).unwrap_or(types::I64);
-            let v = l.coerce(params[i + 1], t);
-            l.declare(&name.text(), ty, Some(v));
+    let Expr::Closure { params: closure_params, body } = &l.body.exprs[job.expr] else {
+        return Err(l.unsupported(l.range(job.expr), "this closure"));
+    };
+    let body = *body;
+    for (i, p) in closure_params.iter().enumerate() {
+        if p.name.text.is_empty() {
+            continue;
         }
+        let ty = l.binding_ty(p.name.range);
+        let t = machine_type(&ty).unwrap_or(types::I64);
+        let v = l.coerce(params[i + 1], t);
+        l.declare(&p.name.text, ty, Some(v));
     }
-    let body = job.node.body().ok_or_else(|| l.unsupported(job.node.syntax(), "a closure without a body"))?;
-    let body_ty = l.ty_of(body.syntax());
-    let value = l.expr(&body)?;
+    let body_ty = l.ty_of(body);
+    let value = l.expr(body)?;
     if !l.filled {
         let value = match (&ret, value) {
             (Ty::Void, _) | (_, None) => None,
@@ -237,13 +238,12 @@ fn build_defaults(
             continue;
         }
         l.use_results_of(BodyOwner::FieldDefault(class, i as u32));
-        let (stripped, real) =
+        let (_, real) =
             Semantics::new(db, program).field_declaration(class, i as u32).ok_or_else(missing_declaration)?;
-        let node = ast::Field::cast(stripped).expect("a field");
         l.real = real;
-        let value = node.default_value().expect("fields with defaults have a value");
-        let from = l.ty_of(value.syntax());
-        let v = l.value(&value)?;
+        let value = l.body.root.ok_or_else(missing_declaration)?;
+        let from = l.ty_of(value);
+        let v = l.value(value)?;
         let v = l.convert(v, &from, &data.fields[i].ty);
         l.store_word(object, first + i as i32, v);
     }

@@ -272,16 +272,16 @@ impl Lowerer<'_, '_> {
         &mut self,
         unit: ItemLoc,
         name: &str,
-        args: &[pluto_syntax::ast::Expr],
+        args: &[pluto_hir::ExprId],
         ty: &Ty,
         handling: Option<pluto_hir::Handling>,
-        node: &pluto_syntax::SyntaxNode,
+        node: pluto_syntax::TextRange,
     ) -> Result<Option<ir::Value>> {
         let index = Globals::interface_index(self.db, self.program, unit, name)?;
         let rf = self.sema().unit_interface(unit).functions[index].clone();
         let mut values = Vec::new();
         for (a, (_, param)) in args.iter().zip(&rf.params) {
-            values.push(self.value_as(a, param)?);
+            values.push(self.value_as(*a, param)?);
         }
         let block = self.word_block(&values);
         let outcome = self.cross_unit_call(unit, index, block)?;

@@ -6,25 +6,28 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
-use pluto_hir::Ty;
-use pluto_syntax::ast::{self, AstNode, HasName};
-use pluto_syntax::{SyntaxKind, SyntaxNode};
+use pluto_hir::{AssignOp, Expr, ExprId, Name, Pat, PatId, Statement, Ty};
+use pluto_syntax::{SyntaxKind, TextRange};
 
 use crate::function::{Loop, Lowerer, Result};
 use crate::layout::machine_type;
 
 impl Lowerer<'_, '_> {
-    pub fn block(&mut self, block: &ast::Block) -> Result<Option<Value>> {
+    /// A block's statements in a scope of their own; the value of its last one if that
+    /// is an expression.
+    pub fn block(&mut self, block: ExprId) -> Result<Option<Value>> {
+        let Expr::Block { statements } = &self.body.exprs[block] else {
+            return Err(self.unsupported(self.range(block), "this block"));
+        };
         self.scopes.push(HashMap::new());
-        let statements: Vec<ast::Stmt> = block.statements().collect();
         let mut value = None;
         for (i, stmt) in statements.iter().enumerate() {
             self.ensure_open();
             let is_tail = i + 1 == statements.len();
             match stmt {
-                ast::Stmt::ExprStmt(s) if is_tail => {
-                    if let Some(e) = s.expr() {
-                        value = self.expr(&e)?;
+                Statement::Expr { expr, .. } if is_tail => {
+                    if let Some(e) = *expr {
+                        value = self.expr(e)?;
                     }
                 }
                 _ => self.stmt(stmt)?,
@@ -34,44 +37,59 @@ impl Lowerer<'_, '_> {
         Ok(if self.filled { None } else { value })
     }
 
-    fn stmt(&mut self, stmt: &ast::Stmt) -> Result<()> {
+    /// The type of a block's value: its last statement's, when that is an expression.
+    pub fn block_ty(&self, block: ExprId) -> Ty {
+        match &self.body.exprs[block] {
+            Expr::Block { statements } => match statements.last() {
+                Some(Statement::Expr { expr: Some(e), .. }) => self.ty_of(*e),
+                _ => Ty::Void,
+            },
+            _ => self.ty_of(block),
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Statement) -> Result<()> {
         match stmt {
-            ast::Stmt::LetStmt(s) => {
-                let value = match s.initializer() {
+            Statement::Let { pat, initializer, range, .. } => {
+                let value = match *initializer {
                     Some(e) => {
-                        let v = self.expr(&e)?;
-                        v.map(|v| (v, self.ty_of(e.syntax())))
+                        let v = self.expr(e)?;
+                        v.map(|v| (v, self.ty_of(e)))
                     }
                     None => None,
                 };
                 self.ensure_open();
-                match s.pattern() {
-                    Some(pattern) => self.bind(&pattern, value, s.syntax())?,
-                    None => return Err(self.unsupported(s.syntax(), "a `let` without a name")),
+                match *pat {
+                    Some(pattern) => self.bind(pattern, value, *range)?,
+                    None => return Err(self.unsupported(*range, "a `let` without a name")),
                 }
             }
-            ast::Stmt::ExprStmt(s) => {
-                if let Some(e) = s.expr() {
-                    self.expr(&e)?;
+            Statement::Expr { expr, .. } => {
+                if let Some(e) = *expr {
+                    self.expr(e)?;
                 }
             }
-            ast::Stmt::AssignStmt(s) => self.assign(s)?,
-            ast::Stmt::WhileStmt(s) => {
+            Statement::Assign { target, op, value, range } => {
+                let (Some(target), Some(value)) = (*target, *value) else {
+                    return Err(self.unsupported(*range, "this assignment"));
+                };
+                self.assign(target, op.unwrap_or(AssignOp::Assign), value, *range)?
+            }
+            Statement::While { condition, body: inner, range } => {
                 let header = self.b.create_block();
                 let body = self.b.create_block();
                 let exit = self.b.create_block();
-                let hoisted = self.hoist_arrays(s.syntax());
+                let hoisted = self.hoist_arrays(stmt);
                 self.jump(header, &[]);
                 self.switch_to(header);
-                let cond =
-                    s.condition().ok_or_else(|| self.unsupported(s.syntax(), "a `while` without a condition"))?;
-                let c = self.value(&cond)?;
+                let cond = condition.ok_or_else(|| self.unsupported(*range, "a `while` without a condition"))?;
+                let c = self.value(cond)?;
                 self.b.ins().brif(c, body, &[], exit, &[]);
                 self.b.seal_block(body);
                 self.switch_to(body);
                 self.loops.push(Loop { header, exit });
-                if let Some(block) = s.body() {
-                    self.block(&block)?;
+                if let Some(block) = *inner {
+                    self.block(block)?;
                 }
                 self.loops.pop();
                 self.jump(header, &[]);
@@ -82,9 +100,9 @@ impl Lowerer<'_, '_> {
                 self.switch_to(exit);
                 self.unhoist(hoisted);
             }
-            ast::Stmt::ForStmt(s) => {
-                let hoisted = self.hoist_arrays(s.syntax());
-                let result = self.for_loop(s);
+            Statement::For { pat, iterable, body, range } => {
+                let hoisted = self.hoist_arrays(stmt);
+                let result = self.for_loop(*pat, *iterable, *body, *range);
                 self.unhoist(hoisted);
                 result?
             }
@@ -96,26 +114,67 @@ impl Lowerer<'_, '_> {
     /// indexes, and that array's header, once: nothing in such a loop can change a header
     /// (only calls push, pop or reassign through another reference), and the variable is
     /// not assigned in it. Cranelift does not hoist loads out of loops by itself.
-    fn hoist_arrays(&mut self, looped: &SyntaxNode) -> Vec<String> {
-        if self.filled || looped.descendants().any(|n| ast::CallExpr::cast(n).is_some()) {
+    fn hoist_arrays(&mut self, looped: &Statement) -> Vec<String> {
+        if self.filled {
             return Vec::new();
         }
+        let body = self.body;
+        let mut exprs = Vec::new();
+        looped.exprs(&mut exprs);
         let mut names = Vec::new();
         let mut assigned = Vec::new();
-        for node in looped.descendants() {
-            if let Some(ix) = ast::IndexExpr::cast(node.clone())
-                && let Some(ast::Expr::PathExpr(p)) = ix.base()
-                && let Some(name) = p.name_ref().map(|n| n.text())
-                && !names.contains(&name)
-            {
-                names.push(name);
-            } else if let Some(a) = ast::AssignStmt::cast(node.clone())
-                && let Some(ast::Expr::PathExpr(p)) = a.target()
-            {
-                assigned.extend(p.name_ref().map(|n| n.text()));
-            } else if let Some(pat) = ast::IdentPat::cast(node) {
-                // A local declared in the loop could shadow the array.
-                assigned.extend(pat.name().map(|n| n.text()));
+        let path_name = |e: ExprId| match &body.exprs[e] {
+            Expr::Path { name, .. } => Some(name.text.clone()),
+            _ => None,
+        };
+        // Every expression, statement and pattern inside the loop, by an explicit walk.
+        let mut pats: Vec<PatId> = match looped {
+            Statement::For { pat: Some(p), .. } => vec![*p],
+            _ => Vec::new(),
+        };
+        while let Some(e) = exprs.pop() {
+            match &body.exprs[e] {
+                Expr::Call { .. } => return Vec::new(),
+                Expr::Index { base, .. } => {
+                    if let Some(name) = path_name(*base)
+                        && !names.contains(&name)
+                    {
+                        names.push(name);
+                    }
+                }
+                Expr::Block { statements } => {
+                    for s in statements {
+                        match s {
+                            Statement::Assign { target: Some(t), .. } => assigned.extend(path_name(*t)),
+                            Statement::Let { pat: Some(p), .. } | Statement::For { pat: Some(p), .. } => pats.push(*p),
+                            _ => {}
+                        }
+                    }
+                }
+                Expr::Match { arms, .. } => pats.extend(arms.iter().map(|a| a.pat)),
+                // A closure's parameters and a handler's binding could shadow the array.
+                Expr::Closure { params, .. } => assigned.extend(params.iter().map(|p| p.name.text.clone())),
+                Expr::Catch { handlers, .. } => {
+                    assigned.extend(handlers.iter().filter_map(|h| h.binding.as_ref().map(|b| b.text.clone())))
+                }
+                _ => {}
+            }
+            exprs.extend(body.children(e));
+        }
+        // A local declared in the loop could shadow the array.
+        while let Some(p) = pats.pop() {
+            match &body.pats[p] {
+                Pat::Bind { name, .. } => assigned.push(name.text.clone()),
+                Pat::Tuple(ps) => pats.extend(ps),
+                Pat::Variant { fields, .. } => {
+                    for f in fields {
+                        match f.pat {
+                            Some(p) => pats.push(p),
+                            None => assigned.push(f.name.text.clone()),
+                        }
+                    }
+                }
+                Pat::Missing | Pat::Wildcard | Pat::Literal { .. } => {}
             }
         }
         let mut hoisted = Vec::new();
@@ -145,61 +204,67 @@ impl Lowerer<'_, '_> {
     }
 
     /// Binds a `let` pattern: a name (typed by inference) or a tuple of names.
-    fn bind(&mut self, pattern: &ast::Pattern, value: Option<(Value, Ty)>, node: &SyntaxNode) -> Result<()> {
-        match pattern {
-            ast::Pattern::IdentPat(p) => {
-                let name = p.name().map(|n| n.text()).unwrap_or_default();
-                let ty = p.name().map(|n| self.ty_of(n.syntax())).unwrap_or(Ty::Unknown);
+    fn bind(&mut self, pattern: PatId, value: Option<(Value, Ty)>, at: TextRange) -> Result<()> {
+        let body = self.body;
+        match &body.pats[pattern] {
+            Pat::Bind { name, .. } => {
+                let ty = self.binding_ty(name.range);
                 let value = value.map(|(v, from)| self.convert(v, &from, &ty));
-                self.declare(&name, ty, value);
+                self.declare(&name.text, ty, value);
                 Ok(())
             }
-            ast::Pattern::WildcardPat(_) => Ok(()),
-            ast::Pattern::TuplePat(p) => {
+            Pat::Wildcard => Ok(()),
+            Pat::Tuple(elements) => {
                 // A tuple is an object of one word per element.
-                let Some((tuple, Ty::Tuple(elements))) = value else {
-                    return Err(self.unsupported(node, "this tuple pattern"));
+                let Some((tuple, Ty::Tuple(element_tys))) = value else {
+                    return Err(self.unsupported(at, "this tuple pattern"));
                 };
                 let tuple = self.word(tuple);
-                for (i, (element, ty)) in p.elements().zip(elements.iter()).enumerate() {
+                for (i, (element, ty)) in elements.iter().zip(element_tys.iter()).enumerate() {
                     let v = self.load_word(tuple, i as i32, ty);
-                    self.bind(&element, Some((v, ty.clone())), node)?;
+                    self.bind(*element, Some((v, ty.clone())), at)?;
                 }
                 Ok(())
             }
-            _ => Err(self.unsupported(node, "this pattern in `let`")),
+            _ => Err(self.unsupported(at, "this pattern in `let`")),
         }
     }
 
-    fn for_loop(&mut self, s: &ast::ForStmt) -> Result<()> {
-        let Some(iterable) = s.iterable() else {
-            return Err(self.unsupported(s.syntax(), "a `for` without anything to iterate"));
+    fn for_loop(
+        &mut self,
+        pat: Option<PatId>,
+        iterable: Option<ExprId>,
+        looped: Option<ExprId>,
+        at: TextRange,
+    ) -> Result<()> {
+        let Some(iterable) = iterable else {
+            return Err(self.unsupported(at, "a `for` without anything to iterate"));
         };
-        let Some(pattern) = s.pattern() else {
-            return Err(self.unsupported(s.syntax(), "a `for` without a pattern"));
+        let Some(pattern) = pat else {
+            return Err(self.unsupported(at, "a `for` without a pattern"));
         };
-        if let Ty::Receiver(element) = self.ty_of(iterable.syntax()) {
-            return self.receive_loop(s, &iterable, &pattern, &element);
+        if let Ty::Receiver(element) = self.ty_of(iterable) {
+            return self.receive_loop(at, iterable, pattern, looped, &element);
         }
         // Ranges count; arrays (and map keys, sets) walk their elements by index.
-        let (start, end, inclusive, items, element) = match &iterable {
-            ast::Expr::RangeExpr(range) => {
-                let (Some(start), Some(end)) = (range.start(), range.end()) else {
-                    return Err(self.unsupported(s.syntax(), "open ranges"));
+        let (start, end, inclusive, items, element) = match self.body.exprs[iterable] {
+            Expr::Range { start, end, inclusive } => {
+                let (Some(start), Some(end)) = (start, end) else {
+                    return Err(self.unsupported(at, "open ranges"));
                 };
-                let start = self.value(&start)?;
-                let end = self.value(&end)?;
-                (start, end, range.is_inclusive(), None, Ty::Int)
+                let start = self.value(start)?;
+                let end = self.value(end)?;
+                (start, end, inclusive, None, Ty::Int)
             }
-            other => {
-                let ty = self.ty_of(other.syntax());
-                let v = self.value(other)?;
+            _ => {
+                let ty = self.ty_of(iterable);
+                let v = self.value(iterable)?;
                 let (array, element) = match &ty {
                     Ty::Array(t) => (v, (**t).clone()),
                     Ty::Map(k, _) => (self.rt("pluto_map_keys", &[v]), (**k).clone()),
                     Ty::Set(t) => (self.rt("pluto_map_keys", &[v]), (**t).clone()),
                     Ty::Bytes => (v, Ty::Byte),
-                    _ => return Err(self.unsupported(s.syntax(), "`for` over this type")),
+                    _ => return Err(self.unsupported(at, "`for` over this type")),
                 };
                 let zero = self.b.ins().iconst(types::I64, 0);
                 let len = self.header(array, 0);
@@ -235,14 +300,14 @@ impl Lowerer<'_, '_> {
         self.scopes.push(HashMap::new());
         let current = self.b.use_var(counter);
         let value = match items {
-            Some((array, _)) => self.array_get(array, current, &element, s.syntax())?,
+            Some((array, _)) => self.array_get(array, current, &element, at)?,
             None => current,
         };
         // The element type says how the value is represented.
-        self.bind(&pattern, Some((value, element)), s.syntax())?;
+        self.bind(pattern, Some((value, element)), at)?;
         self.loops.push(Loop { header: step, exit });
-        if let Some(block) = s.body() {
-            self.block(&block)?;
+        if let Some(block) = looped {
+            self.block(block)?;
         }
         self.loops.pop();
         self.scopes.pop();
@@ -267,7 +332,14 @@ impl Lowerer<'_, '_> {
 
     /// `for v in rx`: receives until the channel is closed and drained (a broken stream
     /// from another unit faults: a loop has nowhere to raise its error).
-    fn receive_loop(&mut self, s: &ast::ForStmt, rx: &ast::Expr, pattern: &ast::Pattern, element: &Ty) -> Result<()> {
+    fn receive_loop(
+        &mut self,
+        at: TextRange,
+        rx: ExprId,
+        pattern: PatId,
+        looped: Option<ExprId>,
+        element: &Ty,
+    ) -> Result<()> {
         let channel = self.value(rx)?;
         let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, 8, 3));
         let header = self.b.create_block();
@@ -276,7 +348,7 @@ impl Lowerer<'_, '_> {
         self.jump(header, &[]);
         self.switch_to(header);
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
-        let site = self.site(s.syntax())?;
+        let site = self.site(at)?;
         let status = self.rt("pluto_chan_next", &[channel, out, site]);
         self.b.ins().brif(status, exit, &[], body, &[]);
         self.b.seal_block(body);
@@ -284,10 +356,10 @@ impl Lowerer<'_, '_> {
         self.scopes.push(HashMap::new());
         let word = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
         let value = self.coerce(word, machine_type(element).unwrap_or(types::I64));
-        self.bind(pattern, Some((value, element.clone())), s.syntax())?;
+        self.bind(pattern, Some((value, element.clone())), at)?;
         self.loops.push(Loop { header, exit });
-        if let Some(block) = s.body() {
-            self.block(&block)?;
+        if let Some(block) = looped {
+            self.block(block)?;
         }
         self.loops.pop();
         self.scopes.pop();
@@ -298,46 +370,42 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    fn assign(&mut self, s: &ast::AssignStmt) -> Result<()> {
-        let target = s.target().ok_or_else(|| self.unsupported(s.syntax(), "an assignment without a target"))?;
-        let value = s.value().ok_or_else(|| self.unsupported(s.syntax(), "an assignment without a value"))?;
-        let op = s.op().map(|t| t.kind()).unwrap_or(SyntaxKind::EQ);
-        let written_ty = self.ty_of(target.syntax());
+    fn assign(&mut self, target: ExprId, op: AssignOp, value: ExprId, at: TextRange) -> Result<()> {
+        let written_ty = self.ty_of(target);
         let compute = |l: &mut Self, old: Option<Value>, target_ty: &Ty| -> Result<Value> {
-            let value_ty = l.ty_of(value.syntax());
-            let v = l.value(&value)?;
+            let value_ty = l.ty_of(value);
+            let v = l.value(value)?;
             let v = l.convert(v, &value_ty, target_ty);
             match old {
                 None => Ok(v),
                 Some(old) => {
                     let binary = match op {
-                        SyntaxKind::PLUS_EQ => SyntaxKind::PLUS,
-                        SyntaxKind::MINUS_EQ => SyntaxKind::MINUS,
-                        SyntaxKind::STAR_EQ => SyntaxKind::STAR,
-                        SyntaxKind::SLASH_EQ => SyntaxKind::SLASH,
-                        _ => SyntaxKind::PERCENT,
+                        AssignOp::Add => SyntaxKind::PLUS,
+                        AssignOp::Sub => SyntaxKind::MINUS,
+                        AssignOp::Mul => SyntaxKind::STAR,
+                        AssignOp::Div => SyntaxKind::SLASH,
+                        AssignOp::Rem | AssignOp::Assign => SyntaxKind::PERCENT,
                     };
-                    l.arith(binary, target_ty, old, v, s.syntax())
+                    l.arith(binary, target_ty, old, v, at)
                 }
             }
         };
-        match &target {
-            ast::Expr::PathExpr(p) => {
-                let name = p.name_ref().map(|n| n.text()).unwrap_or_default();
-                let local = self.lookup(&name).ok_or_else(|| self.unsupported(s.syntax(), "this assignment"))?;
+        let body = self.body;
+        match &body.exprs[target] {
+            Expr::Path { name, .. } => {
+                let local = self.lookup(&name.text).ok_or_else(|| self.unsupported(at, "this assignment"))?;
                 let target_ty = if written_ty.is_unknown() { local.ty.clone() } else { written_ty.clone() };
-                let old = (op != SyntaxKind::EQ).then(|| self.b.use_var(local.var));
+                let old = (op != AssignOp::Assign).then(|| self.b.use_var(local.var));
                 let old = old.map(|v| self.convert(v, &local.ty, &target_ty));
                 let new = compute(self, old, &target_ty)?;
                 let new = self.convert(new, &target_ty, &local.ty);
                 self.b.def_var(local.var, new);
             }
-            ast::Expr::FieldExpr(f) => {
-                let receiver = f.receiver().ok_or_else(|| self.unsupported(s.syntax(), "this assignment"))?;
-                let object = self.value(&receiver)?;
-                let (index, slot_ty) = self.field_slot(f)?;
+            Expr::Field { receiver, name, .. } => {
+                let object = self.value(*receiver)?;
+                let (index, slot_ty) = self.field_slot(target, *receiver, name.as_ref())?;
                 let target_ty = if written_ty.is_unknown() { slot_ty.clone() } else { written_ty.clone() };
-                let old = if op != SyntaxKind::EQ {
+                let old = if op != AssignOp::Assign {
                     let w = self.load_word(object, index, &slot_ty);
                     Some(self.convert(w, &slot_ty, &target_ty))
                 } else {
@@ -347,31 +415,30 @@ impl Lowerer<'_, '_> {
                 let new = self.convert(new, &target_ty, &slot_ty);
                 self.store_word(object, index, new);
             }
-            ast::Expr::IndexExpr(ix) => {
-                let (Some(base), Some(index)) = (ix.base(), ix.index()) else {
-                    return Err(self.unsupported(s.syntax(), "this assignment"));
-                };
-                let base_ty = self.ty_of(base.syntax());
-                let container = self.value(&base)?;
-                let key = self.value(&index)?;
+            Expr::Index { base, index } => {
+                let (base, index) = (*base, *index);
+                let ix = self.range(target);
+                let base_ty = self.ty_of(base);
+                let container = self.value(base)?;
+                let key = self.value(index)?;
                 match &base_ty {
                     Ty::Array(element) => {
                         let target_ty = (**element).clone();
                         let old = match op {
-                            SyntaxKind::EQ => None,
-                            _ => Some(self.array_get(container, key, element, ix.syntax())?),
+                            AssignOp::Assign => None,
+                            _ => Some(self.array_get(container, key, element, ix)?),
                         };
                         let new = compute(self, old, &target_ty)?;
                         let new = self.convert(new, &target_ty, element);
-                        self.array_set(container, key, new, element, ix.syntax())?;
+                        self.array_set(container, key, new, element, ix)?;
                     }
                     Ty::Map(k, v) => {
                         let target_ty = (**v).clone();
-                        let key_ty = self.ty_of(index.syntax());
+                        let key_ty = self.ty_of(index);
                         let key = self.convert(key, &key_ty, k);
                         let key = self.word(key);
-                        let old = if op != SyntaxKind::EQ {
-                            let site = self.site(ix.syntax())?;
+                        let old = if op != AssignOp::Assign {
+                            let site = self.site(ix)?;
                             let w = self.rt("pluto_map_index", &[container, key, site]);
                             Some(self.convert(w, v, &target_ty))
                         } else {
@@ -382,24 +449,25 @@ impl Lowerer<'_, '_> {
                         let new = self.word(new);
                         self.rt_void("pluto_map_insert", &[container, key, new]);
                     }
-                    _ => return Err(self.unsupported(s.syntax(), "assigning through this index")),
+                    _ => return Err(self.unsupported(at, "assigning through this index")),
                 }
             }
-            _ => return Err(self.unsupported(s.syntax(), "assignment to this expression")),
+            _ => return Err(self.unsupported(at, "assignment to this expression")),
         }
         Ok(())
     }
 
-    /// The word index and declared type of the field a field expression names.
-    pub fn field_slot(&self, f: &ast::FieldExpr) -> Result<(i32, Ty)> {
-        let name_ref = f.name_ref().ok_or_else(|| self.unsupported(f.syntax(), "this field"))?;
-        let name = name_ref.text();
-        let receiver_ty = f.receiver().map(|r| self.ty_of(r.syntax())).unwrap_or(Ty::Unknown);
+    /// The word index and declared type of the field that field expression `f`
+    /// (`receiver.name`) names.
+    pub fn field_slot(&self, f: ExprId, receiver: ExprId, name: Option<&Name>) -> Result<(i32, Ty)> {
+        let at = self.range(f);
+        let name = name.ok_or_else(|| self.unsupported(at, "this field"))?.text.clone();
+        let receiver_ty = self.ty_of(receiver);
         let loc = match &receiver_ty {
             // In a template's method compiled for a concrete stage, `self` is that stage.
             Ty::Adt(loc, _) if crate::is_stage(self.db, *loc) => self.owner.stage.unwrap_or(*loc),
             Ty::Adt(loc, _) => *loc,
-            _ => return Err(self.unsupported(f.syntax(), "fields of this type")),
+            _ => return Err(self.unsupported(at, "fields of this type")),
         };
         let data = self.sema().adt(loc);
         if let Some(i) = data.deps.iter().position(|(n, _)| *n == name) {
@@ -409,7 +477,7 @@ impl Lowerer<'_, '_> {
             Some(i) => {
                 Ok((crate::layout::fields_start(self.db, self.program, loc) + i as i32, data.fields[i].ty.clone()))
             }
-            None => Err(self.unsupported(f.syntax(), "this field")),
+            None => Err(self.unsupported(at, "this field")),
         }
     }
 }

@@ -8,6 +8,7 @@ use pluto_db::modules::parse;
 use pluto_syntax::SyntaxNode;
 
 use crate::Semantics;
+use crate::body::{BodyOwner, BodyWithSourceMap, body_with_source_map};
 use crate::def_map::ItemLoc;
 use crate::infer::{InferResult, infer_field_default, infer_fn};
 use crate::interface::{UnitInterface, default_ports, program_package, transport_errors, type_shape, unit_interface};
@@ -20,6 +21,19 @@ impl<'db> Semantics<'db> {
     /// The types, resolutions and calls inferred for `f`'s body.
     pub fn infer(&self, f: FnLoc) -> &'db InferResult {
         infer_fn(self.db, self.program, f)
+    }
+
+    /// The body of `owner` as lowered for analysis, with its source map.
+    pub fn body(&self, owner: BodyOwner) -> &'db BodyWithSourceMap {
+        body_with_source_map(self.db, owner)
+    }
+
+    /// What inference found in `owner`'s body.
+    pub fn infer_body(&self, owner: BodyOwner) -> &'db InferResult {
+        match owner {
+            BodyOwner::Fn(f) => self.infer(f),
+            BodyOwner::FieldDefault(class, field) => self.field_default(class, field),
+        }
     }
 
     /// What inference found in the default of field `field` of class `class`.

@@ -29,7 +29,10 @@ pub use diagnostics::program_diagnostics;
 pub use semantics::{NameKind, NamedSpan, Semantics};
 
 // The vocabulary of the interface: the handles and semantic values other crates name.
-pub use body::BodyOwner;
+pub use body::{
+    AssignOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit, Literal, MatchArm, Name, Param,
+    Pat, PatId, RecordPatField, Statement, StringPart,
+};
 pub use def_map::{Def, DefMap, ItemLoc};
 pub use diag::Loc;
 pub use infer::{CallSite, Callee, Handling, InferResult, Target};

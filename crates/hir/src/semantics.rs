@@ -160,10 +160,7 @@ impl<'db> Semantics<'db> {
     /// Every typed range of `owner`'s body (relative to its declaration): expressions
     /// (and the parentheses around them) and the names it declares.
     pub fn typed_ranges(&self, owner: BodyOwner) -> Vec<(TextRange, Ty)> {
-        let result = match owner {
-            BodyOwner::Fn(f) => infer_fn(self.db, self.program, f),
-            BodyOwner::FieldDefault(class, field) => crate::infer::infer_field_default(self.db, self.program, class, field),
-        };
+        let result = self.infer_body(owner);
         let source_map = &body_with_source_map(self.db, owner).source_map;
         let mut out: Vec<(TextRange, Ty)> =
             result.type_of_expr.iter().map(|(e, t)| (source_map.expr_range(e), t.clone())).collect();
