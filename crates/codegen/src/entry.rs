@@ -153,8 +153,8 @@ pub(crate) fn build(
         (None, None) => return Err(CodegenError::NoMain),
     };
     let owner_loc = crate::item_of(owner.f);
-    let real = Semantics::new(db, program).item_node(owner_loc);
-    let mut l = Lowerer::new_entry(db, program, g, func, context, owner, real);
+    let decl = owner_loc.name_loc(db);
+    let mut l = Lowerer::new_entry(db, program, g, func, context, owner, decl);
     if let Some(net) = &job.net {
         l.start_network(net)?;
     }
@@ -245,9 +245,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         func: &'b mut ir::Function,
         context: &'b mut FunctionBuilderContext,
         main: FnKey,
-        real: pluto_syntax::SyntaxNode,
+        decl: pluto_hir::Loc,
     ) -> Self {
-        let mut l = Lowerer::new(db, program, g, func, context, main, None, real, Abi::Entry);
+        let mut l = Lowerer::new(db, program, g, func, context, main, None, decl, Abi::Entry);
         l.start();
         l
     }

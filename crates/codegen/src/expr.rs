@@ -3,9 +3,8 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::{Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty};
-use pluto_syntax::ast;
-use pluto_syntax::{SyntaxKind, TextRange};
+use pluto_hir::{BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty};
+use pluto_syntax::TextRange;
 
 use cranelift_module::Module;
 
@@ -62,7 +61,7 @@ impl Lowerer<'_, '_> {
                     (false, _) => self.b.ins().ineg(v),
                 }))
             }
-            Expr::Binary { op, lhs, rhs } => self.binary(at, op.map(|(k, _)| k), *lhs, *rhs).map(Some),
+            Expr::Binary { op, lhs, rhs } => self.binary(at, *op, *lhs, *rhs).map(Some),
             Expr::Cast { expr: inner, .. } => {
                 let inner = *inner;
                 let from = self.ty_of(inner);
@@ -198,12 +197,12 @@ impl Lowerer<'_, '_> {
 
     fn literal(&mut self, l: &Literal, ty: &Ty, at: TextRange) -> Result<Value> {
         Ok(match l {
-            Literal::Int(text) if *ty == Ty::Float => {
-                let n = parse_int(text).ok_or_else(|| self.unsupported(at, "this number"))?;
+            Literal::Int(_) if *ty == Ty::Float => {
+                let n = parse_int(l).ok_or_else(|| self.unsupported(at, "this number"))?;
                 self.b.ins().f64const(n as f64)
             }
-            Literal::Int(text) => {
-                let n = parse_int(text).ok_or_else(|| self.unsupported(at, "this number"))?;
+            Literal::Int(_) => {
+                let n = parse_int(l).ok_or_else(|| self.unsupported(at, "this number"))?;
                 self.b.ins().iconst(types::I64, n)
             }
             Literal::Float(text) => {
@@ -493,7 +492,7 @@ impl Lowerer<'_, '_> {
             id,
             owner: self.owner.clone(),
             expr: c,
-            real: self.real.clone(),
+            decl: self.decl,
             captures: captures.clone(),
         }));
         let object = self.alloc(1 + captures.len() as i64, false);
@@ -527,15 +526,15 @@ impl Lowerer<'_, '_> {
         names
     }
 
-    fn binary(&mut self, at: TextRange, op: Option<SyntaxKind>, lhs: ExprId, rhs: ExprId) -> Result<Value> {
+    fn binary(&mut self, at: TextRange, op: Option<BinaryOp>, lhs: ExprId, rhs: ExprId) -> Result<Value> {
         let op = op.ok_or_else(|| self.unsupported(at, "this operator"))?;
-        if matches!(op, SyntaxKind::AMP2 | SyntaxKind::PIPE2) {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
             // Short-circuit: the right side runs only when it decides the result.
             let l = self.value(lhs)?;
             let rhs_block = self.b.create_block();
             let done = self.b.create_block();
             self.b.append_block_param(done, types::I8);
-            if op == SyntaxKind::AMP2 {
+            if op == BinaryOp::And {
                 self.b.ins().brif(l, rhs_block, &[], done, &[ir::BlockArg::Value(l)]);
             } else {
                 self.b.ins().brif(l, done, &[ir::BlockArg::Value(l)], rhs_block, &[]);
@@ -551,11 +550,11 @@ impl Lowerer<'_, '_> {
         let lhs_ty = self.ty_of(lhs);
         let rhs_ty = self.ty_of(rhs);
         let is_none = |e: ExprId| matches!(self.body.exprs[e], Expr::Literal(Literal::None));
-        if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) && (is_none(lhs) || is_none(rhs)) {
+        if matches!(op, BinaryOp::Eq | BinaryOp::Ne) && (is_none(lhs) || is_none(rhs)) {
             // Comparing with `none`: a word test.
             let l = self.word_of(lhs)?;
             let r = self.word_of(rhs)?;
-            let cc = if op == SyntaxKind::EQ2 { IntCC::Equal } else { IntCC::NotEqual };
+            let cc = if op == BinaryOp::Eq { IntCC::Equal } else { IntCC::NotEqual };
             return Ok(self.b.ins().icmp(cc, l, r));
         }
         // Operands meet at the wider type (`int?` against `int` compares as `int?`).
@@ -567,21 +566,21 @@ impl Lowerer<'_, '_> {
         let l = self.value_as(lhs, &operand_ty)?;
         let r = self.value_as(rhs, &operand_ty)?;
         let cmp = match op {
-            SyntaxKind::EQ2 => Some((IntCC::Equal, FloatCC::Equal)),
-            SyntaxKind::NEQ => Some((IntCC::NotEqual, FloatCC::NotEqual)),
-            SyntaxKind::LT => Some((IntCC::SignedLessThan, FloatCC::LessThan)),
-            SyntaxKind::LTEQ => Some((IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual)),
-            SyntaxKind::GT => Some((IntCC::SignedGreaterThan, FloatCC::GreaterThan)),
-            SyntaxKind::GTEQ => Some((IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual)),
+            BinaryOp::Eq => Some((IntCC::Equal, FloatCC::Equal)),
+            BinaryOp::Ne => Some((IntCC::NotEqual, FloatCC::NotEqual)),
+            BinaryOp::Lt => Some((IntCC::SignedLessThan, FloatCC::LessThan)),
+            BinaryOp::Le => Some((IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual)),
+            BinaryOp::Gt => Some((IntCC::SignedGreaterThan, FloatCC::GreaterThan)),
+            BinaryOp::Ge => Some((IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual)),
             _ => None,
         };
         if let Some((int, float)) = cmp {
             return Ok(match &operand_ty {
                 Ty::Float => self.b.ins().fcmp(float, l, r),
                 Ty::Int | Ty::Bool | Ty::Byte => self.b.ins().icmp(int, l, r),
-                Ty::Str if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
+                Ty::Str if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
                     let eq = self.call_rt("pluto_str_eq", &[l, r])[0];
-                    if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
+                    if op == BinaryOp::Eq { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
                 Ty::Str => {
                     let c = self.rt("pluto_str_cmp", &[l, r]);
@@ -590,50 +589,50 @@ impl Lowerer<'_, '_> {
                 Ty::Param(_) | Ty::Var(_) | Ty::Unknown | Ty::Fn(..) => {
                     return Err(self.unsupported(at, "comparing values of a generic or function type"));
                 }
-                _ if matches!(op, SyntaxKind::EQ2 | SyntaxKind::NEQ) => {
+                _ if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
                     let desc = self.type_desc_addr(&operand_ty)?;
                     let (l, r) = (self.word(l), self.word(r));
                     let eq = self.call_rt("pluto_equal", &[l, r, desc])[0];
-                    if op == SyntaxKind::EQ2 { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
+                    if op == BinaryOp::Eq { eq } else { self.b.ins().bxor_imm_s(eq, 1) }
                 }
                 _ => return Err(self.unsupported(at, "ordering values of this type")),
             });
         }
         match op {
-            SyntaxKind::AMP => Ok(self.b.ins().band(l, r)),
-            SyntaxKind::PIPE => Ok(self.b.ins().bor(l, r)),
-            SyntaxKind::CARET => Ok(self.b.ins().bxor(l, r)),
-            SyntaxKind::SHL => Ok(self.b.ins().ishl(l, r)),
-            SyntaxKind::SHR => Ok(self.b.ins().sshr(l, r)),
+            BinaryOp::BitAnd => Ok(self.b.ins().band(l, r)),
+            BinaryOp::BitOr => Ok(self.b.ins().bor(l, r)),
+            BinaryOp::BitXor => Ok(self.b.ins().bxor(l, r)),
+            BinaryOp::Shl => Ok(self.b.ins().ishl(l, r)),
+            BinaryOp::Shr => Ok(self.b.ins().sshr(l, r)),
             _ => self.arith(op, &operand_ty, l, r, at),
         }
     }
 
     /// `+ - * / %` on ints (wrapping; division checked), floats, and `+` on strings.
-    pub fn arith(&mut self, op: SyntaxKind, ty: &Ty, l: Value, r: Value, node: TextRange) -> Result<Value> {
+    pub fn arith(&mut self, op: BinaryOp, ty: &Ty, l: Value, r: Value, node: TextRange) -> Result<Value> {
         Ok(match (ty, op) {
-            (Ty::Str, SyntaxKind::PLUS) => self.rt("pluto_str_concat", &[l, r]),
-            (Ty::Float, SyntaxKind::PLUS) => self.b.ins().fadd(l, r),
-            (Ty::Float, SyntaxKind::MINUS) => self.b.ins().fsub(l, r),
-            (Ty::Float, SyntaxKind::STAR) => self.b.ins().fmul(l, r),
-            (Ty::Float, SyntaxKind::SLASH) => self.b.ins().fdiv(l, r),
-            (Ty::Float, SyntaxKind::PERCENT) => {
+            (Ty::Str, BinaryOp::Add) => self.rt("pluto_str_concat", &[l, r]),
+            (Ty::Float, BinaryOp::Add) => self.b.ins().fadd(l, r),
+            (Ty::Float, BinaryOp::Sub) => self.b.ins().fsub(l, r),
+            (Ty::Float, BinaryOp::Mul) => self.b.ins().fmul(l, r),
+            (Ty::Float, BinaryOp::Div) => self.b.ins().fdiv(l, r),
+            (Ty::Float, BinaryOp::Rem) => {
                 let q = self.b.ins().fdiv(l, r);
                 let t = self.b.ins().trunc(q);
                 let m = self.b.ins().fmul(t, r);
                 self.b.ins().fsub(l, m)
             }
-            (Ty::Int | Ty::Byte, SyntaxKind::PLUS) => self.b.ins().iadd(l, r),
-            (Ty::Int | Ty::Byte, SyntaxKind::MINUS) => self.b.ins().isub(l, r),
-            (Ty::Int | Ty::Byte, SyntaxKind::STAR) => self.b.ins().imul(l, r),
-            (Ty::Int | Ty::Byte, SyntaxKind::SLASH | SyntaxKind::PERCENT) => self.checked_division(op, l, r, node)?,
+            (Ty::Int | Ty::Byte, BinaryOp::Add) => self.b.ins().iadd(l, r),
+            (Ty::Int | Ty::Byte, BinaryOp::Sub) => self.b.ins().isub(l, r),
+            (Ty::Int | Ty::Byte, BinaryOp::Mul) => self.b.ins().imul(l, r),
+            (Ty::Int | Ty::Byte, BinaryOp::Div | BinaryOp::Rem) => self.checked_division(op, l, r, node)?,
             _ => return Err(self.unsupported(node, "this operator on these types")),
         })
     }
 
     /// Integer division: a zero divisor is a fault with the source line; `MIN / -1`
     /// wraps (to MIN, remainder 0) instead of trapping.
-    fn checked_division(&mut self, op: SyntaxKind, l: Value, r: Value, node: TextRange) -> Result<Value> {
+    fn checked_division(&mut self, op: BinaryOp, l: Value, r: Value, node: TextRange) -> Result<Value> {
         let fault = self.b.create_block();
         let ok = self.b.create_block();
         let minus_one = self.b.create_block();
@@ -646,7 +645,7 @@ impl Lowerer<'_, '_> {
 
         self.switch_to(fault);
         let kind = match op {
-            SyntaxKind::SLASH => pluto_abi::fault::DIVISION_BY_ZERO,
+            BinaryOp::Div => pluto_abi::fault::DIVISION_BY_ZERO,
             _ => pluto_abi::fault::REMAINDER_BY_ZERO,
         };
         self.fault(kind, l, r, node)?;
@@ -656,11 +655,11 @@ impl Lowerer<'_, '_> {
         self.b.ins().brif(is_minus_one, minus_one, &[], divide, &[]);
 
         self.switch_to(minus_one);
-        let special = if op == SyntaxKind::SLASH { self.b.ins().ineg(l) } else { self.b.ins().iconst(types::I64, 0) };
+        let special = if op == BinaryOp::Div { self.b.ins().ineg(l) } else { self.b.ins().iconst(types::I64, 0) };
         self.b.ins().jump(done, &[ir::BlockArg::Value(special)]);
 
         self.switch_to(divide);
-        let v = if op == SyntaxKind::SLASH { self.b.ins().sdiv(l, r) } else { self.b.ins().srem(l, r) };
+        let v = if op == BinaryOp::Div { self.b.ins().sdiv(l, r) } else { self.b.ins().srem(l, r) };
         self.b.ins().jump(done, &[ir::BlockArg::Value(v)]);
 
         self.switch_to(done);
@@ -670,8 +669,8 @@ impl Lowerer<'_, '_> {
 
 /// An integer literal's value; checking rejected those past `i64::MAX` (but for the
 /// negated `9223372036854775808`, which wraps to `i64::MIN`).
-fn parse_int(text: &str) -> Option<i64> {
-    ast::int_literal_value(text).map(|n| n as i64)
+fn parse_int(l: &Literal) -> Option<i64> {
+    l.int_value().map(|n| n as i64)
 }
 
 /// The text of a string piece with its escapes applied.

@@ -9,8 +9,8 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Semantics, Target, Ty, unstrip};
-use pluto_syntax::{SyntaxNode, TextRange};
+use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, Semantics, Target, Ty};
+use pluto_syntax::TextRange;
 
 use crate::layout::{boxed_when_nullable, machine_type};
 use crate::{CodegenError, FnKey, Globals};
@@ -52,7 +52,7 @@ pub(crate) struct ClosureJob {
     pub owner: FnKey,
     /// The closure expression, in the body of `owner`.
     pub expr: ExprId,
-    pub real: SyntaxNode,
+    pub decl: Loc,
     pub captures: Vec<(String, Ty)>,
 }
 
@@ -74,8 +74,8 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub calls: HashMap<TextRange, CallSite>,
     pub scopes: Vec<HashMap<String, Local>>,
     pub loops: Vec<Loop>,
-    /// The real declaration node, for source lines.
-    pub real: SyntaxNode,
+    /// The declaration being lowered, to find the source lines of its ranges.
+    pub decl: Loc,
     /// Whether the current block already ends in a terminator.
     pub filled: bool,
     pub abi: Abi,
@@ -103,7 +103,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         context: &'b mut FunctionBuilderContext,
         owner: FnKey,
         body: Option<BodyOwner>,
-        real: SyntaxNode,
+        decl: Loc,
         abi: Abi,
     ) -> Self {
         let mut region = |user_id: u32, description: &'static str| {
@@ -131,7 +131,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             calls: HashMap::new(),
             scopes: vec![HashMap::new()],
             loops: Vec::new(),
-            real,
+            decl,
             filled: false,
             abi,
             catches: Vec::new(),
@@ -189,7 +189,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     /// The 1-based source line of a range of the stripped declaration.
     pub fn line(&self, at: TextRange) -> u32 {
-        let offset = unstrip(&self.real, at.start(), false);
+        let offset = Loc { range: at, ..self.decl }.absolute(self.db).start();
         let file = self.file();
         let (line, _) = pluto_db::modules::line_index(self.db, file).line_col(file.text(self.db), offset);
         line + 1

@@ -6,16 +6,16 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
 use pluto_db::{Db, Program};
-use pluto_hir::{BodyOwner, Expr, FnLoc, ItemKind, Semantics, Ty};
-use pluto_syntax::SyntaxNode;
+use pluto_hir::{BodyOwner, Expr, FnLoc, ItemKind, Loc, Semantics, Ty};
+use pluto_syntax::TextRange;
 
 use crate::function::{Abi, ClosureJob, Lowerer, Result};
 use crate::layout::machine_type;
 use crate::{CodegenError, FnKey, Globals, Job, ThunkKind};
 
-/// A function's trivia-free declaration and its node in the real tree.
-pub(crate) fn declaration(db: &dyn Db, program: Program, f: FnLoc) -> Result<(SyntaxNode, SyntaxNode)> {
-    Semantics::new(db, program).fn_declaration(f).ok_or_else(missing_declaration)
+/// Where a function's declaration is, for the source lines of its faults.
+pub(crate) fn declaration(db: &dyn Db, program: Program, f: FnLoc) -> Result<Loc> {
+    Semantics::new(db, program).declaration_loc(BodyOwner::Fn(f)).ok_or_else(missing_declaration)
 }
 
 fn missing_declaration() -> CodegenError {
@@ -50,7 +50,7 @@ fn build_fn(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
-    let (root, real) = declaration(db, program, f)?;
+    let decl = declaration(db, program, f)?;
     let info = g.functions[&key].clone();
     let signature = Semantics::new(db, program).signature(f);
     let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
@@ -62,7 +62,7 @@ fn build_fn(
         }
         None => Ty::Unknown,
     };
-    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), Some(BodyOwner::Fn(key.f)), real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, key.clone(), Some(BodyOwner::Fn(key.f)), decl, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut params = params.into_iter();
@@ -73,7 +73,7 @@ fn build_fn(
     for (((name, _), ty), v) in signature.params.iter().zip(&info.params).zip(params) {
         l.declare(name, ty.clone(), Some(v));
     }
-    let body = l.body.root.ok_or_else(|| l.unsupported(root.text_range(), "functions without a body"))?;
+    let body = l.body.root.ok_or_else(|| l.unsupported(TextRange::default(), "functions without a body"))?;
     let value = l.block(body)?;
     if !l.filled {
         let body_ty = l.block_ty(body);
@@ -105,9 +105,9 @@ fn build_thunk(
         return build_dispatch_thunk(db, program, key, g, func, context);
     }
     let target = g.function(db, program, key.clone())?;
-    let real = declaration(db, program, f)?.1;
+    let decl = declaration(db, program, f)?;
     let abi = Abi::Value { ret: target.ret.clone() };
-    let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
+    let mut l = Lowerer::new(db, program, g, func, context, key, None, decl, abi);
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let mut args = Vec::new();
@@ -146,11 +146,11 @@ fn build_dispatch_thunk(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
-    let (FnLoc::Method(tr, method), real) = (f, declaration(db, program, f)?.1) else {
+    let (FnLoc::Method(tr, method), decl) = (f, declaration(db, program, f)?) else {
         return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
     };
     let ret = Semantics::new(db, program).signature(f).ret.clone();
-    let mut l = Lowerer::new(db, program, g, func, context, key, None, real, Abi::Value { ret });
+    let mut l = Lowerer::new(db, program, g, func, context, key, None, decl, Abi::Value { ret });
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     let receiver = l.b.ins().load(types::I64, MemFlagsData::trusted(), params[0], 8);
@@ -176,7 +176,7 @@ fn build_closure(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let body = Some(BodyOwner::Fn(job.owner.f));
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, body, job.real, Abi::Entry);
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, body, job.decl, Abi::Entry);
     let ret = match l.ty_of(job.expr) {
         Ty::Fn(_, r) => (*r).clone(),
         _ => Ty::Unknown,
@@ -226,21 +226,20 @@ fn build_defaults(
     let body = class.item(db).body().expect("classes have bodies").clone();
     let data = Semantics::new(db, program).adt(class).clone();
     let first = crate::layout::fields_start(db, program, class);
-    let real_class = Semantics::new(db, program).item_node(class);
+    let class_decl = class.name_loc(db);
     // The class stands in for the function: it gives the lowering a file (defaults have
     // their own types, and no type arguments: fields keep their declared layout).
     let owner = FnKey::plain(FnLoc::Free(class));
-    let mut l = Lowerer::new(db, program, g, func, context, owner, None, real_class, Abi::Entry);
+    let mut l = Lowerer::new(db, program, g, func, context, owner, None, class_decl, Abi::Entry);
     let entry = l.start();
     let object = l.b.block_params(entry)[0];
     for (i, field) in body.fields.iter().enumerate() {
         if !field.has_default {
             continue;
         }
-        l.use_results_of(BodyOwner::FieldDefault(class, i as u32));
-        let (_, real) =
-            Semantics::new(db, program).field_declaration(class, i as u32).ok_or_else(missing_declaration)?;
-        l.real = real;
+        let field = BodyOwner::FieldDefault(class, i as u32);
+        l.use_results_of(field);
+        l.decl = Semantics::new(db, program).declaration_loc(field).ok_or_else(missing_declaration)?;
         let value = l.body.root.ok_or_else(missing_declaration)?;
         let from = l.ty_of(value);
         let v = l.value(value)?;

@@ -343,11 +343,11 @@ pub(crate) fn build(
     // What the function returns to Pluto code: for a stream, the receiver of its items.
     let ret = rf.value_ty();
     let key = FnKey::for_stage(rf.f, job.unit);
-    let real = crate::jobs::declaration(db, program, rf.f)?.1;
+    let decl = crate::jobs::declaration(db, program, rf.f)?;
     match job.kind {
         RemoteKind::Stub => {
             let abi = Abi::Direct { ret: ret.clone(), fallible: true };
-            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, decl, abi);
             let entry = l.start();
             let params = l.b.block_params(entry).to_vec();
             let block = l.word_block(&params);
@@ -360,7 +360,7 @@ pub(crate) fn build(
             let target = g.function(db, program, key.clone())?;
             let slot = g.unit_slot(db, job.unit)?;
             let abi = Abi::Value { ret: ret.clone() };
-            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, decl, abi);
             let entry = l.start();
             let args = l.b.block_params(entry)[0];
             let mut values = Vec::new();
@@ -383,7 +383,7 @@ pub(crate) fn build(
         }
         RemoteKind::Value => {
             let abi = Abi::Value { ret: ret.clone() };
-            let mut l = Lowerer::new(db, program, g, func, context, key, None, real, abi);
+            let mut l = Lowerer::new(db, program, g, func, context, key, None, decl, abi);
             let entry = l.start();
             // The closure object comes first; the arguments follow.
             let params = l.b.block_params(entry)[1..].to_vec();

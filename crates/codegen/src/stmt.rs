@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
 use pluto_hir::{AssignOp, Expr, ExprId, Name, Pat, PatId, Statement, Ty};
-use pluto_syntax::{SyntaxKind, TextRange};
+use pluto_syntax::TextRange;
 
 use crate::function::{Loop, Lowerer, Result};
 use crate::layout::machine_type;
@@ -379,13 +379,7 @@ impl Lowerer<'_, '_> {
             match old {
                 None => Ok(v),
                 Some(old) => {
-                    let binary = match op {
-                        AssignOp::Add => SyntaxKind::PLUS,
-                        AssignOp::Sub => SyntaxKind::MINUS,
-                        AssignOp::Mul => SyntaxKind::STAR,
-                        AssignOp::Div => SyntaxKind::SLASH,
-                        AssignOp::Rem | AssignOp::Assign => SyntaxKind::PERCENT,
-                    };
+                    let binary = op.binary().ok_or_else(|| l.unsupported(at, "this assignment"))?;
                     l.arith(binary, target_ty, old, v, at)
                 }
             }

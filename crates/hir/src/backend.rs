@@ -5,14 +5,15 @@
 
 use pluto_db::SourceFile;
 use pluto_db::modules::parse;
-use pluto_syntax::SyntaxNode;
+use pluto_syntax::{SyntaxNode, TextRange};
 
 use crate::Semantics;
+use crate::diag::Loc;
 use crate::body::{BodyOwner, BodyWithSourceMap, body_with_source_map};
 use crate::def_map::ItemLoc;
 use crate::infer::{InferResult, infer_field_default, infer_fn};
 use crate::interface::{UnitInterface, default_ports, program_package, transport_errors, type_shape, unit_interface};
-use crate::item_tree::{AstId, Decl, ast_id_map, decl_green};
+use crate::item_tree::{AstId, ast_id_map};
 use crate::lower::FnLoc;
 use crate::stages::{UnitEdge, unit_edges};
 use crate::ty::Ty;
@@ -41,25 +42,17 @@ impl<'db> Semantics<'db> {
         infer_field_default(self.db, self.program, class, field)
     }
 
-    /// `f`'s declaration: without trivia (the coordinates of its inference results), and
-    /// as it is in the file. `None` when the function is gone from the file.
-    pub fn fn_declaration(&self, f: FnLoc) -> Option<(SyntaxNode, SyntaxNode)> {
-        self.stripped_and_real(f.file(), f.sig(self.db).ast)
-    }
-
-    /// The declaration of field `field` of `class`, as `fn_declaration` gives a function's.
-    pub fn field_declaration(&self, class: ItemLoc, field: u32) -> Option<(SyntaxNode, SyntaxNode)> {
-        self.stripped_and_real(class.file, class.item(self.db).body()?.fields.get(field as usize)?.ast)
-    }
-
-    /// The syntax node declaring `item`.
-    pub fn item_node(&self, item: ItemLoc) -> SyntaxNode {
-        self.node_of(item.file, item.item(self.db).ast)
-    }
-
-    fn stripped_and_real(&self, file: SourceFile, ast: AstId) -> Option<(SyntaxNode, SyntaxNode)> {
-        let green = decl_green(self.db, Decl::new(self.db, file, ast)).clone()?;
-        Some((SyntaxNode::new_root(green), self.node_of(file, ast)))
+    /// Where the declaration holding `owner`'s body is (for a function, its range is the name's): ranges
+    /// of the body, put in its place, locate them in the file (`Loc::absolute`). `None`
+    /// when the declaration is gone from the file.
+    pub fn declaration_loc(&self, owner: BodyOwner) -> Option<Loc> {
+        match owner {
+            BodyOwner::Fn(f) => Some(f.name_loc(self.db)),
+            BodyOwner::FieldDefault(class, field) => {
+                let decl = class.item(self.db).body()?.fields.get(field as usize)?;
+                Some(Loc { file: class.file, ast: decl.ast, range: TextRange::default() })
+            }
+        }
     }
 
     /// The node of declaration `ast` in the file as it is.

@@ -49,6 +49,17 @@ pub enum Literal {
     None,
 }
 
+impl Literal {
+    /// An integer literal's value, if it fits in 64 bits (whether it fits in `int` is
+    /// for the checker).
+    pub fn int_value(&self) -> Option<u64> {
+        match self {
+            Literal::Int(text) => pluto_syntax::ast::int_literal_value(text),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StringPart {
     /// Literal text, as written (escapes not yet decoded).
@@ -93,6 +104,90 @@ pub struct CatchHandler {
     pub range: TextRange,
 }
 
+/// A binary operator (`..` and `..=` are ranges, not operators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+impl BinaryOp {
+    pub fn from_token(kind: SyntaxKind) -> Option<BinaryOp> {
+        use SyntaxKind::*;
+        Some(match kind {
+            PLUS => BinaryOp::Add,
+            MINUS => BinaryOp::Sub,
+            STAR => BinaryOp::Mul,
+            SLASH => BinaryOp::Div,
+            PERCENT => BinaryOp::Rem,
+            EQ2 => BinaryOp::Eq,
+            NEQ => BinaryOp::Ne,
+            LT => BinaryOp::Lt,
+            LTEQ => BinaryOp::Le,
+            GT => BinaryOp::Gt,
+            GTEQ => BinaryOp::Ge,
+            AMP2 => BinaryOp::And,
+            PIPE2 => BinaryOp::Or,
+            AMP => BinaryOp::BitAnd,
+            PIPE => BinaryOp::BitOr,
+            CARET => BinaryOp::BitXor,
+            SHL => BinaryOp::Shl,
+            SHR => BinaryOp::Shr,
+            _ => return None,
+        })
+    }
+
+    /// How the operator is written.
+    pub fn text(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "&&",
+            BinaryOp::Or => "||",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "^",
+            BinaryOp::Shl => "<<",
+            BinaryOp::Shr => ">>",
+        }
+    }
+
+    /// `+ - * / %`.
+    pub fn is_arithmetic(self) -> bool {
+        matches!(self, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem)
+    }
+
+    /// `< <= > >=`.
+    pub fn is_ordering(self) -> bool {
+        matches!(self, BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssignOp {
     Assign,
@@ -110,6 +205,20 @@ pub enum Statement {
     Assign { target: Option<ExprId>, op: Option<AssignOp>, value: Option<ExprId>, range: TextRange },
     While { condition: Option<ExprId>, body: Option<ExprId>, range: TextRange },
     For { pat: Option<PatId>, iterable: Option<ExprId>, body: Option<ExprId>, range: TextRange },
+}
+
+impl AssignOp {
+    /// The operator of a compound assignment (`+=` is `+`); `None` for `=`.
+    pub fn binary(self) -> Option<BinaryOp> {
+        match self {
+            AssignOp::Assign => None,
+            AssignOp::Add => Some(BinaryOp::Add),
+            AssignOp::Sub => Some(BinaryOp::Sub),
+            AssignOp::Mul => Some(BinaryOp::Mul),
+            AssignOp::Div => Some(BinaryOp::Div),
+            AssignOp::Rem => Some(BinaryOp::Rem),
+        }
+    }
 }
 
 impl Statement {
@@ -150,8 +259,8 @@ pub enum Expr {
     StructLit { path: Vec<Name>, generic_args: Option<Vec<TypeRef>>, fields: Vec<FieldInit> },
     Map { ty: TypeRef, entries: Vec<(Option<ExprId>, Option<ExprId>)> },
     Set { ty: TypeRef, elements: Vec<ExprId> },
-    /// `op` is the operator token's kind and range (`None` when missing).
-    Binary { op: Option<(SyntaxKind, TextRange)>, lhs: ExprId, rhs: ExprId },
+    /// `op` is `None` when it is missing.
+    Binary { op: Option<BinaryOp>, lhs: ExprId, rhs: ExprId },
     Range { start: Option<ExprId>, end: Option<ExprId>, inclusive: bool },
     /// `-e` or `!e`.
     Prefix { not: bool, expr: ExprId },

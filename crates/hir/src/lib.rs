@@ -30,7 +30,7 @@ pub use semantics::{NameKind, NamedSpan, Semantics};
 
 // The vocabulary of the interface: the handles and semantic values other crates name.
 pub use body::{
-    AssignOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit, Literal, MatchArm, Name, Param,
+    AssignOp, BinaryOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit, Literal, MatchArm, Name, Param,
     Pat, PatId, RecordPatField, Statement, StringPart,
 };
 pub use def_map::{Def, DefMap, ItemLoc};

@@ -206,7 +206,7 @@ impl Lower {
             ast::Expr::BinaryExpr(b) => {
                 let lhs = self.expr_or_missing(b.lhs(), node);
                 let rhs = self.expr_or_missing(b.rhs(), node);
-                Expr::Binary { op: b.op().map(|t| (t.kind(), t.text_range())), lhs, rhs }
+                Expr::Binary { op: b.op().and_then(|t| BinaryOp::from_token(t.kind())), lhs, rhs }
             }
             ast::Expr::RangeExpr(r) => {
                 Expr::Range { start: self.opt_expr(r.start()), end: self.opt_expr(r.end()), inclusive: r.is_inclusive() }

@@ -2,7 +2,7 @@
 //! dispatch over every expression kind.
 
 use super::*;
-use crate::body::{Param, StringPart};
+use crate::body::{BinaryOp, Param, StringPart};
 
 impl<'a> Infer<'a> {
     pub(super) fn infer_expr(&mut self, e: ExprId, expected: Option<&Ty>) -> Ty {
@@ -24,8 +24,8 @@ impl<'a> Infer<'a> {
         match &body.exprs[e] {
             Expr::Missing => Ty::Unknown,
             Expr::Literal(l) => match l {
-                Literal::Int(text) => {
-                    self.check_int_literal(e, text);
+                Literal::Int(_) => {
+                    self.check_int_literal(e, l);
                     if let Some(t) = expected.map(|t| self.shallow(t))
                         && matches!(t, Ty::Float | Ty::Byte)
                     {
@@ -264,10 +264,11 @@ impl<'a> Infer<'a> {
     }
 
     /// An integer literal must fit in `int`; `-9223372036854775808` (`i64::MIN`) does.
-    pub(super) fn check_int_literal(&mut self, l: ExprId, text: &str) {
+    pub(super) fn check_int_literal(&mut self, l: ExprId, literal: &Literal) {
+        let Literal::Int(text) = literal else { return };
         let negated = self.negated_literal.take() == Some(l);
         let limit = if negated { 1u64 << 63 } else { i64::MAX as u64 };
-        match ast::int_literal_value(text) {
+        match literal.int_value() {
             Some(n) if n <= limit => {}
             _ => {
                 let diag = self.error(
@@ -284,16 +285,16 @@ impl<'a> Infer<'a> {
     pub(super) fn infer_binary(
         &mut self,
         range: TextRange,
-        op: Option<(SyntaxKind, TextRange)>,
+        op: Option<BinaryOp>,
         lhs_e: ExprId,
         rhs_e: ExprId,
     ) -> Ty {
-        let Some((kind, _)) = op else { return Ty::Unknown };
+        let Some(kind) = op else { return Ty::Unknown };
         let lhs = self.infer_expr(lhs_e, None);
         // The right side of `&&` runs only when the left is true, of `||` when it is false.
         let short_circuit = match kind {
-            SyntaxKind::AMP2 => Some(true),
-            SyntaxKind::PIPE2 => Some(false),
+            BinaryOp::And => Some(true),
+            BinaryOp::Or => Some(false),
             _ => None,
         };
         self.push_scope();
@@ -305,17 +306,12 @@ impl<'a> Infer<'a> {
         let (l, r) = (self.shallow(&lhs), self.shallow(&rhs));
         if l.is_unknown() || r.is_unknown() {
             return match kind {
-                SyntaxKind::EQ2
-                | SyntaxKind::NEQ
-                | SyntaxKind::LT
-                | SyntaxKind::LTEQ
-                | SyntaxKind::GT
-                | SyntaxKind::GTEQ => Ty::Bool,
-                SyntaxKind::AMP2 | SyntaxKind::PIPE2 => Ty::Bool,
+                BinaryOp::Eq | BinaryOp::Ne | BinaryOp::And | BinaryOp::Or => Ty::Bool,
+                op if op.is_ordering() => Ty::Bool,
                 _ => Ty::Unknown,
             };
         }
-        let op_text = binary_op_text(kind);
+        let op_text = kind.text();
         let bad = |cx: &mut Self, hint: Option<&str>| {
             let (a, c) = (cx.show(&l), cx.show(&r));
             let diag = cx.error(codes::BAD_OPERANDS, range, format!("cannot apply `{op_text}` to `{a}` and `{c}`"));
@@ -323,20 +319,20 @@ impl<'a> Infer<'a> {
             Ty::Unknown
         };
         match kind {
-            SyntaxKind::PLUS | SyntaxKind::MINUS | SyntaxKind::STAR | SyntaxKind::SLASH | SyntaxKind::PERCENT => {
+            op if op.is_arithmetic() => {
                 let numeric = l.is_numeric() && self.unify(&l, &r);
-                let strings = kind == SyntaxKind::PLUS && l == Ty::Str && r == Ty::Str;
+                let strings = kind == BinaryOp::Add && l == Ty::Str && r == Ty::Str;
                 if numeric || strings {
                     l
                 } else if l.is_numeric() && r.is_numeric() {
                     bad(self, Some("convert one side with `as int` or `as float`"))
-                } else if kind == SyntaxKind::PLUS && (l == Ty::Str || r == Ty::Str) {
+                } else if kind == BinaryOp::Add && (l == Ty::Str || r == Ty::Str) {
                     bad(self, Some("interpolate instead: \"{a}{b}\""))
                 } else {
                     bad(self, None)
                 }
             }
-            SyntaxKind::LT | SyntaxKind::LTEQ | SyntaxKind::GT | SyntaxKind::GTEQ => {
+            op if op.is_ordering() => {
                 if (l.is_numeric() || l == Ty::Str) && self.unify(&l, &r) {
                     Ty::Bool
                 } else {
@@ -344,13 +340,13 @@ impl<'a> Infer<'a> {
                     Ty::Bool
                 }
             }
-            SyntaxKind::EQ2 | SyntaxKind::NEQ => {
+            BinaryOp::Eq | BinaryOp::Ne => {
                 if !(self.coerces(&r, &l) || self.coerces(&l, &r)) {
                     bad(self, None);
                 }
                 Ty::Bool
             }
-            SyntaxKind::AMP2 | SyntaxKind::PIPE2 => {
+            BinaryOp::And | BinaryOp::Or => {
                 if l != Ty::Bool || r != Ty::Bool {
                     bad(self, None);
                 }
@@ -503,31 +499,5 @@ impl<'a> Infer<'a> {
             self.fn_value(Callee::Closure(loc), &ty);
         }
         ty
-    }
-}
-
-/// How an operator is written, for messages.
-fn binary_op_text(kind: SyntaxKind) -> &'static str {
-    use SyntaxKind::*;
-    match kind {
-        PLUS => "+",
-        MINUS => "-",
-        STAR => "*",
-        SLASH => "/",
-        PERCENT => "%",
-        EQ2 => "==",
-        NEQ => "!=",
-        LT => "<",
-        LTEQ => "<=",
-        GT => ">",
-        GTEQ => ">=",
-        AMP2 => "&&",
-        PIPE2 => "||",
-        AMP => "&",
-        PIPE => "|",
-        CARET => "^",
-        SHL => "<<",
-        SHR => ">>",
-        _ => "?",
     }
 }

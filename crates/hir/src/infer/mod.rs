@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::ast::{self, AstNode, HasName};
-use pluto_syntax::{SyntaxKind, SyntaxNode, TextRange};
+use pluto_syntax::{SyntaxNode, TextRange};
 
 use crate::body::{Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map};
 

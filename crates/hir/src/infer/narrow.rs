@@ -3,6 +3,7 @@
 //! bodies and on the right of `&&`/`||`.
 
 use super::*;
+use crate::body::BinaryOp;
 
 impl<'a> Infer<'a> {
     /// After `if x == none { return }` (or `if x == none || x == 0 { return }`), `x` is
@@ -48,10 +49,10 @@ impl<'a> Infer<'a> {
         while let Some((cond, when)) = pending.pop() {
             match &body.exprs[cond] {
                 Expr::Prefix { not: true, expr } => pending.push((*expr, !when)),
-                Expr::Binary { op: Some((op, _)), lhs, rhs } => match *op {
-                    SyntaxKind::AMP2 if when => pending.extend([(*rhs, true), (*lhs, true)]),
-                    SyntaxKind::PIPE2 if !when => pending.extend([(*rhs, false), (*lhs, false)]),
-                    SyntaxKind::EQ2 | SyntaxKind::NEQ => {
+                Expr::Binary { op: Some(op), lhs, rhs } => match *op {
+                    BinaryOp::And if when => pending.extend([(*rhs, true), (*lhs, true)]),
+                    BinaryOp::Or if !when => pending.extend([(*rhs, false), (*lhs, false)]),
+                    BinaryOp::Eq | BinaryOp::Ne => {
                         let is_none = |e: ExprId| matches!(body.exprs[e], Expr::Literal(Literal::None));
                         let local_of = |e: ExprId| match &body.exprs[e] {
                             Expr::Path { name, .. } => self.lookup_local(&name.text),
@@ -66,7 +67,7 @@ impl<'a> Infer<'a> {
                         };
                         // `x != none` is true, or `x == none` is false.
                         if let Some(local) = local
-                            && (*op == SyntaxKind::NEQ) == when
+                            && (*op == BinaryOp::Ne) == when
                         {
                             out.push(local);
                         }
