@@ -29,12 +29,16 @@ impl ItemLoc {
         crate::lower::item_generics(db, self)
     }
 
+    /// The item; a placeholder (an empty declaration) when this handle is from an earlier
+    /// revision of its file and names nothing now (salsa may re-validate old results with
+    /// their old keys), never a panic.
     pub fn item(self, db: &dyn Db) -> &Item {
-        let top = &item_tree(db, self.file).items[self.index as usize];
-        match self.nested {
+        let top = item_tree(db, self.file).items.get(self.index as usize);
+        let item = match self.nested {
             None => top,
-            Some(n) => &top.body().expect("nested items live in bodies").nested[n as usize],
-        }
+            Some(n) => top.and_then(|t| t.body()).and_then(|b| b.nested.get(n as usize)),
+        };
+        item.unwrap_or_else(|| crate::item_tree::missing_item())
     }
 
     /// The location of the item's name.

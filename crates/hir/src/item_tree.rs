@@ -50,13 +50,14 @@ pub struct AstIdMap {
 }
 
 impl AstIdMap {
+    /// The declaration's range; empty for an id this map does not hold.
     pub fn range(&self, id: AstId) -> TextRange {
-        self.ptrs[id.0 as usize].1
+        self.ptrs.get(id.0 as usize).map_or_else(TextRange::default, |p| p.1)
     }
 
     /// The declaration's node in `root`, the tree this map was made from.
     pub fn node(&self, root: &SyntaxNode, id: AstId) -> SyntaxNode {
-        let (kind, range) = self.ptrs[id.0 as usize];
+        let Some(&(kind, range)) = self.ptrs.get(id.0 as usize) else { return root.clone() };
         std::iter::successors(Some(root.clone()), |node| node.child_or_token_at_range(range)?.into_node())
             .find(|node| node.text_range() == range && node.kind() == kind)
             .unwrap_or_else(|| root.clone())
@@ -403,6 +404,36 @@ pub struct Item {
     pub name_range: TextRange,
     pub is_pub: bool,
     pub kind: ItemKind,
+}
+
+/// What a handle from an earlier revision finds when its declaration is gone: an item
+/// and a function signature with no name and no parts, at no declaration.
+pub(crate) fn missing_item() -> &'static Item {
+    static MISSING: std::sync::OnceLock<Item> = std::sync::OnceLock::new();
+    MISSING.get_or_init(|| Item {
+        name: String::new(),
+        ast: AstId(u32::MAX),
+        name_range: TextRange::default(),
+        is_pub: false,
+        kind: ItemKind::Error(Vec::new()),
+    })
+}
+
+pub(crate) fn missing_fn() -> &'static FnSig {
+    static MISSING: std::sync::OnceLock<FnSig> = std::sync::OnceLock::new();
+    MISSING.get_or_init(|| FnSig {
+        name: String::new(),
+        ast: AstId(u32::MAX),
+        name_range: TextRange::default(),
+        is_pub: false,
+        is_requires: false,
+        is_override: false,
+        self_param: None,
+        generics: Vec::new(),
+        params: Vec::new(),
+        ret: None,
+        has_body: false,
+    })
 }
 
 impl Item {

@@ -17,14 +17,17 @@ pub enum FnLoc {
 }
 
 impl FnLoc {
+    /// The signature; a placeholder (no name, no parameters) when this handle is from an
+    /// earlier revision and names no function now, never a panic.
     pub fn sig(self, db: &dyn Db) -> &FnSig {
-        match self {
+        let sig = match self {
             FnLoc::Free(loc) => match &loc.item(db).kind {
-                ItemKind::Fn(sig) => sig,
-                _ => unreachable!("FnLoc::Free always names a function"),
+                ItemKind::Fn(sig) => Some(sig),
+                _ => None,
             },
-            FnLoc::Method(owner, i) => &owner.item(db).body().expect("methods live in bodies").methods[i as usize],
-        }
+            FnLoc::Method(owner, i) => owner.item(db).body().and_then(|b| b.methods.get(i as usize)).map(|m| &**m),
+        };
+        sig.unwrap_or_else(|| crate::item_tree::missing_fn())
     }
 
     pub fn container(self) -> Option<ItemLoc> {
@@ -304,11 +307,19 @@ pub fn file_signatures(db: &dyn Db, program: Program, file: SourceFile) -> Vec<(
 /// The signature of a function, from its file's signatures (which are in
 /// `file_functions` order, sorted by `order_key`).
 pub fn fn_signature(db: &dyn Db, program: Program, f: FnLoc) -> &Signature {
+    static MISSING: std::sync::OnceLock<Signature> = std::sync::OnceLock::new();
     let all = file_signatures(db, program, f.file());
-    let i = all
-        .binary_search_by_key(&order_key(f), |(g, _)| order_key(*g))
-        .expect("every function of a file has a signature");
-    &all[i].1
+    match all.binary_search_by_key(&order_key(f), |(g, _)| order_key(*g)) {
+        Ok(i) => &all[i].1,
+        // A handle from an earlier revision whose function is gone.
+        Err(_) => MISSING.get_or_init(|| Signature {
+            generics: Vec::new(),
+            params: Vec::new(),
+            ret: Ty::Unknown,
+            self_param: None,
+            diagnostics: Vec::new(),
+        }),
+    }
 }
 
 /// Where a function comes in `file_functions`: item, nested item, method.

@@ -146,3 +146,61 @@ fn diagnostics_move_with_the_text() {
         "two newlines above the function move the error by two"
     );
 }
+
+/// Handles to declarations made in one revision must not break analysis in the next,
+/// when the declarations they named are gone (salsa re-validates old results by
+/// re-running queries with their old keys).
+#[test]
+fn removing_declarations_between_edits_never_panics() {
+    let full = r#"class Box {
+    v: int
+    fn a(self) int { return self.v }
+    fn b(self) int { return self.a() + 1 }
+    fn c(self) int { return self.b() + 1 }
+}
+fn f1(x: Box) int { return x.c() }
+fn f2() int { return f1(Box { v: 1 }) }
+fn main() { print(f2()) }
+"#;
+    let shrunk = [
+        full.replace("    fn c(self) int { return self.b() + 1 }\n", ""),
+        full.replace("    fn b(self) int { return self.a() + 1 }\n    fn c(self) int { return self.b() + 1 }\n", ""),
+        "fn main() { print(1) }\n".to_string(),
+        String::new(),
+        full.to_string(),
+        "class Box { v: int }\nfn main() {}\n".to_string(),
+    ];
+    let loader = MemoryLoader::new([("p/main.pluto", full)]);
+    let mut db = RootDatabase::new(Arc::new(loader));
+    let path = FilePath::disk("p/main.pluto");
+    let file = db.open_file(&path);
+    let program = db.program(&path);
+    pluto_hir::program_diagnostics(&db, program);
+    // Handles to every function of the first revision.
+    let mut old: Vec<pluto_hir::FnLoc> = Vec::new();
+    for offset in 0..full.len() as u32 {
+        if let Some(f) = pluto_hir::Semantics::new(&db, program).fn_at(file, offset.into())
+            && !old.contains(&f)
+        {
+            old.push(f);
+        }
+    }
+    assert_eq!(old.len(), 6, "{old:?}");
+    for text in shrunk {
+        db.set_file_text(&path, text.clone());
+        // Every query of the revision, including those whose old results hold old handles.
+        let _ = pluto_hir::program_diagnostics(&db, program);
+        // And the old handles themselves, asked directly.
+        let sema = pluto_hir::Semantics::new(&db, program);
+        for &f in &old {
+            let _ = sema.signature(f);
+            let _ = sema.infer(f);
+            let _ = sema.fn_errors(f);
+            let _ = sema.typed_ranges(pluto_hir::BodyOwner::Fn(f));
+            let _ = sema.declaration_loc(pluto_hir::BodyOwner::Fn(f)).map(|l| l.absolute(&db));
+            if let Some(owner) = f.container() {
+                let _ = sema.adt(owner);
+            }
+        }
+    }
+}
