@@ -465,21 +465,13 @@ impl Lowerer<'_, '_> {
     /// A closure: an object with its code and captured values, compiled later.
     fn closure(&mut self, c: ExprId, params: &[Param]) -> Result<Value> {
         let range = self.range(c);
-        // Captured: locals used inside whose declaration is outside.
+        // Captured: what inference found the closure uses from around it, as the
+        // enclosing code holds it.
+        let index = self.result.closures.iter().position(|r| *r == range);
         let mut captures: Vec<(String, Ty)> = Vec::new();
-        for name_ref in self.names_used_in(c) {
-            // Locals of the enclosing scopes (read or assigned; a copy is captured).
-            let is_local = match self.resolutions.get(&name_ref.range) {
-                Some(Target::Local(declared)) => !range.contains_range(*declared),
-                Some(_) => false,
-                None => true,
-            };
-            let name = name_ref.text.clone();
-            if is_local
-                && !captures.iter().any(|(n, _)| *n == name)
-                && let Some(local) = self.lookup(&name)
-            {
-                captures.push((name, local.ty));
+        for capture in index.and_then(|i| self.result.captures.get(i)).into_iter().flatten() {
+            if let Some(local) = self.lookup(&capture.name) {
+                captures.push((capture.name.clone(), local.ty));
             }
         }
         let arity = params.len();
@@ -505,25 +497,6 @@ impl Lowerer<'_, '_> {
             self.store_word(object, 1 + i as i32, v);
         }
         Ok(object)
-    }
-
-    /// The names read or assigned inside `e`: its paths and the shorthands of its struct
-    /// literals (walked with an explicit stack).
-    fn names_used_in(&self, e: ExprId) -> Vec<Name> {
-        let body = self.body;
-        let mut names = Vec::new();
-        let mut pending = vec![e];
-        while let Some(e) = pending.pop() {
-            match &body.exprs[e] {
-                Expr::Path { name, .. } => names.push(name.clone()),
-                Expr::StructLit { fields, .. } => {
-                    names.extend(fields.iter().filter(|f| f.value.is_none()).map(|f| f.name.clone()))
-                }
-                _ => {}
-            }
-            pending.extend(body.children(e));
-        }
-        names
     }
 
     fn binary(&mut self, at: TextRange, op: Option<BinaryOp>, lhs: ExprId, rhs: ExprId) -> Result<Value> {

@@ -35,7 +35,7 @@ pub use body::{
 };
 pub use def_map::{Def, DefMap, ItemLoc};
 pub use diag::Loc;
-pub use infer::{CallSite, Callee, Handling, InferResult, Target};
+pub use infer::{CallSite, Callee, Capture, Handling, InferResult, Target};
 pub use interface::{RemoteError, RemoteFn, UnitInterface};
 pub use item_tree::ItemKind;
 pub use lower::{AdtData, FieldTy, FnLoc, Signature};

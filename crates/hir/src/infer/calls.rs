@@ -253,6 +253,7 @@ impl<'a> Infer<'a> {
             return None;
         }
         let (callee, sig, _) = self.method(&self_ty, name)?;
+        self.capture_self();
         if let Some(Def::Item(item)) = self.resolve_value_name(name) {
             let declared = item.name_loc(self.db);
             let diag = self.error(codes::AMBIGUOUS_NAME, range, format!("`{name}` is ambiguous"));

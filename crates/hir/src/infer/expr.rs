@@ -455,6 +455,8 @@ impl<'a> Infer<'a> {
             _ => None,
         };
         self.push_scope();
+        // Locals from here on are the closure's own; those before it are captured.
+        let first_local = self.locals.len();
         let mut param_tys = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let ty = match &p.ty {
@@ -473,11 +475,14 @@ impl<'a> Infer<'a> {
         // a `catch` around the closure does not catch what the body raises when called.
         let index = self.result.closures.len() as u32;
         self.result.closures.push(self.range(c));
+        self.result.captures.push(Vec::new());
         self.closure_stack.push(index);
+        self.closure_locals.push(first_local);
         let saved_catches = std::mem::take(&mut self.catch_stack);
         let body_ty = if self.is_missing(body) { Ty::Void } else { self.infer_expr(body, Some(&ret)) };
         self.catch_stack = saved_catches;
         self.closure_stack.pop();
+        self.closure_locals.pop();
         self.loop_depth = saved_loops;
         self.returns.pop();
         self.pop_scope();

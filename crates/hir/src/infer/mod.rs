@@ -137,6 +137,14 @@ pub struct RaiseSite {
     pub closure: Option<u32>,
 }
 
+/// A local (or `self`) a closure uses from around it, captured by value: its name and
+/// the range of its declaration (empty for `self`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Capture {
+    pub name: String,
+    pub declared: TextRange,
+}
+
 /// A function used as a value (not called): a closure, a function or method reference.
 /// Calls through function values can run any of these whose type fits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -163,6 +171,8 @@ pub struct InferResult {
     /// Closures in order of appearance (their index is their `ClosureLoc::index`): the
     /// range of each.
     pub closures: Vec<TextRange>,
+    /// What each closure (by index) captures from the bodies around it.
+    pub captures: Vec<Vec<Capture>>,
     pub fn_values: Vec<FnValue>,
     /// `spawn f(x)`: what is spawned and the type its task yields.
     pub spawns: Vec<(Callee, Ty)>,
@@ -254,8 +264,10 @@ struct Infer<'a> {
     param_count: usize,
     /// The body being checked, to name its closures.
     owner: Option<BodyOwner>,
-    /// The closures being checked, innermost last (by index).
+    /// The closures being checked, innermost last (by index), and for each the number
+    /// of locals declared before it (those it captures when it uses them).
     closure_stack: Vec<u32>,
+    closure_locals: Vec<usize>,
     result: InferResult,
 }
 
@@ -315,6 +327,7 @@ impl<'a> Infer<'a> {
             param_count: 0,
             owner: None,
             closure_stack: Vec::new(),
+            closure_locals: Vec::new(),
             result: InferResult::default(),
         };
         for (i, (name, ty)) in sig.params.iter().enumerate() {
@@ -590,8 +603,33 @@ impl<'a> Infer<'a> {
         self.scopes.iter().rev().flat_map(|s| s.iter().rev()).copied().find(|&i| self.locals[i].name == name)
     }
 
+    /// Records that the closures being checked which began after local `root` was
+    /// declared capture it (by value).
+    fn capture(&mut self, root: usize) {
+        let local = &self.locals[root];
+        let capture = Capture { name: local.name.clone(), declared: local.range };
+        for (k, &first) in self.closure_locals.iter().enumerate() {
+            let list = &mut self.result.captures[self.closure_stack[k] as usize];
+            if root < first && !list.contains(&capture) {
+                list.push(capture.clone());
+            }
+        }
+    }
+
+    /// Records that the closures being checked use `self`.
+    fn capture_self(&mut self) {
+        let capture = Capture { name: "self".into(), declared: TextRange::default() };
+        for &k in &self.closure_stack {
+            let list = &mut self.result.captures[k as usize];
+            if !list.contains(&capture) {
+                list.push(capture.clone());
+            }
+        }
+    }
+
     fn use_local(&mut self, index: usize) -> Ty {
         let root = self.root_local(index);
+        self.capture(root);
         self.locals[root].used = true;
         self.locals[index].used = true;
         self.locals[index].ty.clone()

@@ -70,8 +70,11 @@ impl<'a> Infer<'a> {
     pub(super) fn infer_path(&mut self, e: ExprId, name_ref: &Name) -> Ty {
         let range = self.range(e);
         if name_ref.text == "self" {
-            return match &self.self_ty {
-                Some(t) => t.clone(),
+            return match self.self_ty.clone() {
+                Some(t) => {
+                    self.capture_self();
+                    t
+                }
                 None => {
                     self.error(codes::SELF_OUTSIDE_METHOD, range, "`self` is only available in methods").hint =
                         Some("add `self` as the first parameter to make this a method".into());

@@ -158,6 +158,7 @@ impl<'a> Infer<'a> {
                 match self.lookup_local(&name) {
                     Some(i) => {
                         let root = self.root_local(i);
+                        self.capture(root);
                         self.resolve_as(name_ref, Target::Local(self.locals[root].range));
                         if !self.locals[root].mutable {
                             let range = self.range(target);
