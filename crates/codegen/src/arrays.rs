@@ -100,14 +100,7 @@ impl Lowerer<'_, '_> {
     }
 
     /// Stores `value` (already of the element's type) as element `index`.
-    pub fn array_set(
-        &mut self,
-        array: Value,
-        index: Value,
-        value: Value,
-        element: &Ty,
-        node: TextRange,
-    ) -> Result<()> {
+    pub fn array_set(&mut self, array: Value, index: Value, value: Value, element: &Ty, node: TextRange) -> Result<()> {
         let w = self.word(value);
         if is_generic(element) {
             let site = self.site(node)?;

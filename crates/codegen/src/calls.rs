@@ -106,9 +106,8 @@ impl Lowerer<'_, '_> {
     pub fn spawn(&mut self, call: ExprId, callee: ExprId, args: &[ExprId]) -> Result<Value> {
         let at = self.range(call);
         let used = Ty::func(args.iter().map(|a| self.ty_of(*a)).collect(), self.ty_of(call));
-        let resolution = |l: &Self, name_ref: Option<&pluto_hir::Name>| {
-            name_ref.and_then(|n| l.resolutions.get(&n.range).cloned())
-        };
+        let resolution =
+            |l: &Self, name_ref: Option<&pluto_hir::Name>| name_ref.and_then(|n| l.resolutions.get(&n.range).cloned());
         let body = self.body;
         let function = match &body.exprs[callee] {
             Expr::Path { name, .. } if self.lookup(&name.text).is_none() => match resolution(self, Some(name)) {

@@ -43,7 +43,8 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
     let map = Semantics::new(db, program).def_map();
     let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
     units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
-    let plain = Semantics::new(db, program).item_tree(entry_file)
+    let plain = Semantics::new(db, program)
+        .item_tree(entry_file)
         .items
         .iter()
         .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))

@@ -3,7 +3,9 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::{BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty};
+use pluto_hir::{
+    BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty,
+};
 use pluto_syntax::TextRange;
 
 use cranelift_module::Module;
@@ -129,8 +131,25 @@ impl Lowerer<'_, '_> {
             }
             Expr::Field { receiver, name, .. } => self.field(e, *receiver, name.as_ref(), &ty).map(Some),
             Expr::Index { base, index } => self.index(at, *base, *index, &ty).map(Some),
+            Expr::Array(_) | Expr::Map { .. } | Expr::Set { .. } | Expr::Tuple(_) => self.collection(e, &ty),
+            Expr::StructLit { path, fields, .. } => self.struct_lit(at, path, fields, &ty).map(Some),
+            Expr::Closure { params, .. } => self.closure(e, params).map(Some),
+            Expr::Spawn(inner) => match &body.exprs[*inner] {
+                Expr::Call { callee, args } => self.spawn(*inner, *callee, args).map(Some),
+                _ => Err(self.unsupported(at, "`spawn` of something other than a call")),
+            },
+            Expr::Range { .. } => Err(self.unsupported(at, "ranges outside `for`")),
+        }
+    }
+
+    /// Array, map, set and tuple literals: a new container of type `ty` holding the
+    /// elements, each converted to the element type.
+    fn collection(&mut self, e: ExprId, ty: &Ty) -> Result<Option<Value>> {
+        let at = self.range(e);
+        let body = self.body;
+        match &body.exprs[e] {
             Expr::Array(items) => {
-                let element = match &ty {
+                let element = match ty {
                     Ty::Array(t) => (**t).clone(),
                     _ => Ty::Unknown,
                 };
@@ -143,7 +162,7 @@ impl Lowerer<'_, '_> {
                 Ok(Some(array))
             }
             Expr::Map { entries, .. } => {
-                let (k, v) = match &ty {
+                let (k, v) = match ty {
                     Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
                     _ => return Err(self.unsupported(at, "this map")),
                 };
@@ -160,7 +179,7 @@ impl Lowerer<'_, '_> {
                 Ok(Some(map))
             }
             Expr::Set { elements, .. } => {
-                let element = match &ty {
+                let element = match ty {
                     Ty::Set(t) => (**t).clone(),
                     _ => return Err(self.unsupported(at, "this set")),
                 };
@@ -174,10 +193,8 @@ impl Lowerer<'_, '_> {
                 }
                 Ok(Some(set))
             }
-            Expr::StructLit { path, fields, .. } => self.struct_lit(at, path, fields, &ty).map(Some),
-            Expr::Closure { params, .. } => self.closure(e, params).map(Some),
             Expr::Tuple(items) => {
-                let Ty::Tuple(elements) = &ty else { return Err(self.unsupported(at, "this tuple")) };
+                let Ty::Tuple(elements) = ty else { return Err(self.unsupported(at, "this tuple")) };
                 let elements = elements.clone();
                 let tuple = self.alloc(elements.len() as i64, false);
                 for (i, (item, element)) in items.iter().zip(elements.iter()).enumerate() {
@@ -187,11 +204,7 @@ impl Lowerer<'_, '_> {
                 }
                 Ok(Some(tuple))
             }
-            Expr::Spawn(inner) => match &body.exprs[*inner] {
-                Expr::Call { callee, args } => self.spawn(*inner, *callee, args).map(Some),
-                _ => Err(self.unsupported(at, "`spawn` of something other than a call")),
-            },
-            Expr::Range { .. } => Err(self.unsupported(at, "ranges outside `for`")),
+            _ => Err(self.unsupported(at, "this literal")),
         }
     }
 

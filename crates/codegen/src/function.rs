@@ -92,7 +92,6 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
-
 impl<'a, 'b> Lowerer<'a, 'b> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -184,7 +183,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     pub fn unsupported(&self, at: TextRange, what: &str) -> CodegenError {
-        CodegenError::Unsupported { what: what.to_string(), file: self.file().path(self.db).to_string(), line: self.line(at) }
+        CodegenError::Unsupported {
+            what: what.to_string(),
+            file: self.file().path(self.db).to_string(),
+            line: self.line(at),
+        }
     }
 
     /// The 1-based source line of a range of the stripped declaration.

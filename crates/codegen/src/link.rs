@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-
 #[derive(Debug)]
 pub enum LinkError {
     NoLinker(String),
@@ -27,7 +26,8 @@ impl std::fmt::Display for LinkError {
 
 /// Writes a runtime archive once per compiler version and returns its path.
 fn runtime_archive(dir: &Path, archive: &[u8]) -> Result<PathBuf, LinkError> {
-    let name = if std::ptr::eq(archive, crate::RUNTIME_NET_ARCHIVE) { "libpluto_runtime_net" } else { "libpluto_runtime" };
+    let name =
+        if std::ptr::eq(archive, crate::RUNTIME_NET_ARCHIVE) { "libpluto_runtime_net" } else { "libpluto_runtime" };
     let path = dir.join(format!("{name}-{}-{}.a", env!("CARGO_PKG_VERSION"), archive.len()));
     if std::fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(archive.len()) {
         let partial = path.with_extension(format!("a.{}", std::process::id()));

@@ -40,9 +40,9 @@ impl Globals {
     }
 
     fn interface_index(db: &dyn Db, program: Program, unit: ItemLoc, name: &str) -> Result<usize> {
-        Semantics::new(db, program).unit_interface(unit).functions.iter().position(|f| f.name == name).ok_or_else(|| {
-            crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`"))
-        })
+        Semantics::new(db, program).unit_interface(unit).functions.iter().position(|f| f.name == name).ok_or_else(
+            || crate::unsupported(db, unit, &format!("a cross-stage call of `{name}`, which is not a `pub fn`")),
+        )
     }
 
     /// The stub that calls `unit`'s `pub fn` `name` in another process.
@@ -113,7 +113,8 @@ impl Globals {
         if let Some(id) = self.local_calls.get(&(unit, index)) {
             return Ok(*id);
         }
-        let network_error = Semantics::new(db, program).transport_errors()
+        let network_error = Semantics::new(db, program)
+            .transport_errors()
             .first()
             .copied()
             .ok_or_else(|| CodegenError::Backend("the prelude lacks `NetworkError`".into()))?;

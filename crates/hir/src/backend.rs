@@ -8,9 +8,9 @@ use pluto_db::modules::parse;
 use pluto_syntax::{SyntaxNode, TextRange};
 
 use crate::Semantics;
-use crate::diag::Loc;
 use crate::body::{BodyOwner, BodyWithSourceMap, body_with_source_map};
 use crate::def_map::ItemLoc;
+use crate::diag::Loc;
 use crate::infer::{InferResult, infer_field_default, infer_fn};
 use crate::interface::{UnitInterface, default_ports, program_package, transport_errors, type_shape, unit_interface};
 use crate::item_tree::{AstId, ast_id_map};

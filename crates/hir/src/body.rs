@@ -251,32 +251,84 @@ pub enum Expr {
     Literal(Literal),
     String(Vec<StringPart>),
     /// A name on its own, with type arguments if written (`decode<Order>`).
-    Path { name: Name, generic_args: Option<Vec<TypeRef>> },
+    Path {
+        name: Name,
+        generic_args: Option<Vec<TypeRef>>,
+    },
     Tuple(Vec<ExprId>),
     Array(Vec<ExprId>),
     /// `Order { ... }`, `Shape.Circle { ... }`, `Box<int> { ... }`: the type's path
     /// segments and type arguments, then the fields.
-    StructLit { path: Vec<Name>, generic_args: Option<Vec<TypeRef>>, fields: Vec<FieldInit> },
-    Map { ty: TypeRef, entries: Vec<(Option<ExprId>, Option<ExprId>)> },
-    Set { ty: TypeRef, elements: Vec<ExprId> },
+    StructLit {
+        path: Vec<Name>,
+        generic_args: Option<Vec<TypeRef>>,
+        fields: Vec<FieldInit>,
+    },
+    Map {
+        ty: TypeRef,
+        entries: Vec<(Option<ExprId>, Option<ExprId>)>,
+    },
+    Set {
+        ty: TypeRef,
+        elements: Vec<ExprId>,
+    },
     /// `op` is `None` when it is missing.
-    Binary { op: Option<BinaryOp>, lhs: ExprId, rhs: ExprId },
-    Range { start: Option<ExprId>, end: Option<ExprId>, inclusive: bool },
+    Binary {
+        op: Option<BinaryOp>,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
+    Range {
+        start: Option<ExprId>,
+        end: Option<ExprId>,
+        inclusive: bool,
+    },
     /// `-e` or `!e`.
-    Prefix { not: bool, expr: ExprId },
+    Prefix {
+        not: bool,
+        expr: ExprId,
+    },
     /// `e!`.
     Propagate(ExprId),
     /// `e?`.
     Try(ExprId),
-    Call { callee: ExprId, args: Vec<ExprId> },
-    Field { receiver: ExprId, name: Option<Name>, generic_args: Option<Vec<TypeRef>> },
-    Index { base: ExprId, index: ExprId },
-    Cast { expr: ExprId, ty: TypeRef },
-    If { condition: ExprId, then_branch: ExprId, else_branch: Option<ExprId> },
-    Match { scrutinee: ExprId, arms: Vec<MatchArm> },
-    Block { statements: Vec<Statement> },
-    Closure { params: Vec<Param>, body: ExprId },
-    Catch { expr: ExprId, handlers: Vec<CatchHandler> },
+    Call {
+        callee: ExprId,
+        args: Vec<ExprId>,
+    },
+    Field {
+        receiver: ExprId,
+        name: Option<Name>,
+        generic_args: Option<Vec<TypeRef>>,
+    },
+    Index {
+        base: ExprId,
+        index: ExprId,
+    },
+    Cast {
+        expr: ExprId,
+        ty: TypeRef,
+    },
+    If {
+        condition: ExprId,
+        then_branch: ExprId,
+        else_branch: Option<ExprId>,
+    },
+    Match {
+        scrutinee: ExprId,
+        arms: Vec<MatchArm>,
+    },
+    Block {
+        statements: Vec<Statement>,
+    },
+    Closure {
+        params: Vec<Param>,
+        body: ExprId,
+    },
+    Catch {
+        expr: ExprId,
+        handlers: Vec<CatchHandler>,
+    },
     Spawn(ExprId),
     Return(Option<ExprId>),
     Break,
@@ -294,13 +346,22 @@ pub struct RecordPatField {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pat {
     Missing,
-    Bind { name: Name, is_mut: bool },
+    Bind {
+        name: Name,
+        is_mut: bool,
+    },
     Wildcard,
     /// A literal, negated when written `-1`.
-    Literal { expr: ExprId, negative: bool },
+    Literal {
+        expr: ExprId,
+        negative: bool,
+    },
     Tuple(Vec<PatId>),
     /// `Status.Suspended { reason }` (the path's segments in order).
-    Variant { path: Vec<Name>, fields: Vec<RecordPatField> },
+    Variant {
+        path: Vec<Name>,
+        fields: Vec<RecordPatField>,
+    },
 }
 
 /// One body's expressions and patterns.

@@ -95,7 +95,10 @@ impl<'db> Semantics<'db> {
     }
 
     /// The unit a cross-stage call of `f` goes to and its wire description.
-    pub fn remote_fn(&self, f: FnLoc) -> Option<(&'db crate::interface::UnitInterface, &'db crate::interface::RemoteFn)> {
+    pub fn remote_fn(
+        &self,
+        f: FnLoc,
+    ) -> Option<(&'db crate::interface::UnitInterface, &'db crate::interface::RemoteFn)> {
         crate::interface::remote_fn(self.db, self.program, f)
     }
 
@@ -141,7 +144,9 @@ impl<'db> Semantics<'db> {
         // is the name being typed (the cursor touches it in the file) or a missing one.
         let root = parse(self.db, file).syntax();
         let typing = offset > TextSize::from(0)
-            && root.token_at_offset(offset - TextSize::from(1)).any(|t| t.kind() == SyntaxKind::IDENT && t.text_range().end() == offset);
+            && root
+                .token_at_offset(offset - TextSize::from(1))
+                .any(|t| t.kind() == SyntaxKind::IDENT && t.text_range().end() == offset);
         let expr = source_map
             .exprs_around(at)
             .filter(|(id, r)| match body.exprs[*id] {
@@ -269,7 +274,10 @@ impl<'db> Semantics<'db> {
                 for (i, item) in item_tree(self.db, module.file).items.iter().enumerate() {
                     let loc = ItemLoc::top(module.file, i);
                     if matches!(item.kind, ItemKind::Class(_))
-                        && adt_data(self.db, self.program, loc).impls.iter().any(|t| matches!(t, Ty::Trait(tr) if traits.contains(tr)))
+                        && adt_data(self.db, self.program, loc)
+                            .impls
+                            .iter()
+                            .any(|t| matches!(t, Ty::Trait(tr) if traits.contains(tr)))
                     {
                         owners.push(loc);
                     }
@@ -383,7 +391,8 @@ impl<'db> Semantics<'db> {
                     Target::Local(declared) => {
                         let declared = self.absolute(f, declared);
                         let mutable = declared_mut(&root, declared);
-                        let declaration = NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) };
+                        let declaration =
+                            NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) };
                         if !out.contains(&declaration) {
                             out.push(declaration);
                         }

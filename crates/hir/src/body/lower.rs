@@ -73,11 +73,7 @@ impl Lower {
 
     fn param(&mut self, p: &ast::Param) -> Param {
         let range = p.syntax().text_range();
-        Param {
-            name: name(p.name()).unwrap_or_else(|| missing_name(range)),
-            ty: type_ref(p.ty()),
-            is_mut: p.is_mut(),
-        }
+        Param { name: name(p.name()).unwrap_or_else(|| missing_name(range)), ty: type_ref(p.ty()), is_mut: p.is_mut() }
     }
 
     fn opt_expr(&mut self, e: Option<ast::Expr>) -> Option<ExprId> {
@@ -208,9 +204,11 @@ impl Lower {
                 let rhs = self.expr_or_missing(b.rhs(), node);
                 Expr::Binary { op: b.op().and_then(|t| BinaryOp::from_token(t.kind())), lhs, rhs }
             }
-            ast::Expr::RangeExpr(r) => {
-                Expr::Range { start: self.opt_expr(r.start()), end: self.opt_expr(r.end()), inclusive: r.is_inclusive() }
-            }
+            ast::Expr::RangeExpr(r) => Expr::Range {
+                start: self.opt_expr(r.start()),
+                end: self.opt_expr(r.end()),
+                inclusive: r.is_inclusive(),
+            },
             ast::Expr::PrefixExpr(p) => Expr::Prefix {
                 not: p.op().is_some_and(|t| t.kind() == SyntaxKind::BANG),
                 expr: self.expr_or_missing(p.expr(), node),

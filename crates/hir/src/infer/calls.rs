@@ -55,125 +55,11 @@ impl<'a> Infer<'a> {
             return Ty::Unknown;
         }
         let bang = handling == Handling::Propagate;
-        // Built-in functions.
-        if let Expr::Path { name, generic_args } = &body.exprs[callee]
-            && self.lookup_local(&name.text).is_none()
-            && self.resolve_value_name(&name.text).is_none()
-        {
-            match name.text.as_str() {
-                "print" => {
-                    for &a in args {
-                        let t = self.infer_expr(a, None);
-                        if matches!(self.shallow(&t), Ty::Void) {
-                            self.error(codes::TYPE_MISMATCH, self.range(a), "cannot print a value of type `void`");
-                        }
-                    }
-                    self.check_bang_on_builtin(handling, range);
-                    return Ty::Void;
-                }
-                "chan" => {
-                    let element = match generic_args.as_ref().and_then(|g| g.first()) {
-                        Some(t) => self.lower_type(t),
-                        None => self.fresh(),
-                    };
-                    // `chan<T>()` is a rendezvous, as `chan<T>(0)`.
-                    if args.len() > 1 {
-                        self.error(
-                            codes::WRONG_ARG_COUNT,
-                            range,
-                            format!("`chan` takes at most 1 argument (the capacity), found {}", args.len()),
-                        );
-                    }
-                    for &a in args {
-                        let t = self.infer_expr(a, Some(&Ty::Int));
-                        self.expect_ty(&t, &Ty::Int, self.range(a));
-                    }
-                    self.check_bang_on_builtin(handling, range);
-                    return Ty::Tuple(vec![Ty::Sender(element.clone().into()), Ty::Receiver(element.into())].into());
-                }
-                _ => {}
-            }
+        if let Some(ty) = self.infer_builtin_call(range, callee, args, handling) {
+            return ty;
         }
-        // What is being called.
         let mut type_args = Vec::new();
-        let (target, receiver_mut_check): CallTarget = match &body.exprs[callee] {
-            Expr::Field { receiver, name, generic_args } => {
-                let receiver = *receiver;
-                let name = name.as_ref().map(|n| n.text.clone()).unwrap_or_default();
-                let name_range = self.range(callee);
-                match self.is_missing(receiver) {
-                    false => match self.namespace_of(receiver) {
-                        Some(ns) => match self.namespace_member_of(receiver, ns, &name, name_range) {
-                            Some(Member::Fn(c, sig)) => {
-                                let sig =
-                                    self.with_type_args(sig, generic_args.as_deref(), &name, name_range, &mut type_args);
-                                (Some((c, sig)), None)
-                            }
-                            Some(Member::Value(t)) => {
-                                let shown = self.show(&t);
-                                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
-                                (None, None)
-                            }
-                            None => (None, None),
-                        },
-                        None => {
-                            let rt = self.infer_expr(receiver, None);
-                            let rt = self.shallow(&rt);
-                            // A field holding a function value is called like a method.
-                            if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
-                                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
-                                (Some((callee, Signature::of_value(&ps, &r))), None)
-                            } else {
-                                match self.method(&rt, &name) {
-                                    Some((c, sig, mutates)) => {
-                                        let sig = self.instantiate(&sig);
-                                        (Some((c, sig)), Some((receiver, mutates)))
-                                    }
-                                    None => {
-                                        if !rt.is_unknown() {
-                                            self.no_member(&rt, &name, name_range, true);
-                                        }
-                                        (None, None)
-                                    }
-                                }
-                            }
-                        }
-                    },
-                    true => (None, None),
-                }
-            }
-            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(&name.text).is_none() => {
-                let path_range = self.range(callee);
-                let name = name.text.clone();
-                if let Some(target) = self.implicit_self_call(&name, range) {
-                    target
-                } else {
-                    match self.resolve_value_name(&name) {
-                        Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
-                            let f = FnLoc::Free(loc);
-                            let sig = fn_signature(self.db, self.program, f).clone();
-                            let sig =
-                                self.with_type_args(sig, generic_args.as_deref(), &name, path_range, &mut type_args);
-                            (Some((Callee::Fn(f), sig)), None)
-                        }
-                        _ => {
-                            let t = self.infer_expr(callee, None);
-                            self.fn_value_target(&t, range)
-                        }
-                    }
-                }
-            }
-            _ => {
-                let t = self.infer_expr(callee, None);
-                match self.closure_called_directly(callee) {
-                    Some(loc) => match self.shallow(&t) {
-                        Ty::Fn(ps, r) => (Some((Callee::Closure(loc), Signature::of_value(&ps, &r))), None),
-                        _ => self.fn_value_target(&t, range),
-                    },
-                    None => self.fn_value_target(&t, range),
-                }
-            }
-        };
+        let (target, receiver_mut_check) = self.call_target(range, callee, &mut type_args);
         // Record what the callee's names refer to, for the IDE.
         match &body.exprs[callee] {
             Expr::Field { receiver, name, .. } => {
@@ -242,6 +128,142 @@ impl<'a> Infer<'a> {
         let closure = self.closure_stack.last().copied();
         self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang, type_args });
         sig.ret
+    }
+
+    /// `print(...)` and `chan<T>(capacity)`, unless a local or an item of the same name
+    /// hides them: their type, or `None` when `callee` names neither.
+    fn infer_builtin_call(
+        &mut self,
+        range: TextRange,
+        callee: ExprId,
+        args: &[ExprId],
+        handling: Handling,
+    ) -> Option<Ty> {
+        let body = self.body;
+        if let Expr::Path { name, generic_args } = &body.exprs[callee]
+            && self.lookup_local(&name.text).is_none()
+            && self.resolve_value_name(&name.text).is_none()
+        {
+            match name.text.as_str() {
+                "print" => {
+                    for &a in args {
+                        let t = self.infer_expr(a, None);
+                        if matches!(self.shallow(&t), Ty::Void) {
+                            self.error(codes::TYPE_MISMATCH, self.range(a), "cannot print a value of type `void`");
+                        }
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Some(Ty::Void);
+                }
+                "chan" => {
+                    let element = match generic_args.as_ref().and_then(|g| g.first()) {
+                        Some(t) => self.lower_type(t),
+                        None => self.fresh(),
+                    };
+                    // `chan<T>()` is a rendezvous, as `chan<T>(0)`.
+                    if args.len() > 1 {
+                        self.error(
+                            codes::WRONG_ARG_COUNT,
+                            range,
+                            format!("`chan` takes at most 1 argument (the capacity), found {}", args.len()),
+                        );
+                    }
+                    for &a in args {
+                        let t = self.infer_expr(a, Some(&Ty::Int));
+                        self.expect_ty(&t, &Ty::Int, self.range(a));
+                    }
+                    self.check_bang_on_builtin(handling, range);
+                    return Some(Ty::Tuple(
+                        vec![Ty::Sender(element.clone().into()), Ty::Receiver(element.into())].into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// What `callee` calls, with the type arguments written at the call (recorded in
+    /// `type_args`) and the receiver whose mutability the call needs.
+    fn call_target(&mut self, range: TextRange, callee: ExprId, type_args: &mut Vec<Ty>) -> CallTarget {
+        let body = self.body;
+        match &body.exprs[callee] {
+            Expr::Field { receiver, name, generic_args } => {
+                let receiver = *receiver;
+                let name = name.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+                let name_range = self.range(callee);
+                match self.is_missing(receiver) {
+                    false => match self.namespace_of(receiver) {
+                        Some(ns) => match self.namespace_member_of(receiver, ns, &name, name_range) {
+                            Some(Member::Fn(c, sig)) => {
+                                let sig =
+                                    self.with_type_args(sig, generic_args.as_deref(), &name, name_range, type_args);
+                                (Some((c, sig)), None)
+                            }
+                            Some(Member::Value(t)) => {
+                                let shown = self.show(&t);
+                                self.error(codes::NOT_CALLABLE, range, format!("`{shown}` is not a function"));
+                                (None, None)
+                            }
+                            None => (None, None),
+                        },
+                        None => {
+                            let rt = self.infer_expr(receiver, None);
+                            let rt = self.shallow(&rt);
+                            // A field holding a function value is called like a method.
+                            if let Some(Ty::Fn(ps, r)) = self.field_type(&rt, &name) {
+                                let callee = Callee::Value(Ty::Fn(ps.clone(), r.clone()));
+                                (Some((callee, Signature::of_value(&ps, &r))), None)
+                            } else {
+                                match self.method(&rt, &name) {
+                                    Some((c, sig, mutates)) => {
+                                        let sig = self.instantiate(&sig);
+                                        (Some((c, sig)), Some((receiver, mutates)))
+                                    }
+                                    None => {
+                                        if !rt.is_unknown() {
+                                            self.no_member(&rt, &name, name_range, true);
+                                        }
+                                        (None, None)
+                                    }
+                                }
+                            }
+                        }
+                    },
+                    true => (None, None),
+                }
+            }
+            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(&name.text).is_none() => {
+                let path_range = self.range(callee);
+                let name = name.text.clone();
+                if let Some(target) = self.implicit_self_call(&name, range) {
+                    target
+                } else {
+                    match self.resolve_value_name(&name) {
+                        Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
+                            let f = FnLoc::Free(loc);
+                            let sig = fn_signature(self.db, self.program, f).clone();
+                            let sig = self.with_type_args(sig, generic_args.as_deref(), &name, path_range, type_args);
+                            (Some((Callee::Fn(f), sig)), None)
+                        }
+                        _ => {
+                            let t = self.infer_expr(callee, None);
+                            self.fn_value_target(&t, range)
+                        }
+                    }
+                }
+            }
+            _ => {
+                let t = self.infer_expr(callee, None);
+                match self.closure_called_directly(callee) {
+                    Some(loc) => match self.shallow(&t) {
+                        Ty::Fn(ps, r) => (Some((Callee::Closure(loc), Signature::of_value(&ps, &r))), None),
+                        _ => self.fn_value_target(&t, range),
+                    },
+                    None => self.fn_value_target(&t, range),
+                }
+            }
+        }
     }
 
     /// Inside a stage, `exists(id)` calls the stage's own (or inherited) method with the

@@ -13,12 +13,7 @@ impl<'a> Infer<'a> {
         expected: Option<&Ty>,
     ) -> Ty {
         let index = self.result.catches.len();
-        self.result.catches.push(CatchSite {
-            range,
-            uncertain: false,
-            typed: Vec::new(),
-            catch_all: false,
-        });
+        self.result.catches.push(CatchSite { range, uncertain: false, typed: Vec::new(), catch_all: false });
         self.catch_stack.push(index);
         let errors_before = self.error_count();
         let value_ty = self.infer_expr(inner, expected);

@@ -23,85 +23,24 @@ impl<'a> Infer<'a> {
         let range = self.range(e);
         match &body.exprs[e] {
             Expr::Missing => Ty::Unknown,
-            Expr::Literal(l) => match l {
-                Literal::Int(_) => {
-                    self.check_int_literal(e, l);
-                    if let Some(t) = expected.map(|t| self.shallow(t))
-                        && matches!(t, Ty::Float | Ty::Byte)
-                    {
-                        // An integer literal where a float or byte is wanted is one of those.
-                        return t;
-                    }
-                    Ty::Int
-                }
-                Literal::Float(_) => Ty::Float,
-                Literal::Bool(_) => Ty::Bool,
-                Literal::None => match expected.map(|t| self.shallow(t)) {
-                    Some(t @ Ty::Nullable(_)) => t,
-                    _ => {
-                        let v = self.fresh();
-                        Ty::nullable(v)
-                    }
-                },
-            },
+            Expr::Literal(l) => self.infer_literal(e, l, expected),
             Expr::String(parts) => {
                 for part in parts {
                     if let StringPart::Interpolation(e) = part {
                         let t = self.infer_expr(*e, None);
                         if matches!(self.shallow(&t), Ty::Void) {
-                            self.error(codes::TYPE_MISMATCH, self.range(*e), "cannot interpolate a value of type `void`");
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                self.range(*e),
+                                "cannot interpolate a value of type `void`",
+                            );
                         }
                     }
                 }
                 Ty::Str
             }
             Expr::Path { name, .. } => self.infer_path(e, name),
-            Expr::Tuple(elements) => {
-                let expected: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
-                    Some(Ty::Tuple(ts)) => ts.to_vec(),
-                    _ => Vec::new(),
-                };
-                let tys: Vec<Ty> =
-                    elements.iter().enumerate().map(|(i, e)| self.infer_expr(*e, expected.get(i))).collect();
-                Ty::Tuple(tys.into())
-            }
-            Expr::Array(elements) => {
-                let element = match expected.map(|t| self.shallow(t)) {
-                    Some(Ty::Array(t)) => (*t).clone(),
-                    _ => self.fresh(),
-                };
-                for e in elements {
-                    let t = self.infer_expr(*e, Some(&element));
-                    self.expect_ty(&t, &element, self.range(*e));
-                }
-                Ty::array(element)
-            }
-            Expr::Map { ty, entries } => {
-                let ty = self.lower_type(ty);
-                if let Ty::Map(k, v) = &ty {
-                    for (key, value) in entries {
-                        if let Some(key) = *key {
-                            let t = self.infer_expr(key, Some(k));
-                            self.expect_ty(&t, k, self.range(key));
-                        }
-                        if let Some(value) = *value {
-                            let t = self.infer_expr(value, Some(v));
-                            self.expect_ty(&t, v, self.range(value));
-                        }
-                    }
-                }
-                ty
-            }
-            Expr::Set { ty, elements } => {
-                let ty = self.lower_type(ty);
-                if let Ty::Set(t) = &ty {
-                    for e in elements {
-                        let et = self.infer_expr(*e, Some(t));
-                        self.expect_ty(&et, t, self.range(*e));
-                    }
-                }
-                ty
-            }
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Map { .. } | Expr::Set { .. } => self.infer_collection(e, expected),
             Expr::StructLit { path, generic_args, fields } => {
                 self.infer_struct_lit(range, path, generic_args.as_deref(), fields, expected)
             }
@@ -190,27 +129,7 @@ impl<'a> Infer<'a> {
                     Ty::Unknown
                 }
             },
-            Expr::Return(value) => {
-                let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
-                match *value {
-                    Some(e) => {
-                        let t = self.infer_expr(e, Some(&ret));
-                        if matches!(self.shallow(&ret), Ty::Void) && !matches!(self.shallow(&t), Ty::Void | Ty::Never) {
-                            self.error(codes::TYPE_MISMATCH, self.range(e), "this function returns nothing").hint =
-                                Some("declare the return type after the parameters: `fn f() int`".into());
-                        } else {
-                            self.expect_ty(&t, &ret, self.range(e));
-                        }
-                    }
-                    None => {
-                        if !matches!(self.shallow(&ret), Ty::Void | Ty::Unknown) {
-                            let shown = self.show(&ret);
-                            self.error(codes::MISSING_RETURN, range, format!("`return` needs a value of type `{shown}`"));
-                        }
-                    }
-                }
-                Ty::Never
-            }
+            Expr::Return(value) => self.infer_return(range, *value),
             Expr::Break => {
                 if self.loop_depth == 0 {
                     self.error(codes::MISPLACED, range, "`break` outside of a loop");
@@ -223,44 +142,147 @@ impl<'a> Infer<'a> {
                 }
                 Ty::Never
             }
-            Expr::Raise(value) => {
-                if let Some(e) = *value {
-                    let raise_range = range;
-                    let t = self.infer_expr(e, None);
-                    let range = self.range(e);
-                    match self.shallow(&t) {
-                        Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
-                            let closure = self.closure_stack.last().copied();
-                            self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Error(loc), closure });
+            Expr::Raise(value) => self.infer_raise(range, *value),
+        }
+    }
+
+    /// A literal: an integer where a `float` or `byte` is wanted is one of those, and
+    /// `none` takes the nullable type wanted.
+    fn infer_literal(&mut self, e: ExprId, l: &Literal, expected: Option<&Ty>) -> Ty {
+        match l {
+            Literal::Int(_) => {
+                self.check_int_literal(e, l);
+                if let Some(t) = expected.map(|t| self.shallow(t))
+                    && matches!(t, Ty::Float | Ty::Byte)
+                {
+                    // An integer literal where a float or byte is wanted is one of those.
+                    return t;
+                }
+                Ty::Int
+            }
+            Literal::Float(_) => Ty::Float,
+            Literal::Bool(_) => Ty::Bool,
+            Literal::None => match expected.map(|t| self.shallow(t)) {
+                Some(t @ Ty::Nullable(_)) => t,
+                _ => {
+                    let v = self.fresh();
+                    Ty::nullable(v)
+                }
+            },
+        }
+    }
+
+    /// Tuple, array, map and set literals, their elements checked against the element
+    /// types wanted or written.
+    fn infer_collection(&mut self, e: ExprId, expected: Option<&Ty>) -> Ty {
+        let body = self.body;
+        match &body.exprs[e] {
+            Expr::Tuple(elements) => {
+                let expected: Vec<Ty> = match expected.map(|t| self.shallow(t)) {
+                    Some(Ty::Tuple(ts)) => ts.to_vec(),
+                    _ => Vec::new(),
+                };
+                let tys: Vec<Ty> =
+                    elements.iter().enumerate().map(|(i, e)| self.infer_expr(*e, expected.get(i))).collect();
+                Ty::Tuple(tys.into())
+            }
+            Expr::Array(elements) => {
+                let element = match expected.map(|t| self.shallow(t)) {
+                    Some(Ty::Array(t)) => (*t).clone(),
+                    _ => self.fresh(),
+                };
+                for e in elements {
+                    let t = self.infer_expr(*e, Some(&element));
+                    self.expect_ty(&t, &element, self.range(*e));
+                }
+                Ty::array(element)
+            }
+            Expr::Map { ty, entries } => {
+                let ty = self.lower_type(ty);
+                if let Ty::Map(k, v) = &ty {
+                    for (key, value) in entries {
+                        if let Some(key) = *key {
+                            let t = self.infer_expr(key, Some(k));
+                            self.expect_ty(&t, k, self.range(key));
                         }
-                        Ty::AnyError => {
-                            let binding = match &body.exprs[e] {
-                                Expr::Path { name, .. } => self.lookup_local(&name.text),
-                                _ => None,
-                            };
-                            if let Some(catch) = binding
-                                .and_then(|b| self.untyped_bindings.iter().find(|(l, _)| *l == b))
-                                .map(|(_, c)| *c)
-                            {
-                                let closure = self.closure_stack.last().copied();
-                                self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Caught(catch), closure });
-                            }
-                        }
-                        Ty::Unknown => {}
-                        other => {
-                            let shown = self.show(&other);
-                            self.error(
-                                codes::NOT_AN_ERROR,
-                                range,
-                                format!("`raise` needs an error, found `{shown}`"),
-                            )
-                            .hint = Some("declare one with `error Name { fields }` and raise `Name { ... }`".into());
+                        if let Some(value) = *value {
+                            let t = self.infer_expr(value, Some(v));
+                            self.expect_ty(&t, v, self.range(value));
                         }
                     }
                 }
-                Ty::Never
+                ty
+            }
+            Expr::Set { ty, elements } => {
+                let ty = self.lower_type(ty);
+                if let Ty::Set(t) = &ty {
+                    for e in elements {
+                        let et = self.infer_expr(*e, Some(t));
+                        self.expect_ty(&et, t, self.range(*e));
+                    }
+                }
+                ty
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// `return` with or without a value, against the result of the body it leaves.
+    fn infer_return(&mut self, range: TextRange, value: Option<ExprId>) -> Ty {
+        let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
+        match value {
+            Some(e) => {
+                let t = self.infer_expr(e, Some(&ret));
+                if matches!(self.shallow(&ret), Ty::Void) && !matches!(self.shallow(&t), Ty::Void | Ty::Never) {
+                    self.error(codes::TYPE_MISMATCH, self.range(e), "this function returns nothing").hint =
+                        Some("declare the return type after the parameters: `fn f() int`".into());
+                } else {
+                    self.expect_ty(&t, &ret, self.range(e));
+                }
+            }
+            None => {
+                if !matches!(self.shallow(&ret), Ty::Void | Ty::Unknown) {
+                    let shown = self.show(&ret);
+                    self.error(codes::MISSING_RETURN, range, format!("`return` needs a value of type `{shown}`"));
+                }
             }
         }
+        Ty::Never
+    }
+
+    /// `raise E { ... }`, or `raise e` of an error a `catch` bound.
+    fn infer_raise(&mut self, range: TextRange, value: Option<ExprId>) -> Ty {
+        let body = self.body;
+        if let Some(e) = value {
+            let raise_range = range;
+            let t = self.infer_expr(e, None);
+            let range = self.range(e);
+            match self.shallow(&t) {
+                Ty::Adt(loc, _) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
+                    let closure = self.closure_stack.last().copied();
+                    self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Error(loc), closure });
+                }
+                Ty::AnyError => {
+                    let binding = match &body.exprs[e] {
+                        Expr::Path { name, .. } => self.lookup_local(&name.text),
+                        _ => None,
+                    };
+                    if let Some(catch) =
+                        binding.and_then(|b| self.untyped_bindings.iter().find(|(l, _)| *l == b)).map(|(_, c)| *c)
+                    {
+                        let closure = self.closure_stack.last().copied();
+                        self.result.raises.push(RaiseSite { range: raise_range, raise: Raise::Caught(catch), closure });
+                    }
+                }
+                Ty::Unknown => {}
+                other => {
+                    let shown = self.show(&other);
+                    self.error(codes::NOT_AN_ERROR, range, format!("`raise` needs an error, found `{shown}`")).hint =
+                        Some("declare one with `error Name { fields }` and raise `Name { ... }`".into());
+                }
+            }
+        }
+        Ty::Never
     }
 
     /// An integer literal must fit in `int`; `-9223372036854775808` (`i64::MIN`) does.
@@ -282,13 +304,7 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_binary(
-        &mut self,
-        range: TextRange,
-        op: Option<BinaryOp>,
-        lhs_e: ExprId,
-        rhs_e: ExprId,
-    ) -> Ty {
+    pub(super) fn infer_binary(&mut self, range: TextRange, op: Option<BinaryOp>, lhs_e: ExprId, rhs_e: ExprId) -> Ty {
         let Some(kind) = op else { return Ty::Unknown };
         let lhs = self.infer_expr(lhs_e, None);
         // The right side of `&&` runs only when the left is true, of `||` when it is false.
@@ -387,8 +403,8 @@ impl<'a> Infer<'a> {
             other => {
                 self.infer_expr(ix, None);
                 let shown = self.show(&other);
-                self.error(codes::NOT_INDEXABLE, range, format!("`{shown}` cannot be indexed"))
-                    .hint = Some("arrays are indexed by `int`, maps by their key type".into());
+                self.error(codes::NOT_INDEXABLE, range, format!("`{shown}` cannot be indexed")).hint =
+                    Some("arrays are indexed by `int`, maps by their key type".into());
                 Ty::Unknown
             }
         }

@@ -5,19 +5,21 @@ use super::*;
 use crate::body::FieldInit;
 
 impl<'a> Infer<'a> {
-    pub(super) fn infer_struct_lit(
+    /// The type a struct literal builds and its fields (name, type with the type
+    /// arguments applied, whether it has a default); `Err` with the type to give the
+    /// literal when it cannot be built (reported here).
+    fn struct_lit_shape(
         &mut self,
         range: TextRange,
-        path: &[Name],
+        segments: &[String],
         generic_args: Option<&[TypeRef]>,
         field_inits: &[FieldInit],
         expected: Option<&Ty>,
-    ) -> Ty {
-        let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
+    ) -> Result<(Ty, Vec<(String, Ty, bool)>), Ty> {
         let written = segments.join(".");
         let scope = self.type_scope();
         // A class or error, or an enum variant `Enum.Variant`.
-        let (ty, fields): (Ty, Vec<(String, Ty, bool)>) = if let Some(loc) = scope.resolve_type_path(&segments) {
+        if let Some(loc) = scope.resolve_type_path(&segments) {
             let item = loc.item(self.db);
             match &item.kind {
                 ItemKind::Class(body) | ItemKind::Stage(body)
@@ -32,7 +34,7 @@ impl<'a> Infer<'a> {
                     diag.hint = Some(
                         "declare it as a bracket dependency (`[name: Type]`) and let the compiler build it".into(),
                     );
-                    return Ty::Adt(loc, Arc::from(vec![]));
+                    return Err(Ty::Adt(loc, Arc::from(vec![])));
                 }
                 ItemKind::Class(_) | ItemKind::Error(_) => {
                     let data: AdtData = adt_data(self.db, self.program, loc).clone();
@@ -48,7 +50,7 @@ impl<'a> Infer<'a> {
                         .iter()
                         .map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args), f.has_default))
                         .collect();
-                    (Ty::Adt(loc, args.into()), fields)
+                    Ok((Ty::Adt(loc, args.into()), fields))
                 }
                 _ => {
                     let kind = item.kind_name();
@@ -57,10 +59,10 @@ impl<'a> Infer<'a> {
                         range,
                         format!("`{written}` is a {kind} and cannot be built with a literal"),
                     );
-                    return Ty::Unknown;
+                    return Err(Ty::Unknown);
                 }
             }
-        } else if let [prefix @ .., variant] = segments.as_slice()
+        } else if let [prefix @ .., variant] = segments
             && !prefix.is_empty()
             && let Some(enum_loc) = scope.resolve_type_path(prefix)
             && matches!(enum_loc.item(self.db).kind, ItemKind::Enum { .. })
@@ -73,17 +75,17 @@ impl<'a> Infer<'a> {
                 (None, _) => data.generics.iter().map(|_| self.fresh()).collect(),
             };
             match data.variants.iter().find(|(n, _)| n == variant) {
-                Some((_, fields)) => (
+                Some((_, fields)) => Ok((
                     Ty::Adt(enum_loc, args.clone().into()),
                     fields.iter().map(|f| (f.name.clone(), f.ty.substitute(&data.generics, &args), false)).collect(),
-                ),
+                )),
                 None => {
                     self.error(
                         codes::UNRESOLVED_NAME,
                         range,
                         format!("enum `{}` has no variant `{variant}`", prefix.join(".")),
                     );
-                    return Ty::Unknown;
+                    return Err(Ty::Unknown);
                 }
             }
         } else {
@@ -99,7 +101,22 @@ impl<'a> Infer<'a> {
                     self.infer_expr(v, None);
                 }
             }
-            return Ty::Unknown;
+            return Err(Ty::Unknown);
+        }
+    }
+
+    pub(super) fn infer_struct_lit(
+        &mut self,
+        range: TextRange,
+        path: &[Name],
+        generic_args: Option<&[TypeRef]>,
+        field_inits: &[FieldInit],
+        expected: Option<&Ty>,
+    ) -> Ty {
+        let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
+        let (ty, fields) = match self.struct_lit_shape(range, &segments, generic_args, field_inits, expected) {
+            Ok(shape) => shape,
+            Err(ty) => return ty,
         };
         if let Some(last) = path.last() {
             let target = match &ty {
@@ -158,11 +175,8 @@ impl<'a> Infer<'a> {
                     let candidates: Vec<&String> = fields.iter().map(|f| &f.0).collect();
                     let suggestion =
                         candidates.iter().map(|c| (edit_distance(c, &name), *c)).filter(|(d, _)| *d <= 2).min();
-                    let diag = self.error(
-                        codes::UNKNOWN_FIELD,
-                        name_ref.range,
-                        format!("`{shown}` has no field `{name}`"),
-                    );
+                    let diag =
+                        self.error(codes::UNKNOWN_FIELD, name_ref.range, format!("`{shown}` has no field `{name}`"));
                     if let Some((_, s)) = suggestion {
                         diag.hint = Some(format!("did you mean `{s}`?"));
                     }

@@ -26,7 +26,9 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxNode, TextRange};
 
-use crate::body::{Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map};
+use crate::body::{
+    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map,
+};
 
 use crate::builtins;
 use crate::def_map::{Def, DefMap, ItemLoc, def_map, edit_distance};
@@ -187,7 +189,8 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let Some(root) = body.root else { return InferResult::default() };
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
-    let mut cx = Infer::new(db, program, map, (body, source_map), f.file(), sig.ast, f.container(), signature, &sig.params);
+    let mut cx =
+        Infer::new(db, program, map, (body, source_map), f.file(), sig.ast, f.container(), signature, &sig.params);
     cx.owner = Some(BodyOwner::Fn(f));
     let body_ty = cx.infer_block(root, Some(&signature.ret.clone()));
     cx.check_return(root, &body_ty, &func);

@@ -49,11 +49,7 @@ impl<'a> Infer<'a> {
                 let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
                 Some(Target::Fn(FnLoc::Method(*tr, i as u32)))
             }
-            Callee::Builtin(_)
-            | Callee::Recv(..)
-            | Callee::Closure(_)
-            | Callee::Value(_)
-            | Callee::TaskGet(_) => None,
+            Callee::Builtin(_) | Callee::Recv(..) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
         }
     }
 

@@ -121,7 +121,13 @@ impl<'a> Infer<'a> {
         }
     }
 
-    pub(super) fn infer_match(&mut self, range: TextRange, scrutinee: ExprId, arms: &[MatchArm], expected: Option<&Ty>) -> Ty {
+    pub(super) fn infer_match(
+        &mut self,
+        range: TextRange,
+        scrutinee: ExprId,
+        arms: &[MatchArm],
+        expected: Option<&Ty>,
+    ) -> Ty {
         let body = self.body;
         let scrutinee = self.infer_expr(scrutinee, None);
         let scrutinee = self.shallow(&scrutinee);
