@@ -496,6 +496,7 @@ impl Lowerer<'_, '_> {
         self.g.queue.push_back(Job::Closure(ClosureJob {
             id,
             owner: self.owner.clone(),
+            body: self.body_owner.ok_or_else(|| self.unsupported(range, "a closure here"))?,
             expr: c,
             decl: self.decl,
             captures: captures.clone(),

@@ -50,7 +50,9 @@ pub(crate) enum Abi {
 pub(crate) struct ClosureJob {
     pub id: FuncId,
     pub owner: FnKey,
-    /// The closure expression, in the body of `owner`.
+    /// The body the closure is written in (a function's, or a field default's), and the
+    /// closure expression in it.
+    pub body: BodyOwner,
     pub expr: ExprId,
     pub decl: Loc,
     pub captures: Vec<(String, Ty)>,
@@ -63,7 +65,9 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub b: FunctionBuilder<'b>,
     /// The function whose inference results are used (a closure's enclosing function).
     pub owner: FnKey,
-    /// The body being lowered, where its parts are, and what inference found in it.
+    /// The body being lowered (none for entry points, thunks and stubs), where its parts
+    /// are, and what inference found in it.
+    pub body_owner: Option<BodyOwner>,
     pub body: &'a Body,
     pub source_map: &'a BodySourceMap,
     pub result: &'a InferResult,
@@ -122,6 +126,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             headers: HashMap::new(),
             b: FunctionBuilder::new(func, context),
             owner,
+            body_owner: None,
             body: empty_body(),
             source_map: &EMPTY.get_or_init(Default::default).1,
             result: &EMPTY.get_or_init(Default::default).2,
@@ -146,6 +151,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let sema = Semantics::new(self.db, self.program);
         let lowered = sema.body(body);
         let result = sema.infer_body(body);
+        self.body_owner = Some(body);
         self.body = &lowered.body;
         self.source_map = &lowered.source_map;
         self.result = result;

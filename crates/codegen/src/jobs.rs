@@ -175,8 +175,7 @@ fn build_closure(
     func: &mut ir::Function,
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
-    let body = Some(BodyOwner::Fn(job.owner.f));
-    let mut l = Lowerer::new(db, program, g, func, context, job.owner, body, job.decl, Abi::Entry);
+    let mut l = Lowerer::new(db, program, g, func, context, job.owner, Some(job.body), job.decl, Abi::Entry);
     let ret = match l.ty_of(job.expr) {
         Ty::Fn(_, r) => (*r).clone(),
         _ => Ty::Unknown,
