@@ -1,7 +1,8 @@
 //! Which locals are visible where in a body, computed once over the [`Body`]: a scope per
 //! block, one more after each `let` (its names are visible to the statements after it),
 //! and one for the bindings of a `for`, a match arm, a closure's parameters and a `catch`
-//! handler's binding. The function's parameters are the root scope.
+//! handler's binding. The function's parameters are the root scope. Inference resolves
+//! local names through these; completion lists them.
 
 use la_arena::{Arena, ArenaMap, Idx};
 use pluto_syntax::{TextRange, TextSize};

@@ -76,7 +76,7 @@ impl<'a> Infer<'a> {
             }
             Expr::Path { name: name_ref, .. } => {
                 if let Some((Callee::Fn(f), _)) = &target
-                    && self.lookup_local(&name_ref.text).is_none()
+                    && self.lookup_local(callee, &name_ref.text).is_none()
                 {
                     self.resolve_as(name_ref, Target::Fn(*f));
                 }
@@ -141,7 +141,7 @@ impl<'a> Infer<'a> {
     ) -> Option<Ty> {
         let body = self.body;
         if let Expr::Path { name, generic_args } = &body.exprs[callee]
-            && self.lookup_local(&name.text).is_none()
+            && self.lookup_local(callee, &name.text).is_none()
             && self.resolve_value_name(&name.text).is_none()
         {
             match name.text.as_str() {
@@ -233,7 +233,7 @@ impl<'a> Infer<'a> {
                     true => (None, None),
                 }
             }
-            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(&name.text).is_none() => {
+            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(callee, &name.text).is_none() => {
                 let path_range = self.range(callee);
                 let name = name.text.clone();
                 if let Some(target) = self.implicit_self_call(&name, range) {

@@ -42,7 +42,7 @@ impl<'a> Infer<'a> {
             Expr::Path { name, .. } => self.infer_path(e, name),
             Expr::Tuple(_) | Expr::Array(_) | Expr::Map { .. } | Expr::Set { .. } => self.infer_collection(e, expected),
             Expr::StructLit { path, generic_args, fields } => {
-                self.infer_struct_lit(range, path, generic_args.as_deref(), fields, expected)
+                self.infer_struct_lit(e, path, generic_args.as_deref(), fields, expected)
             }
             Expr::Binary { op, lhs, rhs } => self.infer_binary(range, *op, *lhs, *rhs),
             Expr::Range { start, end, .. } => {
@@ -264,7 +264,7 @@ impl<'a> Infer<'a> {
                 }
                 Ty::AnyError => {
                     let binding = match &body.exprs[e] {
-                        Expr::Path { name, .. } => self.lookup_local(&name.text),
+                        Expr::Path { name, .. } => self.lookup_local(e, &name.text),
                         _ => None,
                     };
                     if let Some(catch) =

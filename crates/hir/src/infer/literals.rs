@@ -107,12 +107,13 @@ impl<'a> Infer<'a> {
 
     pub(super) fn infer_struct_lit(
         &mut self,
-        range: TextRange,
+        lit: ExprId,
         path: &[Name],
         generic_args: Option<&[TypeRef]>,
         field_inits: &[FieldInit],
         expected: Option<&Ty>,
     ) -> Ty {
+        let range = self.range(lit);
         let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
         let (ty, fields) = match self.struct_lit_shape(range, &segments, generic_args, field_inits, expected) {
             Ok(shape) => shape,
@@ -146,7 +147,7 @@ impl<'a> Infer<'a> {
             let field_range = field.range;
             let value_ty = match field.value {
                 Some(v) => Some((self.infer_expr(v, fields.iter().find(|f| f.0 == name).map(|f| &f.1)), self.range(v))),
-                None => match self.lookup_local(&name) {
+                None => match self.lookup_local(lit, &name) {
                     Some(l) => {
                         // The shorthand `Point { x }` also uses the local `x`.
                         let declared = self.locals[self.root_local(l)].range;

@@ -27,7 +27,7 @@ use pluto_syntax::ast::{self, AstNode, HasName};
 use pluto_syntax::{SyntaxNode, TextRange};
 
 use crate::body::{
-    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map,
+    Body, BodySourceMap, ExprScopes, body_scopes, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map,
 };
 
 use crate::builtins;
@@ -189,8 +189,9 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let Some(root) = body.root else { return InferResult::default() };
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
+    let scopes = body_scopes(db, BodyOwner::Fn(f));
     let mut cx =
-        Infer::new(db, program, map, (body, source_map), f.file(), sig.ast, f.container(), signature, &sig.params);
+        Infer::new(db, program, map, (body, source_map, scopes), f.file(), sig.ast, f.container(), signature, &sig.params);
     cx.owner = Some(BodyOwner::Fn(f));
     let body_ty = cx.infer_block(root, Some(&signature.ret.clone()));
     cx.check_return(root, &body_ty, &func);
@@ -212,8 +213,9 @@ pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field:
         self_param: None,
         diagnostics: Vec::new(),
     };
+    let scopes = body_scopes(db, BodyOwner::FieldDefault(owner, field));
     let mut cx =
-        Infer::new(db, program, def_map(db, program), (body, source_map), owner.file, decl.ast, Some(owner), &sig, &[]);
+        Infer::new(db, program, def_map(db, program), (body, source_map, scopes), owner.file, decl.ast, Some(owner), &sig, &[]);
     cx.owner = Some(BodyOwner::FieldDefault(owner, field));
     cx.self_ty = None;
     let ty = cx.infer_expr(value, Some(&expected));
@@ -242,6 +244,11 @@ struct Infer<'a> {
     /// The body being checked, and where its parts are.
     body: &'a Body,
     source_map: &'a BodySourceMap,
+    /// Which names each expression sees (computed once for the body): a name in the
+    /// body resolves through these to its declaration, then to the local declared there.
+    expr_scopes: &'a ExprScopes,
+    /// The local declared at each declaration's name range.
+    locals_by_decl: std::collections::HashMap<TextRange, usize>,
     /// An integer literal written right after a minus sign (`-9223372036854775808`).
     negated_literal: Option<ExprId>,
     file: SourceFile,
@@ -280,7 +287,7 @@ impl<'a> Infer<'a> {
         db: &'a dyn Db,
         program: Program,
         map: &'a DefMap,
-        (body, source_map): (&'a Body, &'a BodySourceMap),
+        (body, source_map, expr_scopes): (&'a Body, &'a BodySourceMap, &'a ExprScopes),
         file: SourceFile,
         ast: AstId,
         container: Option<ItemLoc>,
@@ -310,6 +317,8 @@ impl<'a> Infer<'a> {
             map,
             body,
             source_map,
+            expr_scopes,
+            locals_by_decl: std::collections::HashMap::new(),
             negated_literal: None,
             file,
             ast,
@@ -559,6 +568,7 @@ impl<'a> Infer<'a> {
 
     fn declare(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
         let index = self.push_local(name, ty, mutable, range, report_unused);
+        self.locals_by_decl.insert(range, index);
         if !range.is_empty() {
             // The declared name's type, for hovers on declarations.
             self.result.type_of_binding.push((range, self.locals[index].ty.clone()));
@@ -602,8 +612,19 @@ impl<'a> Infer<'a> {
         index
     }
 
-    fn lookup_local(&self, name: &str) -> Option<usize> {
-        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).copied().find(|&i| self.locals[i].name == name)
+    /// The local that `name`, written in expression `at`, refers to (its narrowed view
+    /// where a condition narrowed it): the declaration comes from the body's scopes.
+    fn lookup_local(&self, at: ExprId, name: &str) -> Option<usize> {
+        let scope = self.expr_scopes.scope_of(at)?;
+        let entry = self.expr_scopes.chain(scope).flat_map(|s| s.entries.iter().rev()).find(|e| e.name == name)?;
+        let root = *self.locals_by_decl.get(&entry.range)?;
+        // The innermost live view of that local.
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .copied()
+            .find(|&i| i == root || self.locals[i].alias_of == Some(root))
     }
 
     /// Records that the closures being checked which began after local `root` was

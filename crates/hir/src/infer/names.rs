@@ -79,7 +79,7 @@ impl<'a> Infer<'a> {
             };
         }
         let name = name_ref.text.clone();
-        if let Some(local) = self.lookup_local(&name) {
+        if let Some(local) = self.lookup_local(e, &name) {
             let declared = self.locals[self.root_local(local)].range;
             self.resolve_as(name_ref, Target::Local(declared));
             return self.use_local(local);
@@ -182,7 +182,7 @@ impl<'a> Infer<'a> {
             return None;
         }
         let name = name_ref.text.clone();
-        if self.lookup_local(&name).is_some() {
+        if self.lookup_local(receiver, &name).is_some() {
             return None;
         }
         let def = self.resolve_value_name(&name);

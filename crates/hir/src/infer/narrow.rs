@@ -55,7 +55,7 @@ impl<'a> Infer<'a> {
                     BinaryOp::Eq | BinaryOp::Ne => {
                         let is_none = |e: ExprId| matches!(body.exprs[e], Expr::Literal(Literal::None));
                         let local_of = |e: ExprId| match &body.exprs[e] {
-                            Expr::Path { name, .. } => self.lookup_local(&name.text),
+                            Expr::Path { name, .. } => self.lookup_local(e, &name.text),
                             _ => None,
                         };
                         let local = if is_none(*rhs) {

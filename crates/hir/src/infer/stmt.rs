@@ -155,7 +155,7 @@ impl<'a> Infer<'a> {
         let target_ty = match &body.exprs[target] {
             Expr::Path { name: name_ref, .. } => {
                 let name = name_ref.text.clone();
-                match self.lookup_local(&name) {
+                match self.lookup_local(target, &name) {
                     Some(i) => {
                         let root = self.root_local(i);
                         self.capture(root);
