@@ -577,7 +577,11 @@ fn traces_logs_and_metrics() {
         text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).expect("a JSON log line")).collect()
     };
     let api_log = lines(&String::from_utf8_lossy(&out.stderr));
-    let log_of = |unit: &str| lines(&servers.iter().find(|s| s.name == unit).unwrap().log());
+    // Each unit's log once its last expected line is in (log lines follow the answers).
+    let log_of = |unit: &str| {
+        let last = if unit == "billing" { "\"charge\"" } else { "\"place_order\"" };
+        lines(&servers.iter().find(|s| s.name == unit).unwrap().log_with(last, Duration::from_secs(10)))
+    };
     let is = |line: &serde_json::Value, kind: &str, unit: &str, method: &str| {
         line["kind"] == kind && line["unit"] == unit && line["method"] == method
     };

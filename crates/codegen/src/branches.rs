@@ -92,7 +92,6 @@ impl Lowerer<'_, '_> {
         for arm in arms {
             let body_block = self.b.create_block();
             let next = self.b.create_block();
-            self.scopes.push(Default::default());
             if matches!(self.body.pats[arm.pat], Pat::Missing) {
                 return Err(self.unsupported(arm.range, "an arm without a pattern"));
             }
@@ -106,7 +105,6 @@ impl Lowerer<'_, '_> {
             let body_ty = self.ty_of(arm.expr);
             let v = self.expr(arm.expr)?;
             self.finish_branch(done, ty, v, &body_ty, arm.range)?;
-            self.scopes.pop();
             self.switch_to(next);
         }
         // Exhaustiveness was checked: falling through every arm cannot happen.
@@ -127,7 +125,7 @@ impl Lowerer<'_, '_> {
                 self.b.ins().jump(yes, &[]);
             }
             Pat::Bind { name, .. } => {
-                self.declare(&name.text, ty.clone(), Some(value));
+                self.declare(name.range, ty.clone(), Some(value));
                 self.b.ins().jump(yes, &[]);
             }
             Pat::Literal { expr: literal, negative } => {
@@ -170,12 +168,12 @@ impl Lowerer<'_, '_> {
                         None => {
                             let bound = self.binding_ty(name_ref.range);
                             let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(&name_ref.text, bound, Some(v));
+                            self.declare(name_ref.range, bound, Some(v));
                         }
                         Some(Pat::Bind { name, .. }) => {
                             let bound = self.binding_ty(name.range);
                             let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(&name.text, bound, Some(v));
+                            self.declare(name.range, bound, Some(v));
                         }
                         Some(Pat::Wildcard) => {}
                         Some(_) => {

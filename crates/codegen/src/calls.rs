@@ -31,14 +31,14 @@ impl Lowerer<'_, '_> {
         match &body.exprs[callee] {
             Expr::Path { name: name_ref, .. } => {
                 let name = name_ref.text.clone();
-                if self.lookup(&name).is_none() {
+                if self.local(name_ref).is_none() {
                     match self.resolutions.get(&name_ref.range).cloned() {
                         Some(Target::Fn(f)) => {
                             // Inside a stage, sibling methods take the implicit `self`.
                             let receiver = match crate::has_self(self.db, f) {
                                 true => {
                                     let this = self
-                                        .lookup("self")
+                                        .self_local()
                                         .ok_or_else(|| self.unsupported(at, "calling a method without `self`"))?;
                                     let v = self.b.use_var(this.var);
                                     Receiver::Value(v, this.ty)
@@ -63,7 +63,7 @@ impl Lowerer<'_, '_> {
                 let target = self.resolutions.get(&name_ref.range).cloned();
                 // `Router.new()`, `http.Router.new()`, `time.now_ms()`, `auth.verify()`.
                 let namespace = match &body.exprs[receiver_expr] {
-                    Expr::Path { name: n, .. } if self.lookup(&n.text).is_none() && n.text != "self" => {
+                    Expr::Path { name: n, .. } if self.local(n).is_none() && n.text != "self" => {
                         self.resolutions.get(&n.range).cloned()
                     }
                     Expr::Field { name: Some(n), .. } => self
@@ -110,12 +110,12 @@ impl Lowerer<'_, '_> {
             |l: &Self, name_ref: Option<&pluto_hir::Name>| name_ref.and_then(|n| l.resolutions.get(&n.range).cloned());
         let body = self.body;
         let function = match &body.exprs[callee] {
-            Expr::Path { name, .. } if self.lookup(&name.text).is_none() => match resolution(self, Some(name)) {
+            Expr::Path { name, .. } if self.local(name).is_none() => match resolution(self, Some(name)) {
                 Some(Target::Fn(f)) => {
                     let receiver = match crate::has_self(self.db, f) {
                         true => {
                             let this =
-                                self.lookup("self").ok_or_else(|| self.unsupported(at, "a method without `self`"))?;
+                                self.self_local().ok_or_else(|| self.unsupported(at, "a method without `self`"))?;
                             Some((self.b.use_var(this.var), this.ty))
                         }
                         false => None,
@@ -127,7 +127,7 @@ impl Lowerer<'_, '_> {
             Expr::Field { receiver, name: method_name, .. } => {
                 let receiver = *receiver;
                 let namespace = match &body.exprs[receiver] {
-                    Expr::Path { name, .. } if self.lookup(&name.text).is_none() && name.text != "self" => {
+                    Expr::Path { name, .. } if self.local(name).is_none() && name.text != "self" => {
                         resolution(self, Some(name))
                     }
                     _ => None,

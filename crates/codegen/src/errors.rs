@@ -96,8 +96,7 @@ impl Lowerer<'_, '_> {
         let error = self.b.block_params(handler)[0];
         for clause in clauses {
             let next = self.b.create_block();
-            self.scopes.push(Default::default());
-            let binding = clause.binding.as_ref().map(|n| (n.text.clone(), self.binding_ty(n.range)));
+            let binding = clause.binding.as_ref().map(|n| (n.range, self.binding_ty(n.range)));
             if let Some((_, Ty::Adt(loc, _))) = &binding {
                 // A typed handler: compare descriptors.
                 let expected = self.adt_desc_addr(*loc, &[])?;
@@ -107,8 +106,8 @@ impl Lowerer<'_, '_> {
                 self.b.ins().brif(hit, body, &[], next, &[]);
                 self.switch_to(body);
             }
-            if let Some((name, bound)) = &binding {
-                self.declare(name, bound.clone(), Some(error));
+            if let Some((at, bound)) = &binding {
+                self.declare(*at, bound.clone(), Some(error));
             }
             match (clause.body, clause.is_default) {
                 (Some(block), false) => {
@@ -123,7 +122,6 @@ impl Lowerer<'_, '_> {
                 }
                 (None, _) => {}
             }
-            self.scopes.pop();
             self.switch_to(next);
         }
         // Typed handlers cover the whole error set (checked), so no error gets here.

@@ -279,11 +279,12 @@ impl Lowerer<'_, '_> {
 
     fn path(&mut self, at: TextRange, name_ref: &Name, ty: &Ty) -> Result<Value> {
         let name = name_ref.text.clone();
-        if let Some(local) = self.lookup(&name) {
-            let v = match self.hoisted.get(&name) {
-                Some(array) => *array,
-                None => self.b.use_var(local.var),
+        if let Some(local) = self.local(name_ref) {
+            let hoisted = match self.resolutions.get(&name_ref.range) {
+                Some(Target::Local(declared)) => self.hoisted.get(declared).copied(),
+                _ => None,
             };
+            let v = hoisted.unwrap_or_else(|| self.b.use_var(local.var));
             return Ok(self.convert(v, &local.ty, ty));
         }
         match self.resolutions.get(&name_ref.range).cloned() {
@@ -441,7 +442,7 @@ impl Lowerer<'_, '_> {
         let v = match init.value {
             Some(value) => self.value_as(value, slot)?,
             None => {
-                let local = self.lookup(&init.name.text).ok_or_else(|| self.unsupported(init.range, "this field"))?;
+                let local = self.local(&init.name).ok_or_else(|| self.unsupported(init.range, "this field"))?;
                 let v = self.b.use_var(local.var);
                 self.convert(v, &local.ty, slot)
             }
@@ -481,10 +482,10 @@ impl Lowerer<'_, '_> {
         // Captured: what inference found the closure uses from around it, as the
         // enclosing code holds it.
         let index = self.result.closures.iter().position(|r| *r == range);
-        let mut captures: Vec<(String, Ty)> = Vec::new();
+        let mut captures: Vec<(TextRange, Ty)> = Vec::new();
         for capture in index.and_then(|i| self.result.captures.get(i)).into_iter().flatten() {
-            if let Some(local) = self.lookup(&capture.name) {
-                captures.push((capture.name.clone(), local.ty));
+            if let Some(local) = self.local_at(capture.declared) {
+                captures.push((capture.declared, local.ty));
             }
         }
         let arity = params.len();
@@ -505,9 +506,11 @@ impl Lowerer<'_, '_> {
         let fr = self.g.module.declare_func_in_func(id, self.b.func);
         let code = self.b.ins().func_addr(types::I64, fr);
         self.store_word(object, 0, code);
-        for (i, (name, _)) in captures.iter().enumerate() {
-            let local = self.lookup(name).expect("captured locals are in scope");
-            let v = self.b.use_var(local.var);
+        for (i, (declared, ty)) in captures.iter().enumerate() {
+            let v = match self.local_at(*declared) {
+                Some(local) => self.b.use_var(local.var),
+                None => self.zero_of(ty).unwrap_or_else(|| self.b.ins().iconst(types::I64, 0)),
+            };
             self.store_word(object, 1 + i as i32, v);
         }
         Ok(object)

@@ -9,7 +9,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, Semantics, Target, Ty};
+use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, Name, Semantics, Target, Ty};
 use pluto_syntax::TextRange;
 
 use crate::layout::{boxed_when_nullable, machine_type};
@@ -55,7 +55,9 @@ pub(crate) struct ClosureJob {
     pub body: BodyOwner,
     pub expr: ExprId,
     pub decl: Loc,
-    pub captures: Vec<(String, Ty)>,
+    /// What it captures: each local by the range of its declaration (`self` at the
+    /// empty range), and its type.
+    pub captures: Vec<(TextRange, Ty)>,
 }
 
 pub(crate) struct Lowerer<'a, 'b> {
@@ -76,7 +78,9 @@ pub(crate) struct Lowerer<'a, 'b> {
     /// What each name refers to, by the name's range.
     pub resolutions: HashMap<TextRange, Target>,
     pub calls: HashMap<TextRange, CallSite>,
-    pub scopes: Vec<HashMap<String, Local>>,
+    /// The locals, by the range of their declaration (which inference resolved every
+    /// use of a local to); `self` is at the empty range.
+    pub locals: HashMap<TextRange, Local>,
     pub loops: Vec<Loop>,
     /// The declaration being lowered, to find the source lines of its ranges.
     pub decl: Loc,
@@ -91,8 +95,9 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub header_flags: MemFlagsData,
     pub element_flags: MemFlagsData,
     /// Inside a loop that makes no calls: local arrays read once before the loop, by
-    /// name, and their headers (`len`, `data`, `kind`) by array value (see `hoist_arrays`).
-    pub hoisted: HashMap<String, Value>,
+    /// declaration, and their headers (`len`, `data`, `kind`) by array value (see
+    /// `hoist_arrays`).
+    pub hoisted: HashMap<TextRange, Value>,
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
@@ -133,7 +138,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             bindings: HashMap::new(),
             resolutions: HashMap::new(),
             calls: HashMap::new(),
-            scopes: vec![HashMap::new()],
+            locals: HashMap::new(),
             loops: Vec::new(),
             decl,
             filled: false,
@@ -395,7 +400,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     // ---- locals and blocks ----------------------------------------------------------------
 
-    pub fn declare(&mut self, name: &str, ty: Ty, value: Option<Value>) {
+    /// Declares the local declared at `at` (the name's range; the empty range for `self`).
+    pub fn declare(&mut self, at: TextRange, ty: Ty, value: Option<Value>) {
         let machine = machine_type(&ty).unwrap_or(types::I64);
         let var = self.b.declare_var(machine);
         let value = match value {
@@ -403,11 +409,26 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             None => self.zero_of(&ty).unwrap_or_else(|| self.b.ins().iconst(types::I64, 0)),
         };
         self.b.def_var(var, value);
-        self.scopes.last_mut().unwrap().insert(name.to_string(), Local { var, ty });
+        self.locals.insert(at, Local { var, ty });
     }
 
-    pub fn lookup(&self, name: &str) -> Option<Local> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).cloned())
+    /// The local declared at `at`.
+    pub fn local_at(&self, at: TextRange) -> Option<Local> {
+        self.locals.get(&at).cloned()
+    }
+
+    /// The local that name `name` refers to, as inference resolved it (`self` too).
+    pub fn local(&self, name: &Name) -> Option<Local> {
+        match self.resolutions.get(&name.range) {
+            Some(Target::Local(declared)) => self.local_at(*declared),
+            _ if name.text == "self" => self.self_local(),
+            _ => None,
+        }
+    }
+
+    /// The method's receiver, where there is one.
+    pub fn self_local(&self) -> Option<Local> {
+        self.local_at(TextRange::default())
     }
 
     /// Starts a fresh (unreachable) block after a terminator, so lowering can go on.

@@ -52,7 +52,6 @@ fn build_fn(
     let f = key.f;
     let decl = declaration(db, program, f)?;
     let info = g.functions[&key].clone();
-    let signature = Semantics::new(db, program).signature(f);
     let abi = Abi::Direct { ret: info.ret.clone(), fallible: info.fallible };
     let self_ty = match key.stage.or(f.container()) {
         Some(c) if matches!(c.item(db).kind, ItemKind::Trait(_)) => Ty::Trait(c),
@@ -68,10 +67,12 @@ fn build_fn(
     let mut params = params.into_iter();
     if info.has_self {
         let this = params.next().expect("the receiver");
-        l.declare("self", self_ty, Some(this));
+        l.declare(TextRange::default(), self_ty, Some(this));
     }
-    for (((name, _), ty), v) in signature.params.iter().zip(&info.params).zip(params) {
-        l.declare(name, ty.clone(), Some(v));
+    // Parameters are declared where inference declared them: at their names.
+    let declared: Vec<TextRange> = key.f.sig(db).params.iter().map(|p| p.name_range).collect();
+    for ((at, ty), v) in declared.into_iter().zip(&info.params).zip(params) {
+        l.declare(at, ty.clone(), Some(v));
     }
     let body = l.body.root.ok_or_else(|| l.unsupported(TextRange::default(), "functions without a body"))?;
     let value = l.block(body)?;
@@ -183,9 +184,9 @@ fn build_closure(
     l.abi = Abi::Value { ret: ret.clone() };
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
-    for (i, (name, ty)) in job.captures.iter().enumerate() {
+    for (i, (declared, ty)) in job.captures.iter().enumerate() {
         let v = l.load_word(params[0], 1 + i as i32, ty);
-        l.declare(name, ty.clone(), Some(v));
+        l.declare(*declared, ty.clone(), Some(v));
     }
     let Expr::Closure { params: closure_params, body } = &l.body.exprs[job.expr] else {
         return Err(l.unsupported(l.range(job.expr), "this closure"));
@@ -198,7 +199,7 @@ fn build_closure(
         let ty = l.binding_ty(p.name.range);
         let t = machine_type(&ty).unwrap_or(types::I64);
         let v = l.coerce(params[i + 1], t);
-        l.declare(&p.name.text, ty, Some(v));
+        l.declare(p.name.range, ty, Some(v));
     }
     let body_ty = l.ty_of(body);
     let value = l.expr(body)?;

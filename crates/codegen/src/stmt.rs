@@ -1,12 +1,11 @@
-//! Statements: blocks and their scopes, `let` with patterns, assignment (to locals,
+//! Statements: blocks, `let` with patterns, assignment (to locals,
 //! fields and elements), and loops (`while`, `for` over ranges, arrays, maps and channel
 //! receivers).
 
-use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
-use pluto_hir::{AssignOp, Expr, ExprId, Name, Pat, PatId, Statement, Ty};
+use pluto_hir::{AssignOp, Expr, ExprId, Name, Pat, PatId, Statement, Target, Ty};
 use pluto_syntax::TextRange;
 
 use crate::function::{Loop, Lowerer, Result};
@@ -19,7 +18,6 @@ impl Lowerer<'_, '_> {
         let Expr::Block { statements } = &self.body.exprs[block] else {
             return Err(self.unsupported(self.range(block), "this block"));
         };
-        self.scopes.push(HashMap::new());
         let mut value = None;
         for (i, stmt) in statements.iter().enumerate() {
             self.ensure_open();
@@ -33,7 +31,6 @@ impl Lowerer<'_, '_> {
                 _ => self.stmt(stmt)?,
             }
         }
-        self.scopes.pop();
         Ok(if self.filled { None } else { value })
     }
 
@@ -114,90 +111,63 @@ impl Lowerer<'_, '_> {
     /// indexes, and that array's header, once: nothing in such a loop can change a header
     /// (only calls push, pop or reassign through another reference), and the variable is
     /// not assigned in it. Cranelift does not hoist loads out of loops by itself.
-    fn hoist_arrays(&mut self, looped: &Statement) -> Vec<String> {
+    fn hoist_arrays(&mut self, looped: &Statement) -> Vec<TextRange> {
         if self.filled {
             return Vec::new();
         }
         let body = self.body;
-        let mut exprs = Vec::new();
-        looped.exprs(&mut exprs);
-        let mut names = Vec::new();
-        let mut assigned = Vec::new();
-        let path_name = |e: ExprId| match &body.exprs[e] {
-            Expr::Path { name, .. } => Some(name.text.clone()),
+        // The locals (by declaration) indexed and assigned in the loop, by an explicit walk.
+        let declared = |e: ExprId| match &body.exprs[e] {
+            Expr::Path { name, .. } => match self.resolutions.get(&name.range) {
+                Some(Target::Local(declared)) => Some(*declared),
+                _ => None,
+            },
             _ => None,
         };
-        // Every expression, statement and pattern inside the loop, by an explicit walk.
-        let mut pats: Vec<PatId> = match looped {
-            Statement::For { pat: Some(p), .. } => vec![*p],
-            _ => Vec::new(),
-        };
+        let mut exprs = Vec::new();
+        looped.exprs(&mut exprs);
+        let mut indexed = Vec::new();
+        let mut assigned = Vec::new();
         while let Some(e) = exprs.pop() {
             match &body.exprs[e] {
                 Expr::Call { .. } => return Vec::new(),
-                Expr::Index { base, .. } => {
-                    if let Some(name) = path_name(*base)
-                        && !names.contains(&name)
-                    {
-                        names.push(name);
-                    }
-                }
+                Expr::Index { base, .. } => indexed.extend(declared(*base)),
                 Expr::Block { statements } => {
                     for s in statements {
-                        match s {
-                            Statement::Assign { target: Some(t), .. } => assigned.extend(path_name(*t)),
-                            Statement::Let { pat: Some(p), .. } | Statement::For { pat: Some(p), .. } => pats.push(*p),
-                            _ => {}
+                        if let Statement::Assign { target: Some(t), .. } = s {
+                            assigned.extend(declared(*t));
                         }
                     }
-                }
-                Expr::Match { arms, .. } => pats.extend(arms.iter().map(|a| a.pat)),
-                // A closure's parameters and a handler's binding could shadow the array.
-                Expr::Closure { params, .. } => assigned.extend(params.iter().map(|p| p.name.text.clone())),
-                Expr::Catch { handlers, .. } => {
-                    assigned.extend(handlers.iter().filter_map(|h| h.binding.as_ref().map(|b| b.text.clone())))
                 }
                 _ => {}
             }
             exprs.extend(body.children(e));
         }
-        // A local declared in the loop could shadow the array.
-        while let Some(p) = pats.pop() {
-            match &body.pats[p] {
-                Pat::Bind { name, .. } => assigned.push(name.text.clone()),
-                Pat::Tuple(ps) => pats.extend(ps),
-                Pat::Variant { fields, .. } => {
-                    for f in fields {
-                        match f.pat {
-                            Some(p) => pats.push(p),
-                            None => assigned.push(f.name.text.clone()),
-                        }
-                    }
-                }
-                Pat::Missing | Pat::Wildcard | Pat::Literal { .. } => {}
-            }
+        if let Statement::Assign { target: Some(t), .. } = looped {
+            assigned.extend(declared(*t));
         }
         let mut hoisted = Vec::new();
-        for name in names {
-            if assigned.contains(&name) || self.hoisted.contains_key(&name) {
+        for at in indexed {
+            if assigned.contains(&at) || self.hoisted.contains_key(&at) || hoisted.contains(&at) {
                 continue;
             }
-            let Some(local) = self.lookup(&name) else { continue };
+            // Declared before the loop (a local of the loop itself is not there yet).
+            let Some(local) = self.local_at(at) else { continue };
             if !matches!(local.ty, Ty::Array(_) | Ty::Bytes) {
                 continue;
             }
             let array = self.b.use_var(local.var);
             let [len, data, kind] = [0, 2, 3].map(|word| self.header(array, word));
             self.headers.insert(array, [len, data, kind]);
-            self.hoisted.insert(name.clone(), array);
-            hoisted.push(name);
+            self.hoisted.insert(at, array);
+            hoisted.push(at);
         }
         hoisted
     }
 
-    fn unhoist(&mut self, names: Vec<String>) {
-        for name in names {
-            if let Some(array) = self.hoisted.remove(&name) {
+    fn unhoist(&mut self, locals: Vec<TextRange>) {
+        for at in locals {
+            if let Some(array) = self.hoisted.remove(&at) {
                 self.headers.remove(&array);
             }
         }
@@ -210,7 +180,7 @@ impl Lowerer<'_, '_> {
             Pat::Bind { name, .. } => {
                 let ty = self.binding_ty(name.range);
                 let value = value.map(|(v, from)| self.convert(v, &from, &ty));
-                self.declare(&name.text, ty, value);
+                self.declare(name.range, ty, value);
                 Ok(())
             }
             Pat::Wildcard => Ok(()),
@@ -297,7 +267,6 @@ impl Lowerer<'_, '_> {
         self.b.ins().brif(go, body, &[], exit, &[]);
         self.b.seal_block(body);
         self.switch_to(body);
-        self.scopes.push(HashMap::new());
         let current = self.b.use_var(counter);
         let value = match items {
             Some((array, _)) => self.array_get(array, current, &element, at)?,
@@ -310,7 +279,6 @@ impl Lowerer<'_, '_> {
             self.block(block)?;
         }
         self.loops.pop();
-        self.scopes.pop();
         self.jump(step, &[]);
         self.b.seal_block(step);
         self.switch_to(step);
@@ -353,7 +321,6 @@ impl Lowerer<'_, '_> {
         self.b.ins().brif(status, exit, &[], body, &[]);
         self.b.seal_block(body);
         self.switch_to(body);
-        self.scopes.push(HashMap::new());
         let word = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
         let value = self.coerce(word, machine_type(element).unwrap_or(types::I64));
         self.bind(pattern, Some((value, element.clone())), at)?;
@@ -362,7 +329,6 @@ impl Lowerer<'_, '_> {
             self.block(block)?;
         }
         self.loops.pop();
-        self.scopes.pop();
         self.jump(header, &[]);
         self.b.seal_block(header);
         self.b.seal_block(exit);
@@ -387,7 +353,7 @@ impl Lowerer<'_, '_> {
         let body = self.body;
         match &body.exprs[target] {
             Expr::Path { name, .. } => {
-                let local = self.lookup(&name.text).ok_or_else(|| self.unsupported(at, "this assignment"))?;
+                let local = self.local(name).ok_or_else(|| self.unsupported(at, "this assignment"))?;
                 let target_ty = if written_ty.is_unknown() { local.ty.clone() } else { written_ty.clone() };
                 let old = (op != AssignOp::Assign).then(|| self.b.use_var(local.var));
                 let old = old.map(|v| self.convert(v, &local.ty, &target_ty));

@@ -116,6 +116,19 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Its log once it holds `needle` (a unit writes a call's log line after answering
+    /// it, so the caller can finish first), or as it is after `timeout`.
+    pub fn log_with(&self, needle: &str, timeout: std::time::Duration) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(needle) || start.elapsed() >= timeout {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// Where it serves HTTP (`127.0.0.1:PORT`), from its start-up line.
     pub fn http_address(&self) -> String {
         let log = self.log();
