@@ -26,7 +26,7 @@ enum Receiver {
 impl Lowerer<'_, '_> {
     pub fn call(&mut self, call: ExprId, callee: ExprId, args: &[ExprId], ty: &Ty) -> Result<Option<Value>> {
         let at = self.range(call);
-        let handling = self.calls.get(&at).map(|c| c.handling);
+        let handling = self.calls.get(&call).map(|c| c.handling);
         let body = self.body;
         match &body.exprs[callee] {
             Expr::Path { name: name_ref, .. } => {
@@ -45,7 +45,7 @@ impl Lowerer<'_, '_> {
                                 }
                                 false => Receiver::Namespace,
                             };
-                            return self.call_fn(f, receiver, args, ty, handling, at);
+                            return self.call_fn(f, receiver, args, ty, handling, call);
                         }
                         None if name == "print" => {
                             self.print(args)?;
@@ -83,7 +83,7 @@ impl Lowerer<'_, '_> {
                     }
                 };
                 match (target, receiver) {
-                    (Some(Target::Fn(fl)), receiver) => self.call_fn(fl, receiver, args, ty, handling, at),
+                    (Some(Target::Fn(fl)), receiver) => self.call_fn(fl, receiver, args, ty, handling, call),
                     (_, Receiver::Value(v, rty)) => {
                         let name = name_ref.text.clone();
                         if let Ty::Adt(..) = rty {
@@ -196,8 +196,9 @@ impl Lowerer<'_, '_> {
         args: &[ExprId],
         ty: &Ty,
         handling: Option<Handling>,
-        node: TextRange,
+        call: ExprId,
     ) -> Result<Option<Value>> {
+        let node = self.range(call);
         let mut f = f;
         let container = f.container();
         if let (Some(tr), Receiver::Value(v, rty)) = (container, &receiver)
@@ -259,9 +260,9 @@ impl Lowerer<'_, '_> {
                     };
                     (FnKey::for_stage(self.stage_method(f, stage), stage), Some(v))
                 }
-                _ => (self.instance(f, Some(&rty), args, ty, node), Some(v)),
+                _ => (self.instance(f, Some(&rty), args, ty, call), Some(v)),
             },
-            Receiver::Namespace => (self.instance(f, None, args, ty, node), None),
+            Receiver::Namespace => (self.instance(f, None, args, ty, call), None),
         };
         let info = match self.g.function(self.db, self.program, key.clone()) {
             // A standard-library function the runtime does not provide: say where it is called.
@@ -292,12 +293,12 @@ impl Lowerer<'_, '_> {
     }
 
     /// The instance of `f` a call with these arguments and result type needs (the type
-    /// arguments written at the call, `node`, decide those they name).
-    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ExprId], ty: &Ty, node: TextRange) -> FnKey {
+    /// arguments written at `call` decide those they name).
+    fn instance(&self, f: FnLoc, receiver: Option<&Ty>, args: &[ExprId], ty: &Ty, call: ExprId) -> FnKey {
         let used = Ty::func(args.iter().map(|a| self.ty_of(*a)).collect(), ty.clone());
         let key = self.instance_for(f, receiver, &used);
         let names = crate::generic_names(self.db, f);
-        match self.calls.get(&node) {
+        match self.calls.get(&call) {
             Some(call) if !call.type_args.is_empty() && names.len() >= call.type_args.len() => {
                 // The function's own parameters come last, after its class's.
                 let mut args = if key.args.is_empty() { vec![Ty::Unknown; names.len()] } else { key.args.to_vec() };

@@ -77,7 +77,8 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub bindings: HashMap<TextRange, Ty>,
     /// What each name refers to, by the name's range.
     pub resolutions: HashMap<TextRange, Target>,
-    pub calls: HashMap<TextRange, CallSite>,
+    /// The calls of the body, by expression.
+    pub calls: HashMap<ExprId, CallSite>,
     /// The locals, by the range of their declaration (which inference resolved every
     /// use of a local to); `self` is at the empty range.
     pub locals: HashMap<TextRange, Local>,
@@ -162,7 +163,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.result = result;
         self.bindings = result.type_of_binding.iter().cloned().collect();
         self.resolutions = result.resolutions.iter().cloned().collect();
-        self.calls = result.calls.iter().map(|c| (c.range, c.clone())).collect();
+        self.calls = result.calls.iter().map(|c| (c.expr, c.clone())).collect();
     }
 
     /// Where expression `e` is in its declaration (the coordinates of inference).

@@ -126,7 +126,7 @@ impl<'a> Infer<'a> {
             self.result.spawns.push((callee_ref.clone(), sig.ret.clone()));
         }
         let closure = self.closure_stack.last().copied();
-        self.result.calls.push(CallSite { range, closure, callee: callee_ref, handling, bang, type_args });
+        self.result.calls.push(CallSite { expr: call, range, closure, callee: callee_ref, handling, bang, type_args });
         sig.ret
     }
 

@@ -84,6 +84,8 @@ pub enum Handling {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallSite {
+    /// The call expression, and its range.
+    pub expr: ExprId,
     pub range: TextRange,
     /// The closure (by index) whose body makes the call; `None` for the body itself.
     pub closure: Option<u32>,
