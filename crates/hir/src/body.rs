@@ -373,6 +373,10 @@ pub struct Body {
     pub params: Vec<Param>,
     /// The function's block, or the field's default value.
     pub root: Option<ExprId>,
+    /// For a function: the last token of its block (where a missing `return` is
+    /// reported) and its written result type.
+    pub block_end: Option<TextRange>,
+    pub ret_type: Option<TextRange>,
 }
 
 impl Body {
@@ -456,11 +460,12 @@ impl BodySourceMap {
     }
 }
 
-/// A body and its source map, as the query returns them.
+/// A body, its source map and its scopes, as the query returns them.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct BodyWithSourceMap {
     pub body: Arc<Body>,
     pub source_map: Arc<BodySourceMap>,
+    pub scopes: Arc<ExprScopes>,
 }
 
 /// The declaration holding `owner`'s body, if it is still there.
@@ -482,27 +487,15 @@ pub fn body_with_source_map(db: &dyn Db, owner: BodyOwner) -> &BodyWithSourceMap
     }
 }
 
-/// Which locals are visible where in `owner`'s body.
-pub fn body_scopes(db: &dyn Db, owner: BodyOwner) -> &ExprScopes {
-    static EMPTY: std::sync::OnceLock<ExprScopes> = std::sync::OnceLock::new();
-    match owner_decl(db, owner) {
-        Some(decl) => decl_scopes(db, decl),
-        None => EMPTY.get_or_init(ExprScopes::default),
-    }
-}
-
 /// The body of the function or field `decl`, lowered from its trivia-free tree (read
-/// through its own green node, so an edit elsewhere does not re-run this).
+/// through its own green node, so an edit elsewhere does not re-run this), with which
+/// locals are visible where in it.
 #[salsa::tracked(returns(ref))]
 pub fn decl_body(db: &dyn Db, decl: Decl) -> BodyWithSourceMap {
     let Some(green) = decl_green(db, decl) else { return BodyWithSourceMap::default() };
     let (body, source_map) = lower::lower(&pluto_syntax::SyntaxNode::new_root(green.clone()));
-    BodyWithSourceMap { body: Arc::new(body), source_map: Arc::new(source_map) }
-}
-
-#[salsa::tracked(returns(ref))]
-pub fn decl_scopes(db: &dyn Db, decl: Decl) -> ExprScopes {
-    ExprScopes::new(&decl_body(db, decl).body)
+    let scopes = ExprScopes::new(&body);
+    BodyWithSourceMap { body: Arc::new(body), source_map: Arc::new(source_map), scopes: Arc::new(scopes) }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use pluto_db::modules::parse;
 use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::{SyntaxKind, TextRange, TextSize};
 
-use crate::body::{BodyOwner, BodyWithSourceMap, body_scopes, body_with_source_map};
+use crate::body::{BodyOwner, BodyWithSourceMap, body_with_source_map};
 use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
 use crate::infer::{Callee, Target, infer_fn};
@@ -138,8 +138,7 @@ impl<'db> Semantics<'db> {
         let Some(f) = self.fn_at(file, offset) else { return Vec::new() };
         let at = self.relative(f, offset);
         let owner = BodyOwner::Fn(f);
-        let BodyWithSourceMap { body, source_map } = body_with_source_map(self.db, owner);
-        let scopes = body_scopes(self.db, owner);
+        let BodyWithSourceMap { body, source_map, scopes } = body_with_source_map(self.db, owner);
         // The innermost expression at the cursor; one that merely ends there only if it
         // is the name being typed (the cursor touches it in the file) or a missing one.
         let root = parse(self.db, file).syntax();

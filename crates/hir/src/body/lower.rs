@@ -12,6 +12,8 @@ pub(super) fn lower(root: &SyntaxNode) -> (Body, BodySourceMap) {
     if let Some(f) = ast::Fn::cast(root.clone()) {
         cx.body.params = f.param_list().map(|l| l.params().map(|p| cx.param(&p)).collect()).unwrap_or_default();
         cx.body.root = f.body().map(|b| cx.block(&b));
+        cx.body.block_end = f.body().and_then(|b| b.syntax().last_token()).map(|t| t.text_range());
+        cx.body.ret_type = f.ret_type().map(|r| r.syntax().text_range());
     } else if let Some(field) = ast::Field::cast(root.clone()) {
         cx.body.root = field.default_value().map(|e| cx.expr(&e));
     }

@@ -233,7 +233,9 @@ impl<'a> Infer<'a> {
                     true => (None, None),
                 }
             }
-            Expr::Path { name, generic_args } if name.text != "self" && self.lookup_local(callee, &name.text).is_none() => {
+            Expr::Path { name, generic_args }
+                if name.text != "self" && self.lookup_local(callee, &name.text).is_none() =>
+            {
                 let path_range = self.range(callee);
                 let name = name.text.clone();
                 if let Some(target) = self.implicit_self_call(&name, range) {

@@ -23,17 +23,17 @@ mod stmt;
 use std::sync::Arc;
 
 use pluto_db::{Db, Program, SourceFile};
-use pluto_syntax::ast::{self, AstNode, HasName};
-use pluto_syntax::{SyntaxNode, TextRange};
+use pluto_syntax::TextRange;
 
 use crate::body::{
-    Body, BodySourceMap, ExprScopes, body_scopes, BodyWithSourceMap, Expr, ExprId, Literal, Name, Pat, PatId, Statement, body_with_source_map,
+    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, ExprScopes, Literal, Name, Pat, PatId, Statement,
+    body_with_source_map,
 };
 
 use crate::builtins;
 use crate::def_map::{Def, DefMap, ItemLoc, def_map, edit_distance};
 use crate::diag::{Loc, SemDiag, codes};
-use crate::item_tree::{AstId, Decl, ItemKind, TypeRef, decl_green};
+use crate::item_tree::{AstId, ItemKind, TypeRef};
 use crate::lower::{AdtData, FnLoc, Signature, TypeScope, adt_data, fn_signature, nested_item};
 use crate::ty::Ty;
 
@@ -185,18 +185,24 @@ pub struct InferResult {
 #[salsa::tracked(returns(ref))]
 pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
     let sig = f.sig(db);
-    let Some(green) = decl_green(db, Decl::new(db, f.file(), sig.ast)) else { return InferResult::default() };
-    let Some(func) = ast::Fn::cast(SyntaxNode::new_root(green.clone())) else { return InferResult::default() };
-    let BodyWithSourceMap { body, source_map } = body_with_source_map(db, BodyOwner::Fn(f));
+    let BodyWithSourceMap { body, source_map, scopes } = body_with_source_map(db, BodyOwner::Fn(f));
     let Some(root) = body.root else { return InferResult::default() };
     let map = def_map(db, program);
     let signature = fn_signature(db, program, f);
-    let scopes = body_scopes(db, BodyOwner::Fn(f));
-    let mut cx =
-        Infer::new(db, program, map, (body, source_map, scopes), f.file(), sig.ast, f.container(), signature, &sig.params);
+    let mut cx = Infer::new(
+        db,
+        program,
+        map,
+        (body, source_map, scopes),
+        f.file(),
+        sig.ast,
+        f.container(),
+        signature,
+        &sig.params,
+    );
     cx.owner = Some(BodyOwner::Fn(f));
     let body_ty = cx.infer_block(root, Some(&signature.ret.clone()));
-    cx.check_return(root, &body_ty, &func);
+    cx.check_return(root, &body_ty, &sig.name);
     cx.finish()
 }
 
@@ -205,7 +211,8 @@ pub fn infer_fn(db: &dyn Db, program: Program, f: FnLoc) -> InferResult {
 pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field: u32) -> InferResult {
     let Some(body) = owner.item(db).body() else { return InferResult::default() };
     let Some(decl) = body.fields.get(field as usize) else { return InferResult::default() };
-    let BodyWithSourceMap { body, source_map } = body_with_source_map(db, BodyOwner::FieldDefault(owner, field));
+    let BodyWithSourceMap { body, source_map, scopes } =
+        body_with_source_map(db, BodyOwner::FieldDefault(owner, field));
     let Some(value) = body.root else { return InferResult::default() };
     let expected = adt_data(db, program, owner).fields.get(field as usize).map_or(Ty::Unknown, |f| f.ty.clone());
     let sig = Signature {
@@ -215,9 +222,17 @@ pub fn infer_field_default(db: &dyn Db, program: Program, owner: ItemLoc, field:
         self_param: None,
         diagnostics: Vec::new(),
     };
-    let scopes = body_scopes(db, BodyOwner::FieldDefault(owner, field));
-    let mut cx =
-        Infer::new(db, program, def_map(db, program), (body, source_map, scopes), owner.file, decl.ast, Some(owner), &sig, &[]);
+    let mut cx = Infer::new(
+        db,
+        program,
+        def_map(db, program),
+        (body, source_map, scopes),
+        owner.file,
+        decl.ast,
+        Some(owner),
+        &sig,
+        &[],
+    );
     cx.owner = Some(BodyOwner::FieldDefault(owner, field));
     cx.self_ty = None;
     let ty = cx.infer_expr(value, Some(&expected));
@@ -661,7 +676,7 @@ impl<'a> Infer<'a> {
         self.locals[index].ty.clone()
     }
 
-    fn check_return(&mut self, block: ExprId, body_ty: &Ty, func: &ast::Fn) {
+    fn check_return(&mut self, block: ExprId, body_ty: &Ty, name: &str) {
         let ret = self.returns[0].clone();
         if matches!(ret, Ty::Void | Ty::Unknown) {
             return;
@@ -672,10 +687,8 @@ impl<'a> Infer<'a> {
         }
         if matches!(body_ty, Ty::Void) {
             let shown = self.show(&ret);
-            let block_node = func.body().map(|b| b.syntax().clone());
-            let range = block_node.and_then(|b| b.last_token()).map_or(self.range(block), |t| t.text_range());
-            let name = func.name().map(|n| n.text()).unwrap_or_default();
-            let declared = func.ret_type().map(|r| self.loc(r.syntax().text_range()));
+            let range = self.body.block_end.unwrap_or_else(|| self.range(block));
+            let declared = self.body.ret_type.map(|r| self.loc(r));
             let diag =
                 self.error(codes::MISSING_RETURN, range, format!("`{name}` must return a `{shown}` on every path"));
             diag.label = "the function can reach its end without returning".into();
