@@ -84,17 +84,8 @@ impl Lowerer<'_, '_> {
                 self.b.ins().brif(c, body, &[], exit, &[]);
                 self.b.seal_block(body);
                 self.switch_to(body);
-                self.loops.push(Loop { header, exit });
-                if let Some(block) = *inner {
-                    self.block(block)?;
-                }
-                self.loops.pop();
-                self.jump(header, &[]);
-                // Sealing as soon as every jump to a block is known lets the SSA builder
-                // avoid block parameters for values that do not change in the loop.
-                self.b.seal_block(header);
-                self.b.seal_block(exit);
-                self.switch_to(exit);
+                self.loop_body(header, exit, *inner)?;
+                self.close_loop(header, exit);
                 self.unhoist(hoisted);
             }
             Statement::For { pat, iterable, body, range } => {
@@ -274,11 +265,7 @@ impl Lowerer<'_, '_> {
         };
         // The element type says how the value is represented.
         self.bind(pattern, Some((value, element)), at)?;
-        self.loops.push(Loop { header: step, exit });
-        if let Some(block) = looped {
-            self.block(block)?;
-        }
-        self.loops.pop();
+        self.loop_body(step, exit, looped)?;
         self.jump(step, &[]);
         self.b.seal_block(step);
         self.switch_to(step);
@@ -324,16 +311,27 @@ impl Lowerer<'_, '_> {
         let word = self.b.ins().stack_load(types::I64, types::I64, slot, 0);
         let value = self.coerce(word, machine_type(element).unwrap_or(types::I64));
         self.bind(pattern, Some((value, element.clone())), at)?;
-        self.loops.push(Loop { header, exit });
-        if let Some(block) = looped {
-            self.block(block)?;
-        }
+        self.loop_body(header, exit, looped)?;
+        self.close_loop(header, exit);
+        Ok(())
+    }
+
+    /// A loop's body, where `continue` goes to `next` and `break` to `exit`.
+    fn loop_body(&mut self, next: ir::Block, exit: ir::Block, body: Option<ExprId>) -> Result<()> {
+        self.loops.push(Loop { header: next, exit });
+        let lowered = body.map_or(Ok(None), |b| self.block(b));
         self.loops.pop();
+        lowered.map(|_| ())
+    }
+
+    /// Jumps back to `header` and goes on at `exit`. Sealing as soon as every jump to a
+    /// block is known lets the SSA builder avoid block parameters for values that do not
+    /// change in the loop.
+    fn close_loop(&mut self, header: ir::Block, exit: ir::Block) {
         self.jump(header, &[]);
         self.b.seal_block(header);
         self.b.seal_block(exit);
         self.switch_to(exit);
-        Ok(())
     }
 
     fn assign(&mut self, target: ExprId, op: AssignOp, value: ExprId, at: TextRange) -> Result<()> {
