@@ -10,7 +10,7 @@ use pluto_syntax::TextRange;
 
 use cranelift_module::Module;
 
-use crate::function::{ClosureJob, Lowerer, Result};
+use crate::function::{ClosureJob, Local, Lowerer, Result};
 use crate::layout::{fields_start, type_args};
 use crate::{FnKey, Job, ThunkKind};
 
@@ -482,12 +482,12 @@ impl Lowerer<'_, '_> {
         // Captured: what inference found the closure uses from around it, as the
         // enclosing code holds it.
         let index = self.result.closures.iter().position(|r| *r == range);
-        let mut captures: Vec<(TextRange, Ty)> = Vec::new();
-        for capture in index.and_then(|i| self.result.captures.get(i)).into_iter().flatten() {
-            if let Some(local) = self.local_at(capture.declared) {
-                captures.push((capture.declared, local.ty));
-            }
-        }
+        let captured: Vec<(TextRange, Local)> = index
+            .and_then(|i| self.result.captures.get(i))
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.local_at(c.declared).map(|local| (c.declared, local)))
+            .collect();
         let arity = params.len();
         let sig = self.g.value_signature(arity);
         let name = format!("pluto_closure{}", self.g.closures);
@@ -500,17 +500,14 @@ impl Lowerer<'_, '_> {
             body: self.body_owner.ok_or_else(|| self.unsupported(range, "a closure here"))?,
             expr: c,
             decl: self.decl,
-            captures: captures.clone(),
+            captures: captured.iter().map(|(declared, local)| (*declared, local.ty.clone())).collect(),
         }));
-        let object = self.alloc(1 + captures.len() as i64, false);
+        let object = self.alloc(1 + captured.len() as i64, false);
         let fr = self.g.module.declare_func_in_func(id, self.b.func);
         let code = self.b.ins().func_addr(types::I64, fr);
         self.store_word(object, 0, code);
-        for (i, (declared, ty)) in captures.iter().enumerate() {
-            let v = match self.local_at(*declared) {
-                Some(local) => self.b.use_var(local.var),
-                None => self.zero_of(ty).unwrap_or_else(|| self.b.ins().iconst(types::I64, 0)),
-            };
+        for (i, (_, local)) in captured.iter().enumerate() {
+            let v = self.b.use_var(local.var);
             self.store_word(object, 1 + i as i32, v);
         }
         Ok(object)

@@ -20,10 +20,6 @@ pub(crate) type Result<T> = std::result::Result<T, CodegenError>;
 /// What a lowering without a body (entry points, thunks, stubs) reads: nothing.
 static EMPTY: std::sync::OnceLock<(Body, BodySourceMap, InferResult)> = std::sync::OnceLock::new();
 
-fn empty_body() -> &'static Body {
-    &EMPTY.get_or_init(Default::default).0
-}
-
 pub(crate) struct Loop {
     pub header: ir::Block,
     pub exit: ir::Block,
@@ -122,6 +118,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         };
         let header_flags = region(1, "array headers");
         let element_flags = region(2, "array elements");
+        let (empty_body, empty_map, empty_result) = EMPTY.get_or_init(Default::default);
         let mut l = Lowerer {
             db,
             program,
@@ -133,9 +130,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             b: FunctionBuilder::new(func, context),
             owner,
             body_owner: None,
-            body: empty_body(),
-            source_map: &EMPTY.get_or_init(Default::default).1,
-            result: &EMPTY.get_or_init(Default::default).2,
+            body: empty_body,
+            source_map: empty_map,
+            result: empty_result,
             bindings: HashMap::new(),
             resolutions: HashMap::new(),
             calls: HashMap::new(),

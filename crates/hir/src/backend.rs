@@ -42,9 +42,9 @@ impl<'db> Semantics<'db> {
         infer_field_default(self.db, self.program, class, field)
     }
 
-    /// Where the declaration holding `owner`'s body is (for a function, its range is the name's): ranges
-    /// of the body, put in its place, locate them in the file (`Loc::absolute`). `None`
-    /// when the declaration is gone from the file.
+    /// Where the declaration holding `owner`'s body is (for a function, its range is the
+    /// name's): ranges of the body, put in its place, locate them in the file
+    /// (`Loc::absolute`). `None` when the declaration is gone from the file.
     pub fn declaration_loc(&self, owner: BodyOwner) -> Option<Loc> {
         match owner {
             BodyOwner::Fn(f) => Some(f.name_loc(self.db)),

@@ -647,22 +647,28 @@ impl<'a> Infer<'a> {
     /// Records that the closures being checked which began after local `root` was
     /// declared capture it (by value).
     fn capture(&mut self, root: usize) {
+        if self.closure_stack.is_empty() {
+            return;
+        }
         let local = &self.locals[root];
         let capture = Capture { name: local.name.clone(), declared: local.range };
-        for (k, &first) in self.closure_locals.iter().enumerate() {
-            let list = &mut self.result.captures[self.closure_stack[k] as usize];
-            if root < first && !list.contains(&capture) {
-                list.push(capture.clone());
-            }
-        }
+        self.add_capture(capture, Some(root));
     }
 
     /// Records that the closures being checked use `self`.
     fn capture_self(&mut self) {
-        let capture = Capture { name: "self".into(), declared: TextRange::default() };
-        for &k in &self.closure_stack {
+        if self.closure_stack.is_empty() {
+            return;
+        }
+        self.add_capture(Capture { name: "self".into(), declared: TextRange::default() }, None);
+    }
+
+    /// Adds `capture` to each closure being checked that began after local `root` (every
+    /// one, for `self`).
+    fn add_capture(&mut self, capture: Capture, root: Option<usize>) {
+        for (&k, &first) in self.closure_stack.iter().zip(&self.closure_locals) {
             let list = &mut self.result.captures[k as usize];
-            if !list.contains(&capture) {
+            if root.is_none_or(|r| r < first) && !list.contains(&capture) {
                 list.push(capture.clone());
             }
         }
