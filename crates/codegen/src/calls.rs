@@ -4,7 +4,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types};
-use pluto_hir::{Def, Expr, ExprId, FnLoc, Handling, ItemKind, ItemLoc, Target, Ty};
+use pluto_hir::{Def, Expr, ExprId, FnLoc, Handling, ItemKind, ItemLoc, NameSite, Target, Ty};
 use pluto_syntax::TextRange;
 
 use cranelift_module::Module;
@@ -31,8 +31,8 @@ impl Lowerer<'_, '_> {
         match &body.exprs[callee] {
             Expr::Path { name: name_ref, .. } => {
                 let name = name_ref.text.clone();
-                if self.local(name_ref).is_none() {
-                    match self.resolutions.get(&name_ref.range).cloned() {
+                if self.local(NameSite::Expr(callee)).is_none() {
+                    match self.resolution(NameSite::Expr(callee)) {
                         Some(Target::Fn(f)) => {
                             // Inside a stage, sibling methods take the implicit `self`.
                             let receiver = match crate::has_self(self.db, f) {
@@ -60,17 +60,16 @@ impl Lowerer<'_, '_> {
             Expr::Field { receiver: receiver_expr, name, .. } => {
                 let receiver_expr = *receiver_expr;
                 let name_ref = name.as_ref().ok_or_else(|| self.unsupported(at, "this call"))?;
-                let target = self.resolutions.get(&name_ref.range).cloned();
+                let target = self.resolution(NameSite::Expr(callee));
                 // `Router.new()`, `http.Router.new()`, `time.now_ms()`, `auth.verify()`.
+                let receiver_site = NameSite::Expr(receiver_expr);
                 let namespace = match &body.exprs[receiver_expr] {
-                    Expr::Path { name: n, .. } if self.local(n).is_none() && n.text != "self" => {
-                        self.resolutions.get(&n.range).cloned()
+                    Expr::Path { name: n, .. } if self.local(receiver_site).is_none() && n.text != "self" => {
+                        self.resolution(receiver_site)
                     }
-                    Expr::Field { name: Some(n), .. } => self
-                        .resolutions
-                        .get(&n.range)
-                        .cloned()
-                        .filter(|t| matches!(t, Target::Item(_) | Target::Module(_))),
+                    Expr::Field { name: Some(_), .. } => {
+                        self.resolution(receiver_site).filter(|t| matches!(t, Target::Item(_) | Target::Module(_)))
+                    }
                     _ => None,
                 };
                 let receiver = match namespace {
@@ -106,33 +105,36 @@ impl Lowerer<'_, '_> {
     pub fn spawn(&mut self, call: ExprId, callee: ExprId, args: &[ExprId]) -> Result<Value> {
         let at = self.range(call);
         let used = Ty::func(args.iter().map(|a| self.ty_of(*a)).collect(), self.ty_of(call));
-        let resolution =
-            |l: &Self, name_ref: Option<&pluto_hir::Name>| name_ref.and_then(|n| l.resolutions.get(&n.range).cloned());
         let body = self.body;
         let function = match &body.exprs[callee] {
-            Expr::Path { name, .. } if self.local(name).is_none() => match resolution(self, Some(name)) {
-                Some(Target::Fn(f)) => {
-                    let receiver = match crate::has_self(self.db, f) {
-                        true => {
-                            let this =
-                                self.self_local().ok_or_else(|| self.unsupported(at, "a method without `self`"))?;
-                            Some((self.b.use_var(this.var), this.ty))
-                        }
-                        false => None,
-                    };
-                    self.function_value(f, receiver, &used)?
+            Expr::Path { .. } if self.local(NameSite::Expr(callee)).is_none() => {
+                match self.resolution(NameSite::Expr(callee)) {
+                    Some(Target::Fn(f)) => {
+                        let receiver = match crate::has_self(self.db, f) {
+                            true => {
+                                let this =
+                                    self.self_local().ok_or_else(|| self.unsupported(at, "a method without `self`"))?;
+                                Some((self.b.use_var(this.var), this.ty))
+                            }
+                            false => None,
+                        };
+                        self.function_value(f, receiver, &used)?
+                    }
+                    _ => self.value(callee)?,
                 }
-                _ => self.value(callee)?,
-            },
+            }
             Expr::Field { receiver, name: method_name, .. } => {
                 let receiver = *receiver;
                 let namespace = match &body.exprs[receiver] {
-                    Expr::Path { name, .. } if self.local(name).is_none() && name.text != "self" => {
-                        resolution(self, Some(name))
+                    Expr::Path { name, .. }
+                        if self.local(NameSite::Expr(receiver)).is_none() && name.text != "self" =>
+                    {
+                        self.resolution(NameSite::Expr(receiver))
                     }
                     _ => None,
                 };
-                match (resolution(self, method_name.as_ref()), namespace) {
+                let method = method_name.as_ref().and(self.resolution(NameSite::Expr(callee)));
+                match (method, namespace) {
                     (Some(Target::Fn(method)), Some(Target::Item(loc)))
                         if self.sema().def_map().is_unit(loc) && self.owner.stage != Some(loc) =>
                     {

@@ -4,7 +4,7 @@
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, StackSlotData, StackSlotKind, Value, types};
 use pluto_hir::{
-    BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, Param, StringPart, Target, Ty,
+    BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, NameSite, Param, StringPart, Target, Ty,
 };
 use pluto_syntax::TextRange;
 
@@ -54,7 +54,7 @@ impl Lowerer<'_, '_> {
             Expr::Missing => Err(self.unsupported(at, "this expression")),
             Expr::Literal(l) => self.literal(l, &ty, at).map(Some),
             Expr::String(parts) => self.string(parts).map(Some),
-            Expr::Path { name, .. } => self.path(at, name, &ty).map(Some),
+            Expr::Path { name, .. } => self.path(e, name, &ty).map(Some),
             Expr::Prefix { not, expr: operand } => {
                 let v = self.value(*operand)?;
                 Ok(Some(match (*not, &ty) {
@@ -132,7 +132,7 @@ impl Lowerer<'_, '_> {
             Expr::Field { receiver, name, .. } => self.field(e, *receiver, name.as_ref(), &ty).map(Some),
             Expr::Index { base, index } => self.index(at, *base, *index, &ty).map(Some),
             Expr::Array(_) | Expr::Map { .. } | Expr::Set { .. } | Expr::Tuple(_) => self.collection(e, &ty),
-            Expr::StructLit { path, fields, .. } => self.struct_lit(at, path, fields, &ty).map(Some),
+            Expr::StructLit { path, fields, .. } => self.struct_lit(e, path, fields, &ty).map(Some),
             Expr::Closure { params, .. } => self.closure(e, params).map(Some),
             Expr::Spawn(inner) => match &body.exprs[*inner] {
                 Expr::Call { callee, args } => self.spawn(*inner, *callee, args).map(Some),
@@ -277,17 +277,18 @@ impl Lowerer<'_, '_> {
         })
     }
 
-    fn path(&mut self, at: TextRange, name_ref: &Name, ty: &Ty) -> Result<Value> {
+    fn path(&mut self, e: ExprId, name_ref: &Name, ty: &Ty) -> Result<Value> {
+        let at = self.range(e);
         let name = name_ref.text.clone();
-        if let Some(local) = self.local(name_ref) {
-            let hoisted = match self.resolutions.get(&name_ref.range) {
+        if let Some(local) = self.local(NameSite::Expr(e)) {
+            let hoisted = match self.result.resolutions.get(NameSite::Expr(e)) {
                 Some(Target::Local(declared)) => self.hoisted.get(declared).copied(),
                 _ => None,
             };
             let v = hoisted.unwrap_or_else(|| self.b.use_var(local.var));
             return Ok(self.convert(v, &local.ty, ty));
         }
-        match self.resolutions.get(&name_ref.range).cloned() {
+        match self.resolution(NameSite::Expr(e)) {
             Some(Target::Fn(f)) => self.function_value(f, None, ty),
             // An error without fields is its own value: `raise Empty`.
             Some(Target::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Error(_)) => {
@@ -327,7 +328,7 @@ impl Lowerer<'_, '_> {
     fn field(&mut self, f: ExprId, receiver: ExprId, name: Option<&Name>, ty: &Ty) -> Result<Value> {
         let at = self.range(f);
         let name_ref = name.ok_or_else(|| self.unsupported(at, "this field"))?;
-        match self.resolutions.get(&name_ref.range).cloned() {
+        match self.resolution(NameSite::Expr(f)) {
             Some(Target::Variant(enum_loc, variant)) => {
                 return self.variant(enum_loc, &type_args(ty), &variant, &[], at);
             }
@@ -401,7 +402,8 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    fn struct_lit(&mut self, at: TextRange, path: &[Name], inits: &[FieldInit], ty: &Ty) -> Result<Value> {
+    fn struct_lit(&mut self, lit: ExprId, path: &[Name], inits: &[FieldInit], ty: &Ty) -> Result<Value> {
+        let at = self.range(lit);
         let Ty::Adt(loc, _) = ty else { return Err(self.unsupported(at, "this literal")) };
         let loc = *loc;
         let item = loc.item(self.db);
@@ -411,8 +413,8 @@ impl Lowerer<'_, '_> {
             let fields = data.variants.iter().find(|(n, _)| *n == variant).map(|(_, f)| f.clone()).unwrap_or_default();
             let mut values = Vec::new();
             for fd in &fields {
-                let v = match inits.iter().find(|i| i.name.text == fd.name) {
-                    Some(init) => self.field_init(init, &fd.ty)?,
+                let v = match init_of(inits, &fd.name) {
+                    Some((n, init)) => self.field_init(lit, n, init, &fd.ty)?,
                     None => self.b.ins().iconst(types::I64, 0),
                 };
                 values.push(v);
@@ -429,20 +431,23 @@ impl Lowerer<'_, '_> {
         }
         self.store_defaults(loc, object)?;
         for (i, fd) in data.fields.iter().enumerate() {
-            if let Some(init) = inits.iter().find(|init| init.name.text == fd.name) {
-                let v = self.field_init(init, &fd.ty)?;
+            if let Some((n, init)) = init_of(inits, &fd.name) {
+                let v = self.field_init(lit, n, init, &fd.ty)?;
                 self.store_word(object, first + i as i32, v);
             }
         }
         Ok(object)
     }
 
-    /// The value of `name: value` or of the shorthand `name`, as a word of type `slot`.
-    fn field_init(&mut self, init: &FieldInit, slot: &Ty) -> Result<Value> {
+    /// The value of `name: value` or of the shorthand `name` (field `n` of literal `lit`),
+    /// as a word of type `slot`.
+    fn field_init(&mut self, lit: ExprId, n: u32, init: &FieldInit, slot: &Ty) -> Result<Value> {
         let v = match init.value {
             Some(value) => self.value_as(value, slot)?,
             None => {
-                let local = self.local(&init.name).ok_or_else(|| self.unsupported(init.range, "this field"))?;
+                let local = self
+                    .local(NameSite::LitShorthand(lit, n))
+                    .ok_or_else(|| self.unsupported(init.range, "this field"))?;
                 let v = self.b.use_var(local.var);
                 self.convert(v, &local.ty, slot)
             }
@@ -656,6 +661,11 @@ impl Lowerer<'_, '_> {
 
 /// An integer literal's value; checking rejected those past `i64::MAX` (but for the
 /// negated `9223372036854775808`, which wraps to `i64::MIN`).
+/// The initialiser of field `name` in a struct literal's `inits`, and its position.
+fn init_of<'i>(inits: &'i [FieldInit], name: &str) -> Option<(u32, &'i FieldInit)> {
+    (0u32..).zip(inits).find(|(_, init)| init.name.text == name)
+}
+
 fn parse_int(l: &Literal) -> Option<i64> {
     l.int_value().map(|n| n as i64)
 }

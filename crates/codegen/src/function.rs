@@ -9,7 +9,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, Name, Semantics, Target, Ty};
+use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, NameSite, Semantics, Target, Ty};
 use pluto_syntax::TextRange;
 
 use crate::layout::{boxed_when_nullable, machine_type};
@@ -71,8 +71,6 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub result: &'a InferResult,
     /// The types of the names the body declares, by the name's range.
     pub bindings: HashMap<TextRange, Ty>,
-    /// What each name refers to, by the name's range.
-    pub resolutions: HashMap<TextRange, Target>,
     /// The calls of the body, by expression.
     pub calls: HashMap<ExprId, CallSite>,
     /// The locals, by the range of their declaration (which inference resolved every
@@ -134,7 +132,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             source_map: empty_map,
             result: empty_result,
             bindings: HashMap::new(),
-            resolutions: HashMap::new(),
             calls: HashMap::new(),
             locals: HashMap::new(),
             loops: Vec::new(),
@@ -159,7 +156,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.source_map = &lowered.source_map;
         self.result = result;
         self.bindings = result.type_of_binding.iter().cloned().collect();
-        self.resolutions = result.resolutions.iter().cloned().collect();
         self.calls = result.calls.iter().map(|c| (c.expr, c.clone())).collect();
     }
 
@@ -415,11 +411,16 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.locals.get(&at).cloned()
     }
 
-    /// The local that name `name` refers to, as inference resolved it (`self` too).
-    pub fn local(&self, name: &Name) -> Option<Local> {
-        match self.resolutions.get(&name.range) {
+    /// What the name at `site` refers to, as inference resolved it.
+    pub fn resolution(&self, site: NameSite) -> Option<Target> {
+        self.result.resolutions.get(site).cloned()
+    }
+
+    /// The local that the name at `site` refers to, as inference resolved it (`self` too).
+    pub fn local(&self, site: NameSite) -> Option<Local> {
+        match self.result.resolutions.get(site) {
             Some(Target::Local(declared)) => self.local_at(*declared),
-            _ if name.text == "self" => self.self_local(),
+            _ if self.body.name_at(site).is_some_and(|n| n.text == "self") => self.self_local(),
             _ => None,
         }
     }

@@ -2,10 +2,9 @@
 //! fields and elements), and loops (`while`, `for` over ranges, arrays, maps and channel
 //! receivers).
 
-
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
-use pluto_hir::{AssignOp, Expr, ExprId, Name, Pat, PatId, Statement, Target, Ty};
+use pluto_hir::{AssignOp, Expr, ExprId, Name, NameSite, Pat, PatId, Statement, Target, Ty};
 use pluto_syntax::TextRange;
 
 use crate::function::{Loop, Lowerer, Result};
@@ -109,7 +108,7 @@ impl Lowerer<'_, '_> {
         let body = self.body;
         // The locals (by declaration) indexed and assigned in the loop, by an explicit walk.
         let declared = |e: ExprId| match &body.exprs[e] {
-            Expr::Path { name, .. } => match self.resolutions.get(&name.range) {
+            Expr::Path { .. } => match self.result.resolutions.get(NameSite::Expr(e)) {
                 Some(Target::Local(declared)) => Some(*declared),
                 _ => None,
             },
@@ -350,8 +349,9 @@ impl Lowerer<'_, '_> {
         };
         let body = self.body;
         match &body.exprs[target] {
-            Expr::Path { name, .. } => {
-                let local = self.local(name).ok_or_else(|| self.unsupported(at, "this assignment"))?;
+            Expr::Path { .. } => {
+                let local =
+                    self.local(NameSite::Expr(target)).ok_or_else(|| self.unsupported(at, "this assignment"))?;
                 let target_ty = if written_ty.is_unknown() { local.ty.clone() } else { written_ty.clone() };
                 let old = (op != AssignOp::Assign).then(|| self.b.use_var(local.var));
                 let old = old.map(|v| self.convert(v, &local.ty, &target_ty));

@@ -364,6 +364,24 @@ pub enum Pat {
     },
 }
 
+/// Where a name that inference resolves is written in a body: the key of resolutions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NameSite {
+    /// The name of a path or field expression (`x`, the `b` of `a.b`, the method of
+    /// `a.b()`).
+    Expr(ExprId),
+    /// The type or variant a struct literal names (its last path segment).
+    LitType(ExprId),
+    /// The name of the `n`th field of a struct literal.
+    LitField(ExprId, u32),
+    /// The local a shorthand field (`Point { x }`) reads: the same name as its field.
+    LitShorthand(ExprId, u32),
+    /// The variant a variant pattern names (its last path segment).
+    PatVariant(PatId),
+    /// The name of the `n`th field of a variant pattern.
+    PatField(PatId, u32),
+}
+
 /// One body's expressions and patterns.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Body {
@@ -380,6 +398,36 @@ pub struct Body {
 }
 
 impl Body {
+    /// The name written at `site`; `None` for a site this body does not have.
+    pub fn name_at(&self, site: NameSite) -> Option<&Name> {
+        let expr = |e: ExprId| ((e.into_raw().into_u32() as usize) < self.exprs.len()).then(|| &self.exprs[e]);
+        let pat = |p: PatId| ((p.into_raw().into_u32() as usize) < self.pats.len()).then(|| &self.pats[p]);
+        let lit_field = |e: ExprId, n: u32| match expr(e)? {
+            Expr::StructLit { fields, .. } => fields.get(n as usize).map(|f| &f.name),
+            _ => None,
+        };
+        match site {
+            NameSite::Expr(e) => match expr(e)? {
+                Expr::Path { name, .. } => Some(name),
+                Expr::Field { name, .. } => name.as_ref(),
+                _ => None,
+            },
+            NameSite::LitType(e) => match expr(e)? {
+                Expr::StructLit { path, .. } => path.last(),
+                _ => None,
+            },
+            NameSite::LitField(e, n) | NameSite::LitShorthand(e, n) => lit_field(e, n),
+            NameSite::PatVariant(p) => match pat(p)? {
+                Pat::Variant { path, .. } => path.last(),
+                _ => None,
+            },
+            NameSite::PatField(p, n) => match pat(p)? {
+                Pat::Variant { fields, .. } => fields.get(n as usize).map(|f| &f.name),
+                _ => None,
+            },
+        }
+    }
+
     /// The expressions directly inside `expr`, in source order.
     pub fn children(&self, expr: ExprId) -> Vec<ExprId> {
         let mut out = Vec::new();

@@ -301,9 +301,8 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
     let mut cache: HashMap<Callee, (Vec<ErrorNode>, ErrorSet)> = HashMap::new();
     for (i, (_, summary)) in nodes.iter().enumerate() {
         for callee in &summary.flows {
-            let (from, direct) = cache
-                .entry(callee.clone())
-                .or_insert_with(|| sources(db, program, map, callee, &flows));
+            let (from, direct) =
+                cache.entry(callee.clone()).or_insert_with(|| sources(db, program, map, callee, &flows));
             node_sources[i].extend(from.iter().filter_map(|n| index.get(n)));
             for e in direct.iter() {
                 insert(&mut sets[i], *e);

@@ -30,12 +30,12 @@ pub use semantics::{NameKind, NamedSpan, Semantics};
 
 // The vocabulary of the interface: the handles and semantic values other crates name.
 pub use body::{
-    AssignOp, BinaryOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit, Literal, MatchArm, Name, Param,
-    Pat, PatId, RecordPatField, Statement, StringPart,
+    AssignOp, BinaryOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit,
+    Literal, MatchArm, Name, NameSite, Param, Pat, PatId, RecordPatField, Statement, StringPart,
 };
 pub use def_map::{Def, DefMap, ItemLoc};
 pub use diag::Loc;
-pub use infer::{CallSite, Callee, Capture, Handling, InferResult, Target};
+pub use infer::{CallSite, Callee, Capture, Handling, InferResult, Resolutions, Target};
 pub use interface::{RemoteError, RemoteFn, UnitInterface};
 pub use item_tree::ItemKind;
 pub use lower::{AdtData, FieldTy, FnLoc, Signature};

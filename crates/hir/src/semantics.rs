@@ -197,9 +197,9 @@ impl<'db> Semantics<'db> {
     pub fn resolution_at(&self, file: SourceFile, offset: TextSize) -> Option<(Target, FnLoc)> {
         let f = self.fn_at(file, offset)?;
         let at = self.relative(f, offset);
-        let result = infer_fn(self.db, self.program, f);
-        let (_, target) = result.resolutions.iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
-        Some((target.clone(), f))
+        let (_, target) =
+            self.named_resolutions(f).into_iter().filter(|(r, _)| r.contains(at)).min_by_key(|(r, _)| r.len())?;
+        Some((target, f))
     }
 
     /// Everything the name at `offset` in a body refers to: usually one target, two for
@@ -207,10 +207,18 @@ impl<'db> Semantics<'db> {
     pub fn targets_at(&self, file: SourceFile, offset: TextSize) -> Vec<Target> {
         let Some(f) = self.fn_at(file, offset) else { return Vec::new() };
         let at = self.relative(f, offset);
+        let containing: Vec<(TextRange, Target)> =
+            self.named_resolutions(f).into_iter().filter(|(r, _)| r.contains(at)).collect();
+        let Some(smallest) = containing.iter().map(|(r, _)| r.len()).min() else { return Vec::new() };
+        containing.into_iter().filter(|(r, _)| r.len() == smallest).map(|(_, t)| t).collect()
+    }
+
+    /// Every resolved name in `f`'s body with what it refers to, by the name's range
+    /// relative to the function.
+    fn named_resolutions(&self, f: FnLoc) -> Vec<(TextRange, Target)> {
+        let body = &body_with_source_map(self.db, BodyOwner::Fn(f)).body;
         let result = infer_fn(self.db, self.program, f);
-        let containing = || result.resolutions.iter().filter(|(r, _)| r.contains(at));
-        let Some(smallest) = containing().map(|(r, _)| r.len()).min() else { return Vec::new() };
-        containing().filter(|(r, _)| r.len() == smallest).map(|(_, t)| t.clone()).collect()
+        result.resolutions.iter().filter_map(|(site, t)| Some((body.name_at(site)?.range, t.clone()))).collect()
     }
 
     /// The innermost call containing `offset`: its range and what it calls.
@@ -232,17 +240,12 @@ impl<'db> Semantics<'db> {
 
     /// Every resolved name in `f`'s body, with what it refers to (ranges in the file).
     pub fn resolutions_in(&self, f: FnLoc) -> Vec<(TextRange, Target)> {
-        infer_fn(self.db, self.program, f).resolutions.iter().map(|(r, t)| (self.absolute(f, *r), t.clone())).collect()
+        self.named_resolutions(f).into_iter().map(|(r, t)| (self.absolute(f, r), t)).collect()
     }
 
     /// Every place in `f`'s body that refers to `target`.
     pub fn uses_in(&self, f: FnLoc, target: &Target) -> Vec<TextRange> {
-        infer_fn(self.db, self.program, f)
-            .resolutions
-            .iter()
-            .filter(|(_, t)| t == target)
-            .map(|(r, _)| self.absolute(f, *r))
-            .collect()
+        self.named_resolutions(f).into_iter().filter(|(_, t)| t == target).map(|(r, _)| self.absolute(f, r)).collect()
     }
 
     /// The methods that must keep `f`'s name: along a stage chain, the one it overrides

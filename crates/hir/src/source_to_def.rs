@@ -14,7 +14,6 @@ use crate::infer::Target;
 use crate::item_tree::{AstId, ItemKind, ast_id_map, item_tree};
 use crate::lower::{FnLoc, TypeScope, file_functions};
 
-
 /// The `AstId` of a declaration node of `file`.
 fn ast_id_of(db: &dyn Db, file: SourceFile, node: &SyntaxNode) -> Option<AstId> {
     let map = ast_id_map(db, file);
@@ -163,8 +162,9 @@ impl Semantics<'_> {
     pub fn declaration(&self, target: &Target, in_fn: Option<FnLoc>) -> Option<(SourceFile, TextRange)> {
         let db = self.db;
         let loc = |file: SourceFile, ast: AstId, range: TextRange| Loc { file, ast, range };
-        let named =
-            |file: SourceFile, ast: AstId, name: &str| loc(file, ast, TextRange::at(0.into(), (name.len() as u32).into()));
+        let named = |file: SourceFile, ast: AstId, name: &str| {
+            loc(file, ast, TextRange::at(0.into(), (name.len() as u32).into()))
+        };
         let found = match target {
             Target::Local(range) => {
                 let f = in_fn?;
@@ -179,7 +179,9 @@ impl Semantics<'_> {
                 loc(owner.file, item.ast, dep.name_range)
             }
             Target::Variant(owner, name) => match &owner.item(db).kind {
-                ItemKind::Enum { variants, .. } => named(owner.file, variants.iter().find(|v| v.name == *name)?.ast, name),
+                ItemKind::Enum { variants, .. } => {
+                    named(owner.file, variants.iter().find(|v| v.name == *name)?.ast, name)
+                }
                 _ => return None,
             },
             Target::Field(owner, name) => {

@@ -60,7 +60,7 @@ impl<'a> Infer<'a> {
         }
         let mut type_args = Vec::new();
         let (target, receiver_mut_check) = self.call_target(range, callee, &mut type_args);
-        // Record what the callee's names refer to, for the IDE.
+        // Record what the callee's names refer to.
         match &body.exprs[callee] {
             Expr::Field { receiver, name, .. } => {
                 if !self.is_missing(*receiver)
@@ -68,17 +68,17 @@ impl<'a> Infer<'a> {
                 {
                     self.record_namespace(*receiver, &ns);
                 }
-                if let (Some(name_ref), Some((c, _))) = (name, &target)
+                if let (Some(_), Some((c, _))) = (name, &target)
                     && let Some(t) = self.callee_target(c)
                 {
-                    self.resolve_as(name_ref, t);
+                    self.resolve_as(NameSite::Expr(callee), t);
                 }
             }
             Expr::Path { name: name_ref, .. } => {
                 if let Some((Callee::Fn(f), _)) = &target
                     && self.lookup_local(callee, &name_ref.text).is_none()
                 {
-                    self.resolve_as(name_ref, Target::Fn(*f));
+                    self.resolve_as(NameSite::Expr(callee), Target::Fn(*f));
                 }
             }
             _ => {}

@@ -128,11 +128,11 @@ impl<'a> Infer<'a> {
                 _ => None,
             };
             if let Some(target) = target {
-                self.resolve_as(last, target);
+                self.resolve_as(NameSite::LitType(lit), target);
             }
         }
         let mut given: Vec<String> = Vec::new();
-        for field in field_inits {
+        for (n, field) in (0u32..).zip(field_inits) {
             let name_ref = &field.name;
             if name_ref.text.is_empty() {
                 continue;
@@ -142,7 +142,7 @@ impl<'a> Infer<'a> {
                 && fields.iter().any(|f| f.0 == name)
             {
                 // A variant's field is named after its enum, as its declaration is.
-                self.resolve_as(name_ref, Target::Field(*loc, name.clone()));
+                self.resolve_as(NameSite::LitField(lit, n), Target::Field(*loc, name.clone()));
             }
             let field_range = field.range;
             let value_ty = match field.value {
@@ -151,7 +151,7 @@ impl<'a> Infer<'a> {
                     Some(l) => {
                         // The shorthand `Point { x }` also uses the local `x`.
                         let declared = self.locals[self.root_local(l)].range;
-                        self.resolve_as(name_ref, Target::Local(declared));
+                        self.resolve_as(NameSite::LitShorthand(lit, n), Target::Local(declared));
                         Some((self.use_local(l), field_range))
                     }
                     None => {

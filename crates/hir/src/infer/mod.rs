@@ -26,7 +26,7 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::TextRange;
 
 use crate::body::{
-    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, ExprScopes, Literal, Name, Pat, PatId, Statement,
+    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, ExprScopes, Literal, Name, NameSite, Pat, PatId, Statement,
     body_with_source_map,
 };
 
@@ -158,6 +158,39 @@ pub struct FnValue {
     pub ty: Ty,
 }
 
+/// What the names of a body refer to, by where each is written: path and field names
+/// (most of them) by expression id, the rest in a short list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Resolutions {
+    exprs: la_arena::ArenaMap<ExprId, Target>,
+    others: Vec<(NameSite, Target)>,
+}
+
+impl Resolutions {
+    pub fn get(&self, site: NameSite) -> Option<&Target> {
+        match site {
+            NameSite::Expr(e) => self.exprs.get(e),
+            _ => self.others.iter().find(|(s, _)| *s == site).map(|(_, t)| t),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (NameSite, &Target)> {
+        self.exprs.iter().map(|(e, t)| (NameSite::Expr(e), t)).chain(self.others.iter().map(|(s, t)| (*s, t)))
+    }
+
+    /// Records what the name at `site` refers to; the first record of a site stands.
+    fn insert(&mut self, site: NameSite, target: Target) {
+        match site {
+            NameSite::Expr(e) if self.exprs.get(e).is_none() => {
+                self.exprs.insert(e, target);
+            }
+            NameSite::Expr(_) => {}
+            _ if self.get(site).is_none() => self.others.push((site, target)),
+            _ => {}
+        }
+    }
+}
+
 /// The result of checking one function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct InferResult {
@@ -167,8 +200,8 @@ pub struct InferResult {
     /// The type of every name a pattern, parameter or `catch` handler declares, by the
     /// name's range relative to the function.
     pub type_of_binding: Vec<(TextRange, Ty)>,
-    /// What each resolved name refers to, by the name's range.
-    pub resolutions: Vec<(TextRange, Target)>,
+    /// What each resolved name refers to, by where it is written.
+    pub resolutions: Resolutions,
     pub calls: Vec<CallSite>,
     pub catches: Vec<CatchSite>,
     pub raises: Vec<RaiseSite>,

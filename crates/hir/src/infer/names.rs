@@ -5,26 +5,19 @@
 use super::*;
 
 impl<'a> Infer<'a> {
-    pub(super) fn resolve_as(&mut self, name: &Name, target: Target) {
-        self.result.resolutions.push((name.range, target));
+    pub(super) fn resolve_as(&mut self, site: NameSite, target: Target) {
+        self.result.resolutions.insert(site, target);
     }
 
     /// Records what the receiver of `receiver.member` names when it is a namespace.
     pub(super) fn record_namespace(&mut self, receiver: ExprId, ns: &Namespace) {
-        let body = self.body;
-        let name = match &body.exprs[receiver] {
-            Expr::Path { name, .. } => Some(name),
-            Expr::Field { name, .. } => name.as_ref(),
-            _ => None,
-        };
-        let Some(name) = name else { return };
         let target = match ns {
             // `auth.f` with `import auth` and `stage auth` in it: the unit is meant.
             Namespace::Module(_, Some(unit)) => Target::Item(*unit),
             Namespace::Module(file, None) => Target::Module(*file),
             Namespace::Unit(loc) | Namespace::Enum(loc) | Namespace::Class(loc) => Target::Item(*loc),
         };
-        self.resolve_as(&name, target);
+        self.resolve_as(NameSite::Expr(receiver), target);
     }
 
     /// The declaration a field name of a value of type `ty` refers to.
@@ -81,19 +74,19 @@ impl<'a> Infer<'a> {
         let name = name_ref.text.clone();
         if let Some(local) = self.lookup_local(e, &name) {
             let declared = self.locals[self.root_local(local)].range;
-            self.resolve_as(name_ref, Target::Local(declared));
+            self.resolve_as(NameSite::Expr(e), Target::Local(declared));
             return self.use_local(local);
         }
         let resolved = self.resolve_value_name(&name);
         match resolved {
             Some(Def::Item(loc)) if matches!(loc.item(self.db).kind, ItemKind::Fn(_)) => {
-                self.resolve_as(name_ref, Target::Fn(FnLoc::Free(loc)));
+                self.resolve_as(NameSite::Expr(e), Target::Fn(FnLoc::Free(loc)));
             }
-            Some(Def::Item(loc)) => self.resolve_as(name_ref, Target::Item(loc)),
-            Some(Def::Module(file)) => self.resolve_as(name_ref, Target::Module(file)),
+            Some(Def::Item(loc)) => self.resolve_as(NameSite::Expr(e), Target::Item(loc)),
+            Some(Def::Module(file)) => self.resolve_as(NameSite::Expr(e), Target::Module(file)),
             None => {
                 if let Some(unit) = self.map.unit(&name) {
-                    self.resolve_as(name_ref, Target::Item(unit));
+                    self.resolve_as(NameSite::Expr(e), Target::Item(unit));
                 }
             }
         }
@@ -221,7 +214,7 @@ impl<'a> Infer<'a> {
             return match self.namespace_member_of(receiver, ns, &name, range) {
                 Some(Member::Fn(callee, sig)) => {
                     if let Some(target) = self.callee_target(&callee) {
-                        self.resolve_as(name_ref, target);
+                        self.resolve_as(NameSite::Expr(e), target);
                     }
                     let ty = self.instantiate(&sig).fn_ty();
                     self.fn_value(callee, &ty);
@@ -229,7 +222,7 @@ impl<'a> Infer<'a> {
                 }
                 Some(Member::Value(t)) => {
                     if let Some(loc) = enum_loc {
-                        self.resolve_as(name_ref, Target::Variant(loc, name.clone()));
+                        self.resolve_as(NameSite::Expr(e), Target::Variant(loc, name.clone()));
                     }
                     t
                 }
@@ -240,14 +233,14 @@ impl<'a> Infer<'a> {
         let receiver_ty = self.shallow(&receiver_ty);
         if let Some(t) = self.field_type(&receiver_ty, &name) {
             if let Some(target) = self.field_target(&receiver_ty, &name) {
-                self.resolve_as(name_ref, target);
+                self.resolve_as(NameSite::Expr(e), target);
             }
             return t;
         }
         // A method without a call: a function value bound to its receiver.
         if let Some((callee, sig, _)) = self.method(&receiver_ty, &name) {
             if let Some(target) = self.callee_target(&callee) {
-                self.resolve_as(name_ref, target);
+                self.resolve_as(NameSite::Expr(e), target);
             }
             let ty = sig.fn_ty();
             self.fn_value(callee, &ty);

@@ -67,11 +67,6 @@ impl<'a> Infer<'a> {
         let segments: Vec<String> = path.iter().map(|s| s.text.clone()).collect();
         let Some(variant) = segments.last() else { return };
         let range = self.pat_range(p);
-        if let Some((enum_loc, _)) = self.variant_of(ty, variant)
-            && let Some(last) = path.last()
-        {
-            self.resolve_as(last, Target::Variant(enum_loc, variant.clone()));
-        }
         let Some((enum_loc, variant_fields)) = self.variant_of(ty, variant) else {
             if !self.shallow(ty).is_unknown() {
                 let shown = self.show(ty);
@@ -93,14 +88,15 @@ impl<'a> Infer<'a> {
             }
             return;
         };
-        for field in fields {
+        self.resolve_as(NameSite::PatVariant(p), Target::Variant(enum_loc, variant.clone()));
+        for (n, field) in (0u32..).zip(fields) {
             let name = &field.name;
             if name.text.is_empty() {
                 continue;
             }
             let field_ty = match variant_fields.iter().find(|(n, _)| *n == name.text) {
                 Some((_, t)) => {
-                    self.resolve_as(name, Target::Field(enum_loc, name.text.clone()));
+                    self.resolve_as(NameSite::PatField(p, n), Target::Field(enum_loc, name.text.clone()));
                     t.clone()
                 }
                 None => {
