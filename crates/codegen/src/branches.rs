@@ -124,8 +124,8 @@ impl Lowerer<'_, '_> {
             Pat::Wildcard => {
                 self.b.ins().jump(yes, &[]);
             }
-            Pat::Bind { name, .. } => {
-                self.declare(name.range, ty.clone(), Some(value));
+            Pat::Bind(b) => {
+                self.declare(Some(*b), ty.clone(), Some(value));
                 self.b.ins().jump(yes, &[]);
             }
             Pat::Literal { expr: literal, negative } => {
@@ -164,22 +164,20 @@ impl Lowerer<'_, '_> {
                     let Some(j) = fields.iter().position(|f| f.name == name_ref.text) else { continue };
                     let slot_ty = fields[j].ty.clone();
                     let w = self.load_word(value, 2 + j as i32, &slot_ty);
-                    match field.pat.map(|p| &body.pats[p]) {
-                        None => {
-                            let bound = self.binding_ty(name_ref.range);
-                            let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(name_ref.range, bound, Some(v));
-                        }
-                        Some(Pat::Bind { name, .. }) => {
-                            let bound = self.binding_ty(name.range);
-                            let v = self.convert(w, &slot_ty, &bound);
-                            self.declare(name.range, bound, Some(v));
-                        }
-                        Some(Pat::Wildcard) => {}
+                    // The shorthand `{ reason }` binds the field's name; `{ reason: r }` binds `r`.
+                    let bound = match field.pat.map(|p| &body.pats[p]) {
+                        None => field.binding,
+                        Some(Pat::Bind(b)) => Some(*b),
+                        Some(Pat::Wildcard) => continue,
                         Some(_) => {
                             let nested = field.pat.map_or(at, |p| self.source_map.pat_range(p));
                             return Err(self.unsupported(nested, "nested patterns"));
                         }
+                    };
+                    if let Some(b) = bound {
+                        let bound = self.binding_ty(b);
+                        let v = self.convert(w, &slot_ty, &bound);
+                        self.declare(Some(b), bound, Some(v));
                     }
                 }
                 self.b.ins().jump(yes, &[]);

@@ -96,7 +96,7 @@ impl Lowerer<'_, '_> {
         let error = self.b.block_params(handler)[0];
         for clause in clauses {
             let next = self.b.create_block();
-            let binding = clause.binding.as_ref().map(|n| (n.range, self.binding_ty(n.range)));
+            let binding = clause.binding.map(|b| (b, self.binding_ty(b)));
             if let Some((_, Ty::Adt(loc, _))) = &binding {
                 // A typed handler: compare descriptors.
                 let expected = self.adt_desc_addr(*loc, &[])?;
@@ -107,7 +107,7 @@ impl Lowerer<'_, '_> {
                 self.switch_to(body);
             }
             if let Some((at, bound)) = &binding {
-                self.declare(*at, bound.clone(), Some(error));
+                self.declare(Some(*at), bound.clone(), Some(error));
             }
             match (clause.body, clause.is_default) {
                 (Some(block), false) => {

@@ -4,7 +4,8 @@
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{self, InstBuilder, StackSlotData, StackSlotKind, Value, types};
 use pluto_hir::{
-    BinaryOp, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, NameSite, Param, StringPart, Target, Ty,
+    BinaryOp, Capture, Expr, ExprId, FieldInit, FnLoc, ItemKind, ItemLoc, Literal, Name, NameSite, Param, StringPart,
+    Target, Ty,
 };
 use pluto_syntax::TextRange;
 
@@ -282,7 +283,7 @@ impl Lowerer<'_, '_> {
         let name = name_ref.text.clone();
         if let Some(local) = self.local(NameSite::Expr(e)) {
             let hoisted = match self.result.resolutions.get(NameSite::Expr(e)) {
-                Some(Target::Local(declared)) => self.hoisted.get(declared).copied(),
+                Some(Target::Local(b)) => self.hoisted.get(b).copied(),
                 _ => None,
             };
             let v = hoisted.unwrap_or_else(|| self.b.use_var(local.var));
@@ -487,11 +488,11 @@ impl Lowerer<'_, '_> {
         // Captured: what inference found the closure uses from around it, as the
         // enclosing code holds it.
         let index = self.result.closures.iter().position(|r| *r == range);
-        let captured: Vec<(TextRange, Local)> = index
+        let captured: Vec<(Capture, Local)> = index
             .and_then(|i| self.result.captures.get(i))
             .into_iter()
             .flatten()
-            .filter_map(|c| self.local_at(c.declared).map(|local| (c.declared, local)))
+            .filter_map(|c| self.local_of(c.0).map(|local| (*c, local)))
             .collect();
         let arity = params.len();
         let sig = self.g.value_signature(arity);
@@ -505,7 +506,7 @@ impl Lowerer<'_, '_> {
             body: self.body_owner.ok_or_else(|| self.unsupported(range, "a closure here"))?,
             expr: c,
             decl: self.decl,
-            captures: captured.iter().map(|(declared, local)| (*declared, local.ty.clone())).collect(),
+            captures: captured.iter().map(|(c, local)| (*c, local.ty.clone())).collect(),
         }));
         let object = self.alloc(1 + captured.len() as i64, false);
         let fr = self.g.module.declare_func_in_func(id, self.b.func);

@@ -9,7 +9,10 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, Value, ty
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use pluto_db::{Db, Program};
-use pluto_hir::{Body, BodyOwner, BodySourceMap, CallSite, ExprId, InferResult, Loc, NameSite, Semantics, Target, Ty};
+use pluto_hir::{
+    BindingId, Body, BodyOwner, BodySourceMap, CallSite, Capture, ExprId, InferResult, Loc, NameSite, Semantics,
+    Target, Ty,
+};
 use pluto_syntax::TextRange;
 
 use crate::layout::{boxed_when_nullable, machine_type};
@@ -51,9 +54,8 @@ pub(crate) struct ClosureJob {
     pub body: BodyOwner,
     pub expr: ExprId,
     pub decl: Loc,
-    /// What it captures: each local by the range of its declaration (`self` at the
-    /// empty range), and its type.
-    pub captures: Vec<(TextRange, Ty)>,
+    /// What it captures, and each one's type.
+    pub captures: Vec<(Capture, Ty)>,
 }
 
 pub(crate) struct Lowerer<'a, 'b> {
@@ -69,13 +71,12 @@ pub(crate) struct Lowerer<'a, 'b> {
     pub body: &'a Body,
     pub source_map: &'a BodySourceMap,
     pub result: &'a InferResult,
-    /// The types of the names the body declares, by the name's range.
-    pub bindings: HashMap<TextRange, Ty>,
     /// The calls of the body, by expression.
     pub calls: HashMap<ExprId, CallSite>,
-    /// The locals, by the range of their declaration (which inference resolved every
-    /// use of a local to); `self` is at the empty range.
-    pub locals: HashMap<TextRange, Local>,
+    /// The locals, by their declaration in the body (which inference resolved every use
+    /// of a local to), and the method's receiver.
+    pub locals: HashMap<BindingId, Local>,
+    pub receiver: Option<Local>,
     pub loops: Vec<Loop>,
     /// The declaration being lowered, to find the source lines of its ranges.
     pub decl: Loc,
@@ -92,7 +93,7 @@ pub(crate) struct Lowerer<'a, 'b> {
     /// Inside a loop that makes no calls: local arrays read once before the loop, by
     /// declaration, and their headers (`len`, `data`, `kind`) by array value (see
     /// `hoist_arrays`).
-    pub hoisted: HashMap<TextRange, Value>,
+    pub hoisted: HashMap<BindingId, Value>,
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
@@ -131,9 +132,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             body: empty_body,
             source_map: empty_map,
             result: empty_result,
-            bindings: HashMap::new(),
             calls: HashMap::new(),
             locals: HashMap::new(),
+            receiver: None,
             loops: Vec::new(),
             decl,
             filled: false,
@@ -155,7 +156,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.body = &lowered.body;
         self.source_map = &lowered.source_map;
         self.result = result;
-        self.bindings = result.type_of_binding.iter().cloned().collect();
         self.calls = result.calls.iter().map(|c| (c.expr, c.clone())).collect();
     }
 
@@ -235,10 +235,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
     }
 
-    /// The type of the name declared at `at` (a binding), with this instance's type
-    /// arguments.
-    pub fn binding_ty(&self, at: TextRange) -> Ty {
-        match self.bindings.get(&at) {
+    /// The type of local `b`, with this instance's type arguments.
+    pub fn binding_ty(&self, b: BindingId) -> Ty {
+        match self.result.type_of_binding.get(b) {
             Some(ty) => self.owner.substitute(self.db, ty),
             None => Ty::Unknown,
         }
@@ -394,8 +393,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     // ---- locals and blocks ----------------------------------------------------------------
 
-    /// Declares the local declared at `at` (the name's range; the empty range for `self`).
-    pub fn declare(&mut self, at: TextRange, ty: Ty, value: Option<Value>) {
+    /// Declares local `b` (`None`: the method's receiver) with type `ty`, set to `value`
+    /// or to its type's zero.
+    pub fn declare(&mut self, b: Option<BindingId>, ty: Ty, value: Option<Value>) {
         let machine = machine_type(&ty).unwrap_or(types::I64);
         let var = self.b.declare_var(machine);
         let value = match value {
@@ -403,12 +403,21 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             None => self.zero_of(&ty).unwrap_or_else(|| self.b.ins().iconst(types::I64, 0)),
         };
         self.b.def_var(var, value);
-        self.locals.insert(at, Local { var, ty });
+        let local = Local { var, ty };
+        match b {
+            Some(b) => {
+                self.locals.insert(b, local);
+            }
+            None => self.receiver = Some(local),
+        }
     }
 
-    /// The local declared at `at`.
-    pub fn local_at(&self, at: TextRange) -> Option<Local> {
-        self.locals.get(&at).cloned()
+    /// Local `b` (`None`: the receiver), if it has been declared.
+    pub fn local_of(&self, b: Option<BindingId>) -> Option<Local> {
+        match b {
+            Some(b) => self.locals.get(&b).cloned(),
+            None => self.receiver.clone(),
+        }
     }
 
     /// What the name at `site` refers to, as inference resolved it.
@@ -419,7 +428,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     /// The local that the name at `site` refers to, as inference resolved it (`self` too).
     pub fn local(&self, site: NameSite) -> Option<Local> {
         match self.result.resolutions.get(site) {
-            Some(Target::Local(declared)) => self.local_at(*declared),
+            Some(Target::Local(b)) => self.local_of(Some(*b)),
             _ if self.body.name_at(site).is_some_and(|n| n.text == "self") => self.self_local(),
             _ => None,
         }
@@ -427,7 +436,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
 
     /// The method's receiver, where there is one.
     pub fn self_local(&self) -> Option<Local> {
-        self.local_at(TextRange::default())
+        self.receiver.clone()
     }
 
     /// Starts a fresh (unreachable) block after a terminator, so lowering can go on.

@@ -6,7 +6,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::Module;
 use pluto_db::{Db, Program};
-use pluto_hir::{BodyOwner, Expr, FnLoc, ItemKind, Loc, Semantics, Ty};
+use pluto_hir::{BindingId, BodyOwner, Expr, FnLoc, ItemKind, Loc, Semantics, Ty};
 use pluto_syntax::TextRange;
 
 use crate::function::{Abi, ClosureJob, Lowerer, Result};
@@ -67,12 +67,11 @@ fn build_fn(
     let mut params = params.into_iter();
     if info.has_self {
         let this = params.next().expect("the receiver");
-        l.declare(TextRange::default(), self_ty, Some(this));
+        l.declare(None, self_ty, Some(this));
     }
-    // Parameters are declared where inference declared them: at their names.
-    let declared: Vec<TextRange> = key.f.sig(db).params.iter().map(|p| p.name_range).collect();
-    for ((at, ty), v) in declared.into_iter().zip(&info.params).zip(params) {
-        l.declare(at, ty.clone(), Some(v));
+    let declared: Vec<BindingId> = l.body.params.iter().map(|p| p.binding).collect();
+    for ((b, ty), v) in declared.into_iter().zip(&info.params).zip(params) {
+        l.declare(Some(b), ty.clone(), Some(v));
     }
     let body = l.body.root.ok_or_else(|| l.unsupported(TextRange::default(), "functions without a body"))?;
     let value = l.block(body)?;
@@ -184,22 +183,22 @@ fn build_closure(
     l.abi = Abi::Value { ret: ret.clone() };
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
-    for (i, (declared, ty)) in job.captures.iter().enumerate() {
+    for (i, (captured, ty)) in job.captures.iter().enumerate() {
         let v = l.load_word(params[0], 1 + i as i32, ty);
-        l.declare(*declared, ty.clone(), Some(v));
+        l.declare(captured.0, ty.clone(), Some(v));
     }
     let Expr::Closure { params: closure_params, body } = &l.body.exprs[job.expr] else {
         return Err(l.unsupported(l.range(job.expr), "this closure"));
     };
     let body = *body;
     for (i, p) in closure_params.iter().enumerate() {
-        if p.name.text.is_empty() {
+        if l.body.binding_name(p.binding).text.is_empty() {
             continue;
         }
-        let ty = l.binding_ty(p.name.range);
+        let ty = l.binding_ty(p.binding);
         let t = machine_type(&ty).unwrap_or(types::I64);
         let v = l.coerce(params[i + 1], t);
-        l.declare(p.name.range, ty, Some(v));
+        l.declare(Some(p.binding), ty, Some(v));
     }
     let body_ty = l.ty_of(body);
     let value = l.expr(body)?;

@@ -4,7 +4,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
-use pluto_hir::{AssignOp, Expr, ExprId, Name, NameSite, Pat, PatId, Statement, Target, Ty};
+use pluto_hir::{AssignOp, BindingId, Expr, ExprId, Name, NameSite, Pat, PatId, Statement, Target, Ty};
 use pluto_syntax::TextRange;
 
 use crate::function::{Loop, Lowerer, Result};
@@ -101,7 +101,7 @@ impl Lowerer<'_, '_> {
     /// indexes, and that array's header, once: nothing in such a loop can change a header
     /// (only calls push, pop or reassign through another reference), and the variable is
     /// not assigned in it. Cranelift does not hoist loads out of loops by itself.
-    fn hoist_arrays(&mut self, looped: &Statement) -> Vec<TextRange> {
+    fn hoist_arrays(&mut self, looped: &Statement) -> Vec<BindingId> {
         if self.filled {
             return Vec::new();
         }
@@ -142,7 +142,7 @@ impl Lowerer<'_, '_> {
                 continue;
             }
             // Declared before the loop (a local of the loop itself is not there yet).
-            let Some(local) = self.local_at(at) else { continue };
+            let Some(local) = self.local_of(Some(at)) else { continue };
             if !matches!(local.ty, Ty::Array(_) | Ty::Bytes) {
                 continue;
             }
@@ -155,7 +155,7 @@ impl Lowerer<'_, '_> {
         hoisted
     }
 
-    fn unhoist(&mut self, locals: Vec<TextRange>) {
+    fn unhoist(&mut self, locals: Vec<BindingId>) {
         for at in locals {
             if let Some(array) = self.hoisted.remove(&at) {
                 self.headers.remove(&array);
@@ -167,10 +167,10 @@ impl Lowerer<'_, '_> {
     fn bind(&mut self, pattern: PatId, value: Option<(Value, Ty)>, at: TextRange) -> Result<()> {
         let body = self.body;
         match &body.pats[pattern] {
-            Pat::Bind { name, .. } => {
-                let ty = self.binding_ty(name.range);
+            Pat::Bind(b) => {
+                let ty = self.binding_ty(*b);
                 let value = value.map(|(v, from)| self.convert(v, &from, &ty));
-                self.declare(name.range, ty, value);
+                self.declare(Some(*b), ty, value);
                 Ok(())
             }
             Pat::Wildcard => Ok(()),

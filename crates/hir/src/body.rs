@@ -25,6 +25,7 @@ use crate::lower::FnLoc;
 
 pub type ExprId = Idx<Expr>;
 pub type PatId = Idx<Pat>;
+pub type BindingId = Idx<Binding>;
 
 /// The body a closure is written in: a function's, or a field default's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,6 +39,14 @@ pub enum BodyOwner {
 pub struct Name {
     pub text: String,
     pub range: TextRange,
+}
+
+/// A local a body declares: a parameter (of the function or of a closure), a name a
+/// pattern binds, or a `catch` handler's binding. Every use of a local resolves to one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Binding {
+    pub name: Name,
+    pub is_mut: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,16 +95,15 @@ pub struct MatchArm {
 /// A parameter of a function or closure.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Param {
-    pub name: Name,
+    pub binding: BindingId,
     pub ty: TypeRef,
-    pub is_mut: bool,
 }
 
 /// One handler of a `catch`: `catch e { ... }`, `catch e: NotFound { ... }`, or the
 /// shorthand default value `catch -1`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CatchHandler {
-    pub binding: Option<Name>,
+    pub binding: Option<BindingId>,
     pub error_type: Option<TypeRef>,
     /// The handler block, or the default value.
     pub body: Option<ExprId>,
@@ -339,17 +347,15 @@ pub enum Expr {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecordPatField {
     pub name: Name,
-    /// `None` for the shorthand `{ reason }`, which binds `reason`.
+    /// `None` for the shorthand `{ reason }`, which binds `reason` (as `binding`).
     pub pat: Option<PatId>,
+    pub binding: Option<BindingId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pat {
     Missing,
-    Bind {
-        name: Name,
-        is_mut: bool,
-    },
+    Bind(BindingId),
     Wildcard,
     /// A literal, negated when written `-1`.
     Literal {
@@ -387,6 +393,7 @@ pub enum NameSite {
 pub struct Body {
     pub exprs: Arena<Expr>,
     pub pats: Arena<Pat>,
+    pub bindings: Arena<Binding>,
     /// The function's parameters (none for a field default); `self` is not among them.
     pub params: Vec<Param>,
     /// The function's block, or the field's default value.
@@ -398,6 +405,21 @@ pub struct Body {
 }
 
 impl Body {
+    /// The local declared by the name at `range`.
+    pub fn binding_at(&self, range: TextRange) -> Option<BindingId> {
+        self.bindings.iter().find(|(_, b)| b.name.range == range).map(|(id, _)| id)
+    }
+
+    /// Local `b`, if this body has it (a target from another body may not).
+    pub fn binding(&self, b: BindingId) -> Option<&Binding> {
+        ((b.into_raw().into_u32() as usize) < self.bindings.len()).then(|| &self.bindings[b])
+    }
+
+    /// The name of local `b`.
+    pub fn binding_name(&self, b: BindingId) -> &Name {
+        &self.bindings[b].name
+    }
+
     /// The name written at `site`; `None` for a site this body does not have.
     pub fn name_at(&self, site: NameSite) -> Option<&Name> {
         let expr = |e: ExprId| ((e.into_raw().into_u32() as usize) < self.exprs.len()).then(|| &self.exprs[e]);

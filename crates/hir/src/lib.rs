@@ -30,8 +30,8 @@ pub use semantics::{NameKind, NamedSpan, Semantics};
 
 // The vocabulary of the interface: the handles and semantic values other crates name.
 pub use body::{
-    AssignOp, BinaryOp, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr, ExprId, FieldInit,
-    Literal, MatchArm, Name, NameSite, Param, Pat, PatId, RecordPatField, Statement, StringPart,
+    AssignOp, BinaryOp, Binding, BindingId, Body, BodyOwner, BodySourceMap, BodyWithSourceMap, CatchHandler, Expr,
+    ExprId, FieldInit, Literal, MatchArm, Name, NameSite, Param, Pat, PatId, RecordPatField, Statement, StringPart,
 };
 pub use def_map::{Def, DefMap, ItemLoc};
 pub use diag::Loc;

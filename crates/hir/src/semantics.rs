@@ -156,16 +156,16 @@ impl<'db> Semantics<'db> {
             .min_by_key(|(_, r)| r.len())
             .map(|(id, _)| id);
         let Some(scope) = expr.and_then(|e| scopes.scope_at(e, at)) else {
-            return body.params.iter().map(|p| p.name.text.clone()).collect();
+            return body.params.iter().map(|p| body.binding_name(p.binding).text.clone()).collect();
         };
-        scopes.visible(scope).into_iter().map(|e| e.name.clone()).collect()
+        scopes.visible(body, scope).into_iter().map(|b| body.binding_name(b).text.clone()).collect()
     }
 
     /// Every typed range of `owner`'s body (relative to its declaration): expressions
     /// (and the parentheses around them) and the names it declares.
     pub fn typed_ranges(&self, owner: BodyOwner) -> Vec<(TextRange, Ty)> {
         let result = self.infer_body(owner);
-        let source_map = &body_with_source_map(self.db, owner).source_map;
+        let BodyWithSourceMap { body, source_map, .. } = body_with_source_map(self.db, owner);
         let mut out: Vec<(TextRange, Ty)> =
             result.type_of_expr.iter().map(|(e, t)| (source_map.expr_range(e), t.clone())).collect();
         for (range, e) in source_map.aliases() {
@@ -173,7 +173,7 @@ impl<'db> Semantics<'db> {
                 out.push((range, t.clone()));
             }
         }
-        out.extend(result.type_of_binding.iter().cloned());
+        out.extend(result.type_of_binding.iter().map(|(b, t)| (body.binding_name(b).range, t.clone())));
         out
     }
 
@@ -388,11 +388,13 @@ impl<'db> Semantics<'db> {
         for f in file_functions(db, file) {
             let range = f.name_loc(db).absolute(db);
             out.push(NamedSpan { declaration: true, remote: self.is_remote(f), ..plain(range, fn_kind(f)) });
+            let body = &body_with_source_map(db, BodyOwner::Fn(f)).body;
             for (range, target) in self.resolutions_in(f) {
                 let span = match target {
-                    Target::Local(declared) => {
-                        let declared = self.absolute(f, declared);
-                        let mutable = declared_mut(&root, declared);
+                    Target::Local(b) => {
+                        let Some(binding) = body.binding(b) else { continue };
+                        let declared = self.absolute(f, binding.name.range);
+                        let mutable = binding.is_mut;
                         let declaration =
                             NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) };
                         if !out.contains(&declaration) {
@@ -492,14 +494,4 @@ fn has_method(db: &dyn Db, item: ItemLoc, name: &str) -> bool {
 
 fn fn_kind(f: FnLoc) -> NameKind {
     if f.container().is_some() { NameKind::Method } else { NameKind::Function }
-}
-
-/// Whether the name declared at `declared` follows `mut` (`let mut x`, `mut n: int`).
-fn declared_mut(root: &pluto_syntax::SyntaxNode, declared: TextRange) -> bool {
-    let Some(name) = root.token_at_offset(declared.start()).right_biased() else { return false };
-    let mut previous = name.prev_token();
-    while let Some(token) = previous.as_ref().filter(|t| t.kind().is_trivia()) {
-        previous = token.prev_token();
-    }
-    previous.is_some_and(|t| t.kind() == pluto_syntax::SyntaxKind::MUT_KW)
 }

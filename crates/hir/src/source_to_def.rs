@@ -8,6 +8,7 @@ use pluto_db::{Db, SourceFile};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange};
 
 use crate::Semantics;
+use crate::body::{BodyOwner, body_with_source_map};
 use crate::def_map::{Def, ItemLoc, def_map};
 use crate::diag::Loc;
 use crate::infer::Target;
@@ -63,7 +64,8 @@ impl Semantics<'_> {
             || decl.kind() == SyntaxKind::CATCH_CLAUSE
         {
             let (f, _) = self.enclosing_fn(file, token)?;
-            return Some(Target::Local(self.relative_range(f, token.text_range())));
+            let body = &body_with_source_map(db, BodyOwner::Fn(f)).body;
+            return body.binding_at(self.relative_range(f, token.text_range())).map(Target::Local);
         }
         if decl.kind() == SyntaxKind::DEP {
             let owner = self.enclosing_item(file, token)?;
@@ -166,9 +168,11 @@ impl Semantics<'_> {
             loc(file, ast, TextRange::at(0.into(), (name.len() as u32).into()))
         };
         let found = match target {
-            Target::Local(range) => {
+            Target::Local(b) => {
                 let f = in_fn?;
-                return Some((f.file(), self.absolute(f, *range)));
+                let body = &body_with_source_map(db, BodyOwner::Fn(f)).body;
+                let range = body.binding(*b)?.name.range;
+                return Some((f.file(), self.absolute(f, range)));
             }
             Target::Item(item) => item.name_loc(db),
             Target::Fn(f) => f.name_loc(db),

@@ -75,7 +75,12 @@ impl Lower {
 
     fn param(&mut self, p: &ast::Param) -> Param {
         let range = p.syntax().text_range();
-        Param { name: name(p.name()).unwrap_or_else(|| missing_name(range)), ty: type_ref(p.ty()), is_mut: p.is_mut() }
+        let name = name(p.name()).unwrap_or_else(|| missing_name(range));
+        Param { binding: self.bind(name, p.is_mut()), ty: type_ref(p.ty()) }
+    }
+
+    fn bind(&mut self, name: Name, is_mut: bool) -> BindingId {
+        self.body.bindings.alloc(Binding { name, is_mut })
     }
 
     fn opt_expr(&mut self, e: Option<ast::Expr>) -> Option<ExprId> {
@@ -269,7 +274,7 @@ impl Lower {
                             None => (self.opt_expr(clause.default_value()), true),
                         };
                         CatchHandler {
-                            binding: name(clause.name()),
+                            binding: name(clause.name()).map(|n| self.bind(n, false)),
                             error_type: clause.error_type().map(|t| type_ref(Some(t))),
                             body,
                             is_default,
@@ -325,7 +330,7 @@ impl Lower {
         let node = p.syntax();
         let pat = match p {
             ast::Pattern::IdentPat(i) => match name(i.name()) {
-                Some(name) => Pat::Bind { name, is_mut: i.is_mut() },
+                Some(name) => Pat::Bind(self.bind(name, i.is_mut())),
                 None => Pat::Missing,
             },
             ast::Pattern::WildcardPat(_) => Pat::Wildcard,
@@ -339,10 +344,13 @@ impl Lower {
                     .fields()
                     .map(|f| {
                         let range = f.syntax().text_range();
-                        RecordPatField {
-                            name: name_ref(f.name_ref()).unwrap_or_else(|| missing_name(range)),
-                            pat: f.pattern().map(|p| self.pat(&p)),
-                        }
+                        let name = name_ref(f.name_ref()).unwrap_or_else(|| missing_name(range));
+                        let pat = f.pattern().map(|p| self.pat(&p));
+                        let binding = match pat {
+                            None if !name.text.is_empty() => Some(self.bind(name.clone(), false)),
+                            _ => None,
+                        };
+                        RecordPatField { name, pat, binding }
                     })
                     .collect(),
             },

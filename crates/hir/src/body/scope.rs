@@ -5,23 +5,17 @@
 //! local names through these; completion lists them.
 
 use la_arena::{Arena, ArenaMap, Idx};
-use pluto_syntax::{TextRange, TextSize};
+use pluto_syntax::TextSize;
 
 use super::*;
 
 pub type ScopeId = Idx<ScopeData>;
 
-/// A name a scope binds, and the range of its declaring name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ScopeEntry {
-    pub name: String,
-    pub range: TextRange,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ScopeData {
     pub parent: Option<ScopeId>,
-    pub entries: Vec<ScopeEntry>,
+    /// The locals the scope declares, in order.
+    pub entries: Vec<BindingId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -37,9 +31,7 @@ impl ExprScopes {
     pub fn new(body: &Body) -> ExprScopes {
         let mut scopes = ExprScopes::default();
         let root = scopes.scopes.alloc(ScopeData { parent: None, entries: Vec::new() });
-        for p in &body.params {
-            scopes.scopes[root].entries.push(ScopeEntry { name: p.name.text.clone(), range: p.name.range });
-        }
+        scopes.scopes[root].entries.extend(body.params.iter().map(|p| p.binding));
         if let Some(e) = body.root {
             // Each pending expression with the scope it is in; children are visited after
             // their parent, so nothing here recurses on the user's nesting.
@@ -94,9 +86,7 @@ impl ExprScopes {
             }
             Expr::Closure { params, body: inner } => {
                 let bound = self.child(scope);
-                for p in params {
-                    self.scopes[bound].entries.push(ScopeEntry { name: p.name.text.clone(), range: p.name.range });
-                }
+                self.scopes[bound].entries.extend(params.iter().map(|p| p.binding));
                 stack.push((*inner, bound));
             }
             Expr::Match { scrutinee, arms } => {
@@ -111,9 +101,7 @@ impl ExprScopes {
                 stack.push((*inner, scope));
                 for h in handlers {
                     let bound = self.child(scope);
-                    if let Some(b) = &h.binding {
-                        self.scopes[bound].entries.push(ScopeEntry { name: b.text.clone(), range: b.range });
-                    }
+                    self.scopes[bound].entries.extend(h.binding);
                     stack.extend(h.body.map(|e| (e, bound)));
                 }
             }
@@ -126,18 +114,12 @@ impl ExprScopes {
         let mut pending = vec![pat];
         while let Some(p) = pending.pop() {
             match &body.pats[p] {
-                Pat::Bind { name, .. } => {
-                    self.scopes[scope].entries.push(ScopeEntry { name: name.text.clone(), range: name.range })
-                }
+                Pat::Bind(b) => self.scopes[scope].entries.push(*b),
                 Pat::Tuple(ps) => pending.extend(ps.iter().rev()),
                 Pat::Variant { fields, .. } => {
                     for f in fields.iter().rev() {
-                        match f.pat {
-                            Some(p) => pending.push(p),
-                            None => self.scopes[scope]
-                                .entries
-                                .push(ScopeEntry { name: f.name.text.clone(), range: f.name.range }),
-                        }
+                        pending.extend(f.pat);
+                        self.scopes[scope].entries.extend(f.binding);
                     }
                 }
                 Pat::Missing | Pat::Wildcard | Pat::Literal { .. } => {}
@@ -175,13 +157,20 @@ impl ExprScopes {
         std::iter::successors(Some(&self.scopes[scope]), |s| s.parent.map(|p| &self.scopes[p]))
     }
 
-    /// The names visible in `scope`, innermost first, each once (a shadowed one is left out).
-    pub fn visible(&self, scope: ScopeId) -> Vec<&ScopeEntry> {
-        let mut out: Vec<&ScopeEntry> = Vec::new();
+    /// The local that `name` refers to in `scope`: the innermost declared.
+    pub fn lookup(&self, body: &Body, scope: ScopeId, name: &str) -> Option<BindingId> {
+        self.chain(scope).flat_map(|s| s.entries.iter().rev()).copied().find(|&b| body.binding_name(b).text == name)
+    }
+
+    /// The locals visible in `scope`, innermost first, each name once (a shadowed one is
+    /// left out).
+    pub fn visible(&self, body: &Body, scope: ScopeId) -> Vec<BindingId> {
+        let mut out: Vec<BindingId> = Vec::new();
         for data in self.chain(scope) {
-            for entry in data.entries.iter().rev() {
-                if !out.iter().any(|e| e.name == entry.name) {
-                    out.push(entry);
+            for &b in data.entries.iter().rev() {
+                let name = &body.binding_name(b).text;
+                if !out.iter().any(|&o| body.binding_name(o).text == *name) {
+                    out.push(b);
                 }
             }
         }

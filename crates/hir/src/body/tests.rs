@@ -124,8 +124,11 @@ fn f(p: int, q: [int]) int {
     let mut lines = Vec::new();
     for (id, expr) in body.exprs.iter() {
         if let Expr::Path { name, .. } = expr {
-            let visible: Vec<&str> =
-                scopes.visible(scopes.scope_of(id).unwrap()).iter().map(|e| e.name.as_str()).collect();
+            let visible: Vec<&str> = scopes
+                .visible(&body, scopes.scope_of(id).unwrap())
+                .iter()
+                .map(|&b| body.binding_name(b).text.as_str())
+                .collect();
             lines.push(format!("{} sees {}", name.text, visible.join(" ")));
         }
     }

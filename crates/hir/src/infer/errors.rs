@@ -41,14 +41,14 @@ impl<'a> Infer<'a> {
                                 self.error(codes::NOT_AN_ERROR, range, format!("`{shown}` is not an error type"));
                             }
                         }
-                        if let Some(name) = &clause.binding {
-                            self.declare(&name.text, ty, false, name.range, false);
+                        if let Some(b) = clause.binding {
+                            self.declare(b, ty, false);
                         }
                     }
                     None => {
                         catch_all = true;
-                        if let Some(name) = &clause.binding {
-                            let local = self.declare(&name.text, Ty::AnyError, false, name.range, false);
+                        if let Some(b) = clause.binding {
+                            let local = self.declare(b, Ty::AnyError, false);
                             self.untyped_bindings.push((local, index));
                         }
                     }

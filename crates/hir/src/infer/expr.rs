@@ -479,8 +479,8 @@ impl<'a> Infer<'a> {
                 TypeRef::Missing => expected_params.get(i).cloned().unwrap_or_else(|| self.fresh()),
                 t => self.lower_type(t),
             };
-            if !p.name.text.is_empty() {
-                self.declare(&p.name.text, ty.clone(), p.is_mut, p.name.range, true);
+            if !self.body.binding_name(p.binding).text.is_empty() {
+                self.declare(p.binding, ty.clone(), true);
             }
             param_tys.push(ty);
         }

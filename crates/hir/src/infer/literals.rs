@@ -150,8 +150,7 @@ impl<'a> Infer<'a> {
                 None => match self.lookup_local(lit, &name) {
                     Some(l) => {
                         // The shorthand `Point { x }` also uses the local `x`.
-                        let declared = self.locals[self.root_local(l)].range;
-                        self.resolve_as(NameSite::LitShorthand(lit, n), Target::Local(declared));
+                        self.resolve_local(NameSite::LitShorthand(lit, n), l);
                         Some((self.use_local(l), field_range))
                     }
                     None => {

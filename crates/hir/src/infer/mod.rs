@@ -22,12 +22,14 @@ mod stmt;
 
 use std::sync::Arc;
 
+use la_arena::ArenaMap;
+
 use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::TextRange;
 
 use crate::body::{
-    Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, ExprScopes, Literal, Name, NameSite, Pat, PatId, Statement,
-    body_with_source_map,
+    BindingId, Body, BodySourceMap, BodyWithSourceMap, Expr, ExprId, ExprScopes, Literal, Name, NameSite, Pat, PatId,
+    Statement, body_with_source_map,
 };
 
 use crate::builtins;
@@ -120,8 +122,8 @@ pub enum Raise {
 /// What a name in a body refers to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
-    /// A local variable or parameter: the range of its declaring name, in this body.
-    Local(TextRange),
+    /// A local variable or parameter of this body.
+    Local(BindingId),
     /// A class, enum, error, trait, stage or unit.
     Item(ItemLoc),
     Fn(FnLoc),
@@ -141,13 +143,9 @@ pub struct RaiseSite {
     pub closure: Option<u32>,
 }
 
-/// A local (or `self`) a closure uses from around it, captured by value: its name and
-/// the range of its declaration (empty for `self`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Capture {
-    pub name: String,
-    pub declared: TextRange,
-}
+/// A local a closure uses from around it, captured by value (`None`: `self`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Capture(pub Option<BindingId>);
 
 /// A function used as a value (not called): a closure, a function or method reference.
 /// Calls through function values can run any of these whose type fits.
@@ -162,7 +160,7 @@ pub struct FnValue {
 /// (most of them) by expression id, the rest in a short list.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Resolutions {
-    exprs: la_arena::ArenaMap<ExprId, Target>,
+    exprs: ArenaMap<ExprId, Target>,
     others: Vec<(NameSite, Target)>,
 }
 
@@ -196,10 +194,9 @@ impl Resolutions {
 pub struct InferResult {
     pub diagnostics: Vec<SemDiag>,
     /// The type of every expression of the body.
-    pub type_of_expr: la_arena::ArenaMap<ExprId, Ty>,
-    /// The type of every name a pattern, parameter or `catch` handler declares, by the
-    /// name's range relative to the function.
-    pub type_of_binding: Vec<(TextRange, Ty)>,
+    pub type_of_expr: ArenaMap<ExprId, Ty>,
+    /// The type of every local the body declares.
+    pub type_of_binding: ArenaMap<BindingId, Ty>,
     /// What each resolved name refers to, by where it is written.
     pub resolutions: Resolutions,
     pub calls: Vec<CallSite>,
@@ -285,6 +282,8 @@ struct Local {
     report_unused: bool,
     /// Narrowed copies point at the local they narrow.
     alias_of: Option<usize>,
+    /// The body's declaration of it (none for a parameter without one in the body).
+    binding: Option<BindingId>,
 }
 
 struct Infer<'a> {
@@ -298,7 +297,7 @@ struct Infer<'a> {
     /// body resolves through these to its declaration, then to the local declared there.
     expr_scopes: &'a ExprScopes,
     /// The local declared at each declaration's name range.
-    locals_by_decl: std::collections::HashMap<TextRange, usize>,
+    locals_by_decl: ArenaMap<BindingId, usize>,
     /// An integer literal written right after a minus sign (`-9223372036854775808`).
     negated_literal: Option<ExprId>,
     file: SourceFile,
@@ -368,7 +367,7 @@ impl<'a> Infer<'a> {
             body,
             source_map,
             expr_scopes,
-            locals_by_decl: std::collections::HashMap::new(),
+            locals_by_decl: ArenaMap::default(),
             negated_literal: None,
             file,
             ast,
@@ -393,9 +392,16 @@ impl<'a> Infer<'a> {
             result: InferResult::default(),
         };
         for (i, (name, ty)) in sig.params.iter().enumerate() {
-            let param = sig_params.get(i);
-            let range = param.map(|p| p.name_range).unwrap_or_default();
-            cx.declare(name, ty.clone(), param.is_some_and(|p| p.is_mut), range, false);
+            match cx.body.params.get(i) {
+                Some(p) => {
+                    cx.declare(p.binding, ty.clone(), false);
+                }
+                None => {
+                    let param = sig_params.get(i);
+                    let range = param.map(|p| p.name_range).unwrap_or_default();
+                    cx.push_local(name, ty.clone(), param.is_some_and(|p| p.is_mut), range, false);
+                }
+            }
         }
         cx.param_count = cx.locals.len();
         cx
@@ -476,8 +482,11 @@ impl<'a> Infer<'a> {
             *t = self.resolve(t);
         }
         self.result.type_of_expr = types;
-        let bindings = std::mem::take(&mut self.result.type_of_binding);
-        self.result.type_of_binding = bindings.into_iter().map(|(r, t)| (r, self.resolve(&t))).collect();
+        let mut bindings = std::mem::take(&mut self.result.type_of_binding);
+        for (_, t) in bindings.iter_mut() {
+            *t = self.resolve(t);
+        }
+        self.result.type_of_binding = bindings;
         let values = std::mem::take(&mut self.result.fn_values);
         self.result.fn_values = values.into_iter().map(|v| FnValue { ty: self.resolve(&v.ty), ..v }).collect();
         let spawns = std::mem::take(&mut self.result.spawns);
@@ -616,13 +625,14 @@ impl<'a> Infer<'a> {
         }
     }
 
-    fn declare(&mut self, name: &str, ty: Ty, mutable: bool, range: TextRange, report_unused: bool) -> usize {
-        let index = self.push_local(name, ty, mutable, range, report_unused);
-        self.locals_by_decl.insert(range, index);
-        if !range.is_empty() {
-            // The declared name's type, for hovers on declarations.
-            self.result.type_of_binding.push((range, self.locals[index].ty.clone()));
-        }
+    /// Declares local `b` of the body with type `ty` in the current scope.
+    fn declare(&mut self, b: BindingId, ty: Ty, report_unused: bool) -> usize {
+        let binding = &self.body.bindings[b];
+        let index = self.push_local(&binding.name.text, ty, binding.is_mut, binding.name.range, report_unused);
+        self.locals[index].binding = Some(b);
+        self.locals_by_decl.insert(b, index);
+        // The declared name's type, for hovers on declarations.
+        self.result.type_of_binding.insert(b, self.locals[index].ty.clone());
         index
     }
 
@@ -637,6 +647,7 @@ impl<'a> Infer<'a> {
             range,
             report_unused: report_unused && !name.starts_with('_'),
             alias_of: None,
+            binding: None,
         });
         let index = self.locals.len() - 1;
         self.scopes.last_mut().expect("a scope is always open").push(index);
@@ -652,6 +663,7 @@ impl<'a> Infer<'a> {
         // Not a declaration: the declared name keeps its declared type.
         let index = self.push_local(&name, ty, mutable, range, false);
         self.locals[index].alias_of = Some(original);
+        self.locals[index].binding = self.locals[original].binding;
         self.locals[index].declared = Some(declared);
     }
 
@@ -666,8 +678,8 @@ impl<'a> Infer<'a> {
     /// where a condition narrowed it): the declaration comes from the body's scopes.
     fn lookup_local(&self, at: ExprId, name: &str) -> Option<usize> {
         let scope = self.expr_scopes.scope_of(at)?;
-        let entry = self.expr_scopes.chain(scope).flat_map(|s| s.entries.iter().rev()).find(|e| e.name == name)?;
-        let root = *self.locals_by_decl.get(&entry.range)?;
+        let binding = self.expr_scopes.lookup(self.body, scope, name)?;
+        let root = *self.locals_by_decl.get(binding)?;
         // The innermost live view of that local.
         self.scopes
             .iter()
@@ -683,9 +695,8 @@ impl<'a> Infer<'a> {
         if self.closure_stack.is_empty() {
             return;
         }
-        let local = &self.locals[root];
-        let capture = Capture { name: local.name.clone(), declared: local.range };
-        self.add_capture(capture, Some(root));
+        let Some(binding) = self.locals[root].binding else { return };
+        self.add_capture(Capture(Some(binding)), Some(root));
     }
 
     /// Records that the closures being checked use `self`.
@@ -693,7 +704,7 @@ impl<'a> Infer<'a> {
         if self.closure_stack.is_empty() {
             return;
         }
-        self.add_capture(Capture { name: "self".into(), declared: TextRange::default() }, None);
+        self.add_capture(Capture(None), None);
     }
 
     /// Adds `capture` to each closure being checked that began after local `root` (every
@@ -702,7 +713,7 @@ impl<'a> Infer<'a> {
         for (&k, &first) in self.closure_stack.iter().zip(&self.closure_locals) {
             let list = &mut self.result.captures[k as usize];
             if root.is_none_or(|r| r < first) && !list.contains(&capture) {
-                list.push(capture.clone());
+                list.push(capture);
             }
         }
     }

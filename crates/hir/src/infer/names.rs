@@ -9,6 +9,13 @@ impl<'a> Infer<'a> {
         self.result.resolutions.insert(site, target);
     }
 
+    /// Records that the name at `site` refers to local `local` (its declaration).
+    pub(super) fn resolve_local(&mut self, site: NameSite, local: usize) {
+        if let Some(b) = self.locals[local].binding {
+            self.resolve_as(site, Target::Local(b));
+        }
+    }
+
     /// Records what the receiver of `receiver.member` names when it is a namespace.
     pub(super) fn record_namespace(&mut self, receiver: ExprId, ns: &Namespace) {
         let target = match ns {
@@ -73,8 +80,7 @@ impl<'a> Infer<'a> {
         }
         let name = name_ref.text.clone();
         if let Some(local) = self.lookup_local(e, &name) {
-            let declared = self.locals[self.root_local(local)].range;
-            self.resolve_as(NameSite::Expr(e), Target::Local(declared));
+            self.resolve_local(NameSite::Expr(e), local);
             return self.use_local(local);
         }
         let resolved = self.resolve_value_name(&name);

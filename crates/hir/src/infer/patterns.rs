@@ -13,8 +13,8 @@ impl<'a> Infer<'a> {
         let body = self.body;
         match &body.pats[pattern] {
             Pat::Missing => {}
-            Pat::Bind { name, is_mut } => {
-                self.declare(&name.text, ty.clone(), *is_mut, name.range, report_unused);
+            Pat::Bind(b) => {
+                self.declare(*b, ty.clone(), report_unused);
             }
             Pat::Wildcard => {}
             Pat::Tuple(elements) => {
@@ -78,12 +78,11 @@ impl<'a> Infer<'a> {
                 .label = "no such variant".into();
             }
             for field in fields {
-                match field.pat {
-                    Some(pat) => self.bind_pattern(pat, &Ty::Unknown, report_unused),
-                    None if !field.name.text.is_empty() => {
-                        self.declare(&field.name.text, Ty::Unknown, false, field.name.range, report_unused);
-                    }
-                    None => {}
+                if let Some(pat) = field.pat {
+                    self.bind_pattern(pat, &Ty::Unknown, report_unused);
+                }
+                if let Some(b) = field.binding {
+                    self.declare(b, Ty::Unknown, report_unused);
                 }
             }
             return;
@@ -108,11 +107,11 @@ impl<'a> Infer<'a> {
                     Ty::Unknown
                 }
             };
-            match field.pat {
-                Some(pat) => self.bind_pattern(pat, &field_ty, report_unused),
-                None => {
-                    self.declare(&name.text, field_ty, false, name.range, report_unused);
-                }
+            if let Some(pat) = field.pat {
+                self.bind_pattern(pat, &field_ty, report_unused);
+            }
+            if let Some(b) = field.binding {
+                self.declare(b, field_ty, report_unused);
             }
         }
     }
@@ -142,7 +141,8 @@ impl<'a> Infer<'a> {
             match &body.pats[pattern] {
                 Pat::Missing => {}
                 Pat::Wildcard => catch_all = true,
-                Pat::Bind { name, .. } => {
+                Pat::Bind(b) => {
+                    let name = body.binding_name(*b);
                     if enum_variants.as_ref().is_some_and(|v| v.contains(&name.text)) {
                         covered.push(name.text.clone());
                     } else {

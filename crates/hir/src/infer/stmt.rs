@@ -159,7 +159,7 @@ impl<'a> Infer<'a> {
                     Some(i) => {
                         let root = self.root_local(i);
                         self.capture(root);
-                        self.resolve_as(NameSite::Expr(target), Target::Local(self.locals[root].range));
+                        self.resolve_local(NameSite::Expr(target), root);
                         if !self.locals[root].mutable {
                             let range = self.range(target);
                             let decl = self.loc(self.locals[root].range);
