@@ -44,7 +44,7 @@ enum Outcome {
 }
 
 /// Rounds of each unary measurement; the table shows the median round.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 const PATH: &str = "/pluto.bench.Bench/Work";
 const STREAM_PATH: &str = "/pluto.bench.Bench/Count";
@@ -246,9 +246,9 @@ fn main() {
         .expect("start the unit");
     wait_for(pluto_port);
 
-    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off), median of 5 alternating rounds:");
+    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off), median of {ROUNDS} alternating rounds:");
     support::header("callers", "calls", "tonic", "c/s");
-    for (callers, calls) in [(1usize, 4000usize), (64, 300)] {
+    for (callers, calls) in [(1usize, 4000usize), (64, 1000)] {
         // Warm both up, then measure them alternately, ROUNDS times each.
         runtime.block_on(load(tonic_port, callers, 50));
         runtime.block_on(load(pluto_port, callers, 50));

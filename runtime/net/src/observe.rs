@@ -31,18 +31,37 @@ thread_local! {
     static CURRENT: Cell<Option<Span>> = const { Cell::new(None) };
 }
 
-/// A random 64-bit id (never 0, which W3C reserves).
-fn random_id() -> u64 {
+thread_local! {
+    /// This thread's id generator: a SplitMix64 state, seeded from the process's random
+    /// hash keys, a counter and the clock, so threads and processes draw apart.
+    static IDS: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    loop {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-        let id = hasher.finish();
-        if id != 0 {
-            return id;
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.finish()
+}
+
+/// A random 64-bit id (never 0, which W3C reserves): SplitMix64, a few nanoseconds (one
+/// served call draws one to three).
+fn random_id() -> u64 {
+    IDS.with(|state| {
+        loop {
+            let s = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            state.set(s);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            let id = z ^ (z >> 31);
+            if id != 0 {
+                return id;
+            }
         }
-    }
+    })
 }
 
 /// `00-<trace>-<span>-01`.
@@ -134,7 +153,9 @@ pub fn log_http(method: &str, path: &str, status: u16, elapsed: Duration) {
     let ms = elapsed.as_secs_f64() * 1e3;
     let line = if json {
         let path = serde_json::Value::String(path.to_string());
-        format!("{{\"kind\":\"http\",\"method\":\"{method}\",\"path\":{path},\"status\":{status},\"duration_ms\":{ms:.3}}}")
+        format!(
+            "{{\"kind\":\"http\",\"method\":\"{method}\",\"path\":{path},\"status\":{status},\"duration_ms\":{ms:.3}}}"
+        )
     } else {
         format!("pluto: http {method} {path} {status} {ms:.3}ms")
     };
@@ -188,10 +209,14 @@ pub fn render() -> String {
     out.push_str("# HELP pluto_calls_total Calls served, by function and outcome.\n# TYPE pluto_calls_total counter\n");
     for ((unit, method), s) in metrics.iter() {
         for (outcome, n) in &s.calls {
-            out.push_str(&format!("pluto_calls_total{{unit=\"{unit}\",method=\"{method}\",outcome=\"{outcome}\"}} {n}\n"));
+            out.push_str(&format!(
+                "pluto_calls_total{{unit=\"{unit}\",method=\"{method}\",outcome=\"{outcome}\"}} {n}\n"
+            ));
         }
     }
-    out.push_str("# HELP pluto_errors_total Errors raised by served calls, by type.\n# TYPE pluto_errors_total counter\n");
+    out.push_str(
+        "# HELP pluto_errors_total Errors raised by served calls, by type.\n# TYPE pluto_errors_total counter\n",
+    );
     for ((unit, method), s) in metrics.iter() {
         for (error, n) in &s.errors {
             out.push_str(&format!("pluto_errors_total{{unit=\"{unit}\",method=\"{method}\",error=\"{error}\"}} {n}\n"));
@@ -222,9 +247,7 @@ pub fn serve_metrics(runtime: &tokio::runtime::Runtime, address: &str) -> Result
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| format!("cannot serve metrics: {e}"))?;
     let router = axum::Router::new().route(
         "/metrics",
-        axum::routing::get(|| async {
-            ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], render())
-        }),
+        axum::routing::get(|| async { ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], render()) }),
     );
     runtime.spawn(async move {
         let _ = axum::serve(listener, router).await;

@@ -25,14 +25,22 @@ const MAX_WORKERS: usize = 1024;
 
 /// How long a worker that finished a job looks for the next one before it sleeps: a
 /// request that arrives meanwhile starts without a wake-up through the kernel, which
-/// costs as much as a small request. One worker at a time spins, only while requests
-/// arrive one at a time, and it yields the core at each look (other runnable threads —
-/// the network side, a client in the same machine — go first; spinning without yielding
-/// measured 2x slower end to end on two cores).
+/// costs as much as a small request. One worker at a time spins, and it yields the core
+/// at each look (other runnable threads — the network side, a client in the same
+/// machine — go first; spinning without yielding measured 2x slower end to end on two
+/// cores). Under concurrent load requests come in bursts (one read of the connection
+/// holds several): the spinner takes the next burst's first job without a wake-up
+/// (64 callers on two cores: 0.88x tonic's throughput against 0.81x when it spun only
+/// while requests came one at a time).
 const SPIN: Duration = Duration::from_micros(100);
 
-/// How long jobs may wait with none taken before the monitor adds a worker.
+/// How long jobs may wait with none taken before the monitor adds a worker; while
+/// workers keep taking jobs the monitor looks less and less often, down to once per
+/// `STALL_MAX` (as Go's `sysmon` backs off), so a busy unit does not pay a wake-up of the
+/// monitor every millisecond. A stall is noticed within `STALL` after a quiet spell and
+/// within `2 * STALL_MAX` in the middle of a busy one.
 const STALL: Duration = Duration::from_millis(1);
+const STALL_MAX: Duration = Duration::from_millis(8);
 
 struct Pool {
     queue: VecDeque<Job>,
@@ -133,11 +141,11 @@ fn start_thread(name: &str, body: fn()) -> bool {
     started
 }
 
-/// The next job: one already queued, or one that arrives while this worker spins
-/// (`spin`), or after it slept.
-fn next_job(spin: bool) -> Job {
+/// The next job: one already queued, or one that arrives while this worker spins (when
+/// no other does), or after it slept.
+fn next_job() -> Job {
     let mut pool = pool();
-    if spin && !pool.spinning && pool.queue.is_empty() {
+    if !pool.spinning && pool.queue.is_empty() {
         pool.spinning = true;
         drop(pool);
         let started = Instant::now();
@@ -170,12 +178,8 @@ fn work() {
     pluto_runtime::threads::attach();
     pluto_runtime::fault::install_alternate_stack();
     IS_WORKER.with(|w| w.set(true));
-    let mut spin = false;
     loop {
-        next_job(spin)();
-        // Spin only when requests come one at a time: under concurrent load the queue
-        // rarely empties, and a spinning worker would take a core from the others.
-        spin = IN_FLIGHT.load(Ordering::Relaxed) <= 1;
+        next_job()();
     }
 }
 
@@ -196,11 +200,12 @@ fn blocking(blocked: bool) {
     }
 }
 
-/// Adds a worker whenever jobs wait and none was taken for [`STALL`]; sleeps while none
-/// wait.
+/// Adds a worker whenever jobs wait and none was taken for a while (see [`STALL`]);
+/// sleeps while none wait.
 fn monitor() {
     let mut pool = pool();
     let mut seen = pool.taken;
+    let mut pause = STALL;
     loop {
         if pool.queue.is_empty() {
             pool.monitor_asleep = true;
@@ -208,13 +213,17 @@ fn monitor() {
                 pool = MONITOR.wait(pool).unwrap_or_else(|e| e.into_inner());
             }
             seen = pool.taken;
+            pause = STALL;
         }
         drop(pool);
-        std::thread::sleep(STALL);
+        std::thread::sleep(pause);
         pool = self::pool();
         if !pool.queue.is_empty() && pool.taken == seen {
             add_worker(pool);
             pool = self::pool();
+            pause = STALL;
+        } else {
+            pause = (pause * 2).min(STALL_MAX);
         }
         seen = pool.taken;
     }
