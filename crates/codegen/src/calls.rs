@@ -212,10 +212,7 @@ impl Lowerer<'_, '_> {
                 Ty::Adt(class, _) => f = crate::implementation(self.db, *class, f),
                 // Otherwise through the vtable.
                 _ => {
-                    let i = match f {
-                        FnLoc::Method(_, i) => i as i64,
-                        FnLoc::Free(_) => 0,
-                    };
+                    let i = f.method_index(self.db).map_or(0, i64::from);
                     return self.call_trait(*v, tr, i, f, args, ty, handling, node);
                 }
             }

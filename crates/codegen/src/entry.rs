@@ -32,7 +32,7 @@ pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: 
     Semantics::new(db, program).def_map().chain(stage).into_iter().find_map(|level| {
         let body = level.item(db).body()?;
         let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
-        Some(FnLoc::Method(level, i as u32))
+        Some(FnLoc::method_at(db, level, i))
     })
 }
 
@@ -42,13 +42,13 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
     let entry_file = graph.modules.first().map(|m| m.file).ok_or(CodegenError::NoMain)?;
     let map = Semantics::new(db, program).def_map();
     let mut units: Vec<ItemLoc> = map.stages.iter().filter(|s| s.is_unit && g.is_local(s.loc)).map(|s| s.loc).collect();
-    units.sort_by_key(|u| (u.file.path(db).to_string(), u.index));
+    units.sort_by_key(|u| u.order_key(db));
     let plain = Semantics::new(db, program)
         .item_tree(entry_file)
         .items
         .iter()
-        .position(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
-        .map(|i| FnKey::plain(FnLoc::Free(ItemLoc::top(entry_file, i))));
+        .find(|i| i.name == "main" && matches!(i.kind, ItemKind::Fn(_)))
+        .map(|item| FnKey::plain(FnLoc::Free(ItemLoc::of(entry_file, item))));
     let with_main: Vec<(ItemLoc, FnLoc)> =
         units.iter().filter_map(|u| chain_method(db, program, *u, "main").map(|m| (*u, m))).collect();
     let names = || with_main.iter().map(|(u, _)| u.item(db).name.clone()).collect::<Vec<_>>();
@@ -99,16 +99,16 @@ pub(crate) fn plan(db: &dyn Db, program: Program, options: &crate::Options, g: &
         if m.file.path(db).is_std() {
             continue;
         }
-        for (i, item) in Semantics::new(db, program).item_tree(m.file).items.iter().enumerate() {
-            let loc = ItemLoc::top(m.file, i);
+        for item in Semantics::new(db, program).item_tree(m.file).items.iter() {
+            let loc = ItemLoc::of(m.file, item);
             match &item.kind {
                 ItemKind::Fn(sig) if sig.has_body && sig.generics.is_empty() => {
                     g.function(db, program, FnKey::plain(FnLoc::Free(loc)))?;
                 }
                 ItemKind::Class(body) | ItemKind::Trait(body) => {
-                    for (j, method) in body.methods.iter().enumerate() {
+                    for method in body.methods.iter() {
                         if method.has_body {
-                            let f = FnLoc::Method(loc, j as u32);
+                            let f = FnLoc::method(loc, method);
                             if crate::generic_names(db, f).is_empty() {
                                 g.function(db, program, FnKey::plain(f))?;
                             }

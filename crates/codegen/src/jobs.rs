@@ -146,7 +146,7 @@ fn build_dispatch_thunk(
     context: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let f = key.f;
-    let (FnLoc::Method(tr, method), decl) = (f, declaration(db, program, f)?) else {
+    let (FnLoc::Method(tr, _), Some(method), decl) = (f, f.method_index(db), declaration(db, program, f)?) else {
         return Err(CodegenError::Backend(format!("`{}` is not a trait method", f.display(db))));
     };
     let ret = Semantics::new(db, program).signature(f).ret.clone();

@@ -307,7 +307,7 @@ impl Globals {
         let count = tr.item(db).body().map_or(0, |b| b.methods.len());
         let mut words = Vec::new();
         for i in 0..count {
-            let f = crate::implementation(db, class, FnLoc::Method(tr, i as u32));
+            let f = crate::implementation(db, class, FnLoc::method_at(db, tr, i));
             let thunk = self.thunk(db, program, crate::FnKey::plain(f), crate::ThunkKind::Receiver)?;
             words.push(Word::Func(thunk));
         }

@@ -242,9 +242,9 @@ pub fn compile_with(db: &dyn Db, program: Program, options: &Options) -> Result<
         ObjectBuilder::new(isa, "pluto_program", cranelift_module::default_libcall_names()).map_err(backend)?;
     let mut traits = Vec::new();
     for m in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in Semantics::new(db, program).item_tree(m.file).items.iter().enumerate() {
+        for item in Semantics::new(db, program).item_tree(m.file).items.iter() {
             if matches!(item.kind, ItemKind::Trait(_)) {
-                traits.push(ItemLoc::top(m.file, i));
+                traits.push(ItemLoc::of(m.file, item));
             }
         }
     }
@@ -347,7 +347,7 @@ pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
 pub(crate) fn implementation(db: &dyn Db, class: ItemLoc, f: FnLoc) -> FnLoc {
     let name = &f.sig(db).name;
     match class.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == *name)) {
-        Some(j) => FnLoc::Method(class, j as u32),
+        Some(j) => FnLoc::method_at(db, class, j),
         None => f,
     }
 }

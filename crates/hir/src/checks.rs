@@ -18,20 +18,20 @@ pub fn declaration_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
     let mut out = Vec::new();
     for module in &pluto_db::modules::module_graph(db, program).modules {
         let is_std = module.file.path(db).is_std();
-        for (i, item) in item_tree(db, module.file).items.iter().enumerate() {
-            let loc = ItemLoc::top(module.file, i);
+        for item in item_tree(db, module.file).items.iter() {
+            let loc = ItemLoc::of(module.file, item);
             match &item.kind {
                 ItemKind::Fn(sig) => check_free_fn(module.file, sig, is_std, &mut out),
                 ItemKind::Class(body) => {
-                    for (m, sig) in body.methods.iter().enumerate() {
-                        check_modifiers(db, FnLoc::Method(loc, m as u32), sig, false, &mut out);
+                    for sig in body.methods.iter() {
+                        check_modifiers(db, FnLoc::method(loc, sig), sig, false, &mut out);
                     }
                     check_trait_impls(db, program, loc, &mut out);
                     check_nested(db, loc, &mut out);
                 }
                 ItemKind::Trait(body) => {
-                    for (m, sig) in body.methods.iter().enumerate() {
-                        let f = FnLoc::Method(loc, m as u32);
+                    for sig in body.methods.iter() {
+                        let f = FnLoc::method(loc, sig);
                         if sig.is_requires || sig.is_override {
                             out.push(modifier_error(
                                 db,
@@ -57,12 +57,12 @@ pub fn declaration_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDiag> {
 fn check_main(db: &dyn Db, program: Program, out: &mut Vec<SemDiag>) {
     let entry = program.entry(db);
     let mut mains: Vec<FnLoc> = Vec::new();
-    for (i, item) in item_tree(db, entry).items.iter().enumerate() {
+    for item in item_tree(db, entry).items.iter() {
         match &item.kind {
-            ItemKind::Fn(sig) if sig.name == "main" => mains.push(FnLoc::Free(ItemLoc::top(entry, i))),
+            ItemKind::Fn(sig) if sig.name == "main" => mains.push(FnLoc::Free(ItemLoc::of(entry, item))),
             ItemKind::Stage(body) | ItemKind::Instance { body, .. } => {
                 if let Some(m) = body.methods.iter().position(|m| m.name == "main" && m.has_body) {
-                    mains.push(FnLoc::Method(ItemLoc::top(entry, i), m as u32));
+                    mains.push(FnLoc::method_at(db, ItemLoc::of(entry, item), m));
                 }
             }
             _ => {}
@@ -147,11 +147,11 @@ fn check_trait_impls(db: &dyn Db, program: Program, class: ItemLoc, out: &mut Ve
             continue;
         };
         let Some(trait_body) = tr.item(db).body() else { continue };
-        for (i, required) in trait_body.methods.iter().enumerate() {
-            let trait_fn = FnLoc::Method(*tr, i as u32);
+        for required in trait_body.methods.iter() {
+            let trait_fn = FnLoc::method(*tr, required);
             match body.methods.iter().position(|m| m.name == required.name) {
                 Some(m) => {
-                    let own = FnLoc::Method(class, m as u32);
+                    let own = FnLoc::method_at(db, class, m);
                     let (a, b) = (fn_signature(db, program, own), fn_signature(db, program, trait_fn));
                     if a.params.iter().map(|p| &p.1).ne(b.params.iter().map(|p| &p.1)) || a.ret != b.ret {
                         out.push(
@@ -217,8 +217,8 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
     }
     let chain = map.chain(loc);
     let is_instance = matches!(item.kind, ItemKind::Instance { .. });
-    for (m, sig) in body.methods.iter().enumerate() {
-        let f = FnLoc::Method(loc, m as u32);
+    for sig in body.methods.iter() {
+        let f = FnLoc::method(loc, sig);
         check_modifiers(db, f, sig, true, out);
         if is_instance && sig.is_requires {
             out.push(modifier_error(db, f, "an instance cannot add `requires fn`s: declare a stage template for that"));
@@ -227,7 +227,7 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
         let ancestor = chain[1..].iter().find_map(|level| {
             let b = level.item(db).body()?;
             let i = b.methods.iter().position(|x| x.name == sig.name)?;
-            Some(FnLoc::Method(*level, i as u32))
+            Some(FnLoc::method_at(db, *level, i))
         });
         match ancestor {
             None if sig.is_override => out.push(
@@ -290,7 +290,7 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
                 if let Some(b) = s.item(db).body()
                     && let Some(i) = b.methods.iter().position(|m| m.name == *n)
                 {
-                    diag = diag.with(FnLoc::Method(*s, i as u32).name_loc(db), "required here");
+                    diag = diag.with(FnLoc::method_at(db, *s, i).name_loc(db), "required here");
                 }
             }
             out.push(diag);
@@ -302,11 +302,11 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
 /// `pub fn`s of a unit take and return only values that can cross the network.
 fn check_wire_types(db: &dyn Db, program: Program, unit: ItemLoc, out: &mut Vec<SemDiag>) {
     let Some(body) = unit.item(db).body() else { return };
-    for (m, sig) in body.methods.iter().enumerate() {
+    for sig in body.methods.iter() {
         if !sig.is_pub {
             continue;
         }
-        let f = FnLoc::Method(unit, m as u32);
+        let f = FnLoc::method(unit, sig);
         let signature = fn_signature(db, program, f);
         let checks = signature
             .params
@@ -382,9 +382,9 @@ fn not_wire_safe(db: &dyn Db, program: Program, ty: &Ty, seen: &mut Vec<ItemLoc>
 fn check_di(db: &dyn Db, program: Program, map: &DefMap, out: &mut Vec<SemDiag>) {
     let mut owners: Vec<ItemLoc> = Vec::new();
     for module in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in item_tree(db, module.file).items.iter().enumerate() {
+        for item in item_tree(db, module.file).items.iter() {
             if matches!(item.kind, ItemKind::Class(_) | ItemKind::Stage(_) | ItemKind::Instance { .. }) {
-                owners.push(ItemLoc::top(module.file, i));
+                owners.push(ItemLoc::of(module.file, item));
             }
         }
     }
@@ -465,7 +465,7 @@ fn find_cycle(
         let Ty::Adt(next, _) = ty else { continue };
         if next == path[0] {
             let mut members = path.clone();
-            members.sort_by_key(|l| (l.file.path(db).clone(), l.index));
+            members.sort_by_key(|l| l.order_key(db));
             if reported.contains(&members) {
                 continue;
             }

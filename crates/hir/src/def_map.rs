@@ -9,19 +9,20 @@ use pluto_db::{Db, Program, SourceFile};
 use pluto_syntax::TextRange;
 
 use crate::diag::{Loc, SemDiag, codes};
-use crate::item_tree::{Item, ItemKind, TypeRef, item_tree};
+use crate::item_tree::{AstId, Item, ItemKind, TypeRef, item_tree};
 
-/// A top-level item of a file, or an item nested in one (an error declared in a stage).
+/// A top-level item of a file, or an item nested in one (an error declared in a stage),
+/// by its declaration's `AstId`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ItemLoc {
     pub file: SourceFile,
-    pub index: u32,
-    pub nested: Option<u32>,
+    pub ast: AstId,
 }
 
 impl ItemLoc {
-    pub fn top(file: SourceFile, index: usize) -> ItemLoc {
-        ItemLoc { file, index: index as u32, nested: None }
+    /// `item`, declared in `file`.
+    pub fn of(file: SourceFile, item: &Item) -> ItemLoc {
+        ItemLoc { file, ast: item.ast }
     }
 
     /// The names of the item's type parameters.
@@ -33,12 +34,7 @@ impl ItemLoc {
     /// revision of its file and names nothing now (salsa may re-validate old results with
     /// their old keys), never a panic.
     pub fn item(self, db: &dyn Db) -> &Item {
-        let top = item_tree(db, self.file).items.get(self.index as usize);
-        let item = match self.nested {
-            None => top,
-            Some(n) => top.and_then(|t| t.body()).and_then(|b| b.nested.get(n as usize)),
-        };
-        item.unwrap_or_else(|| crate::item_tree::missing_item())
+        item_tree(db, self.file).item(self.ast).unwrap_or_else(|| crate::item_tree::missing_item())
     }
 
     /// The location of the item's name.
@@ -48,8 +44,13 @@ impl ItemLoc {
     }
 
     /// The item this one is nested in.
-    pub fn parent(self) -> Option<ItemLoc> {
-        self.nested.map(|_| ItemLoc { nested: None, ..self })
+    pub fn parent(self, db: &dyn Db) -> Option<ItemLoc> {
+        item_tree(db, self.file).container(self.ast).map(|c| ItemLoc::of(self.file, c))
+    }
+
+    /// Declaration order: by file path, then position in the file.
+    pub fn order_key(self, db: &dyn Db) -> (pluto_db::FilePath, AstId) {
+        (self.file.path(db).clone(), self.ast)
     }
 }
 
@@ -198,11 +199,11 @@ pub fn def_map(db: &dyn Db, program: Program) -> DefMap {
     for module in &graph.modules {
         let tree = item_tree(db, module.file);
         let mut scope = Scope::default();
-        for (i, item) in tree.items.iter().enumerate() {
+        for item in tree.items.iter() {
             if item.name.is_empty() {
                 continue;
             }
-            let loc = ItemLoc::top(module.file, i);
+            let loc = ItemLoc::of(module.file, item);
             if let Some(Def::Item(previous)) = scope.names.get(&item.name) {
                 map.diagnostics.push(duplicate(db, loc, *previous, &item.name));
                 continue;
@@ -306,8 +307,8 @@ pub(crate) fn resolve_item_path(
 fn collect_stages(db: &dyn Db, map: &mut DefMap, files: &[SourceFile]) {
     // Every stage and instance, with its parent resolved.
     for &file in files {
-        for (i, item) in item_tree(db, file).items.iter().enumerate() {
-            let loc = ItemLoc::top(file, i);
+        for item in item_tree(db, file).items.iter() {
+            let loc = ItemLoc::of(file, item);
             let parent = match &item.kind {
                 ItemKind::Stage(body) => match &body.parent {
                     Some(TypeRef::Path { segments, range, .. }) => {

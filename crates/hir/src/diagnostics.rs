@@ -25,8 +25,8 @@ pub fn program_semantic_diagnostics(db: &dyn Db, program: Program) -> Vec<SemDia
 #[salsa::tracked(returns(ref))]
 pub fn file_semantic_diagnostics(db: &dyn Db, program: Program, file: SourceFile) -> Vec<SemDiag> {
     let mut out = Vec::new();
-    for (i, item) in item_tree(db, file).items.iter().enumerate() {
-        let loc = ItemLoc::top(file, i);
+    for item in item_tree(db, file).items.iter() {
+        let loc = ItemLoc::of(file, item);
         let is_data = matches!(item.kind, ItemKind::Enum { .. } | ItemKind::Error(_));
         if let ItemKind::Class(body) = &item.kind {
             for (n, _) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
@@ -39,12 +39,10 @@ pub fn file_semantic_diagnostics(db: &dyn Db, program: Program, file: SourceFile
         let functions: Vec<FnLoc> = match (&item.kind, item.body()) {
             (ItemKind::Fn(_), _) => vec![FnLoc::Free(loc)],
             (_, Some(body)) => {
-                for n in 0..body.nested.len() {
-                    out.extend(
-                        adt_data(db, program, ItemLoc { nested: Some(n as u32), ..loc }).diagnostics.iter().cloned(),
-                    );
+                for nested in &body.nested {
+                    out.extend(adt_data(db, program, ItemLoc::of(loc.file, nested)).diagnostics.iter().cloned());
                 }
-                (0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)).collect()
+                (0..body.methods.len()).map(|m| FnLoc::method_at(db, loc, m)).collect()
             }
             _ => Vec::new(),
         };

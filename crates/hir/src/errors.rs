@@ -60,7 +60,7 @@ impl ErrorSets {
                 insert(&mut set, *e);
             }
         }
-        let order = |e: &ItemLoc| (e.file.path(db).clone(), e.index, e.nested);
+        let order = |e: &ItemLoc| e.order_key(db);
         set.sort_by_key(order);
         set
     }
@@ -110,8 +110,8 @@ pub fn file_error_summaries(db: &dyn Db, program: Program, file: pluto_db::Sourc
         out.values.extend(summary.values.iter().cloned());
         out.spawns.extend(summary.spawns.iter().cloned());
     }
-    for (i, item) in crate::item_tree::item_tree(db, file).items.iter().enumerate() {
-        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::top(file, i)) else { continue };
+    for item in crate::item_tree::item_tree(db, file).items.iter() {
+        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::of(file, item)) else { continue };
         for (n, _) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
             let result = crate::infer::infer_field_default(db, program, owner, n as u32);
             summarize(result, BodyOwner::FieldDefault(owner, n as u32), &mut out);
@@ -341,7 +341,7 @@ pub fn error_sets(db: &dyn Db, program: Program) -> ErrorSets {
             }
         }
     }
-    let order = |db: &dyn Db, e: &ItemLoc| (e.file.path(db).clone(), e.index, e.nested);
+    let order = |db: &dyn Db, e: &ItemLoc| e.order_key(db);
     for set in &mut sets {
         set.sort_by_key(|e| order(db, e));
     }
@@ -354,8 +354,8 @@ fn streamed_items(db: &dyn Db, program: Program, map: &DefMap) -> Vec<Ty> {
     for unit in map.units.values() {
         for level in map.chain(*unit) {
             let Some(body) = level.item(db).body() else { continue };
-            for (i, _) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
-                if let Ty::Receiver(item) = &crate::lower::fn_signature(db, program, FnLoc::Method(level, i as u32)).ret
+            for method in body.methods.iter().filter(|m| m.is_pub) {
+                if let Ty::Receiver(item) = &crate::lower::fn_signature(db, program, FnLoc::method(level, method)).ret
                     && !items.contains(&**item)
                 {
                     items.push((**item).clone());
@@ -384,7 +384,7 @@ fn implementations(db: &dyn Db, map: &DefMap, f: FnLoc) -> Vec<FnLoc> {
             if let Some(body) = level.item(db).body()
                 && let Some(i) = body.methods.iter().position(|m| m.name == sig.name && m.has_body)
             {
-                let g = FnLoc::Method(*level, i as u32);
+                let g = FnLoc::method_at(db, *level, i);
                 if !found.contains(&g) {
                     found.push(g);
                 }
@@ -402,17 +402,17 @@ fn trait_impls(db: &dyn Db, program: Program, tr: ItemLoc, name: &str) -> Vec<Fn
     if let Some(body) = tr.item(db).body()
         && let Some(i) = body.methods.iter().position(|m| m.name == name && m.has_body)
     {
-        found.push(FnLoc::Method(tr, i as u32));
+        found.push(FnLoc::method_at(db, tr, i));
     }
     for module in &pluto_db::modules::module_graph(db, program).modules {
-        for (i, item) in crate::item_tree::item_tree(db, module.file).items.iter().enumerate() {
+        for item in crate::item_tree::item_tree(db, module.file).items.iter() {
             let ItemKind::Class(body) = &item.kind else { continue };
-            let loc = ItemLoc::top(module.file, i);
+            let loc = ItemLoc::of(module.file, item);
             if !crate::lower::adt_data(db, program, loc).impls.contains(&crate::ty::Ty::Trait(tr)) {
                 continue;
             }
             if let Some(m) = body.methods.iter().position(|m| m.name == name) {
-                found.push(FnLoc::Method(loc, m as u32));
+                found.push(FnLoc::method_at(db, loc, m));
             }
         }
     }
@@ -441,8 +441,8 @@ pub fn file_error_diagnostics(db: &dyn Db, program: Program, file: pluto_db::Sou
     for f in crate::lower::file_functions(db, file) {
         handling_diagnostics(db, program, infer_fn(db, program, f), f.file(), f.sig(db).ast, &mut out);
     }
-    for (i, item) in crate::item_tree::item_tree(db, file).items.iter().enumerate() {
-        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::top(file, i)) else { continue };
+    for item in crate::item_tree::item_tree(db, file).items.iter() {
+        let (ItemKind::Class(body), owner) = (&item.kind, ItemLoc::of(file, item)) else { continue };
         for (n, field) in body.fields.iter().enumerate().filter(|(_, f)| f.has_default) {
             let result = crate::infer::infer_field_default(db, program, owner, n as u32);
             handling_diagnostics(db, program, result, file, field.ast, &mut out);

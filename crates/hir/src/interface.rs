@@ -136,12 +136,12 @@ pub fn unit_interface(db: &dyn Db, program: Program, unit: ItemLoc) -> UnitInter
     // The unit's own `pub fn`s first, then inherited ones not overridden.
     for level in map.chain(unit) {
         let Some(body) = level.item(db).body() else { continue };
-        for (i, method) in body.methods.iter().enumerate() {
+        for method in body.methods.iter() {
             if !method.is_pub || !method.has_body || seen.contains(&method.name) {
                 continue;
             }
             seen.push(method.name.clone());
-            let f = FnLoc::Method(level, i as u32);
+            let f = FnLoc::method(level, method);
             let signature = fn_signature(db, program, f);
             let mut errors: Vec<RemoteError> = sets
                 .of(f)

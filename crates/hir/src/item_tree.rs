@@ -485,6 +485,87 @@ pub struct Import {
 pub struct ItemTree {
     pub imports: Vec<Import>,
     pub items: Vec<Item>,
+    /// Where the item or method each `AstId` declares is in `items`.
+    slots: Vec<Slot>,
+}
+
+/// Where a declaration is in an [`ItemTree`]: a top-level item, an item nested in one, or
+/// a method of either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+enum Slot {
+    #[default]
+    None,
+    Item(ItemPath),
+    Method(ItemPath, u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ItemPath {
+    top: u32,
+    nested: Option<u32>,
+}
+
+impl ItemTree {
+    fn slot(&self, ast: AstId) -> Slot {
+        self.slots.get(ast.0 as usize).copied().unwrap_or_default()
+    }
+
+    fn at(&self, path: ItemPath) -> Option<&Item> {
+        let top = self.items.get(path.top as usize)?;
+        match path.nested {
+            None => Some(top),
+            Some(n) => top.body()?.nested.get(n as usize),
+        }
+    }
+
+    /// The item declared by `ast` (top-level or nested).
+    pub fn item(&self, ast: AstId) -> Option<&Item> {
+        match self.slot(ast) {
+            Slot::Item(path) => self.at(path),
+            _ => None,
+        }
+    }
+
+    /// The item that the nested item `ast` is declared in.
+    pub fn container(&self, ast: AstId) -> Option<&Item> {
+        match self.slot(ast) {
+            Slot::Item(ItemPath { top, nested: Some(_) }) => self.items.get(top as usize),
+            _ => None,
+        }
+    }
+
+    /// The method declared by `ast`, and its position among its owner's methods.
+    pub fn method(&self, ast: AstId) -> Option<(u32, &FnSig)> {
+        match self.slot(ast) {
+            Slot::Method(path, m) => Some((m, self.at(path)?.body()?.methods.get(m as usize)?)),
+            _ => None,
+        }
+    }
+
+    /// Fills `slots` from `items`.
+    fn index(&mut self) {
+        let mut slots = Vec::new();
+        let mut put = |ast: AstId, slot: Slot| {
+            let i = ast.0 as usize;
+            if slots.len() <= i {
+                slots.resize(i + 1, Slot::None);
+            }
+            slots[i] = slot;
+        };
+        for (top, item) in (0u32..).zip(&self.items) {
+            let mut add = |item: &Item, path: ItemPath| {
+                put(item.ast, Slot::Item(path));
+                for (m, method) in (0u32..).zip(item.body().map(|b| b.methods.as_slice()).unwrap_or_default()) {
+                    put(method.ast, Slot::Method(path, m));
+                }
+            };
+            add(item, ItemPath { top, nested: None });
+            for (n, nested) in (0u32..).zip(item.body().map(|b| b.nested.as_slice()).unwrap_or_default()) {
+                add(nested, ItemPath { top, nested: Some(n) });
+            }
+        }
+        self.slots = slots;
+    }
 }
 
 #[salsa::tracked(returns(ref))]
@@ -519,6 +600,7 @@ pub fn item_tree(db: &dyn Db, file: SourceFile) -> ItemTree {
             }
         }
     }
+    tree.index();
     tree
 }
 

@@ -9,11 +9,12 @@ use crate::diag::{Loc, SemDiag, codes};
 use crate::item_tree::{AstId, FnSig, ItemKind, TypeRef, item_tree};
 use crate::ty::Ty;
 
-/// A function: a top-level one, or method `index` of a class, trait, stage or instance.
+/// A function: a top-level one, or a method of a class, trait, stage or instance (by the
+/// method's `AstId`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FnLoc {
     Free(ItemLoc),
-    Method(ItemLoc, u32),
+    Method(ItemLoc, AstId),
 }
 
 impl FnLoc {
@@ -25,9 +26,29 @@ impl FnLoc {
                 ItemKind::Fn(sig) => Some(sig),
                 _ => None,
             },
-            FnLoc::Method(owner, i) => owner.item(db).body().and_then(|b| b.methods.get(i as usize)).map(|m| &**m),
+            FnLoc::Method(owner, ast) => item_tree(db, owner.file).method(ast).map(|(_, sig)| sig),
         };
         sig.unwrap_or_else(|| crate::item_tree::missing_fn())
+    }
+
+    /// Method `sig` of `owner`.
+    pub fn method(owner: ItemLoc, sig: &FnSig) -> FnLoc {
+        FnLoc::Method(owner, sig.ast)
+    }
+
+    /// The method at position `index` among `owner`'s methods (one that names nothing
+    /// when there is none there).
+    pub fn method_at(db: &dyn Db, owner: ItemLoc, index: usize) -> FnLoc {
+        let ast = owner.item(db).body().and_then(|b| b.methods.get(index)).map_or(AstId(u32::MAX), |m| m.ast);
+        FnLoc::Method(owner, ast)
+    }
+
+    /// A method's position among its owner's methods (its slot in a vtable).
+    pub fn method_index(self, db: &dyn Db) -> Option<u32> {
+        match self {
+            FnLoc::Free(_) => None,
+            FnLoc::Method(owner, ast) => item_tree(db, owner.file).method(ast).map(|(i, _)| i),
+        }
     }
 
     pub fn container(self) -> Option<ItemLoc> {
@@ -246,8 +267,8 @@ impl TypeScope<'_> {
 /// An item declared inside another (an error in a stage), by name.
 pub fn nested_item(db: &dyn Db, container: ItemLoc, name: &str) -> Option<ItemLoc> {
     let body = container.item(db).body()?;
-    let index = body.nested.iter().position(|n| n.name == name)?;
-    Some(ItemLoc { nested: Some(index as u32), ..container })
+    let nested = body.nested.iter().find(|n| n.name == name)?;
+    Some(ItemLoc::of(container.file, nested))
 }
 
 fn generic_count(kind: &ItemKind) -> usize {
@@ -322,18 +343,18 @@ pub fn fn_signature(db: &dyn Db, program: Program, f: FnLoc) -> &Signature {
     }
 }
 
-/// Where a function comes in `file_functions`: item, nested item, method.
-fn order_key(f: FnLoc) -> (u32, u32, u32) {
+/// Where a function comes in `file_functions`: its declaration's position in the file.
+fn order_key(f: FnLoc) -> AstId {
     match f {
-        FnLoc::Free(loc) => (loc.index, loc.nested.map_or(0, |n| n + 1), 0),
-        FnLoc::Method(owner, m) => (owner.index, owner.nested.map_or(0, |n| n + 1), m),
+        FnLoc::Free(loc) => loc.ast,
+        FnLoc::Method(_, ast) => ast,
     }
 }
 
 fn signature_of(db: &dyn Db, program: Program, f: FnLoc) -> Signature {
     let map = def_map(db, program);
     let sig = f.sig(db);
-    let mut generics = f.container().map(|c| item_generics(db, c.parent().unwrap_or(c))).unwrap_or_default();
+    let mut generics = f.container().map(|c| item_generics(db, c.parent(db).unwrap_or(c))).unwrap_or_default();
     generics.extend(sig.generics.iter().map(|g| g.name.clone()));
     let scope = TypeScope { db, map, file: f.file(), generics, container: f.container() };
     let mut diagnostics = Vec::new();
@@ -375,7 +396,7 @@ pub fn adt_data(db: &dyn Db, program: Program, loc: ItemLoc) -> AdtData {
     let item = loc.item(db);
     let generics = item_generics(db, loc);
     let scope =
-        TypeScope { db, map, file: loc.file, generics: generics.clone(), container: Some(loc.parent().unwrap_or(loc)) };
+        TypeScope { db, map, file: loc.file, generics: generics.clone(), container: Some(loc.parent(db).unwrap_or(loc)) };
     let mut data = AdtData { generics, ..AdtData::default() };
     let mut diags = Vec::new();
     let written_generics = match &item.kind {
@@ -465,20 +486,20 @@ pub fn file_functions(db: &dyn Db, file: SourceFile) -> Vec<FnLoc> {
             ItemKind::Fn(_) => out.push(FnLoc::Free(loc)),
             _ => {
                 if let Some(body) = item.body() {
-                    out.extend((0..body.methods.len()).map(|m| FnLoc::Method(loc, m as u32)));
+                    out.extend(body.methods.iter().map(|m| FnLoc::method(loc, m)));
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for (i, item) in item_tree(db, file).items.iter().enumerate() {
-        let loc = ItemLoc::top(file, i);
-        add(item, loc, &mut out);
+    for item in item_tree(db, file).items.iter() {
+        add(item, ItemLoc::of(file, item), &mut out);
         // Items nested in a body (only errors are allowed there, but a broken file can
         // nest anything) are reachable by name, so their functions are checked too.
-        for (k, nested) in item.body().map(|b| b.nested.as_slice()).unwrap_or_default().iter().enumerate() {
-            add(nested, ItemLoc { nested: Some(k as u32), ..loc }, &mut out);
+        for nested in item.body().map(|b| b.nested.as_slice()).unwrap_or_default() {
+            add(nested, ItemLoc::of(file, nested), &mut out);
         }
     }
+    out.sort_by_key(|f| order_key(*f));
     out
 }

@@ -273,8 +273,8 @@ impl<'db> Semantics<'db> {
             owners.push(container);
             owners.extend(traits.iter().copied());
             for module in &pluto_db::modules::module_graph(self.db, self.program).modules {
-                for (i, item) in item_tree(self.db, module.file).items.iter().enumerate() {
-                    let loc = ItemLoc::top(module.file, i);
+                for item in item_tree(self.db, module.file).items.iter() {
+                    let loc = ItemLoc::of(module.file, item);
                     if matches!(item.kind, ItemKind::Class(_))
                         && adt_data(self.db, self.program, loc)
                             .impls
@@ -290,7 +290,7 @@ impl<'db> Semantics<'db> {
         for owner in owners {
             let Some(body) = owner.item(self.db).body() else { continue };
             if let Some(i) = body.methods.iter().position(|m| m.name == *name) {
-                let method = FnLoc::Method(owner, i as u32);
+                let method = FnLoc::method_at(self.db, owner, i);
                 if !family.contains(&method) {
                     family.push(method);
                 }
@@ -337,8 +337,7 @@ impl<'db> Semantics<'db> {
         let Some(stage) = item_tree(db, file)
             .items
             .iter()
-            .enumerate()
-            .map(|(i, _)| ItemLoc::top(file, i))
+            .map(|item| ItemLoc::of(file, item))
             .filter(|loc| map.stage(*loc).is_some() && ids.range(loc.item(db).ast).contains_inclusive(offset))
             .min_by_key(|loc| ids.range(loc.item(db).ast).len())
         else {
@@ -348,7 +347,7 @@ impl<'db> Semantics<'db> {
         for (template, name) in crate::def_map::unimplemented_requires(db, map, stage) {
             let Some(body) = template.item(db).body() else { continue };
             let Some(i) = body.methods.iter().position(|m| m.name == name) else { continue };
-            let node = self.fn_node(FnLoc::Method(template, i as u32));
+            let node = self.fn_node(FnLoc::method_at(self.db, template, i));
             let written: Vec<String> = node
                 .descendants_with_tokens()
                 .filter_map(|e| e.into_token())
@@ -377,8 +376,8 @@ impl<'db> Semantics<'db> {
         let db = self.db;
         let plain = |range, kind| NamedSpan { range, kind, declaration: false, mutable: false, remote: false };
         let mut out = Vec::new();
-        for (i, item) in item_tree(db, file).items.iter().enumerate() {
-            let loc = ItemLoc::top(file, i);
+        for item in item_tree(db, file).items.iter() {
+            let loc = ItemLoc::of(file, item);
             if !matches!(item.kind, ItemKind::Fn(_)) {
                 out.push(NamedSpan { declaration: true, ..plain(loc.name_loc(db).absolute(db), self.item_kind(loc)) });
             }
@@ -474,7 +473,7 @@ impl<'db> Semantics<'db> {
     /// its unit when a unit declares it, else after its module.
     fn written_name(&self, file: SourceFile, error: ItemLoc) -> String {
         let qualified = crate::ty::qualified_name(self.db, error);
-        if error.parent().is_some() || error.file == file {
+        if error.parent(self.db).is_some() || error.file == file {
             return qualified;
         }
         match error.file.path(self.db) {

@@ -38,8 +38,8 @@ impl Semantics<'_> {
     /// enum, ...) declares.
     pub fn item_of(&self, file: SourceFile, node: &SyntaxNode) -> Option<ItemLoc> {
         let ast = ast_id_of(self.db, file, node)?;
-        let index = item_tree(self.db, file).items.iter().position(|i| i.ast == ast)?;
-        Some(ItemLoc::top(file, index))
+        let item = item_tree(self.db, file).items.iter().find(|i| i.ast == ast)?;
+        Some(ItemLoc::of(file, item))
     }
 
     /// The item (class, stage, ...) whose declaration encloses `token`.
@@ -73,8 +73,8 @@ impl Semantics<'_> {
         }
         let ast = ast_id_of(db, file, &decl)?;
         let tree = item_tree(db, file);
-        for (i, item) in tree.items.iter().enumerate() {
-            let loc = ItemLoc::top(file, i);
+        for item in tree.items.iter() {
+            let loc = ItemLoc::of(file, item);
             if item.ast == ast {
                 return Some(match item.kind {
                     ItemKind::Fn(_) => Target::Fn(FnLoc::Free(loc)),
@@ -96,13 +96,13 @@ impl Semantics<'_> {
             }
             if let Some(body) = item.body() {
                 if let Some(m) = body.methods.iter().position(|m| m.ast == ast) {
-                    return Some(Target::Fn(FnLoc::Method(loc, m as u32)));
+                    return Some(Target::Fn(FnLoc::method_at(db, loc, m)));
                 }
                 if body.fields.iter().any(|f| f.ast == ast) {
                     return Some(Target::Field(loc, text));
                 }
-                for (n, nested) in body.nested.iter().enumerate() {
-                    let nested_loc = ItemLoc { nested: Some(n as u32), ..loc };
+                for nested in &body.nested {
+                    let nested_loc = ItemLoc::of(loc.file, nested);
                     if nested.ast == ast {
                         return Some(Target::Item(nested_loc));
                     }

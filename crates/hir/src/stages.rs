@@ -58,9 +58,9 @@ pub fn unit_edges(db: &dyn Db, program: Program) -> Vec<UnitEdge> {
         let mut work: Vec<FnLoc> = Vec::new();
         for level in map.chain(*unit) {
             let Some(body) = level.item(db).body() else { continue };
-            for (i, method) in body.methods.iter().enumerate() {
+            for method in body.methods.iter() {
                 if method.has_body {
-                    work.push(FnLoc::Method(level, i as u32));
+                    work.push(FnLoc::method(level, method));
                 }
             }
         }

@@ -175,7 +175,7 @@ impl Ty {
 /// `orders.OrderNotFound` for an error declared in stage `orders`, else the plain name.
 pub fn qualified_name(db: &dyn Db, loc: ItemLoc) -> String {
     let name = loc.item(db).name.clone();
-    match loc.parent() {
+    match loc.parent(db) {
         Some(parent) => format!("{}.{name}", parent.item(db).name),
         None => name,
     }

@@ -69,14 +69,14 @@ pub fn code_lenses(db: &dyn Db, program: Program, file: SourceFile) -> Vec<CodeL
     let sema = Semantics::new(db, program);
     let (map, calls) = (sema.def_map(), sema.unit_calls());
     let mut out = Vec::new();
-    for (i, item) in sema.item_tree(file).items.iter().enumerate() {
-        let loc = ItemLoc::top(file, i);
+    for item in sema.item_tree(file).items.iter() {
+        let loc = ItemLoc::of(file, item);
         if !map.is_unit(loc) {
             continue;
         }
         let Some(body) = item.body() else { continue };
-        for (m, _) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
-            let f = FnLoc::Method(loc, m as u32);
+        for method in body.methods.iter().filter(|m| m.is_pub) {
+            let f = FnLoc::method(loc, method);
             let mut callers: Vec<String> = calls
                 .iter()
                 .filter(|c| c.callee == f)

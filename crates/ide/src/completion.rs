@@ -131,11 +131,11 @@ fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::DefMap, unit: 
     let mut out = Vec::new();
     for level in map.chain(unit) {
         let Some(body) = level.item(db).body() else { continue };
-        for (m, method) in body.methods.iter().enumerate().filter(|(_, m)| m.is_pub) {
+        for method in body.methods.iter().filter(|m| m.is_pub) {
             if out.iter().any(|c: &Completion| c.label == method.name) {
                 continue;
             }
-            let f = FnLoc::Method(level, m as u32);
+            let f = FnLoc::method(level, method);
             out.push(Completion::new(method.name.clone(), CompletionKind::Function, Some(signature(db, program, f))));
         }
         for nested in &body.nested {
@@ -178,7 +178,7 @@ fn type_namespace(db: &dyn Db, program: Program, loc: ItemLoc) -> Vec<Completion
                 Completion::new(
                     method.name.clone(),
                     CompletionKind::Function,
-                    Some(signature(db, program, FnLoc::Method(loc, m as u32))),
+                    Some(signature(db, program, FnLoc::method_at(db, loc, m))),
                 )
             })
             .collect(),
@@ -205,7 +205,7 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
             let chain = if map.stage(*loc).is_some() { map.chain(*loc) } else { vec![*loc] };
             for level in chain {
                 let Some(body) = level.item(db).body() else { continue };
-                for (m, method) in body.methods.iter().enumerate() {
+                for method in body.methods.iter() {
                     let is_static = method.self_param.is_none() && matches!(level.item(db).kind, ItemKind::Class(_));
                     if is_static || out.iter().any(|c| c.label == method.name) {
                         continue;
@@ -213,18 +213,18 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
                     out.push(Completion::new(
                         method.name.clone(),
                         CompletionKind::Method,
-                        Some(signature(db, program, FnLoc::Method(level, m as u32))),
+                        Some(signature(db, program, FnLoc::method(level, method))),
                     ));
                 }
             }
         }
         Ty::Trait(tr) => {
             if let Some(body) = tr.item(db).body() {
-                for (m, method) in body.methods.iter().enumerate() {
+                for method in body.methods.iter() {
                     out.push(Completion::new(
                         method.name.clone(),
                         CompletionKind::Method,
-                        Some(signature(db, program, FnLoc::Method(*tr, m as u32))),
+                        Some(signature(db, program, FnLoc::method(*tr, method))),
                     ));
                 }
             }
@@ -305,7 +305,7 @@ fn requires_snippets(db: &dyn Db, program: Program, file: SourceFile, owner: &Sy
         let Some(m) = template.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == name)) else {
             continue;
         };
-        let f = FnLoc::Method(template, m as u32);
+        let f = FnLoc::method_at(db, template, m);
         let sig = Semantics::new(db, program).signature(f);
         let mut params = vec!["self".to_string()];
         params.extend(sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))));

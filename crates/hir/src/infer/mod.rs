@@ -358,7 +358,7 @@ impl<'a> Infer<'a> {
             container.is_some_and(|c| matches!(c.item(db).kind, ItemKind::Stage(_) | ItemKind::Instance { .. }));
         generics.extend(sig.generics.iter().map(|(n, _)| n.clone()));
         let mut bounds: Vec<(String, Ty)> =
-            container.map(|c| adt_data(db, program, c.parent().unwrap_or(c)).bounds.clone()).unwrap_or_default();
+            container.map(|c| adt_data(db, program, c.parent(db).unwrap_or(c)).bounds.clone()).unwrap_or_default();
         bounds.extend(sig.generics.iter().filter_map(|(n, b)| b.clone().map(|b| (n.clone(), b))));
         let mut cx = Infer {
             db,
@@ -462,7 +462,7 @@ impl<'a> Infer<'a> {
             map: self.map,
             file: self.file,
             generics: self.generics.clone(),
-            container: self.container.map(|c| c.parent().unwrap_or(c)),
+            container: self.container.map(|c| c.parent(self.db).unwrap_or(c)),
         }
     }
 

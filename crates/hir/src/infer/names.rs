@@ -47,7 +47,7 @@ impl<'a> Infer<'a> {
             Callee::Fn(f) | Callee::Remote(f) => Some(Target::Fn(*f)),
             Callee::Trait(tr, name) => {
                 let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
-                Some(Target::Fn(FnLoc::Method(*tr, i as u32)))
+                Some(Target::Fn(FnLoc::method_at(self.db, *tr, i)))
             }
             Callee::Builtin(_) | Callee::Recv(..) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
         }
@@ -55,7 +55,7 @@ impl<'a> Infer<'a> {
 
     /// What a path expression names, other than a local.
     pub(super) fn resolve_value_name(&self, name: &str) -> Option<Def> {
-        if let Some(container) = self.container.map(|c| c.parent().unwrap_or(c))
+        if let Some(container) = self.container.map(|c| c.parent(self.db).unwrap_or(c))
             && let Some(nested) = nested_item(self.db, container, name)
         {
             return Some(Def::Item(nested));
@@ -298,7 +298,7 @@ impl<'a> Infer<'a> {
                 for owner in chain {
                     let Some(body) = owner.item(self.db).body() else { continue };
                     if let Some(i) = body.methods.iter().position(|m| m.name == name) {
-                        let f = FnLoc::Method(owner, i as u32);
+                        let f = FnLoc::method_at(self.db, owner, i);
                         let mut sig = fn_signature(self.db, self.program, f).clone();
                         let generics = crate::lower::item_generics(self.db, owner);
                         sig.params =
@@ -314,7 +314,7 @@ impl<'a> Infer<'a> {
                     Ty::Trait(tr) => {
                         let body = tr.item(self.db).body()?;
                         let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
-                        let f = FnLoc::Method(*tr, i as u32);
+                        let f = FnLoc::method_at(self.db, *tr, i);
                         Some((Callee::Fn(f), fn_signature(self.db, self.program, f).clone(), false))
                     }
                     _ => None,
@@ -352,7 +352,7 @@ impl<'a> Infer<'a> {
     pub(super) fn trait_method(&mut self, tr: ItemLoc, name: &str) -> Option<(Callee, Signature, bool)> {
         let body = tr.item(self.db).body()?;
         let i = body.methods.iter().position(|m| m.name == name)?;
-        let sig = fn_signature(self.db, self.program, FnLoc::Method(tr, i as u32)).clone();
+        let sig = fn_signature(self.db, self.program, FnLoc::method_at(self.db, tr, i)).clone();
         Some((Callee::Trait(tr, name.to_string()), sig, false))
     }
 
@@ -523,7 +523,7 @@ impl<'a> Infer<'a> {
                     self.error(codes::UNKNOWN_METHOD, range, format!("class `{class}` has no function `{name}`"));
                     return None;
                 };
-                let f = FnLoc::Method(loc, i as u32);
+                let f = FnLoc::method_at(self.db, loc, i);
                 let sig = fn_signature(db, self.program, f).clone();
                 if sig.self_param.is_some() {
                     let class = loc.item(db).name.clone();
@@ -556,7 +556,7 @@ impl<'a> Infer<'a> {
         for owner in self.map.chain(unit) {
             let body = owner.item(self.db).body()?;
             if let Some(i) = body.methods.iter().position(|m| m.name == name) {
-                return Some((FnLoc::Method(owner, i as u32), body.methods[i].is_pub));
+                return Some((FnLoc::method_at(self.db, owner, i), body.methods[i].is_pub));
             }
         }
         None
