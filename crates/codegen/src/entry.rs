@@ -31,8 +31,8 @@ pub(crate) struct EntryJob {
 pub(crate) fn chain_method(db: &dyn Db, program: Program, stage: ItemLoc, name: &str) -> Option<FnLoc> {
     Semantics::new(db, program).def_map().chain(stage).into_iter().find_map(|level| {
         let body = level.item(db).body()?;
-        let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
-        Some(FnLoc::method_at(db, level, i))
+        let i = body.methods.iter().find(|m| m.name == name && m.has_body)?;
+        Some(FnLoc::method(level, i))
     })
 }
 

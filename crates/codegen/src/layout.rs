@@ -304,10 +304,10 @@ impl Globals {
         class: ItemLoc,
         tr: ItemLoc,
     ) -> Result<DataId, CodegenError> {
-        let count = tr.item(db).body().map_or(0, |b| b.methods.len());
+        let methods = tr.item(db).body().map(|b| b.methods.as_slice()).unwrap_or_default();
         let mut words = Vec::new();
-        for i in 0..count {
-            let f = crate::implementation(db, class, FnLoc::method_at(db, tr, i));
+        for method in methods {
+            let f = crate::implementation(db, class, FnLoc::method(tr, method));
             let thunk = self.thunk(db, program, crate::FnKey::plain(f), crate::ThunkKind::Receiver)?;
             words.push(Word::Func(thunk));
         }

@@ -346,8 +346,8 @@ pub(crate) fn has_self(db: &dyn Db, f: FnLoc) -> bool {
 /// that name, or else the trait's default.
 pub(crate) fn implementation(db: &dyn Db, class: ItemLoc, f: FnLoc) -> FnLoc {
     let name = &f.sig(db).name;
-    match class.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == *name)) {
-        Some(j) => FnLoc::method_at(db, class, j),
+    match class.item(db).body().and_then(|b| b.methods.iter().find(|m| m.name == *name)) {
+        Some(method) => FnLoc::method(class, method),
         None => f,
     }
 }

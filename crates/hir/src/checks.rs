@@ -61,8 +61,8 @@ fn check_main(db: &dyn Db, program: Program, out: &mut Vec<SemDiag>) {
         match &item.kind {
             ItemKind::Fn(sig) if sig.name == "main" => mains.push(FnLoc::Free(ItemLoc::of(entry, item))),
             ItemKind::Stage(body) | ItemKind::Instance { body, .. } => {
-                if let Some(m) = body.methods.iter().position(|m| m.name == "main" && m.has_body) {
-                    mains.push(FnLoc::method_at(db, ItemLoc::of(entry, item), m));
+                if let Some(m) = body.methods.iter().find(|m| m.name == "main" && m.has_body) {
+                    mains.push(FnLoc::method(ItemLoc::of(entry, item), m));
                 }
             }
             _ => {}
@@ -149,9 +149,9 @@ fn check_trait_impls(db: &dyn Db, program: Program, class: ItemLoc, out: &mut Ve
         let Some(trait_body) = tr.item(db).body() else { continue };
         for required in trait_body.methods.iter() {
             let trait_fn = FnLoc::method(*tr, required);
-            match body.methods.iter().position(|m| m.name == required.name) {
+            match body.methods.iter().find(|m| m.name == required.name) {
                 Some(m) => {
-                    let own = FnLoc::method_at(db, class, m);
+                    let own = FnLoc::method(class, m);
                     let (a, b) = (fn_signature(db, program, own), fn_signature(db, program, trait_fn));
                     if a.params.iter().map(|p| &p.1).ne(b.params.iter().map(|p| &p.1)) || a.ret != b.ret {
                         out.push(
@@ -226,8 +226,8 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
         // The nearest definition of the same name up the chain.
         let ancestor = chain[1..].iter().find_map(|level| {
             let b = level.item(db).body()?;
-            let i = b.methods.iter().position(|x| x.name == sig.name)?;
-            Some(FnLoc::method_at(db, *level, i))
+            let i = b.methods.iter().find(|x| x.name == sig.name)?;
+            Some(FnLoc::method(*level, i))
         });
         match ancestor {
             None if sig.is_override => out.push(
@@ -288,9 +288,9 @@ fn check_stage(db: &dyn Db, program: Program, map: &DefMap, loc: ItemLoc, out: &
             .label("required methods missing");
             for (s, n) in &missing {
                 if let Some(b) = s.item(db).body()
-                    && let Some(i) = b.methods.iter().position(|m| m.name == *n)
+                    && let Some(i) = b.methods.iter().find(|m| m.name == *n)
                 {
-                    diag = diag.with(FnLoc::method_at(db, *s, i).name_loc(db), "required here");
+                    diag = diag.with(FnLoc::method(*s, i).name_loc(db), "required here");
                 }
             }
             out.push(diag);

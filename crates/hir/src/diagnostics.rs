@@ -42,7 +42,7 @@ pub fn file_semantic_diagnostics(db: &dyn Db, program: Program, file: SourceFile
                 for nested in &body.nested {
                     out.extend(adt_data(db, program, ItemLoc::of(loc.file, nested)).diagnostics.iter().cloned());
                 }
-                (0..body.methods.len()).map(|m| FnLoc::method_at(db, loc, m)).collect()
+                body.methods.iter().map(|m| FnLoc::method(loc, m)).collect()
             }
             _ => Vec::new(),
         };

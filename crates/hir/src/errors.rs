@@ -382,9 +382,9 @@ fn implementations(db: &dyn Db, map: &DefMap, f: FnLoc) -> Vec<FnLoc> {
         }
         for level in chain.iter().take_while(|l| **l != owner) {
             if let Some(body) = level.item(db).body()
-                && let Some(i) = body.methods.iter().position(|m| m.name == sig.name && m.has_body)
+                && let Some(i) = body.methods.iter().find(|m| m.name == sig.name && m.has_body)
             {
-                let g = FnLoc::method_at(db, *level, i);
+                let g = FnLoc::method(*level, i);
                 if !found.contains(&g) {
                     found.push(g);
                 }
@@ -400,9 +400,9 @@ fn implementations(db: &dyn Db, map: &DefMap, f: FnLoc) -> Vec<FnLoc> {
 fn trait_impls(db: &dyn Db, program: Program, tr: ItemLoc, name: &str) -> Vec<FnLoc> {
     let mut found = Vec::new();
     if let Some(body) = tr.item(db).body()
-        && let Some(i) = body.methods.iter().position(|m| m.name == name && m.has_body)
+        && let Some(i) = body.methods.iter().find(|m| m.name == name && m.has_body)
     {
-        found.push(FnLoc::method_at(db, tr, i));
+        found.push(FnLoc::method(tr, i));
     }
     for module in &pluto_db::modules::module_graph(db, program).modules {
         for item in crate::item_tree::item_tree(db, module.file).items.iter() {
@@ -411,8 +411,8 @@ fn trait_impls(db: &dyn Db, program: Program, tr: ItemLoc, name: &str) -> Vec<Fn
             if !crate::lower::adt_data(db, program, loc).impls.contains(&crate::ty::Ty::Trait(tr)) {
                 continue;
             }
-            if let Some(m) = body.methods.iter().position(|m| m.name == name) {
-                found.push(FnLoc::method_at(db, loc, m));
+            if let Some(m) = body.methods.iter().find(|m| m.name == name) {
+                found.push(FnLoc::method(loc, m));
             }
         }
     }

@@ -36,13 +36,6 @@ impl FnLoc {
         FnLoc::Method(owner, sig.ast)
     }
 
-    /// The method at position `index` among `owner`'s methods (one that names nothing
-    /// when there is none there).
-    pub fn method_at(db: &dyn Db, owner: ItemLoc, index: usize) -> FnLoc {
-        let ast = owner.item(db).body().and_then(|b| b.methods.get(index)).map_or(AstId(u32::MAX), |m| m.ast);
-        FnLoc::Method(owner, ast)
-    }
-
     /// A method's position among its owner's methods (its slot in a vtable).
     pub fn method_index(self, db: &dyn Db) -> Option<u32> {
         match self {
@@ -395,8 +388,13 @@ pub fn adt_data(db: &dyn Db, program: Program, loc: ItemLoc) -> AdtData {
     let map = def_map(db, program);
     let item = loc.item(db);
     let generics = item_generics(db, loc);
-    let scope =
-        TypeScope { db, map, file: loc.file, generics: generics.clone(), container: Some(loc.parent(db).unwrap_or(loc)) };
+    let scope = TypeScope {
+        db,
+        map,
+        file: loc.file,
+        generics: generics.clone(),
+        container: Some(loc.parent(db).unwrap_or(loc)),
+    };
     let mut data = AdtData { generics, ..AdtData::default() };
     let mut diags = Vec::new();
     let written_generics = match &item.kind {

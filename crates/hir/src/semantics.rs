@@ -289,8 +289,8 @@ impl<'db> Semantics<'db> {
         let mut family = Vec::new();
         for owner in owners {
             let Some(body) = owner.item(self.db).body() else { continue };
-            if let Some(i) = body.methods.iter().position(|m| m.name == *name) {
-                let method = FnLoc::method_at(self.db, owner, i);
+            if let Some(i) = body.methods.iter().find(|m| m.name == *name) {
+                let method = FnLoc::method(owner, i);
                 if !family.contains(&method) {
                     family.push(method);
                 }
@@ -346,8 +346,8 @@ impl<'db> Semantics<'db> {
         let mut out = Vec::new();
         for (template, name) in crate::def_map::unimplemented_requires(db, map, stage) {
             let Some(body) = template.item(db).body() else { continue };
-            let Some(i) = body.methods.iter().position(|m| m.name == name) else { continue };
-            let node = self.fn_node(FnLoc::method_at(self.db, template, i));
+            let Some(i) = body.methods.iter().find(|m| m.name == name) else { continue };
+            let node = self.fn_node(FnLoc::method(template, i));
             let written: Vec<String> = node
                 .descendants_with_tokens()
                 .filter_map(|e| e.into_token())

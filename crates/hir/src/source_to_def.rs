@@ -95,8 +95,8 @@ impl Semantics<'_> {
                 return Some(Target::Field(loc, text));
             }
             if let Some(body) = item.body() {
-                if let Some(m) = body.methods.iter().position(|m| m.ast == ast) {
-                    return Some(Target::Fn(FnLoc::method_at(db, loc, m)));
+                if let Some(m) = body.methods.iter().find(|m| m.ast == ast) {
+                    return Some(Target::Fn(FnLoc::method(loc, m)));
                 }
                 if body.fields.iter().any(|f| f.ast == ast) {
                     return Some(Target::Field(loc, text));

@@ -8,7 +8,6 @@ use pluto_hir::{Def, FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 use pluto_syntax::ast::{self, AstNode};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompletionKind {
     Field,
@@ -172,13 +171,12 @@ fn type_namespace(db: &dyn Db, program: Program, loc: ItemLoc) -> Vec<Completion
         ItemKind::Class(body) => body
             .methods
             .iter()
-            .enumerate()
-            .filter(|(_, m)| m.self_param.is_none())
-            .map(|(m, method)| {
+            .filter(|m| m.self_param.is_none())
+            .map(|method| {
                 Completion::new(
                     method.name.clone(),
                     CompletionKind::Function,
-                    Some(signature(db, program, FnLoc::method_at(db, loc, m))),
+                    Some(signature(db, program, FnLoc::method(loc, method))),
                 )
             })
             .collect(),
@@ -252,12 +250,7 @@ fn signature(db: &dyn Db, program: Program, f: FnLoc) -> String {
 }
 
 /// Names visible at `offset` inside a body, then module names, then keywords.
-fn scope_completions(
-    db: &dyn Db,
-    program: Program,
-    file: SourceFile,
-    offset: TextSize,
-) -> Vec<Completion> {
+fn scope_completions(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Vec<Completion> {
     let mut out: Vec<Completion> = Vec::new();
     let add = |out: &mut Vec<Completion>, c: Completion| {
         if !out.iter().any(|x| x.label == c.label) {
@@ -302,10 +295,10 @@ fn requires_snippets(db: &dyn Db, program: Program, file: SourceFile, owner: &Sy
     let Some(loc) = sema.item_of(file, owner) else { return keywords(ITEM_KEYWORDS) };
     let mut out = Vec::new();
     for (template, name) in sema.unimplemented_requires(loc) {
-        let Some(m) = template.item(db).body().and_then(|b| b.methods.iter().position(|m| m.name == name)) else {
+        let Some(m) = template.item(db).body().and_then(|b| b.methods.iter().find(|m| m.name == name)) else {
             continue;
         };
-        let f = FnLoc::method_at(db, template, m);
+        let f = FnLoc::method(template, m);
         let sig = Semantics::new(db, program).signature(f);
         let mut params = vec!["self".to_string()];
         params.extend(sig.params.iter().map(|(n, t)| format!("{n}: {}", t.display(db))));

@@ -46,8 +46,8 @@ impl<'a> Infer<'a> {
         match callee {
             Callee::Fn(f) | Callee::Remote(f) => Some(Target::Fn(*f)),
             Callee::Trait(tr, name) => {
-                let i = tr.item(self.db).body()?.methods.iter().position(|m| m.name == *name)?;
-                Some(Target::Fn(FnLoc::method_at(self.db, *tr, i)))
+                let i = tr.item(self.db).body()?.methods.iter().find(|m| m.name == *name)?;
+                Some(Target::Fn(FnLoc::method(*tr, i)))
             }
             Callee::Builtin(_) | Callee::Recv(..) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
         }
@@ -297,8 +297,8 @@ impl<'a> Infer<'a> {
                 let chain = if self.map.stage(*loc).is_some() { self.map.chain(*loc) } else { vec![*loc] };
                 for owner in chain {
                     let Some(body) = owner.item(self.db).body() else { continue };
-                    if let Some(i) = body.methods.iter().position(|m| m.name == name) {
-                        let f = FnLoc::method_at(self.db, owner, i);
+                    if let Some(i) = body.methods.iter().find(|m| m.name == name) {
+                        let f = FnLoc::method(owner, i);
                         let mut sig = fn_signature(self.db, self.program, f).clone();
                         let generics = crate::lower::item_generics(self.db, owner);
                         sig.params =
@@ -313,8 +313,8 @@ impl<'a> Infer<'a> {
                 impls.iter().find_map(|t| match t {
                     Ty::Trait(tr) => {
                         let body = tr.item(self.db).body()?;
-                        let i = body.methods.iter().position(|m| m.name == name && m.has_body)?;
-                        let f = FnLoc::method_at(self.db, *tr, i);
+                        let i = body.methods.iter().find(|m| m.name == name && m.has_body)?;
+                        let f = FnLoc::method(*tr, i);
                         Some((Callee::Fn(f), fn_signature(self.db, self.program, f).clone(), false))
                     }
                     _ => None,
@@ -351,8 +351,8 @@ impl<'a> Infer<'a> {
 
     pub(super) fn trait_method(&mut self, tr: ItemLoc, name: &str) -> Option<(Callee, Signature, bool)> {
         let body = tr.item(self.db).body()?;
-        let i = body.methods.iter().position(|m| m.name == name)?;
-        let sig = fn_signature(self.db, self.program, FnLoc::method_at(self.db, tr, i)).clone();
+        let i = body.methods.iter().find(|m| m.name == name)?;
+        let sig = fn_signature(self.db, self.program, FnLoc::method(tr, i)).clone();
         Some((Callee::Trait(tr, name.to_string()), sig, false))
     }
 
@@ -518,12 +518,12 @@ impl<'a> Infer<'a> {
             }
             Namespace::Class(loc) => {
                 let body = loc.item(db).body()?;
-                let Some(i) = body.methods.iter().position(|m| m.name == name) else {
+                let Some(method) = body.methods.iter().find(|m| m.name == name) else {
                     let class = loc.item(db).name.clone();
                     self.error(codes::UNKNOWN_METHOD, range, format!("class `{class}` has no function `{name}`"));
                     return None;
                 };
-                let f = FnLoc::method_at(self.db, loc, i);
+                let f = FnLoc::method(loc, method);
                 let sig = fn_signature(db, self.program, f).clone();
                 if sig.self_param.is_some() {
                     let class = loc.item(db).name.clone();
@@ -555,8 +555,8 @@ impl<'a> Infer<'a> {
     pub(super) fn unit_fn(&self, unit: ItemLoc, name: &str) -> Option<(FnLoc, bool)> {
         for owner in self.map.chain(unit) {
             let body = owner.item(self.db).body()?;
-            if let Some(i) = body.methods.iter().position(|m| m.name == name) {
-                return Some((FnLoc::method_at(self.db, owner, i), body.methods[i].is_pub));
+            if let Some(method) = body.methods.iter().find(|m| m.name == name) {
+                return Some((FnLoc::method(owner, method), method.is_pub));
             }
         }
         None
