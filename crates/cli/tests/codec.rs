@@ -1,10 +1,10 @@
 //! The runtime's table-driven protobuf codec against an independent implementation
 //! (prost-reflect, over the descriptors `protox` compiles from the emitted `store.proto`):
 //! random messages sent to a real Pluto unit (`store.echo` of
-//! test-data/stages/wire_types) come back equal; malformed, truncated, oversized and
-//! deeply nested payloads are refused with `INVALID_ARGUMENT` (or tonic's size limit) and
-//! the unit keeps serving. A caller given an answer that does not decode raises
-//! `DeserializationError`.
+//! test-data/stages/wire_types) come back equal, in exactly as many bytes as prost encodes
+//! them in; malformed, truncated, oversized and deeply nested payloads are refused with
+//! `INVALID_ARGUMENT` (or tonic's size limit) and the unit keeps serving. A caller given
+//! an answer that does not decode raises `DeserializationError`.
 
 #[path = "support/pluto.rs"]
 mod pluto_support;
@@ -222,7 +222,11 @@ impl Unit {
         let mut request = DynamicMessage::new(self.descriptor("StoreEchoRequest"));
         request.set_field_by_name("o", Value::Message(order.clone()));
         let answer = self.call("Echo", prost::Message::encode_to_vec(&request))?;
+        let size = answer.len();
         let response = DynamicMessage::decode(self.descriptor("StoreEchoResponse"), answer).expect("the answer decodes");
+        // The same message encoded by prost takes exactly as many bytes (packed repeated
+        // scalars, defaults left out, the same varint widths).
+        assert_eq!(size, prost::Message::encoded_len(&response), "Pluto's payload against prost's for {response}");
         match response.get_field_by_name("ok").map(|v| v.into_owned()) {
             Some(Value::Message(m)) => Ok(m),
             other => panic!("no `ok` in the answer: {other:?}"),
