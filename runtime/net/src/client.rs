@@ -21,8 +21,8 @@ use tonic::{Code, Status};
 
 use crate::codec;
 use crate::desc::RemoteFn;
-use pluto_runtime::value::{new_error, static_site};
 use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
+use pluto_runtime::value::{new_error, static_site};
 
 thread_local! {
     /// The deadline of the request this thread serves, if any.
@@ -59,7 +59,9 @@ fn channel(endpoint: &str) -> Result<Channel, String> {
         if let Some((cert, key)) = &tls.identity {
             config = config.identity(tonic::transport::Identity::from_pem(cert, key));
         }
-        e = e.tls_config(config).map_err(|e| format!("the TLS configuration for `{endpoint}` is unusable: {}", error_chain(&e)))?;
+        e = e
+            .tls_config(config)
+            .map_err(|e| format!("the TLS configuration for `{endpoint}` is unusable: {}", error_chain(&e)))?;
     }
     let c = e.connect_lazy();
     table.insert(endpoint.to_string(), c.clone());
@@ -243,7 +245,11 @@ fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Wor
                 return;
             }
             Err(status) => {
-                let reason = format!("the stream from {} broke: {}", f.qualified(), reason(f, endpoint, Duration::ZERO, &status));
+                let reason = format!(
+                    "the stream from {} broke: {}",
+                    f.qualified(),
+                    reason(f, endpoint, Duration::ZERO, &status)
+                );
                 chan::fail(receiver, network_error(f, &reason));
                 return;
             }

@@ -13,9 +13,9 @@
 //! reachable from the stack for the collector. Nesting deeper than [`MAX_DEPTH`] (as
 //! protobuf's own limit) is refused both ways, and nothing malformed panics.
 
-use prost::encoding::{WireType, decode_key, decode_varint, encode_key, encode_varint};
 use pluto_abi::kind;
 use pluto_runtime::value::{AdtDesc, Array, Str, TypeDesc, Word, adt, field as word, new_object};
+use prost::encoding::{WireType, decode_key, decode_varint, encode_key, encode_varint};
 
 /// How deeply messages may nest.
 pub const MAX_DEPTH: usize = 100;

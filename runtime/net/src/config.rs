@@ -111,7 +111,8 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
                 ));
             };
             if let Some(endpoint) = stage.endpoint {
-                known.endpoint = check_endpoint(&endpoint).map_err(|e| format!("{path}: key `stages.{name}.endpoint`: {e}"))?;
+                known.endpoint =
+                    check_endpoint(&endpoint).map_err(|e| format!("{path}: key `stages.{name}.endpoint`: {e}"))?;
             }
             if let Some(listen) = stage.listen {
                 known.listen = listen;
@@ -120,7 +121,8 @@ pub fn load(units: &[(String, u16)], args: &[String]) -> Result<Config, String> 
                 known.admin = stage.admin;
             }
             if let Some(timeout) = stage.timeout_ms {
-                known.timeout_ms = check_timeout(timeout).map_err(|e| format!("{path}: key `stages.{name}.timeout_ms`: {e}"))?;
+                known.timeout_ms =
+                    check_timeout(timeout).map_err(|e| format!("{path}: key `stages.{name}.timeout_ms`: {e}"))?;
             }
         }
     }
@@ -193,8 +195,12 @@ fn load_tls(mut section: FileTls, origin: &str) -> Result<Tls, String> {
     let identity = match (cert, key) {
         (Some(cert), Some(key)) => Some((cert, key)),
         (None, None) => None,
-        (Some(_), None) => return Err(format!("{}: a certificate needs its key (`key`, PLUTO_TLS_KEY)", origins["cert"])),
-        (None, Some(_)) => return Err(format!("{}: a key needs its certificate (`cert`, PLUTO_TLS_CERT)", origins["key"])),
+        (Some(_), None) => {
+            return Err(format!("{}: a certificate needs its key (`key`, PLUTO_TLS_KEY)", origins["cert"]));
+        }
+        (None, Some(_)) => {
+            return Err(format!("{}: a key needs its certificate (`cert`, PLUTO_TLS_CERT)", origins["key"]));
+        }
     };
     let require_client_cert = section.require_client_cert.unwrap_or(false);
     if require_client_cert && (identity.is_none() || ca.is_none()) {

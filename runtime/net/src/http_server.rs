@@ -89,7 +89,10 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// The index of the field called `name` in `desc`, or a start-up failure.
 fn field_index(desc: &AdtDesc, name: &str) -> usize {
     desc.fields().iter().position(|f| cstr(f.name) == name).unwrap_or_else(|| {
-        crate::startup_failure(&format!("`{}` has no field `{name}` (std.http does not match the runtime)", cstr(desc.name)))
+        crate::startup_failure(&format!(
+            "`{}` has no field `{name}` (std.http does not match the runtime)",
+            cstr(desc.name)
+        ))
     })
 }
 
@@ -164,19 +167,20 @@ fn route<'t>(table: &'t Table, method: &str, path: &str) -> Result<(&'t Route, V
 fn plain(status: u16, text: &str) -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(Bytes::from(format!("{text}\n"))));
     *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }
 
-async fn handle(table: Arc<Table>, request: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    table: Arc<Table>,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let method = request.method().as_str().to_string();
     let raw_path = request.uri().path().to_string();
-    let span = request
-        .headers()
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(observe::parse_traceparent);
+    let span = request.headers().get("traceparent").and_then(|v| v.to_str().ok()).and_then(observe::parse_traceparent);
     let response = answer(&table, request, span).await;
     if observe::logging() {
         observe::log_http(&method, &raw_path, response.status().as_u16(), started.elapsed());
@@ -184,7 +188,11 @@ async fn handle(table: Arc<Table>, request: hyper::Request<Incoming>) -> Result<
     Ok(response)
 }
 
-async fn answer(table: &Table, request: hyper::Request<Incoming>, span: Option<observe::Span>) -> hyper::Response<Full<Bytes>> {
+async fn answer(
+    table: &Table,
+    request: hyper::Request<Incoming>,
+    span: Option<observe::Span>,
+) -> hyper::Response<Full<Bytes>> {
     let method = request.method().as_str().to_string();
     let (route, params) = match route(table, &method, request.uri().path()) {
         Ok(found) => found,
@@ -199,11 +207,8 @@ async fn answer(table: &Table, request: hyper::Request<Incoming>, span: Option<o
     };
     let handler = route.handler;
     let path = decode_component(request.uri().path());
-    let query: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+    let query: Vec<(String, String)> =
+        request.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let mut headers: Vec<(String, String)> = Vec::new();
     for (name, value) in request.headers() {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -237,7 +242,10 @@ async fn answer(table: &Table, request: hyper::Request<Incoming>, span: Option<o
     *response.status_mut() = match hyper::StatusCode::from_u16(answer.status) {
         Ok(status) => status,
         Err(_) => {
-            eprintln!("pluto: an HTTP handler answered status {}, which is not a valid status: answered 500", answer.status);
+            eprintln!(
+                "pluto: an HTTP handler answered status {}, which is not a valid status: answered 500",
+                answer.status
+            );
             return plain(500, "internal server error");
         }
     };
@@ -247,7 +255,9 @@ async fn answer(table: &Table, request: hyper::Request<Incoming>, span: Option<o
                 response.headers_mut().append(name, value);
             }
             _ => {
-                eprintln!("pluto: an HTTP handler answered the header {name:?}: {value:?}, which HTTP cannot carry: answered 500");
+                eprintln!(
+                    "pluto: an HTTP handler answered the header {name:?}: {value:?}, which HTTP cannot carry: answered 500"
+                );
                 return plain(500, "internal server error");
             }
         }
@@ -302,7 +312,10 @@ fn run_handler(index: usize, parts: Parts, span: Option<observe::Span>) -> Answe
         Err(fault) => format!("fault: {fault}"),
     };
     pluto_runtime::io::flush();
-    eprintln!("{failure}\n  (ended the HTTP request {} {}; answered 500, the server keeps serving)", parts.method, parts.path);
+    eprintln!(
+        "{failure}\n  (ended the HTTP request {} {}; answered 500, the server keeps serving)",
+        parts.method, parts.path
+    );
     Answer {
         status: 500,
         headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
@@ -398,7 +411,11 @@ pub extern "C" fn pluto_std_http_listen(port: i64, router: Word, request: *const
     eprintln!("pluto: stopped serving HTTP after {served} requests");
 }
 
-async fn serve(listener: std::net::TcpListener, table: Arc<Table>, mut stopped: tokio::sync::watch::Receiver<bool>) -> u64 {
+async fn serve(
+    listener: std::net::TcpListener,
+    table: Arc<Table>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> u64 {
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => crate::startup_failure(&format!("cannot serve HTTP: {e}")),

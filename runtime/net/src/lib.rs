@@ -25,7 +25,7 @@ mod wire;
 mod workers;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use pluto_runtime::value::{Outcome, Word};
@@ -70,7 +70,8 @@ pub extern "C" fn pluto_net_start(desc: *const NetDesc, has_main: i64) {
         pluto_runtime::stdlib::watch_stop_signals();
     }
     let args: Vec<String> = std::env::args().collect();
-    let config = config::load(&desc.units(), &args).unwrap_or_else(|e| startup_failure(&format!("configuration error: {e}")));
+    let config =
+        config::load(&desc.units(), &args).unwrap_or_else(|e| startup_failure(&format!("configuration error: {e}")));
     let runtime = new_runtime("pluto-net", "the network runtime");
     let _ = NET.set(Net { runtime, config, desc, servers: Mutex::new(Vec::new()) });
 }
@@ -136,7 +137,8 @@ fn start_server(net: &'static Net, address: &str, units: &[String], methods: Has
     let listener = tokio::net::TcpListener::from_std(listener)
         .unwrap_or_else(|e| startup_failure(&format!("cannot listen on {address}: {e}")));
     let services: Vec<String> = {
-        let mut s: Vec<String> = methods.keys().filter_map(|p| p.rsplit_once('/').map(|(s, _)| s.to_string())).collect();
+        let mut s: Vec<String> =
+            methods.keys().filter_map(|p| p.rsplit_once('/').map(|(s, _)| s.to_string())).collect();
         s.sort();
         s.dedup();
         s
@@ -153,14 +155,16 @@ fn start_server(net: &'static Net, address: &str, units: &[String], methods: Has
             (Err(e), _) | (_, Err(e)) => eprintln!("pluto: server reflection is off: {e}"),
         }
     }
-    let methods = server::Methods { by_path: Arc::new(methods) };
-    for service in &services {
-        let router = std::mem::take(routes.axum_router_mut());
-        let handler = tower::ServiceExt::map_request(methods.clone(), |r: http::Request<axum::body::Body>| {
-            r.map(tonic::body::Body::new)
-        });
-        *routes.axum_router_mut() = router.route_service(&format!("{service}/{{method}}"), handler);
+    // Each served function by its exact path (no path parameters to extract per call);
+    // anything else under a served service answers UNIMPLEMENTED.
+    let mut router = std::mem::take(routes.axum_router_mut());
+    for (path, served) in methods {
+        router = router.route_service(&path, server::Route(Some(served)));
     }
+    for service in &services {
+        router = router.route_service(&format!("{service}/{{method}}"), server::Route(None));
+    }
+    *routes.axum_router_mut() = router;
     net.runtime.block_on(async {
         for service in &services {
             reporter.set_service_status(service.trim_start_matches('/'), tonic_health::ServingStatus::Serving).await;

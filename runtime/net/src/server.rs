@@ -9,18 +9,16 @@
 //! description and the unit keeps serving. A caller built against another interface
 //! (its fingerprint differs) is answered `FAILED_PRECONDITION` naming the skew.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use pluto_runtime::value::{Word, adt_desc};
 use tonic::{Status, server::UnaryService};
 
-use crate::{codec, observe};
 use crate::desc::RemoteFn;
 use crate::wire::{BytesCodec, CHAIN_HEADER, FINGERPRINT_HEADER};
+use crate::{codec, observe};
 
 /// A function this process serves, with the lock of its unit.
 #[derive(Clone, Copy)]
@@ -29,23 +27,27 @@ pub struct Served {
     pub lock: &'static pluto_runtime::locks::UnitLock,
 }
 
-/// The routes of the units served on one address, by path.
-#[derive(Clone, Default)]
-pub struct Methods {
-    pub by_path: Arc<HashMap<String, Served>>,
-}
+type Request = http::Request<axum::body::Body>;
+type Answer =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>>;
 
-impl tower::Service<http::Request<tonic::body::Body>> for Methods {
+/// The route of one served function (`/pluto.<program>.<Unit>/<Fn>`); `None` answers
+/// `UNIMPLEMENTED` (any other method under a served service). The request body goes to
+/// tonic as the router gives it, with no further boxing.
+#[derive(Clone, Copy)]
+pub struct Route(pub Option<Served>);
+
+impl tower::Service<Request> for Route {
     type Response = http::Response<tonic::body::Body>;
     type Error = Infallible;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Future = Answer;
 
     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
-        let Some(served) = self.by_path.get(request.uri().path()).copied() else {
+    fn call(&mut self, request: Request) -> Answer {
+        let Some(served) = self.0 else {
             let status = Status::unimplemented(format!("this unit serves no method {}", request.uri().path()));
             return Box::pin(std::future::ready(Ok(status.into_http())));
         };
@@ -99,7 +101,10 @@ struct ItemStream {
 impl tokio_stream::Stream for ItemStream {
     type Item = Result<Bytes, Status>;
 
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         loop {
             if let Some(item) = self.pending.next() {
                 return std::task::Poll::Ready(Some(item));
@@ -116,8 +121,9 @@ impl tokio_stream::Stream for ItemStream {
 impl tonic::server::ServerStreamingService<Bytes> for StreamHandler {
     type Response = Bytes;
     type ResponseStream = ItemStream;
-    type Future =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Self::ResponseStream>, Status>> + Send>>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<tonic::Response<Self::ResponseStream>, Status>> + Send>,
+    >;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
         let served = self.0;
@@ -187,7 +193,10 @@ fn serve_stream(
         let outcome = run_locked(served, || invoke(f, request));
         let (label, text) = match outcome {
             Err(fault) => {
-                let _ = blocking_send(&items, vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))]);
+                let _ = blocking_send(
+                    &items,
+                    vec![Err(Status::internal(pluto_runtime::boundary::ended_call(&f.qualified(), &fault)))],
+                );
                 ("fault", format!("fault: {fault}"))
             }
             Ok(Err(status)) => {
@@ -353,7 +362,10 @@ fn invoke(f: &'static RemoteFn, request: &[u8]) -> Result<pluto_runtime::value::
 
 /// The response message of an outcome (for a stream, of one item, or of the error
 /// raised before the first); the error's type when it is one.
-fn encode_outcome(f: &'static RemoteFn, outcome: pluto_runtime::value::Outcome) -> Result<(Bytes, Option<String>), Status> {
+fn encode_outcome(
+    f: &'static RemoteFn,
+    outcome: pluto_runtime::value::Outcome,
+) -> Result<(Bytes, Option<String>), Status> {
     let mut out = Vec::new();
     if outcome.error == 0 {
         codec::encode_single(1, f.result, outcome.value, &mut out)
