@@ -94,6 +94,10 @@ pub(crate) struct Lowerer<'a, 'b> {
     /// declaration, and their headers (`len`, `data`, `kind`) by array value (see
     /// `hoist_arrays`).
     pub hoisted: HashMap<BindingId, Value>,
+    /// In a closure: where each captured local lives in the closure object (the object,
+    /// the word). A closure owns its copies: an assignment to one is stored back, so the
+    /// next call of the same closure sees it (a counter closure counts).
+    pub capture_slots: HashMap<BindingId, (Value, i32)>,
     pub headers: HashMap<Value, [Value; 3]>,
 }
 
@@ -125,6 +129,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             header_flags,
             element_flags,
             hoisted: HashMap::new(),
+            capture_slots: HashMap::new(),
             headers: HashMap::new(),
             b: FunctionBuilder::new(func, context),
             owner,

@@ -184,8 +184,12 @@ fn build_closure(
     let entry = l.start();
     let params = l.b.block_params(entry).to_vec();
     for (i, (captured, ty)) in job.captures.iter().enumerate() {
-        let v = l.load_word(params[0], 1 + i as i32, ty);
+        let slot = 1 + i as i32;
+        let v = l.load_word(params[0], slot, ty);
         l.declare(captured.0, ty.clone(), Some(v));
+        if let Some(b) = captured.0 {
+            l.capture_slots.insert(b, (params[0], slot));
+        }
     }
     let Expr::Closure { params: closure_params, body } = &l.body.exprs[job.expr] else {
         return Err(l.unsupported(l.range(job.expr), "this closure"));

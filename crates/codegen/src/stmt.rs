@@ -358,6 +358,11 @@ impl Lowerer<'_, '_> {
                 let new = compute(self, old, &target_ty)?;
                 let new = self.convert(new, &target_ty, &local.ty);
                 self.b.def_var(local.var, new);
+                if let Some(Target::Local(b)) = self.resolution(NameSite::Expr(target))
+                    && let Some(&(closure, slot)) = self.capture_slots.get(&b)
+                {
+                    self.store_word(closure, slot, new);
+                }
             }
             Expr::Field { receiver, name, .. } => {
                 let object = self.value(*receiver)?;
