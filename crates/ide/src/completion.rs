@@ -128,10 +128,11 @@ fn member_completions(db: &dyn Db, program: Program, file: SourceFile, field: &a
 
 fn unit_functions(db: &dyn Db, program: Program, map: &pluto_hir::DefMap, unit: ItemLoc) -> Vec<Completion> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for level in map.chain(unit) {
         let Some(body) = level.item(db).body() else { continue };
         for method in body.methods.iter().filter(|m| m.is_pub) {
-            if out.iter().any(|c: &Completion| c.label == method.name) {
+            if !seen.insert(method.name.clone()) {
                 continue;
             }
             let f = FnLoc::method(level, method);
@@ -201,11 +202,13 @@ fn value_members(db: &dyn Db, program: Program, ty: &Ty) -> Vec<Completion> {
             }
             let map = Semantics::new(db, program).def_map();
             let chain = if map.stage(*loc).is_some() { map.chain(*loc) } else { vec![*loc] };
+            // A method overridden down the chain is offered once (the nearest).
+            let mut seen: std::collections::HashSet<String> = out.iter().map(|c| c.label.clone()).collect();
             for level in chain {
                 let Some(body) = level.item(db).body() else { continue };
                 for method in body.methods.iter() {
                     let is_static = method.self_param.is_none() && matches!(level.item(db).kind, ItemKind::Class(_));
-                    if is_static || out.iter().any(|c| c.label == method.name) {
+                    if is_static || !seen.insert(method.name.clone()) {
                         continue;
                     }
                     out.push(Completion::new(
@@ -252,8 +255,10 @@ fn signature(db: &dyn Db, program: Program, f: FnLoc) -> String {
 /// Names visible at `offset` inside a body, then module names, then keywords.
 fn scope_completions(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Vec<Completion> {
     let mut out: Vec<Completion> = Vec::new();
-    let add = |out: &mut Vec<Completion>, c: Completion| {
-        if !out.iter().any(|x| x.label == c.label) {
+    // Each name once: the innermost (locals first, then this module, the prelude, keywords).
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |out: &mut Vec<Completion>, c: Completion| {
+        if seen.insert(c.label.clone()) {
             out.push(c);
         }
     };
