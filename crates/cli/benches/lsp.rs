@@ -2,7 +2,8 @@
 //! programs of about 50k lines: 50 units in 50 files, and one unit in one 50k-line file.
 //! For each: the time from `didChange` (a one-line edit inside a function body that adds
 //! or removes a type error) to the `publishDiagnostics` that reflects it; completion after
-//! `self.`; hover on a call; and the server's memory over the edits. Run with
+//! `self.`; hover on a call; semantic tokens of the edited file; and the server's memory
+//! over the edits. Run with
 //! `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N` for fewer edits,
 //! `PLUTO_BENCH_CASE=many|one` for one case).
 
@@ -107,6 +108,15 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_c
         hovers.push(started.elapsed());
         assert!(!hover.is_null());
     }
+    // Semantic highlighting of the whole edited file, as an editor asks after each change.
+    let mut tokens = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let answer =
+            server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri(&edited) } }));
+        tokens.push(started.elapsed());
+        assert!(!answer["data"].as_array().unwrap().is_empty());
+    }
     server.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -127,6 +137,11 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_c
         "hover on a call (200): p50 {:.2} ms, p95 {:.2} ms",
         percentile(&mut hovers, 0.5),
         percentile(&mut hovers, 0.95)
+    );
+    println!(
+        "semantic tokens of the edited file (20): p50 {:.1} ms, p95 {:.1} ms",
+        percentile(&mut tokens, 0.5),
+        percentile(&mut tokens, 0.95)
     );
     println!("server RSS: {rss_before:.0} MB after opening, {rss_after:.0} MB after {edit_count} edits");
 }

@@ -25,7 +25,7 @@ use pluto_db::modules::parse;
 mod strip;
 
 use strip::{kind_of, strip_item, strip_signatures};
-pub use strip::{strip_offset, strip_trivia, unstrip};
+pub use strip::{Unstrip, strip_offset, strip_trivia, unstrip};
 
 /// A declaration's number within its file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

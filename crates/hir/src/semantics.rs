@@ -10,7 +10,7 @@ use crate::body::{BodyOwner, BodyWithSourceMap, body_with_source_map};
 use crate::def_map::{ItemLoc, def_map};
 use crate::errors::{ErrorSet, error_sets};
 use crate::infer::{Callee, Target, infer_fn};
-use crate::item_tree::{ItemKind, ast_id_map, item_tree, strip_offset, unstrip};
+use crate::item_tree::{ItemKind, Unstrip, ast_id_map, item_tree, strip_offset, unstrip};
 use crate::lower::{FnLoc, adt_data, file_functions};
 use crate::ty::Ty;
 
@@ -240,12 +240,14 @@ impl<'db> Semantics<'db> {
 
     /// Every resolved name in `f`'s body, with what it refers to (ranges in the file).
     pub fn resolutions_in(&self, f: FnLoc) -> Vec<(TextRange, Target)> {
-        self.named_resolutions(f).into_iter().map(|(r, t)| (self.absolute(f, r), t)).collect()
+        let unstrip = Unstrip::new(&self.fn_node(f));
+        self.named_resolutions(f).into_iter().map(|(r, t)| (unstrip.range(r), t)).collect()
     }
 
     /// Every place in `f`'s body that refers to `target`.
     pub fn uses_in(&self, f: FnLoc, target: &Target) -> Vec<TextRange> {
-        self.named_resolutions(f).into_iter().filter(|(_, t)| t == target).map(|(r, _)| self.absolute(f, r)).collect()
+        let unstrip = Unstrip::new(&self.fn_node(f));
+        self.named_resolutions(f).into_iter().filter(|(_, t)| t == target).map(|(r, _)| unstrip.range(r)).collect()
     }
 
     /// The methods that must keep `f`'s name: along a stage chain, the one it overrides
@@ -388,16 +390,18 @@ impl<'db> Semantics<'db> {
             let range = f.name_loc(db).absolute(db);
             out.push(NamedSpan { declaration: true, remote: self.is_remote(f), ..plain(range, fn_kind(f)) });
             let body = &body_with_source_map(db, BodyOwner::Fn(f)).body;
-            for (range, target) in self.resolutions_in(f) {
+            // The locals of `f` whose declaration is already listed.
+            let mut declared_locals = std::collections::HashSet::new();
+            let unstrip = Unstrip::new(&self.fn_node(f));
+            for (range, target) in self.named_resolutions(f) {
+                let range = unstrip.range(range);
                 let span = match target {
                     Target::Local(b) => {
                         let Some(binding) = body.binding(b) else { continue };
-                        let declared = self.absolute(f, binding.name.range);
                         let mutable = binding.is_mut;
-                        let declaration =
-                            NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) };
-                        if !out.contains(&declaration) {
-                            out.push(declaration);
+                        if declared_locals.insert(b) {
+                            let declared = unstrip.range(binding.name.range);
+                            out.push(NamedSpan { declaration: true, mutable, ..plain(declared, NameKind::Variable) });
                         }
                         NamedSpan { mutable, ..plain(range, NameKind::Variable) }
                     }

@@ -9,7 +9,7 @@ use pluto_hir::{FnLoc, Semantics, Target};
 use pluto_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 /// A place to jump to: a file and the range of the name there.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NavTarget {
     pub file: SourceFile,
     pub range: TextRange,
@@ -39,10 +39,6 @@ pub(crate) fn token_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Optio
     left.filter(pick).or_else(|| right.clone().filter(pick)).or_else(|| right.filter(|t| !t.kind().is_trivia()))
 }
 
-
-
-
-
 /// What the name at `offset` refers to, and the function it was found in (for locals).
 pub fn target_at(db: &dyn Db, program: Program, file: SourceFile, offset: TextSize) -> Option<(Target, Option<FnLoc>)> {
     let token = token_at(db, file, offset)?;
@@ -66,8 +62,6 @@ pub(crate) fn targets_of(sema: &Semantics, file: SourceFile, token: &SyntaxToken
     sema.named_outside_bodies(file, token).map(|t| (t, None)).into_iter().collect()
 }
 
-
-
 /// Where a target is declared.
 pub fn target_location(db: &dyn Db, program: Program, target: &Target, in_fn: Option<FnLoc>) -> Option<NavTarget> {
     let (file, range) = Semantics::new(db, program).declaration(target, in_fn)?;
@@ -88,10 +82,11 @@ pub fn references(db: &dyn Db, program: Program, file: SourceFile, offset: TextS
         (Target::Local(_), Some(f)) => vec![f],
         _ => module_graph(db, program).modules.iter().flat_map(|m| sema.functions_in(m.file)).collect(),
     };
+    let mut seen: std::collections::HashSet<NavTarget> = out.iter().cloned().collect();
     for f in functions {
         for range in sema.uses_in(f, &target) {
             let nav = NavTarget { file: f.file(), range };
-            if !out.contains(&nav) {
+            if seen.insert(nav.clone()) {
                 out.push(nav);
             }
         }

@@ -61,8 +61,8 @@ impl Server {
         });
         let mut server = Server { child, stdin, messages, next_id: 1 };
         let root_uri = uri(root);
-        let result =
-            server.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": capabilities }));
+        let result = server
+            .request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": capabilities }));
         assert_eq!(result["capabilities"]["hoverProvider"], json!(true));
         server.notify("initialized", json!({}));
         server

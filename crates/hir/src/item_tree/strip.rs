@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use pluto_syntax::{GreenNode, SyntaxKind, SyntaxNode, TextSize};
+use pluto_syntax::{GreenNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::{GreenNodeData, GreenToken, NodeOrToken};
 
 use crate::PlutoLang;
@@ -68,6 +68,56 @@ pub fn unstrip(node: &SyntaxNode, offset: TextSize, is_end: bool) -> TextSize {
     last_end
 }
 
+/// The significant tokens of a declaration node, by their start in stripped and in file
+/// coordinates, to map many offsets (each by a binary search) as `unstrip` maps one
+/// (which walks the tokens up to the offset: cheaper for a single offset).
+pub struct Unstrip {
+    /// Stripped start, file start and length of each significant token, in order.
+    tokens: Vec<(TextSize, TextSize, TextSize)>,
+    /// Where the node's last significant token ends (the node's start without one).
+    last_end: TextSize,
+}
+
+impl Unstrip {
+    pub fn new(node: &SyntaxNode) -> Unstrip {
+        let mut seen = TextSize::from(0);
+        let mut last_end = node.text_range().start();
+        let mut tokens = Vec::new();
+        for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            if token.kind().is_trivia() {
+                continue;
+            }
+            let range = token.text_range();
+            tokens.push((seen, range.start(), range.len()));
+            seen += range.len();
+            last_end = range.end();
+        }
+        Unstrip { tokens, last_end }
+    }
+
+    /// `offset` (stripped) in the file: inside the token that holds it (for a range's
+    /// end, the token it closes; for a start, the token it opens).
+    pub fn offset(&self, offset: TextSize, is_end: bool) -> TextSize {
+        let found = if is_end {
+            let i = self.tokens.partition_point(|&(seen, _, len)| seen + len < offset);
+            self.tokens.get(i).filter(|&&(seen, _, _)| offset > seen)
+        } else {
+            let i = self.tokens.partition_point(|&(seen, _, len)| seen + len <= offset && seen != offset);
+            self.tokens.get(i)
+        };
+        match found {
+            Some(&(seen, start, _)) => start + (offset - seen),
+            None => self.last_end,
+        }
+    }
+
+    /// A stripped range in the file.
+    pub fn range(&self, range: TextRange) -> TextRange {
+        let start = self.offset(range.start(), false);
+        TextRange::new(start, self.offset(range.end(), true).max(start))
+    }
+}
+
 /// A top-level declaration stripped as `strip_signatures` does, except that each
 /// function of its own member list becomes a one-character placeholder: those are
 /// lowered one by one through `member_fn_sig`, which remembers them across edits. Returns
@@ -115,4 +165,33 @@ fn strip_children(
 
 pub(super) fn kind_of(raw: rowan::SyntaxKind) -> SyntaxKind {
     <PlutoLang as rowan::Language>::kind_from_raw(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// `Unstrip` (a binary search) maps every offset of every node as `unstrip` (a walk).
+    fn every_offset_maps_as_the_walk_does() {
+        let texts = [
+            "// c\nfn f(a: int,   b: string) int {\n    let x = a + 1 // one\n\n    return x\n}\n\nstage s {\n  fn g() { }\n}\n",
+            "fn f( { let = \n  x.  }\n class { fn }",
+        ];
+        for node in texts.iter().flat_map(|t| pluto_syntax::parse(t).syntax().descendants()) {
+            let map = Unstrip::new(&node);
+            let stripped: u32 = node
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| !t.kind().is_trivia())
+                .map(|t| u32::from(t.text_range().len()))
+                .sum();
+            for offset in 0..=stripped + 1 {
+                for is_end in [false, true] {
+                    let offset = TextSize::from(offset);
+                    assert_eq!(map.offset(offset, is_end), unstrip(&node, offset, is_end), "{offset:?} {is_end}");
+                }
+            }
+        }
+    }
 }
