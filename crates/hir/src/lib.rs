@@ -37,7 +37,7 @@ pub use def_map::{Def, DefMap, ItemLoc};
 pub use diag::Loc;
 pub use infer::{CallSite, Callee, Capture, Handling, InferResult, Resolutions, Target};
 pub use interface::{RemoteError, RemoteFn, UnitInterface};
-pub use item_tree::ItemKind;
+pub use item_tree::{AstId, ItemKind};
 pub use lower::{AdtData, FieldTy, FnLoc, Signature};
 pub use ty::{Ty, qualified_name};
 
