@@ -3,9 +3,9 @@
 //! For each: the time from `didChange` (a one-line edit inside a function body that adds
 //! or removes a type error) to the `publishDiagnostics` that reflects it; completion after
 //! `self.`; hover on a call; semantic tokens of the edited file; and the server's memory
-//! over the edits. Run with
-//! `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N` for fewer edits,
-//! `PLUTO_BENCH_CASE=many|one` for one case).
+//! over the edits. Run with `cargo bench -p pluto_cli --bench lsp` (`PLUTO_BENCH_EDITS=N`
+//! for fewer edits, `PLUTO_BENCH_CASE=many|one` for one case, `PLUTO_BENCH_TOKENS=N` for N
+//! semantic-token requests).
 
 #[path = "../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -110,7 +110,7 @@ fn measure(case: &str, units: usize, lines_per_unit: usize, edited: &str, edit_c
     }
     // Semantic highlighting of the whole edited file, as an editor asks after each change.
     let mut tokens = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..std::env::var("PLUTO_BENCH_TOKENS").ok().and_then(|n| n.parse().ok()).unwrap_or(20) {
         let started = Instant::now();
         let answer =
             server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri(&edited) } }));
