@@ -238,12 +238,6 @@ impl<'db> Semantics<'db> {
         result.calls.iter().filter(|c| c.range.start() == at).min_by_key(|c| c.range.len()).map(|c| c.callee.clone())
     }
 
-    /// Every resolved name in `f`'s body, with what it refers to (ranges in the file).
-    pub fn resolutions_in(&self, f: FnLoc) -> Vec<(TextRange, Target)> {
-        let unstrip = Unstrip::new(&self.fn_node(f));
-        self.named_resolutions(f).into_iter().map(|(r, t)| (unstrip.range(r), t)).collect()
-    }
-
     /// Every place in `f`'s body that refers to `target`.
     pub fn uses_in(&self, f: FnLoc, target: &Target) -> Vec<TextRange> {
         let unstrip = Unstrip::new(&self.fn_node(f));
