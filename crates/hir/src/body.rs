@@ -412,7 +412,7 @@ impl Body {
 
     /// Local `b`, if this body has it (a target from another body may not).
     pub fn binding(&self, b: BindingId) -> Option<&Binding> {
-        ((b.into_raw().into_u32() as usize) < self.bindings.len()).then(|| &self.bindings[b])
+        get(&self.bindings, b)
     }
 
     /// The name of local `b`.
@@ -422,8 +422,8 @@ impl Body {
 
     /// The name written at `site`; `None` for a site this body does not have.
     pub fn name_at(&self, site: NameSite) -> Option<&Name> {
-        let expr = |e: ExprId| ((e.into_raw().into_u32() as usize) < self.exprs.len()).then(|| &self.exprs[e]);
-        let pat = |p: PatId| ((p.into_raw().into_u32() as usize) < self.pats.len()).then(|| &self.pats[p]);
+        let expr = |e: ExprId| get(&self.exprs, e);
+        let pat = |p: PatId| get(&self.pats, p);
         let lit_field = |e: ExprId, n: u32| match expr(e)? {
             Expr::StructLit { fields, .. } => fields.get(n as usize).map(|f| &f.name),
             _ => None,
@@ -493,6 +493,11 @@ impl Body {
         }
         out
     }
+}
+
+/// The entry `id` of `arena`; `None` for an id from another (larger) body.
+fn get<T>(arena: &Arena<T>, id: Idx<T>) -> Option<&T> {
+    ((id.into_raw().into_u32() as usize) < arena.len()).then(|| &arena[id])
 }
 
 /// Where a body's expressions and patterns are in the trivia-free declaration.

@@ -296,7 +296,7 @@ struct Infer<'a> {
     /// Which names each expression sees (computed once for the body): a name in the
     /// body resolves through these to its declaration, then to the local declared there.
     expr_scopes: &'a ExprScopes,
-    /// The local declared at each declaration's name range.
+    /// The local declared for each of the body's bindings.
     locals_by_decl: ArenaMap<BindingId, usize>,
     /// An integer literal written right after a minus sign (`-9223372036854775808`).
     negated_literal: Option<ExprId>,
