@@ -48,4 +48,13 @@ fn embed(target_dir: &std::path::Path, out_dir: &std::path::Path, file: &str, va
     std::fs::copy(&built, &archive).expect("copy the runtime archive");
     let _ = Command::new("strip").arg("--strip-debug").arg(&archive).status();
     println!("cargo:rustc-env={variable}={}", archive.display());
+    // The compiler caches the archive on disk under this name: two builds of the runtime
+    // of the same size must not share it.
+    let bytes = std::fs::read(&archive).expect("read the runtime archive");
+    println!("cargo:rustc-env={variable}_HASH={:016x}", fnv1a(&bytes));
+}
+
+/// FNV-1a, 64 bits: a stable hash of the archive's bytes.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
 }

@@ -173,7 +173,8 @@ pub fn program_key(db: &RootDatabase, program: Program, unit: Option<&str>) -> u
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     unit.hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    pluto_codegen::RUNTIME_ARCHIVE.len().hash(&mut hasher);
+    pluto_codegen::RUNTIME_ARCHIVE.hash.hash(&mut hasher);
+    pluto_codegen::RUNTIME_NET_ARCHIVE.hash.hash(&mut hasher);
     std::env::current_exe()
         .ok()
         .and_then(|p| std::fs::metadata(p).ok())

@@ -25,11 +25,13 @@ use pluto_db::{Program, RootDatabase};
 
 use crate::build::{check_clean, compile, link, open_program, program_key};
 
-/// A hash of an object file's bytes.
-fn object_hash(object: &[u8]) -> u64 {
+/// A hash of what an executable is linked from: the object file and the runtime archive.
+fn object_hash(object: &pluto_codegen::Object) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    object.hash(&mut hasher);
+    object.bytes.hash(&mut hasher);
+    let runtime = if object.network { &pluto_codegen::RUNTIME_NET_ARCHIVE } else { &pluto_codegen::RUNTIME_ARCHIVE };
+    runtime.hash.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -137,7 +139,7 @@ pub fn build_system(
         })?;
         let options = pluto_codegen::Options { main_unit: None, units: Some(group.clone()), descriptor_set };
         let object = compile(db, program, &options).inspect_err(|_| progress.abandon())?;
-        let code = format!("{:016x}", object_hash(&object.bytes));
+        let code = format!("{:016x}", object_hash(&object));
         if executable.is_file() && stamped.lines().nth(1) == Some(code.as_str()) {
             write(&stamp, &format!("{key}\n{code}\n"))?;
             progress.done(group, true);

@@ -34,12 +34,28 @@ use pluto_hir::{FnLoc, ItemKind, ItemLoc, Semantics, Ty};
 
 pub use link::{LinkError, link_executable};
 
-/// The runtime static library, embedded at build time.
-pub const RUNTIME_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_ARCHIVE"));
+/// A runtime static library embedded at build time, with a hash of its bytes (it names
+/// the copy the linker reads).
+pub struct RuntimeArchive {
+    pub name: &'static str,
+    pub bytes: &'static [u8],
+    pub hash: &'static str,
+}
+
+/// The runtime static library.
+pub const RUNTIME_ARCHIVE: RuntimeArchive = RuntimeArchive {
+    name: "libpluto_runtime",
+    bytes: include_bytes!(env!("PLUTO_RUNTIME_ARCHIVE")),
+    hash: env!("PLUTO_RUNTIME_ARCHIVE_HASH"),
+};
 
 /// The runtime with the network runtime (gRPC, HTTP, JSON, configuration), for the
 /// executables that need it (`Object::network`).
-pub const RUNTIME_NET_ARCHIVE: &[u8] = include_bytes!(env!("PLUTO_RUNTIME_NET_ARCHIVE"));
+pub const RUNTIME_NET_ARCHIVE: RuntimeArchive = RuntimeArchive {
+    name: "libpluto_runtime_net",
+    bytes: include_bytes!(env!("PLUTO_RUNTIME_NET_ARCHIVE")),
+    hash: env!("PLUTO_RUNTIME_NET_ARCHIVE_HASH"),
+};
 
 /// Why a program could not be compiled.
 #[derive(Debug)]

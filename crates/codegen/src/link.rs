@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::RuntimeArchive;
+
 #[derive(Debug)]
 pub enum LinkError {
     NoLinker(String),
@@ -24,14 +26,13 @@ impl std::fmt::Display for LinkError {
     }
 }
 
-/// Writes a runtime archive once per compiler version and returns its path.
-fn runtime_archive(dir: &Path, archive: &[u8]) -> Result<PathBuf, LinkError> {
-    let name =
-        if std::ptr::eq(archive, crate::RUNTIME_NET_ARCHIVE) { "libpluto_runtime_net" } else { "libpluto_runtime" };
-    let path = dir.join(format!("{name}-{}-{}.a", env!("CARGO_PKG_VERSION"), archive.len()));
-    if std::fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(archive.len()) {
+/// Writes a runtime archive once per build of it (its name holds the hash of its bytes)
+/// and returns its path.
+fn runtime_archive(dir: &Path, archive: &RuntimeArchive) -> Result<PathBuf, LinkError> {
+    let path = dir.join(format!("{}-{}.a", archive.name, archive.hash));
+    if std::fs::metadata(&path).map(|m| m.len() as usize).ok() != Some(archive.bytes.len()) {
         let partial = path.with_extension(format!("a.{}", std::process::id()));
-        std::fs::write(&partial, archive)
+        std::fs::write(&partial, archive.bytes)
             .map_err(|e| LinkError::Io(format!("cannot write {}: {e}", partial.display())))?;
         std::fs::rename(&partial, &path).map_err(|e| LinkError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
@@ -48,7 +49,8 @@ pub fn link_executable(object: &[u8], network: bool, work_dir: &Path, output: &P
     let object_path = work_dir.join(format!("program-{}-{n}.o", std::process::id()));
     std::fs::write(&object_path, object)
         .map_err(|e| LinkError::Io(format!("cannot write {}: {e}", object_path.display())))?;
-    let archive = runtime_archive(work_dir, if network { crate::RUNTIME_NET_ARCHIVE } else { crate::RUNTIME_ARCHIVE })?;
+    let archive =
+        runtime_archive(work_dir, if network { &crate::RUNTIME_NET_ARCHIVE } else { &crate::RUNTIME_ARCHIVE })?;
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let result = Command::new(&cc)
         .arg(&object_path)

@@ -50,10 +50,10 @@ fn assert_exported(archive: &[u8], table: &[pluto_abi::symbols::Symbol], which: 
 
 #[test]
 fn every_symbol_of_the_table_is_in_the_runtime_archive() {
-    assert_exported(pluto_codegen::RUNTIME_ARCHIVE, pluto_abi::symbols::ALL, "runtime");
+    assert_exported(pluto_codegen::RUNTIME_ARCHIVE.bytes, pluto_abi::symbols::ALL, "runtime");
     // The network runtime contains the core runtime.
-    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE, pluto_abi::symbols::ALL, "network runtime");
-    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE, pluto_abi::symbols::NET, "network runtime");
+    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE.bytes, pluto_abi::symbols::ALL, "network runtime");
+    assert_exported(pluto_codegen::RUNTIME_NET_ARCHIVE.bytes, pluto_abi::symbols::NET, "network runtime");
 }
 
 #[test]
