@@ -12,7 +12,11 @@
 //!   bench.count(n)!`) reading it;
 //! - a colocated cross-stage call against a plain call (`benchmarks/stages/colocated.pluto`).
 //!
-//! Run with `cargo bench -p pluto_cli --bench stages`.
+//! Run with `cargo bench -p pluto_cli --bench stages`. To study one side, run the bench
+//! binary (`target/release/deps/stages-*`) with `--serve-tonic PORT` (the tonic server
+//! alone), `--load PORT CALLERS CALLS` (one load against a running server) or `--compare
+//! CALLERS CALLS ROUNDS PORT...` (alternating loads against several running servers, for
+//! instance a Pluto unit under two settings: one line of calls per second per round).
 
 #[path = "support/load.rs"]
 mod support;
@@ -21,8 +25,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use tonic::codegen::http::uri::PathAndQuery;
 use support::{Load, free_port, wait_for};
+use tonic::codegen::http::uri::PathAndQuery;
 use tonic_prost::ProstCodec;
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -74,12 +78,14 @@ struct Count;
 
 impl tonic::server::ServerStreamingService<WorkRequest> for Count {
     type Response = WorkResponse;
-    type ResponseStream = tokio_stream::Iter<std::iter::Map<std::ops::Range<i64>, fn(i64) -> Result<WorkResponse, tonic::Status>>>;
+    type ResponseStream =
+        tokio_stream::Iter<std::iter::Map<std::ops::Range<i64>, fn(i64) -> Result<WorkResponse, tonic::Status>>>;
     type Future = std::future::Ready<Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<WorkRequest>) -> Self::Future {
         let n = request.into_inner().n;
-        let item: fn(i64) -> Result<WorkResponse, tonic::Status> = |i| Ok(WorkResponse { outcome: Some(Outcome::Ok(i)) });
+        let item: fn(i64) -> Result<WorkResponse, tonic::Status> =
+            |i| Ok(WorkResponse { outcome: Some(Outcome::Ok(i)) });
         std::future::ready(Ok(tonic::Response::new(tokio_stream::iter((0..n).map(item)))))
     }
 }
@@ -223,6 +229,25 @@ fn main() {
         println!("{:.0} calls/s, p50 {:?}, p99 {:?}", l.per_second, l.p50, l.p99);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--compare") {
+        // `--compare CALLERS CALLS ROUNDS PORT...`: the unary load against running servers,
+        // alternately from one client runtime (as the table's rows are measured); prints
+        // each round's calls per second, a line per round.
+        let n = |k: usize| args[i + k].parse::<usize>().expect("--compare CALLERS CALLS ROUNDS PORT...");
+        let ports: Vec<u16> = args[i + 4..].iter().map(|p| p.parse().expect("a port")).collect();
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        for &port in &ports {
+            runtime.block_on(load(port, n(1), 50));
+        }
+        for _ in 0..n(3) {
+            let round: Vec<String> = ports
+                .iter()
+                .map(|&port| format!("{:.0}", runtime.block_on(load(port, n(1), n(2))).per_second))
+                .collect();
+            println!("{}", round.join(" "));
+        }
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/stages");
     let work = std::env::temp_dir().join(format!("pluto-stages-bench-{}", std::process::id()));
     let build = work.join("build");
@@ -246,7 +271,9 @@ fn main() {
         .expect("start the unit");
     wait_for(pluto_port);
 
-    println!("unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off), median of {ROUNDS} alternating rounds:");
+    println!(
+        "unary calls, same Rust tonic client (one connection), server doing n + 1 (Pluto's per-call logs off), median of {ROUNDS} alternating rounds:"
+    );
     support::header("callers", "calls", "tonic", "c/s");
     for (callers, calls) in [(1usize, 4000usize), (64, 1000)] {
         // Warm both up, then measure them alternately, ROUNDS times each.
@@ -290,7 +317,14 @@ fn main() {
     drive_with(&build, pluto_port, &[("STREAM", 1000)]);
     let ms = drive_with(&build, pluto_port, &[("STREAM", n)]);
     let p = n as f64 / (ms.max(1.0) / 1e3);
-    println!("{:<44} {:>10} {:>14.0} {:>14.0} {:>7.2}x", "Pluto's `for i in bench.count(n)!` (vs Rust)", n, t, p, p / t);
+    println!(
+        "{:<44} {:>10} {:>14.0} {:>14.0} {:>7.2}x",
+        "Pluto's `for i in bench.count(n)!` (vs Rust)",
+        n,
+        t,
+        p,
+        p / t
+    );
     for child in [&mut unit, &mut tonic_server] {
         let _ = child.kill();
         let _ = child.wait();
