@@ -56,6 +56,9 @@ impl<'a> Infer<'a> {
         }
         let bang = handling == Handling::Propagate;
         if let Some(ty) = self.infer_builtin_call(range, callee, args, handling) {
+            if handling == Handling::Spawn {
+                self.spawn_of_builtin(range);
+            }
             return ty;
         }
         let mut type_args = Vec::new();
@@ -123,11 +126,24 @@ impl<'a> Infer<'a> {
             let _ = self.coerces(&sig.ret, expected);
         }
         if handling == Handling::Spawn {
+            if matches!(callee_ref, Callee::Builtin(_) | Callee::Recv(..) | Callee::TaskGet(_)) {
+                self.spawn_of_builtin(range);
+            }
             self.result.spawns.push((callee_ref.clone(), sig.ret.clone()));
         }
         let closure = self.closure_stack.last().copied();
         self.result.calls.push(CallSite { expr: call, range, closure, callee: callee_ref, handling, bang, type_args });
         sig.ret
+    }
+
+    /// `spawn` of a built-in operation (`print`, `xs.push(x)`, `rx.recv()`...): a task
+    /// runs a function of the program.
+    fn spawn_of_builtin(&mut self, range: TextRange) {
+        let diag =
+            self.error(codes::MISPLACED, range, "`spawn` runs a function of the program, not a built-in operation");
+        diag.label = "built in".into();
+        diag.hint =
+            Some("spawn a function that does it, e.g. `spawn log(x)` with `fn log(x: int) { print(x) }`".into());
     }
 
     /// `print(...)` and `chan<T>(capacity)`, unless a local or an item of the same name

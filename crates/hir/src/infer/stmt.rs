@@ -12,15 +12,18 @@ impl<'a> Infer<'a> {
         let Expr::Block { statements } = &body.exprs[block] else { return Ty::Unknown };
         self.push_scope();
         let mut diverged = false;
+        let mut warned = false;
         let mut result = Ty::Void;
         for (i, stmt) in statements.iter().enumerate() {
-            if diverged {
+            // Code after a statement that always leaves is still checked (as rustc does),
+            // with one warning at its start.
+            if diverged && !warned {
+                warned = true;
                 let range = stmt.range();
                 self.result.diagnostics.push(
                     SemDiag::warning(codes::UNREACHABLE_CODE, self.loc(range), "unreachable code")
                         .label("this is never executed"),
                 );
-                break;
             }
             let is_tail = i + 1 == statements.len();
             let ty = match stmt {
