@@ -45,12 +45,14 @@ impl<'a> Infer<'a> {
                 self.infer_struct_lit(e, path, generic_args.as_deref(), fields, expected)
             }
             Expr::Binary { op, lhs, rhs } => self.infer_binary(range, *op, *lhs, *rhs),
-            Expr::Range { start, end, .. } => {
-                for e in [start, end].into_iter().flatten() {
-                    let t = self.infer_expr(*e, Some(&Ty::Int));
-                    self.expect_ty(&t, &Ty::Int, self.range(*e));
-                }
-                Ty::Range
+            Expr::Range { .. } => {
+                // `for` takes its range through `infer_range`; anywhere else a range has
+                // no value to hold.
+                let diag = self.error(codes::MISPLACED, range, "a range is only allowed as what `for` iterates");
+                diag.label = "not in a `for`".into();
+                diag.hint =
+                    Some("write `for i in 0..n { ... }`; to keep the numbers, push them into an array there".into());
+                self.infer_range(e)
             }
             Expr::Prefix { not, expr: operand } => {
                 let operand = *operand;
@@ -144,6 +146,17 @@ impl<'a> Infer<'a> {
             }
             Expr::Raise(value) => self.infer_raise(range, *value),
         }
+    }
+
+    /// A range `a..b` / `a..=b`: its bounds are `int`s.
+    pub(super) fn infer_range(&mut self, e: ExprId) -> Ty {
+        let Expr::Range { start, end, .. } = &self.body.exprs[e] else { return Ty::Unknown };
+        for bound in [start, end].into_iter().flatten() {
+            let t = self.infer_expr(*bound, Some(&Ty::Int));
+            self.expect_ty(&t, &Ty::Int, self.range(*bound));
+        }
+        self.result.type_of_expr.insert(e, Ty::Range);
+        Ty::Range
     }
 
     /// A literal: an integer where a `float` or `byte` is wanted is one of those, and

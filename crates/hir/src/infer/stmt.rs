@@ -116,7 +116,10 @@ impl<'a> Infer<'a> {
             Statement::For { pat, iterable, body, .. } => {
                 let element = match *iterable {
                     Some(e) => {
-                        let t = self.infer_expr(e, None);
+                        let t = match self.body.exprs[e] {
+                            Expr::Range { .. } => self.infer_range(e),
+                            _ => self.infer_expr(e, None),
+                        };
                         self.element_type(&t, self.range(e))
                     }
                     None => Ty::Unknown,
