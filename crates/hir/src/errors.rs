@@ -197,7 +197,7 @@ fn sources(db: &dyn Db, program: Program, map: &DefMap, callee: &Callee, flows: 
     let Flows { values, spawns, remote, streams } = *flows;
     let mut nodes = Vec::new();
     let mut direct = Vec::new();
-    let add = |callee: &Callee, nodes: &mut Vec<ErrorNode>, direct: &mut ErrorSet| match callee {
+    let add_one = |callee: &Callee, nodes: &mut Vec<ErrorNode>, direct: &mut ErrorSet| match callee {
         Callee::Fn(g) => nodes.extend(implementations(db, map, *g).into_iter().map(ErrorNode::Fn)),
         Callee::Closure(c) => nodes.push(ErrorNode::Closure(*c)),
         Callee::Remote(g) => {
@@ -217,7 +217,11 @@ fn sources(db: &dyn Db, program: Program, map: &DefMap, callee: &Callee, flows: 
             }
         }
         // Values are functions, closures or method references, never calls of values.
-        Callee::Value(_) | Callee::TaskGet(_) => {}
+        Callee::Value(_) | Callee::Values(_) | Callee::TaskGet(_) => {}
+    };
+    let add = |callee: &Callee, nodes: &mut Vec<ErrorNode>, direct: &mut ErrorSet| match callee {
+        Callee::Values(values) => values.iter().for_each(|v| add_one(v, nodes, direct)),
+        other => add_one(other, nodes, direct),
     };
     match callee {
         Callee::Value(ty) => {
@@ -428,7 +432,7 @@ fn names(db: &dyn Db, set: &[ItemLoc]) -> String {
 fn is_abstract(db: &dyn Db, callee: &Callee) -> bool {
     match callee {
         Callee::Fn(g) => !g.sig(db).has_body,
-        Callee::Trait(..) | Callee::Value(_) | Callee::TaskGet(_) => true,
+        Callee::Trait(..) | Callee::Value(_) | Callee::Values(_) | Callee::TaskGet(_) => true,
         _ => false,
     }
 }

@@ -530,7 +530,7 @@ impl<'a> Infer<'a> {
         };
         let ty = Ty::func(param_tys, ret);
         if let Some(loc) = self.closure_loc(index) {
-            self.fn_value(Callee::Closure(loc), &ty);
+            self.fn_value(c, Callee::Closure(loc), &ty);
         }
         ty
     }

@@ -19,7 +19,9 @@ mod names;
 mod narrow;
 mod patterns;
 mod stmt;
+mod values;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use la_arena::ArenaMap;
@@ -64,6 +66,9 @@ pub enum Callee {
     Remote(FnLoc),
     /// A trait method on a value whose class is not known here: the union of the impls.
     Trait(ItemLoc, String),
+    /// A call through a local whose every value is known (`values.rs`): exactly the
+    /// errors of these (none of them `Value`).
+    Values(Vec<Callee>),
     /// A built-in operation and the errors it raises.
     Builtin(Vec<ItemLoc>),
     /// `recv`/`try_recv` on a `Receiver<T>` (`T` resolved) and the errors it raises; if
@@ -327,6 +332,9 @@ struct Infer<'a> {
     /// of locals declared before it (those it captures when it uses them).
     closure_stack: Vec<u32>,
     closure_locals: Vec<usize>,
+    /// The expressions that make a function value (a function or method named without a
+    /// call, a closure), and which.
+    value_exprs: HashMap<ExprId, Callee>,
     result: InferResult,
 }
 
@@ -369,6 +377,7 @@ impl<'a> Infer<'a> {
             expr_scopes,
             locals_by_decl: ArenaMap::default(),
             negated_literal: None,
+            value_exprs: HashMap::new(),
             file,
             ast,
             container,
@@ -440,8 +449,9 @@ impl<'a> Infer<'a> {
         self.owner.map(|owner| ClosureLoc { owner, index })
     }
 
-    /// Records a function used as a value.
-    fn fn_value(&mut self, callee: Callee, ty: &Ty) {
+    /// Records a function used as a value, made by expression `e`.
+    fn fn_value(&mut self, e: ExprId, callee: Callee, ty: &Ty) {
+        self.value_exprs.insert(e, callee.clone());
         let value = FnValue { callee, ty: ty.clone() };
         if !self.result.fn_values.contains(&value) {
             self.result.fn_values.push(value);
@@ -500,6 +510,7 @@ impl<'a> Infer<'a> {
                 ..c
             })
             .collect();
+        self.refine_calls_through_locals();
         self.result
     }
 

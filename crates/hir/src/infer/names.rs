@@ -49,7 +49,12 @@ impl<'a> Infer<'a> {
                 let i = tr.item(self.db).body()?.methods.iter().find(|m| m.name == *name)?;
                 Some(Target::Fn(FnLoc::method(*tr, i)))
             }
-            Callee::Builtin(_) | Callee::Recv(..) | Callee::Closure(_) | Callee::Value(_) | Callee::TaskGet(_) => None,
+            Callee::Builtin(_)
+            | Callee::Recv(..)
+            | Callee::Closure(_)
+            | Callee::Value(_)
+            | Callee::Values(_)
+            | Callee::TaskGet(_) => None,
         }
     }
 
@@ -101,7 +106,7 @@ impl<'a> Infer<'a> {
                 ItemKind::Fn(_) => {
                     let sig = fn_signature(self.db, self.program, FnLoc::Free(loc)).clone();
                     let ty = self.instantiate(&sig).fn_ty();
-                    self.fn_value(Callee::Fn(FnLoc::Free(loc)), &ty);
+                    self.fn_value(e, Callee::Fn(FnLoc::Free(loc)), &ty);
                     ty
                 }
                 // An error without fields is its own value: `raise Empty`.
@@ -223,7 +228,7 @@ impl<'a> Infer<'a> {
                         self.resolve_as(NameSite::Expr(e), target);
                     }
                     let ty = self.instantiate(&sig).fn_ty();
-                    self.fn_value(callee, &ty);
+                    self.fn_value(e, callee, &ty);
                     ty
                 }
                 Some(Member::Value(t)) => {
@@ -249,7 +254,7 @@ impl<'a> Infer<'a> {
                 self.resolve_as(NameSite::Expr(e), target);
             }
             let ty = sig.fn_ty();
-            self.fn_value(callee, &ty);
+            self.fn_value(e, callee, &ty);
             return ty;
         }
         if !receiver_ty.is_unknown() {
