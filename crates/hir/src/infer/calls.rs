@@ -87,6 +87,7 @@ impl<'a> Infer<'a> {
             _ => {}
         }
         let Some((callee_ref, sig)) = target else {
+            self.unknown_calls += 1;
             for &a in args {
                 self.infer_expr(a, None);
             }

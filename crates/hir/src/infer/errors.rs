@@ -15,9 +15,10 @@ impl<'a> Infer<'a> {
         let index = self.result.catches.len();
         self.result.catches.push(CatchSite { range, uncertain: false, typed: Vec::new(), catch_all: false });
         self.catch_stack.push(index);
-        let errors_before = self.error_count();
+        let (errors_before, unknown_before) = (self.error_count(), self.unknown_calls);
         let value_ty = self.infer_expr(inner, expected);
-        self.result.catches[index].uncertain = self.error_count() > errors_before;
+        self.result.catches[index].uncertain =
+            self.error_count() > errors_before || self.unknown_calls > unknown_before;
         self.catch_stack.pop();
         let mut catch_all = false;
         for clause in handlers {

@@ -335,6 +335,9 @@ struct Infer<'a> {
     /// The expressions that make a function value (a function or method named without a
     /// call, a closure), and which.
     value_exprs: HashMap<ExprId, Callee>,
+    /// Calls whose callee is unknown (its type has errors elsewhere): a `catch` around
+    /// one cannot tell what it catches.
+    unknown_calls: usize,
     result: InferResult,
 }
 
@@ -378,6 +381,7 @@ impl<'a> Infer<'a> {
             locals_by_decl: ArenaMap::default(),
             negated_literal: None,
             value_exprs: HashMap::new(),
+            unknown_calls: 0,
             file,
             ast,
             container,
