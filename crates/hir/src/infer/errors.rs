@@ -86,6 +86,19 @@ impl<'a> Infer<'a> {
             return Ty::Unknown;
         }
         let ty = self.infer_expr(inner, None);
+        let value = match self.shallow(&ty) {
+            Ty::Nullable(inner) => (*inner).clone(),
+            Ty::Unknown => return Ty::Unknown,
+            other => {
+                // Only this is said: whether the function could return `none` is moot.
+                let shown = self.show(&other);
+                let diag =
+                    self.error(codes::NONE_PROPAGATION, range, format!("`?` needs a nullable value, found `{shown}`"));
+                diag.label = "this can never be `none`".into();
+                diag.hint = Some("remove the `?`".into());
+                return other;
+            }
+        };
         let ret = self.returns.last().cloned().unwrap_or(Ty::Void);
         if let Ty::Var(_) = self.shallow(&ret) {
             // A closure whose result is still open: `?` makes it nullable.
@@ -103,17 +116,6 @@ impl<'a> Infer<'a> {
             diag.hint =
                 Some("declare the result nullable (`T?`), or test for `none` with `if x == none { ... }`".into());
         }
-        match self.shallow(&ty) {
-            Ty::Nullable(inner) => (*inner).clone(),
-            Ty::Unknown => Ty::Unknown,
-            other => {
-                let shown = self.show(&other);
-                let diag =
-                    self.error(codes::NONE_PROPAGATION, range, format!("`?` needs a nullable value, found `{shown}`"));
-                diag.label = "this can never be `none`".into();
-                diag.hint = Some("remove the `?`".into());
-                other
-            }
-        }
+        value
     }
 }
