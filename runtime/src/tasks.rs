@@ -115,14 +115,19 @@ impl Chan {
     /// Adds a value; announces it only to receivers waiting on this channel (one that
     /// comes later finds the value without waiting).
     fn push(&mut self, value: Word) {
+        self.put(value);
+        if self.waiting > 0 {
+            changed();
+        }
+    }
+
+    /// Adds a value without announcing it (the ring has room).
+    fn put(&mut self, value: Word) {
         let at = (self.head + self.len) % self.slots();
         // SAFETY: `at` is below the number of slots.
         unsafe { *self.slots.add(at as usize) = value };
         self.len += 1;
         self.pushed += 1;
-        if self.waiting > 0 {
-            changed();
-        }
     }
 
     /// The status of a receive from this closed, drained channel.
@@ -138,14 +143,20 @@ impl Chan {
     /// Takes the oldest value; announces the room (or a rendezvous value taken) only to
     /// senders waiting on this channel.
     fn pop(&mut self) -> Word {
+        let value = self.take();
+        if self.senders > 0 {
+            changed();
+        }
+        value
+    }
+
+    /// Takes the oldest value without announcing it.
+    fn take(&mut self) -> Word {
         // SAFETY: `head` is below the number of slots and the ring is not empty.
         let value = unsafe { std::mem::replace(&mut *self.slots.add(self.head as usize), 0) };
         self.head = (self.head + 1) % self.slots();
         self.len -= 1;
         self.taken += 1;
-        if self.senders > 0 {
-            changed();
-        }
         value
     }
 }
@@ -200,6 +211,37 @@ fn send(ch: Word, value: Word) -> i64 {
     let (ticket, rendezvous) = (c.pushed, c.capacity == 0);
     while rendezvous && Chan::get(ch).taken < ticket {
         guard = wait_as_sender(ch, guard);
+    }
+    drop(guard);
+    OK
+}
+
+/// Sends `values` in order, as many at a time as there is room for (one lock and one
+/// announcement each time), waiting for room; `CLOSED` if the channel closed first.
+fn send_all(ch: Word, values: &[Word]) -> i64 {
+    if Chan::get(ch).capacity == 0 {
+        // A rendezvous hands over one value at a time.
+        return values.iter().map(|&v| send(ch, v)).find(|&status| status != OK).unwrap_or(OK);
+    }
+    let mut sent = 0;
+    let mut guard = lock();
+    while sent < values.len() {
+        let c = Chan::get(ch);
+        if c.closed != 0 {
+            return CLOSED;
+        }
+        if c.len == c.slots() {
+            guard = wait_as_sender(ch, guard);
+            continue;
+        }
+        let announce = c.waiting > 0;
+        while sent < values.len() && c.len < c.slots() {
+            c.put(values[sent]);
+            sent += 1;
+        }
+        if announce {
+            changed();
+        }
     }
     drop(guard);
     OK
@@ -317,9 +359,11 @@ pub mod stream {
         pluto_chan_new(capacity)
     }
 
-    /// Sends `value`, waiting for room; `false` if the channel was closed.
-    pub fn send(ch: Word, value: Word) -> bool {
-        pluto_chan_send(ch, value) == OK
+    /// Sends `values` in order, waiting for room (taking it as it comes, many values
+    /// at a time); `false` if the channel was closed. `values` must be on the stack of
+    /// this registered thread, where the collector sees them.
+    pub fn send_all(ch: Word, values: &[Word]) -> bool {
+        crate::locks::while_blocked(|| super::send_all(ch, values)) == OK
     }
 
     pub enum Received {
@@ -339,11 +383,23 @@ pub mod stream {
         }
     }
 
-    /// A value if one is there, without waiting (`None` when empty or closed).
-    pub fn try_receive(ch: Word) -> Option<Word> {
-        let mut out: Word = 0;
-        // SAFETY: `out` is a local.
-        (unsafe { pluto_chan_try_recv(ch, &mut out) } == OK).then_some(out)
+    /// The values waiting, up to `into.len()`, without waiting for more: how many were
+    /// taken. One lock and one announcement of the room for all of them (a stream's
+    /// producer refills the channel while they are encoded, instead of meeting the
+    /// consumer at the lock for every value). `into` must be on the stack of this
+    /// registered thread, where the collector sees the values.
+    pub fn drain(ch: Word, into: &mut [Word]) -> usize {
+        let _guard = lock();
+        let c = Chan::get(ch);
+        let mut taken = 0;
+        while taken < into.len() && c.len > 0 {
+            into[taken] = c.take();
+            taken += 1;
+        }
+        if taken > 0 && c.senders > 0 {
+            changed();
+        }
+        taken
     }
 
     /// Closes the channel: senders get `ChannelClosed`, receivers drain it.

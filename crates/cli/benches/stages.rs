@@ -14,7 +14,8 @@
 //!
 //! Run with `cargo bench -p pluto_cli --bench stages`. To study one side, run the bench
 //! binary (`target/release/deps/stages-*`) with `--serve-tonic PORT` (the tonic server
-//! alone), `--load PORT CALLERS CALLS` (one load against a running server) or `--compare
+//! alone), `--load PORT CALLERS CALLS` (one load against a running server), `--stream
+//! PORT N` (one stream of N items read from a running server) or `--compare
 //! CALLERS CALLS ROUNDS PORT...` (alternating loads against several running servers, for
 //! instance a Pluto unit under two settings: one line of calls per second per round).
 
@@ -227,6 +228,13 @@ fn main() {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
         let l = runtime.block_on(load(n(1) as u16, n(2), n(3)));
         println!("{:.0} calls/s, p50 {:?}, p99 {:?}", l.per_second, l.p50, l.p99);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--stream") {
+        // `--stream PORT N`: read one stream of N items from a running server.
+        let n = |k: usize| args[i + k].parse::<usize>().expect("--stream PORT N");
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        println!("{:.0} items/s", runtime.block_on(stream(n(1) as u16, n(2) as i64)));
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "--compare") {

@@ -206,7 +206,7 @@ fn open_stream(
     if item.error != 0 {
         return item;
     }
-    chan::send(receiver, item.value);
+    chan::send_all(receiver, &[item.value]);
     // The worker holds the receiver on its own stack before this thread lets go of it.
     let (taken, wait) = std::sync::mpsc::sync_channel::<()>(1);
     let endpoint = endpoint.to_string();
@@ -228,15 +228,28 @@ fn feed(f: &'static RemoteFn, mut stream: tonic::Streaming<Bytes>, receiver: Wor
     let net = crate::net();
     loop {
         let (batch, end) = pluto_runtime::locks::while_blocked(|| net.runtime.block_on(next_batch(&mut stream)));
-        for bytes in batch {
-            let item = decode_response(f, &bytes);
+        // Decoded into this stack array (where the collector sees the values), then
+        // handed to the receiver many at a time.
+        let mut values = [0 as Word; STREAM_BATCH];
+        let mut decoded = 0;
+        let mut failed = 0;
+        for bytes in &batch {
+            let item = decode_response(f, bytes);
             if item.error != 0 {
-                chan::fail(receiver, item.error);
-                return;
+                failed = item.error;
+                break;
             }
-            if !chan::send(receiver, item.value) {
-                return;
-            }
+            values[decoded] = item.value;
+            decoded += 1;
+        }
+        let sent = chan::send_all(receiver, &values[..decoded]);
+        std::hint::black_box(&values);
+        if failed != 0 {
+            chan::fail(receiver, failed);
+            return;
+        }
+        if !sent {
+            return;
         }
         match end {
             Ok(true) => {}

@@ -220,10 +220,14 @@ fn serve_stream(
                     match stream::receive(receiver) {
                         Received::Value(first) => {
                             // The items already waiting go out as one batch: one wake-up of
-                            // the network side for many messages.
-                            let mut batch = Vec::new();
-                            let mut next = Some(first);
-                            while let Some(item) = next {
+                            // the network side for many messages. They are taken from the
+                            // channel at once, into this stack array (where the collector
+                            // sees them), so the producer refills it meanwhile.
+                            let mut waiting = [0 as Word; STREAM_BATCH];
+                            waiting[0] = first;
+                            let count = 1 + stream::drain(receiver, &mut waiting[1..]);
+                            let mut batch = Vec::with_capacity(count);
+                            for &item in &waiting[..count] {
                                 match encode_outcome(f, pluto_runtime::value::Outcome { value: item, error: 0 }) {
                                     Ok((bytes, _)) => batch.push(Ok(bytes)),
                                     Err(status) => {
@@ -231,8 +235,8 @@ fn serve_stream(
                                         break;
                                     }
                                 }
-                                next = if batch.len() < STREAM_BATCH { stream::try_receive(receiver) } else { None };
                             }
+                            std::hint::black_box(&waiting);
                             let count = batch.len() as u64;
                             let failed = batch.last().is_some_and(Result::is_err);
                             if blocking_send(&items, batch).is_err() {
