@@ -12,16 +12,32 @@
 //! through the kernel would take. Only then does it sleep on the condition variable, which
 //! is signalled only when someone sleeps on it. A channel announces a change only when a
 //! thread waits on it (a receiver for a value, a sender for room): a stream of values
-//! through a buffer that is neither empty nor full announces nothing. Blocking
-//! waits on one condition variable shared by all channels and tasks: a thread waiting
-//! there, or parked in it for a collection, holds no Pluto lock the collector needs.
+//! through a buffer that is neither empty nor full announces nothing. Blocking waits
+//! use one lock shared by all channels and tasks, and one of [`BUCKETS`] condition
+//! variables chosen by the object's address: a change wakes only the threads waiting on
+//! objects of its bucket, not every waiting thread (64 tasks each waiting on its own
+//! channel: a send wakes one, not 64). A thread waiting there holds no Pluto lock the
+//! collector needs.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::value::{Outcome, Word};
 
 static LOCK: Mutex<()> = Mutex::new(());
-static CHANGED: Condvar = Condvar::new();
+
+/// Condition variables waited on, by the bucket of the object waited for.
+const BUCKETS: usize = 64;
+static CHANGED: [Condvar; BUCKETS] = [const { Condvar::new() }; BUCKETS];
+
+/// Threads asleep on each of `CHANGED` (changed under `LOCK`).
+static SLEEPING: [std::sync::atomic::AtomicUsize; BUCKETS] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; BUCKETS];
+
+/// The bucket of a channel or task object (objects never move).
+fn bucket(object: Word) -> usize {
+    // Fibonacci hashing of the address without its alignment bits.
+    ((object as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % BUCKETS
+}
 
 fn lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
@@ -38,21 +54,20 @@ const WATCH: std::time::Duration = std::time::Duration::from_micros(20);
 static WATCHING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 const MAX_WATCHING: usize = 2;
 
-/// Threads asleep on `CHANGED` (changed under `LOCK`).
-static SLEEPING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Announces a change to every waiter (the caller holds `LOCK`); watching waiters see it
-/// without a wake-up.
-fn changed() {
+/// Announces a change of `object` (the caller holds `LOCK`): watching waiters see it
+/// without a wake-up, and the threads asleep on its bucket are woken.
+fn changed(object: Word) {
     use std::sync::atomic::Ordering;
     VERSION.fetch_add(1, Ordering::SeqCst);
-    if SLEEPING.load(Ordering::SeqCst) > 0 {
-        CHANGED.notify_all();
+    let b = bucket(object);
+    if SLEEPING[b].load(Ordering::SeqCst) > 0 {
+        CHANGED[b].notify_all();
     }
 }
 
-/// Waits for the next change: watches briefly without the lock, then sleeps.
-fn wait(guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
+/// Waits for the next change of `object`: watches briefly without the lock (for any
+/// change), then sleeps until a change in its bucket.
+fn wait(object: Word, guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
     use std::sync::atomic::Ordering;
     let seen = VERSION.load(Ordering::SeqCst);
     drop(guard);
@@ -68,9 +83,10 @@ fn wait(guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
     if VERSION.load(Ordering::SeqCst) != seen {
         return guard;
     }
-    SLEEPING.fetch_add(1, Ordering::SeqCst);
-    let guard = CHANGED.wait(guard).unwrap_or_else(|e| e.into_inner());
-    SLEEPING.fetch_sub(1, Ordering::SeqCst);
+    let b = bucket(object);
+    SLEEPING[b].fetch_add(1, Ordering::SeqCst);
+    let guard = CHANGED[b].wait(guard).unwrap_or_else(|e| e.into_inner());
+    SLEEPING[b].fetch_sub(1, Ordering::SeqCst);
     guard
 }
 
@@ -117,7 +133,7 @@ impl Chan {
     fn push(&mut self, value: Word) {
         self.put(value);
         if self.waiting > 0 {
-            changed();
+            changed(self as *const Chan as Word);
         }
     }
 
@@ -145,7 +161,7 @@ impl Chan {
     fn pop(&mut self) -> Word {
         let value = self.take();
         if self.senders > 0 {
-            changed();
+            changed(self as *const Chan as Word);
         }
         value
     }
@@ -240,7 +256,7 @@ fn send_all(ch: Word, values: &[Word]) -> i64 {
             sent += 1;
         }
         if announce {
-            changed();
+            changed(ch);
         }
     }
     drop(guard);
@@ -250,7 +266,7 @@ fn send_all(ch: Word, values: &[Word]) -> i64 {
 /// Waits for the next change as a sender blocked on `ch`.
 fn wait_as_sender(ch: Word, guard: MutexGuard<'static, ()>) -> MutexGuard<'static, ()> {
     Chan::get(ch).senders += 1;
-    let guard = wait(guard);
+    let guard = wait(ch, guard);
     Chan::get(ch).senders -= 1;
     guard
 }
@@ -299,7 +315,7 @@ fn recv(ch: Word, out: *mut Word) -> i64 {
             c.waiting += 1;
             waiting = true;
         }
-        guard = wait(guard);
+        guard = wait(ch, guard);
     };
     if waiting {
         Chan::get(ch).waiting -= 1;
@@ -329,7 +345,7 @@ pub unsafe extern "C" fn pluto_chan_try_recv(ch: Word, out: *mut Word) -> i64 {
 pub extern "C" fn pluto_chan_close(ch: Word) {
     let _guard = lock();
     Chan::get(ch).closed = 1;
-    changed();
+    changed(ch);
 }
 
 /// `for v in rx`: the next value (`OK`) or `CLOSED`; a broken stream faults at `site`
@@ -397,7 +413,7 @@ pub mod stream {
             taken += 1;
         }
         if taken > 0 && c.senders > 0 {
-            changed();
+            changed(ch);
         }
         taken
     }
@@ -413,7 +429,7 @@ pub mod stream {
         let c = Chan::get(ch);
         c.failure = error;
         c.closed = 1;
-        changed();
+        changed(ch);
     }
 }
 
@@ -608,7 +624,7 @@ fn run(task: Word) {
         (*t).error = outcome.error;
         (*t).done = 1;
     }
-    changed();
+    changed(task);
 }
 
 /// `task.get()`: waits for the task; its result in `out`, and its error word (0 if none).
@@ -625,7 +641,7 @@ fn get(task: Word, out: *mut Word) -> Word {
     let mut guard = lock();
     // SAFETY: `task` is a task object, written only under `LOCK`.
     while unsafe { std::ptr::read_volatile(&(*t).done) } == 0 {
-        guard = wait(guard);
+        guard = wait(task, guard);
     }
     drop(guard);
     // SAFETY: as above; `out` per the contract.
