@@ -1,6 +1,7 @@
 //! Errors through function values (SPEC §2), as a property: a function value that raises
 //! (a closure, a function reference, a bound method) flows through parameters, fields,
-//! collections, locals, returns and a generic function before it is called. Whenever
+//! collections, locals, returns and a generic function before it is called (directly,
+//! through a parameter, or through an element of a local array). Whenever
 //! `pluto check` accepts such a program, running it never ends with an unhandled error;
 //! and a call left unhandled is always rejected by `check`.
 
@@ -53,8 +54,13 @@ const STEPS: &[&str] = &[
     "let h{n} = Holder {{ f: v{p} }}\n    let v{n} = h{n}.f",
 ];
 
-/// How the value is finally called.
-const CALLS: &[&str] = &["v{last}(1)", "invoke(v{last}, 1)"];
+/// How the value is finally called (the result in `r`; `{h}` is where the handling goes).
+const CALLS: &[&str] = &[
+    "let r = v{last}(1){h}",
+    "let r = invoke(v{last}, 1){h}",
+    "let fs = [v{last}]\n    let r = fs[0](1){h}",
+    "let fs = [v{last}]\n    let mut r = 0\n    for f in fs {\n        r = f(1){h}\n    }",
+];
 
 fn program(source: usize, steps: &[usize], call: usize, handled: bool) -> String {
     let mut body = format!("    let v0 = {}\n", SOURCES[source]);
@@ -62,14 +68,14 @@ fn program(source: usize, steps: &[usize], call: usize, handled: bool) -> String
         let line = STEPS[*step].replace("{n}", &(i + 1).to_string()).replace("{p}", &i.to_string());
         body.push_str(&format!("    {}\n", line.replace("{{", "{").replace("}}", "}")));
     }
-    let call = CALLS[call].replace("{last}", &steps.len().to_string());
     let handling = if handled { " catch -1" } else { "" };
-    body.push_str(&format!("    let r = {call}{handling}\n    print(r)\n"));
+    let call = CALLS[call].replace("{last}", &steps.len().to_string()).replace("{h}", handling);
+    body.push_str(&format!("    {call}\n    print(r)\n"));
     format!("{PRELUDE}\nfn main() {{\n{body}}}\n")
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
     fn raising_function_values_are_never_lost(
