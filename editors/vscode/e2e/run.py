@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -90,17 +91,39 @@ def main() -> None:
          "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", workspace],
         stdout=open(os.path.join(OUT, "code-server.log"), "w"),
         stderr=subprocess.STDOUT,
+        # Its own process group: code-server's children (the extension host, `pluto lsp`)
+        # are stopped with it, not left running.
+        start_new_session=True,
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", 60)
         drive(f"http://127.0.0.1:{port}/?folder={workspace}")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_group(server)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def stop_group(server: subprocess.Popen) -> None:
+    """Stops `server` and every process of its group: SIGTERM, then SIGKILL after 15 s."""
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(server.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def drive(url: str) -> None:
