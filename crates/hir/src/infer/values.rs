@@ -69,6 +69,8 @@ impl Infer<'_> {
         }
     }
 
+    /// What the body writes into its locals and arrays, and which references to locals
+    /// only read or add to an array's elements.
     fn local_writes(&self) -> Writes {
         let body = self.body;
         let mut writes = Writes::default();
@@ -107,6 +109,8 @@ impl Infer<'_> {
         writes
     }
 
+    /// What one statement writes: a `let`, an assignment to a local or an element, a
+    /// loop over a local.
     fn statement_writes(&self, statement: &Statement, writes: &mut Writes, lets: &mut HashSet<BindingId>) {
         let body = self.body;
         match statement {
